@@ -1,0 +1,58 @@
+// The application object built in main(): owns the configuration, the
+// io_context and its threads, TLS contexts, readiness, and both listeners,
+// and runs the shutdown sequence of SPEC section 6.
+#pragma once
+
+#include "chatkit_gateway/config/config.hpp"
+#include "chatkit_gateway/core/asio.hpp"
+#include "chatkit_gateway/http/server.hpp"
+#include "chatkit_gateway/observability/readiness.hpp"
+
+#include <boost/asio/signal_set.hpp>
+
+#include <atomic>
+#include <memory>
+
+namespace ckg::app {
+
+struct app_options {
+    bool handle_signals = true;  // tests drive shutdown through request_shutdown()
+};
+
+class app {
+public:
+    // Builds everything that can fail on bad input (TLS contexts, routes)
+    // without opening sockets; throws config_error naming the key.
+    explicit app(config::gateway_config config, app_options options = {});
+    ~app();
+
+    // Binds both listeners and starts accepting; throws std::system_error.
+    void start();
+    // Runs the io threads until shutdown completes; returns the exit status
+    // (0, or 1 when the grace period cut requests off).
+    int run();
+    // SIGTERM's effect, callable from any thread.
+    void request_shutdown();
+
+    tcp::endpoint public_endpoint() const { return public_->local_endpoint(); }
+    tcp::endpoint admin_endpoint() const { return admin_->local_endpoint(); }
+    const observability::readiness& readiness() const { return readiness_; }
+
+private:
+    static net::awaitable<void> shutdown_sequence(app* self);
+    void wait_for_signals();
+    void reload();
+
+    config::gateway_config config_;
+    app_options options_;
+    net::io_context ioc_;
+    observability::readiness readiness_;
+    std::shared_ptr<http_server::tls_context_store> tls_;
+    std::unique_ptr<http_server::server> public_;
+    std::unique_ptr<http_server::server> admin_;
+    net::signal_set signals_;
+    std::atomic<bool> shutting_down_{false};
+    std::atomic<int> exit_code_{0};
+};
+
+}  // namespace ckg::app

@@ -1,0 +1,29 @@
+// Loads and validates the configuration file of SPEC section 5. Every rule
+// of sections 5 and 7 is checked here, once, before anything is served.
+// On any problem these functions throw config_error naming the key path.
+#pragma once
+
+#include "chatkit_gateway/config/config.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ckg::config {
+
+// Looks up an environment variable; injected so tests need not touch the
+// process environment.
+using environment = std::function<std::optional<std::string>(const std::string& name)>;
+
+environment process_environment();
+
+// Reads, parses and validates the file. A file that cannot be read or is not
+// valid JSON fails with the file name as path and the line and column.
+gateway_config load_config_file(const std::string& file, const environment& env);
+
+// The same for text already in memory; `name` stands for the file in errors.
+gateway_config load_config_text(std::string_view text, const std::string& name,
+                                const environment& env);
+
+}  // namespace ckg::config

@@ -1,0 +1,42 @@
+// The single list of failures a request can end in. Every room reports its
+// failures as one of these; http/error_response.cpp is the one place that
+// turns them into a status code and a public message.
+#pragma once
+
+#include <string_view>
+#include <system_error>
+
+namespace ckg {
+
+enum class errc {
+    invalid_request = 1,     // 400
+    missing_token,           // 401
+    invalid_token,           // 401
+    origin_not_allowed,      // 403
+    not_found,               // 404
+    method_not_allowed,      // 405
+    request_timeout,         // 408
+    body_too_large,          // 413
+    unsupported_media_type,  // 415
+    rate_limited,            // 429
+    headers_too_large,       // 431
+    internal_error,          // 500
+    upstream_error,          // 502
+    overloaded,              // 503
+    upstream_unavailable,    // 503
+    upstream_timeout,        // 504
+};
+
+const std::error_category& gateway_category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept {
+    return {static_cast<int>(e), gateway_category()};
+}
+
+// The stable machine-readable code of SPEC section 2 ("invalid_request", ...).
+std::string_view errc_code(errc e) noexcept;
+
+}  // namespace ckg
+
+template <>
+struct std::is_error_code_enum<ckg::errc> : std::true_type {};

@@ -1,0 +1,46 @@
+// What a route handler sees and returns. Handlers are coroutines on the
+// connection's strand; they never block and report failures as replies
+// built by error_response.hpp.
+#pragma once
+
+#include "chatkit_gateway/core/asio.hpp"
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ckg::http_server {
+
+using request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
+using path_params = std::vector<std::pair<std::string, std::string>>;
+
+struct request_context {
+    const request& req;
+    std::string_view path;   // raw path, without the query
+    std::string_view query;  // raw query, without '?'
+    path_params params;
+    std::string request_id;
+    tcp::endpoint remote;
+
+    // The raw text of a "{name}" segment ("" when the route has none).
+    std::string_view param(std::string_view name) const {
+        for (const auto& [k, v] : params)
+            if (k == name) return v;
+        return {};
+    }
+};
+
+// How the connection continues after the reply is written.
+enum class after_reply { keep_alive, close, reset };
+
+struct reply {
+    response res;
+    after_reply after = after_reply::keep_alive;
+};
+
+using handler = std::function<net::awaitable<reply>(request_context&)>;
+
+}  // namespace ckg::http_server

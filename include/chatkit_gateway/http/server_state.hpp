@@ -1,0 +1,62 @@
+// What a listener shares with its connections: options, routes, the TLS
+// context store, and the registry of open connections used at shutdown to
+// close idle keep-alive connections and count those still busy.
+#pragma once
+
+#include "chatkit_gateway/config/config.hpp"
+#include "chatkit_gateway/http/router.hpp"
+#include "chatkit_gateway/http/tls_context.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace ckg::http_server {
+
+struct server_options {
+    std::string name = "public";  // for log lines
+    config::listen_address listen;
+    std::size_t max_body_bytes = 16384;
+    std::size_t max_header_bytes = 16384;  // SPEC section 7: larger headers are 431
+    std::size_t max_connections = 10000;
+    std::chrono::milliseconds header_timeout{10000};
+    std::chrono::milliseconds idle_timeout{60000};
+    bool public_headers = true;  // Vary: Origin on every response (public listener)
+    bool access_log = true;
+};
+
+// A live connection as seen from the registry.
+class connection_base {
+public:
+    virtual ~connection_base() = default;
+    virtual void close_if_idle() = 0;  // thread-safe: posted to the connection's strand
+    virtual void close_now() = 0;      // thread-safe: posted to the connection's strand
+};
+
+class server_state {
+public:
+    server_state(server_options options, router routes, std::shared_ptr<tls_context_store> tls)
+        : options(std::move(options)), routes(std::move(routes)), tls(std::move(tls)) {}
+
+    const server_options options;
+    const router routes;
+    const std::shared_ptr<tls_context_store> tls;  // null: plain HTTP
+    std::atomic<bool> closing{false};               // listener closed: finish and close
+
+    std::uint64_t add(std::weak_ptr<connection_base> c);
+    void remove(std::uint64_t id);
+    std::size_t open() const;
+    void for_each(const std::function<void(connection_base&)>& f);
+
+private:
+    mutable std::mutex mutex_;
+    std::uint64_t next_id_ = 0;
+    std::unordered_map<std::uint64_t, std::weak_ptr<connection_base>> connections_;
+};
+
+}  // namespace ckg::http_server

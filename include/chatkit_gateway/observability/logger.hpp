@@ -1,0 +1,34 @@
+// Structured logging: one JSON object per line on stdout (SPEC section 6).
+// Callers pass fields as a JSON object; the logger adds time, level and msg.
+// Nothing secret is ever handed to it: tokens, keys and client secrets stay
+// out of every field by construction (see docs/architecture.md).
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <atomic>
+#include <optional>
+#include <string_view>
+
+namespace ckg::observability {
+
+enum class log_level { debug = 0, info = 1, warn = 2, error = 3 };
+
+std::optional<log_level> log_level_from_name(std::string_view name) noexcept;
+
+class logger {
+public:
+    static void set_level(log_level level) noexcept;
+    static bool enabled(log_level level) noexcept;
+    static void write(log_level level, std::string_view msg, boost::json::object fields = {});
+
+private:
+    static std::atomic<int> level_;
+};
+
+inline void log_debug(std::string_view msg, boost::json::object f = {}) { logger::write(log_level::debug, msg, std::move(f)); }
+inline void log_info(std::string_view msg, boost::json::object f = {}) { logger::write(log_level::info, msg, std::move(f)); }
+inline void log_warn(std::string_view msg, boost::json::object f = {}) { logger::write(log_level::warn, msg, std::move(f)); }
+inline void log_error(std::string_view msg, boost::json::object f = {}) { logger::write(log_level::error, msg, std::move(f)); }
+
+}  // namespace ckg::observability

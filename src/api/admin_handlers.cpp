@@ -1,0 +1,32 @@
+#include "chatkit_gateway/api/admin_handlers.hpp"
+
+#include "chatkit_gateway/http/error_response.hpp"
+
+namespace ckg::api {
+namespace {
+
+using http_server::reply;
+using http_server::request_context;
+
+net::awaitable<reply> healthz(request_context& ctx) {
+    co_return reply{http_server::make_json_response(http::status::ok, {{"status", "ok"}}, ctx.req.version())};
+}
+
+net::awaitable<reply> readyz(request_context& ctx, const observability::readiness* readiness) {
+    const bool ready = readiness->ready();
+    const char* status = ready ? "ready" : (readiness->draining() ? "draining" : "starting");
+    co_return reply{http_server::make_json_response(
+        ready ? http::status::ok : http::status::service_unavailable, {{"status", status}}, ctx.req.version())};
+}
+
+}  // namespace
+
+http_server::router make_admin_router(const observability::readiness& readiness) {
+    http_server::router r;
+    r.add(http::verb::get, "/healthz", [](request_context& ctx) { return healthz(ctx); });
+    const auto* ready = &readiness;
+    r.add(http::verb::get, "/readyz", [ready](request_context& ctx) { return readyz(ctx, ready); });
+    return r;
+}
+
+}  // namespace ckg::api

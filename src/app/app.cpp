@@ -1,0 +1,143 @@
+#include "chatkit_gateway/app/app.hpp"
+
+#include "chatkit_gateway/api/admin_handlers.hpp"
+#include "chatkit_gateway/api/public_routes.hpp"
+#include "chatkit_gateway/observability/logger.hpp"
+
+#include <thread>
+#include <vector>
+
+namespace ckg::app {
+namespace {
+
+using observability::log_info;
+using observability::log_warn;
+
+http_server::server_options public_options(const config::server_config& s) {
+    http_server::server_options o;
+    o.name = "public";
+    o.listen = s.listen;
+    o.max_body_bytes = s.max_body_bytes;
+    o.max_connections = s.max_connections;
+    o.header_timeout = s.header_timeout;
+    o.idle_timeout = s.idle_timeout;
+    o.public_headers = true;
+    return o;
+}
+
+http_server::server_options admin_options(const config::gateway_config& c) {
+    http_server::server_options o;
+    o.name = "admin";
+    o.listen = c.admin.listen;
+    o.max_body_bytes = 1024;
+    o.max_connections = 64;
+    o.header_timeout = c.server.header_timeout;
+    o.idle_timeout = c.server.idle_timeout;
+    o.public_headers = false;
+    o.access_log = false;  // probes every few seconds would drown the access log
+    return o;
+}
+
+}  // namespace
+
+app::app(config::gateway_config config, app_options options)
+    : config_(std::move(config)), options_(options), signals_(ioc_) {
+    if (config_.server.tls) tls_ = std::make_shared<http_server::tls_context_store>(
+        http_server::make_server_tls_context(*config_.server.tls));
+    public_ = std::make_unique<http_server::server>(ioc_, public_options(config_.server),
+                                                    api::make_public_router(), tls_);
+    admin_ = std::make_unique<http_server::server>(ioc_, admin_options(config_),
+                                                   api::make_admin_router(readiness_), nullptr);
+}
+
+app::~app() = default;
+
+void app::start() {
+    public_->listen();
+    admin_->listen();
+    public_->start();
+    admin_->start();
+    if (options_.handle_signals) wait_for_signals();
+    readiness_.set_listening(true);
+    const auto pub = public_->local_endpoint();
+    const auto adm = admin_->local_endpoint();
+    log_info("listening", {{"public", pub.address().to_string() + ":" + std::to_string(pub.port())},
+                           {"admin", adm.address().to_string() + ":" + std::to_string(adm.port())},
+                           {"tls", config_.server.tls.has_value()}});
+}
+
+int app::run() {
+    const unsigned threads = config_.server.threads != 0 ? config_.server.threads
+                                                         : std::max(1u, std::thread::hardware_concurrency());
+    std::vector<std::thread> pool;
+    pool.reserve(threads - 1);
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (auto& t : pool) t.join();
+    log_info("stopped", {{"exit_status", exit_code_.load()}});
+    return exit_code_.load();
+}
+
+void app::request_shutdown() {
+    if (shutting_down_.exchange(true)) return;
+    net::co_spawn(ioc_, shutdown_sequence(this), net::detached);
+}
+
+void app::wait_for_signals() {
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.add(SIGHUP);
+    signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (signo == SIGHUP) {
+            reload();
+            wait_for_signals();
+            return;
+        }
+        log_info("signal received", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
+        request_shutdown();
+    });
+}
+
+// SIGHUP: a new certificate for new connections; live ones keep theirs. A
+// file that does not load leaves the current certificate in place.
+void app::reload() {
+    if (!config_.server.tls || !tls_) return;
+    try {
+        tls_->replace(http_server::make_server_tls_context(*config_.server.tls));
+        log_info("tls certificate reloaded");
+    } catch (const std::exception& e) {
+        log_warn("tls certificate reload failed; keeping the current one", {{"error", e.what()}});
+    }
+}
+
+// SPEC section 6: not ready at once, keep serving for drain_seconds, close the
+// listener and idle connections, let in-flight requests finish within the
+// grace period, then stop (exit 1 if requests had to be cut off).
+net::awaitable<void> app::shutdown_sequence(app* self) {
+    net::steady_timer timer(self->ioc_);
+    self->readiness_.set_draining();
+    log_info("draining", {{"drain_seconds", self->config_.server.drain.count()}});
+    timer.expires_after(self->config_.server.drain);
+    co_await timer.async_wait(nothrow_awaitable);
+
+    self->public_->stop_accepting();
+    log_info("listener closed", {{"open_connections", self->public_->open_connections()}});
+    const auto deadline = std::chrono::steady_clock::now() + self->config_.server.shutdown_grace;
+    while (self->public_->open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+        timer.expires_after(std::chrono::milliseconds(20));
+        co_await timer.async_wait(nothrow_awaitable);
+    }
+    if (const auto left = self->public_->open_connections(); left > 0) {
+        log_warn("grace period over; cutting off connections", {{"open_connections", left}});
+        self->exit_code_.store(1);
+        self->public_->close_all();
+    }
+    self->admin_->stop_accepting();
+    self->admin_->close_all();
+    boost::system::error_code ignored;
+    self->signals_.cancel(ignored);
+    self->ioc_.stop();
+}
+
+}  // namespace ckg::app

@@ -1,0 +1,88 @@
+#include "chatkit_gateway/config/config_checks.hpp"
+
+#include <arpa/inet.h>
+#include <boost/url/parse.hpp>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+namespace ckg::config {
+
+std::optional<std::string> readable_file(json_object_reader& reader, std::string_view key) {
+    auto file = reader.optional_string(key);
+    if (!file) return std::nullopt;
+    if (file->empty()) reader.fail(key, "must not be empty");
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file->c_str(), "rb"), &std::fclose);
+    char probe = 0;
+    // fopen succeeds on a directory; the first read is what fails.
+    if (!f || (std::fread(&probe, 1, 1, f.get()) == 0 && std::ferror(f.get())))
+        reader.fail(key, "cannot read " + *file + ": " + std::strerror(errno));
+    return file;
+}
+
+ckg::secret secret_from_env(const json_object_reader& reader, std::string_view key,
+                            const std::string& var, const environment& env) {
+    if (var.empty()) reader.fail(key, "must name an environment variable");
+    auto value = env(var);
+    if (!value || value->empty())
+        reader.fail(key, "environment variable " + var + " is not set or empty");
+    return ckg::secret(std::move(*value));
+}
+
+listen_address parse_listen(json_object_reader& reader, std::string_view key,
+                            listen_address fallback) {
+    auto text = reader.optional_string(key);
+    if (!text) return fallback;
+    const std::string problem = "must be \"host:port\" with a numeric IP address and a port 1-65535";
+    const auto colon = text->rfind(':');
+    if (colon == std::string::npos) reader.fail(key, problem);
+    std::string host = text->substr(0, colon);
+    const std::string port_text = text->substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+        in6_addr a6{};
+        if (inet_pton(AF_INET6, host.c_str(), &a6) != 1) reader.fail(key, problem);
+    } else {
+        in_addr a4{};
+        if (inet_pton(AF_INET, host.c_str(), &a4) != 1) reader.fail(key, problem);
+    }
+    unsigned port = 0;
+    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+        reader.fail(key, problem);
+    return {host, static_cast<std::uint16_t>(port)};
+}
+
+std::optional<jws_algorithm> algorithm_from_name(std::string_view name) {
+    struct entry { std::string_view name; jws_algorithm alg; };
+    static constexpr entry table[] = {
+        {"RS256", jws_algorithm::rs256}, {"RS384", jws_algorithm::rs384},
+        {"RS512", jws_algorithm::rs512}, {"PS256", jws_algorithm::ps256},
+        {"PS384", jws_algorithm::ps384}, {"PS512", jws_algorithm::ps512},
+        {"ES256", jws_algorithm::es256}, {"ES384", jws_algorithm::es384},
+        {"EdDSA", jws_algorithm::eddsa}, {"HS256", jws_algorithm::hs256},
+        {"HS384", jws_algorithm::hs384}, {"HS512", jws_algorithm::hs512},
+    };
+    for (const auto& e : table)
+        if (e.name == name) return e.alg;
+    return std::nullopt;
+}
+
+bool is_hmac_algorithm(jws_algorithm alg) noexcept {
+    return alg == jws_algorithm::hs256 || alg == jws_algorithm::hs384 || alg == jws_algorithm::hs512;
+}
+
+std::string https_url(json_object_reader& reader, std::string_view key, std::string fallback) {
+    auto text = reader.optional_string(key);
+    if (!text) return fallback;
+    auto url = boost::urls::parse_absolute_uri(*text);
+    if (!url || url->scheme() != "https" || url->host().empty() || url->has_userinfo() ||
+        url->has_query() || url->has_fragment())
+        reader.fail(key, "must be an https:// URL with a host and no user info, query or fragment");
+    return *text;
+}
+
+}  // namespace ckg::config

@@ -1,0 +1,159 @@
+#include "chatkit_gateway/config/config_loader.hpp"
+
+#include "chatkit_gateway/config/config_checks.hpp"
+#include "config_sections.hpp"
+
+#include <boost/json/stream_parser.hpp>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace ckg::config {
+namespace {
+
+constexpr std::int64_t max_timeout_ms = 3'600'000;
+
+server_config parse_server(json_object_reader r) {
+    server_config s;
+    s.listen = parse_listen(r, "listen", s.listen);
+    if (r.has("tls")) {
+        auto t = r.object("tls");
+        auto cert = readable_file(t, "cert_file");
+        if (!cert) t.fail("cert_file", "is required");
+        auto key = readable_file(t, "key_file");
+        if (!key) t.fail("key_file", "is required");
+        t.finish();
+        s.tls = tls_files{*cert, *key};
+    } else {
+        r.find("tls");
+    }
+    s.threads = static_cast<unsigned>(r.integer_or("threads", 0, 0, 256));
+    s.max_body_bytes = static_cast<std::size_t>(r.integer_or("max_body_bytes", 16384, 1, 64 << 20));
+    s.max_connections = static_cast<std::size_t>(r.integer_or("max_connections", 10000, 1, 1'000'000));
+    s.header_timeout = std::chrono::milliseconds(r.integer_or("header_timeout_ms", 10000, 1, max_timeout_ms));
+    s.idle_timeout = std::chrono::milliseconds(r.integer_or("idle_timeout_ms", 60000, 1, max_timeout_ms));
+    s.drain = std::chrono::seconds(r.integer_or("drain_seconds", 5, 0, 3600));
+    s.shutdown_grace = std::chrono::seconds(r.integer_or("shutdown_grace_seconds", 25, 0, 3600));
+    r.finish();
+    return s;
+}
+
+admin_config parse_admin(json_object_reader r) {
+    admin_config a;
+    a.listen = parse_listen(r, "listen", a.listen);
+    r.finish();
+    return a;
+}
+
+upstream_config parse_upstream(json_object_reader r, const environment& env) {
+    upstream_config u;
+    u.base_url = https_url(r, "base_url", u.base_url);
+    while (!u.base_url.empty() && u.base_url.back() == '/') u.base_url.pop_back();
+    u.api_key_env = r.string_or("api_key_env", u.api_key_env);
+    u.api_key = secret_from_env(r, "api_key_env", u.api_key_env, env);
+    u.ca_file = readable_file(r, "ca_file");
+    u.organization = r.optional_string("organization");
+    u.project = r.optional_string("project");
+    u.connect_timeout = std::chrono::milliseconds(r.integer_or("connect_timeout_ms", 3000, 1, max_timeout_ms));
+    u.request_timeout = std::chrono::milliseconds(r.integer_or("request_timeout_ms", 10000, 1, max_timeout_ms));
+    u.max_connections = static_cast<std::size_t>(r.integer_or("max_connections", 64, 1, 100000));
+    u.max_retries = static_cast<unsigned>(r.integer_or("max_retries", 2, 0, 10));
+    r.finish();
+    return u;
+}
+
+rate_limit_config parse_rate_limit(json_object_reader r) {
+    rate_limit_config l;
+    l.sessions_per_minute = static_cast<unsigned>(r.integer_or("sessions_per_minute", 10, 1, 1'000'000));
+    l.burst = static_cast<unsigned>(r.integer_or("burst", 5, 1, 1'000'000));
+    r.finish();
+    return l;
+}
+
+// An origin is "scheme://host[:port]" exactly as browsers send it.
+bool is_origin(const std::string& text) {
+    const auto sep = text.find("://");
+    if (sep == std::string::npos || sep == 0) return false;
+    const auto scheme = text.substr(0, sep);
+    const auto rest = text.substr(sep + 3);
+    return (scheme == "http" || scheme == "https") && !rest.empty() &&
+           rest.find_first_of("/?#@ ") == std::string::npos;
+}
+
+cors_config parse_cors(json_object_reader r) {
+    cors_config c;
+    c.allowed_origins = r.string_array_or("allowed_origins", {});
+    for (std::size_t i = 0; i < c.allowed_origins.size(); ++i) {
+        if (!is_origin(c.allowed_origins[i]))
+            throw config_error(r.path_of("allowed_origins") + "[" + std::to_string(i) + "]",
+                               "must be an origin like \"https://app.example.com\"");
+    }
+    c.max_age = std::chrono::seconds(r.integer_or("max_age_seconds", 600, 0, 86400));
+    r.finish();
+    return c;
+}
+
+// Line and column (1-based) of a byte offset, for JSON syntax errors.
+std::string position_of(std::string_view text, std::size_t offset) {
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+boost::json::value parse_json(std::string_view text, const std::string& name) {
+    boost::json::stream_parser parser;
+    boost::system::error_code ec;
+    const std::size_t used = parser.write_some(text.data(), text.size(), ec);
+    if (!ec) parser.finish(ec);
+    if (ec)
+        throw config_error(name, "invalid JSON at " + position_of(text, used) + ": " + ec.message());
+    return parser.release();
+}
+
+}  // namespace
+
+environment process_environment() {
+    return [](const std::string& name) -> std::optional<std::string> {
+        const char* v = std::getenv(name.c_str());
+        if (v == nullptr) return std::nullopt;
+        return std::string(v);
+    };
+}
+
+gateway_config load_config_text(std::string_view text, const std::string& name,
+                                const environment& env) {
+    const auto document = parse_json(text, name);
+    json_object_reader root(document, "");
+    gateway_config c;
+    c.server = parse_server(root.object("server"));
+    c.admin = parse_admin(root.object("admin"));
+    c.upstream = parse_upstream(root.object("upstream"), env);
+    c.auth = parse_auth(root.object("auth"), env);
+    c.users = parse_users(root.object("users"), env);
+    c.sessions = parse_sessions(root.object("sessions"), env);
+    c.rate_limit = parse_rate_limit(root.object("rate_limit"));
+    c.cors = parse_cors(root.object("cors"));
+    root.finish();
+    return c;
+}
+
+gateway_config load_config_file(const std::string& file, const environment& env) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw config_error(file, std::string("cannot read: ") + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw config_error(file, std::string("cannot read: ") + std::strerror(errno));
+    return load_config_text(text.str(), file, env);
+}
+
+}  // namespace ckg::config

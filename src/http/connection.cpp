@@ -1,0 +1,278 @@
+#include "chatkit_gateway/http/connection.hpp"
+
+#include "chatkit_gateway/http/error_response.hpp"
+#include "chatkit_gateway/http/framing.hpp"
+#include "chatkit_gateway/http/request_id.hpp"
+#include "chatkit_gateway/observability/logger.hpp"
+
+#include <chrono>
+#include <optional>
+#include <type_traits>
+
+namespace ckg::http_server {
+namespace {
+
+using steady = std::chrono::steady_clock;
+using tls_stream = ssl::stream<beast::tcp_stream>;
+
+// What one request produced, for the access log.
+struct request_outcome {
+    bool keep_going = false;
+    unsigned status = 0;
+    std::string_view method;
+    std::string_view route = "-";
+    std::string request_id;
+};
+
+template <class Stream>
+class connection final : public connection_base,
+                         public std::enable_shared_from_this<connection<Stream>> {
+public:
+    static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
+    connection(tcp::socket socket, std::shared_ptr<server_state> state, std::shared_ptr<ssl::context> tls)
+        : state_(std::move(state)), tls_(std::move(tls)), stream_(make_stream(std::move(socket), tls_)) {
+        beast::error_code ec;
+        remote_ = lowest().socket().remote_endpoint(ec);
+    }
+
+    // Coroutine parameters are by value (STYLE habit 4): `self` keeps the
+    // connection alive for the whole coroutine.
+    static net::awaitable<void> serve(std::shared_ptr<connection> self) {
+        const auto id = self->state_->add(self);
+        try {
+            co_await self->run();
+        } catch (const std::exception& e) {
+            observability::log_error("connection failed", {{"listener", self->state_->options.name}, {"error", e.what()}});
+        }
+        if (self->close_gracefully_) co_await self->shutdown_tls();
+        self->close_socket(false);
+        self->state_->remove(id);
+    }
+
+    void close_if_idle() override {
+        auto self = this->shared_from_this();
+        net::post(stream_.get_executor(), [self] {
+            if (self->idle_) self->close_socket(false);
+        });
+    }
+
+    void close_now() override {
+        auto self = this->shared_from_this();
+        net::post(stream_.get_executor(), [self] { self->close_socket(true); });
+    }
+
+private:
+    static Stream make_stream(tcp::socket socket, const std::shared_ptr<ssl::context>& tls) {
+        if constexpr (is_tls) return Stream(std::move(socket), *tls);
+        else return Stream(std::move(socket));
+    }
+
+    beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+    const server_options& options() const { return state_->options; }
+
+    void close_socket(bool reset) {
+        beast::error_code ec;
+        if (reset) lowest().socket().set_option(tcp::socket::linger(true, 0), ec);
+        lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+        lowest().close();
+    }
+
+    net::awaitable<void> run() {
+        if constexpr (is_tls) {
+            lowest().expires_after(options().header_timeout);
+            auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, nothrow_awaitable);
+            if (ec) {
+                observability::log_debug("tls handshake failed", {{"listener", options().name}, {"error", ec.message()}});
+                co_return;
+            }
+        }
+        while (co_await wait_for_request()) {
+            auto outcome = co_await serve_request();
+            if (!outcome.keep_going) break;
+        }
+    }
+
+    // Waits for the first byte of the next request: header_timeout for the
+    // first request, idle_timeout between keep-alive requests. Returns false
+    // when the connection should end quietly.
+    net::awaitable<bool> wait_for_request() {
+        if (buffer_.size() > 0) co_return true;
+        if (state_->closing.load()) {
+            close_gracefully_ = true;
+            co_return false;
+        }
+        idle_ = true;
+        lowest().expires_after(first_request_ ? options().header_timeout : options().idle_timeout);
+        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), nothrow_awaitable);
+        idle_ = false;
+        first_request_ = false;
+        if (ec) co_return false;
+        buffer_.commit(n);
+        co_return true;
+    }
+
+    net::awaitable<request_outcome> serve_request() {
+        const auto started = steady::now();
+        http::request_parser<http::string_body> parser;  // a new parser per message (beast#2715)
+        parser.header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
+        parser.body_limit(options().max_body_bytes);
+
+        // Read the header
+        lowest().expires_after(options().header_timeout);
+        auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, nothrow_awaitable);
+        if (hec) co_return co_await refuse(read_error(hec), nullptr, started);
+
+        const auto& header = parser.get();
+        if (has_ambiguous_framing(header) || !header.target().starts_with('/'))
+            co_return co_await refuse(errc::invalid_request, &header, started);
+        if (parser.content_length() && *parser.content_length() > options().max_body_bytes)
+            co_return co_await refuse(errc::body_too_large, &header, started);
+        if (beast::iequals(header[http::field::expect], "100-continue") && !co_await send_continue(header.version()))
+            co_return request_outcome{};
+
+        // Read the body
+        lowest().expires_after(options().header_timeout);
+        auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, nothrow_awaitable);
+        if (bec) co_return co_await refuse(read_error(bec), &parser.get(), started);
+
+        const request req = parser.release();
+        request_outcome outcome;
+        outcome.request_id = request_id_for(req["X-Request-Id"]);
+        outcome.method = http::to_string(req.method());
+        reply r = co_await dispatch(req, outcome);
+        const bool keep_alive = req.keep_alive() && r.after == after_reply::keep_alive && !state_->closing.load();
+        finish_response(r.res, outcome.request_id, req.version(), keep_alive);
+        outcome.status = r.res.result_int();
+
+        // Write the reply
+        lowest().expires_after(options().idle_timeout);
+        auto [wec, wn] = co_await http::async_write(stream_, r.res, nothrow_awaitable);
+        log_access(outcome, started);
+        if (wec) co_return outcome;
+        if (r.after == after_reply::reset) {
+            close_socket(true);
+            co_return outcome;
+        }
+        outcome.keep_going = keep_alive;
+        close_gracefully_ = !keep_alive;
+        co_return outcome;
+    }
+
+    // Maps a read failure to the status to answer with; nullopt: close quietly.
+    static std::optional<errc> read_error(const beast::error_code& ec) {
+        if (ec == http::error::header_limit) return errc::headers_too_large;
+        if (ec == http::error::body_limit) return errc::body_too_large;
+        if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+            ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+            ec == http::error::partial_message || ec.category() == net::error::get_ssl_category() ||
+            ec == net::ssl::error::stream_truncated)
+            return std::nullopt;
+        return errc::invalid_request;
+    }
+
+    // Answers a request that cannot be served (framing, size, syntax), then
+    // closes: after such an error the byte stream cannot be trusted.
+    net::awaitable<request_outcome> refuse(std::optional<errc> code, const http::request_header<>* header,
+                                           steady::time_point started) {
+        request_outcome outcome;
+        if (!code) co_return outcome;
+        outcome.request_id = request_id_for(header ? std::string_view((*header)["X-Request-Id"]) : std::string_view{});
+        if (header) outcome.method = http::to_string(header->method());
+        const unsigned version = header ? header->version() : 11;
+        auto res = make_error_response(api_error{*code, {}, {}, {}}, version);
+        finish_response(res, outcome.request_id, version, false);
+        outcome.status = res.result_int();
+        lowest().expires_after(options().header_timeout);
+        co_await http::async_write(stream_, res, nothrow_awaitable);
+        log_access(outcome, started);
+        co_return outcome;
+    }
+
+    net::awaitable<bool> send_continue(unsigned version) {
+        http::response<http::empty_body> res{http::status::continue_, version};
+        lowest().expires_after(options().header_timeout);
+        auto [ec, n] = co_await http::async_write(stream_, res, nothrow_awaitable);
+        co_return !ec;
+    }
+
+    net::awaitable<reply> dispatch(const request& req, request_outcome& outcome) {
+        const std::string_view target = req.target();
+        const auto q = target.find('?');
+        const auto path = target.substr(0, q);
+        const auto query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+        auto match = state_->routes.match(req.method(), path);
+        if (!match) co_return make_error_reply({errc::not_found, {}, {}, {}}, req.version());
+        outcome.route = match->pattern;
+        if (match->target == nullptr)
+            co_return make_error_reply({errc::method_not_allowed, {}, {}, match->allow}, req.version());
+        request_context ctx{req, path, query, std::move(match->params), outcome.request_id, remote_};
+        std::optional<reply> r;
+        try {
+            r = co_await (*match->target)(ctx);
+        } catch (const std::exception& e) {
+            // One catch per request (STYLE habit 5): the client gets a 500, the log the reason.
+            observability::log_error("handler failed", {{"request_id", outcome.request_id}, {"error", e.what()}});
+        }
+        if (!r) r = make_error_reply({errc::internal_error, {}, {}, {}}, req.version());
+        co_return std::move(*r);
+    }
+
+    void finish_response(response& res, const std::string& request_id, unsigned version, bool keep_alive) {
+        res.version(version);
+        res.set("X-Request-Id", request_id);
+        res.set(http::field::cache_control, "no-store");
+        if (options().public_headers) res.set(http::field::vary, "Origin");
+        res.keep_alive(keep_alive);
+        res.prepare_payload();
+    }
+
+    void log_access(const request_outcome& o, steady::time_point started) const {
+        if (!options().access_log) return;
+        const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started).count();
+        observability::log_info("request", {{"listener", options().name},
+                                            {"request_id", o.request_id},
+                                            {"method", o.method},
+                                            {"route", o.route},
+                                            {"status", o.status},
+                                            {"duration_ms", static_cast<double>(micros) / 1000.0}});
+    }
+
+    net::awaitable<void> shutdown_tls() {
+        if constexpr (is_tls) {
+            // Bounded: a peer that never answers close_notify does not hold us.
+            lowest().expires_after(std::chrono::seconds(2));
+            co_await stream_.async_shutdown(nothrow_awaitable);
+        }
+        co_return;
+    }
+
+    std::shared_ptr<server_state> state_;
+    std::shared_ptr<ssl::context> tls_;  // keeps the context this connection was accepted with
+    Stream stream_;
+    beast::flat_buffer buffer_;
+    tcp::endpoint remote_;
+    bool idle_ = false;  // waiting for a request; only touched on the strand
+    bool first_request_ = true;
+    bool close_gracefully_ = false;
+};
+
+template <class Stream>
+void spawn(tcp::socket socket, std::shared_ptr<server_state> state, std::shared_ptr<ssl::context> tls) {
+    auto executor = socket.get_executor();
+    auto c = std::make_shared<connection<Stream>>(std::move(socket), std::move(state), std::move(tls));
+    net::co_spawn(executor, connection<Stream>::serve(std::move(c)), net::detached);
+}
+
+}  // namespace
+
+void start_connection(tcp::socket socket, std::shared_ptr<server_state> state) {
+    if (state->tls) {
+        auto ctx = state->tls->current();
+        spawn<tls_stream>(std::move(socket), std::move(state), std::move(ctx));
+    } else {
+        spawn<beast::tcp_stream>(std::move(socket), std::move(state), nullptr);
+    }
+}
+
+}  // namespace ckg::http_server

@@ -1,0 +1,74 @@
+#include "chatkit_gateway/http/server.hpp"
+
+#include "chatkit_gateway/http/connection.hpp"
+#include "chatkit_gateway/observability/logger.hpp"
+
+namespace ckg::http_server {
+
+server::server(net::io_context& ioc, server_options options, router routes,
+               std::shared_ptr<tls_context_store> tls)
+    : ioc_(ioc),
+      acceptor_(std::make_shared<tcp::acceptor>(net::make_strand(ioc))),
+      state_(std::make_shared<server_state>(std::move(options), std::move(routes), std::move(tls))) {}
+
+void server::listen() {
+    const auto& where = state_->options.listen;
+    const tcp::endpoint endpoint(net::ip::make_address(where.host), where.port);
+    acceptor_->open(endpoint.protocol());
+    acceptor_->set_option(net::socket_base::reuse_address(true));
+    try {
+        acceptor_->bind(endpoint);
+    } catch (const boost::system::system_error& e) {
+        throw std::system_error(e.code(), "cannot listen on " + where.host + ":" + std::to_string(where.port));
+    }
+    acceptor_->listen(net::socket_base::max_listen_connections);
+}
+
+void server::start() {
+    net::co_spawn(acceptor_->get_executor(), accept_loop(acceptor_, state_, ioc_), net::detached);
+}
+
+tcp::endpoint server::local_endpoint() const { return acceptor_->local_endpoint(); }
+
+net::awaitable<void> server::accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
+                                         std::shared_ptr<server_state> state, net::io_context& ioc) {
+    net::steady_timer backoff(acceptor->get_executor());
+    while (acceptor->is_open()) {
+        auto [ec, socket] = co_await acceptor->async_accept(net::make_strand(ioc), nothrow_awaitable);
+        if (ec == net::error::operation_aborted || !acceptor->is_open()) break;
+        if (ec) {
+            // Out of descriptors and the like: say so and pause instead of spinning.
+            observability::log_warn("accept failed", {{"listener", state->options.name}, {"error", ec.message()}});
+            backoff.expires_after(std::chrono::milliseconds(50));
+            co_await backoff.async_wait(nothrow_awaitable);
+            continue;
+        }
+        if (state->open() >= state->options.max_connections) {
+            // Refuse at once rather than queue: the client can retry elsewhere.
+            beast::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        start_connection(std::move(socket), state);
+    }
+}
+
+void server::stop_accepting() {
+    auto acceptor = acceptor_;
+    auto state = state_;
+    net::post(acceptor->get_executor(), [acceptor, state] {
+        state->closing.store(true);
+        beast::error_code ignored;
+        acceptor->close(ignored);
+        state->for_each([](connection_base& c) { c.close_if_idle(); });
+    });
+}
+
+void server::close_all() {
+    state_->closing.store(true);
+    state_->for_each([](connection_base& c) { c.close_now(); });
+}
+
+}  // namespace ckg::http_server

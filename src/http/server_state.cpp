@@ -1,0 +1,35 @@
+#include "chatkit_gateway/http/server_state.hpp"
+
+#include <vector>
+
+namespace ckg::http_server {
+
+std::uint64_t server_state::add(std::weak_ptr<connection_base> c) {
+    std::lock_guard lock(mutex_);
+    const auto id = ++next_id_;
+    connections_.emplace(id, std::move(c));
+    return id;
+}
+
+void server_state::remove(std::uint64_t id) {
+    std::lock_guard lock(mutex_);
+    connections_.erase(id);
+}
+
+std::size_t server_state::open() const {
+    std::lock_guard lock(mutex_);
+    return connections_.size();
+}
+
+void server_state::for_each(const std::function<void(connection_base&)>& f) {
+    std::vector<std::shared_ptr<connection_base>> live;
+    {
+        std::lock_guard lock(mutex_);
+        live.reserve(connections_.size());
+        for (auto& [id, weak] : connections_)
+            if (auto c = weak.lock()) live.push_back(std::move(c));
+    }
+    for (auto& c : live) f(*c);
+}
+
+}  // namespace ckg::http_server

@@ -1,0 +1,64 @@
+// chatkit-gateway: see README.md and ../docs/architecture.md.
+#include "chatkit_gateway/app/app.hpp"
+#include "chatkit_gateway/app/cli.hpp"
+#include "chatkit_gateway/config/config_error.hpp"
+#include "chatkit_gateway/config/config_loader.hpp"
+#include "chatkit_gateway/observability/logger.hpp"
+
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace {
+
+// Secrets live in this process's memory: keep them out of core files.
+void disable_core_dumps() {
+    rlimit none{0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+}
+
+void apply_log_level() {
+    const char* name = std::getenv("CHATKIT_GATEWAY_LOG_LEVEL");
+    if (name == nullptr) return;
+    if (auto level = ckg::observability::log_level_from_name(name)) ckg::observability::logger::set_level(*level);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    disable_core_dumps();
+    auto parsed = ckg::app::parse_cli(argc, argv);
+    if (auto* error = std::get_if<std::string>(&parsed)) {
+        std::cerr << "chatkit-gateway: " << *error << "\n" << ckg::app::usage_text();
+        return 2;
+    }
+    const auto& cli = std::get<ckg::app::cli_options>(parsed);
+    if (cli.help) {
+        std::cout << ckg::app::usage_text();
+        return 0;
+    }
+    if (cli.version) {
+        std::cout << ckg::app::version_text() << "\n";
+        return 0;
+    }
+    apply_log_level();
+    try {
+        auto config = ckg::config::load_config_file(*cli.config_file, ckg::config::process_environment());
+        ckg::app::app application(std::move(config));
+        if (cli.check_config) {
+            std::cout << "configuration OK: " << *cli.config_file << "\n";
+            return 0;
+        }
+        application.start();
+        return application.run();
+    } catch (const ckg::config::config_error& e) {
+        std::cerr << "config error: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        ckg::observability::log_error("fatal", {{"error", e.what()}});
+        std::cerr << "chatkit-gateway: " << e.what() << "\n";
+        return 1;
+    }
+}

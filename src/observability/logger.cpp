@@ -1,0 +1,70 @@
+#include "chatkit_gateway/observability/logger.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <string>
+
+namespace ckg::observability {
+
+std::atomic<int> logger::level_{static_cast<int>(log_level::info)};
+
+namespace {
+
+std::string_view level_name(log_level level) noexcept {
+    switch (level) {
+        case log_level::debug: return "debug";
+        case log_level::info: return "info";
+        case log_level::warn: return "warn";
+        case log_level::error: return "error";
+    }
+    return "info";
+}
+
+// RFC 3339 UTC with milliseconds, e.g. 2026-11-24T05:12:59.123Z.
+std::string now_rfc3339() {
+    const auto now = std::chrono::system_clock::now();
+    const auto secs = std::chrono::system_clock::to_time_t(now);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    return buf;
+}
+
+std::mutex output_mutex;
+
+}  // namespace
+
+std::optional<log_level> log_level_from_name(std::string_view name) noexcept {
+    for (auto l : {log_level::debug, log_level::info, log_level::warn, log_level::error})
+        if (level_name(l) == name) return l;
+    return std::nullopt;
+}
+
+void logger::set_level(log_level level) noexcept { level_.store(static_cast<int>(level)); }
+
+bool logger::enabled(log_level level) noexcept { return static_cast<int>(level) >= level_.load(); }
+
+void logger::write(log_level level, std::string_view msg, boost::json::object fields) {
+    if (!enabled(level)) return;
+    boost::json::object line;
+    line.reserve(fields.size() + 3);
+    line["time"] = now_rfc3339();
+    line["level"] = level_name(level);
+    line["msg"] = msg;
+    for (auto& f : fields) line[f.key()] = std::move(f.value());
+    std::string text = boost::json::serialize(line);
+    text.push_back('\n');
+    // One write per line under a lock, so lines from several io threads never interleave.
+    std::lock_guard lock(output_mutex);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+}  // namespace ckg::observability
