@@ -141,6 +141,10 @@ private:
         outcome.request_id = request_id_for(req["X-Request-Id"]);
         outcome.method = http::to_string(req.method());
         reply r = co_await dispatch(req, outcome);
+        if (r.after == after_reply::reset) {
+            close_socket(true);
+            co_return outcome;
+        }
         const bool keep_alive = req.keep_alive() && r.after == after_reply::keep_alive && !state_->closing.load();
         finish_response(r.res, outcome.request_id, req.version(), keep_alive);
         outcome.status = r.res.result_int();
@@ -150,10 +154,6 @@ private:
         auto [wec, wn] = co_await http::async_write(stream_, r.res, nothrow_awaitable);
         log_access(outcome, started);
         if (wec) co_return outcome;
-        if (r.after == after_reply::reset) {
-            close_socket(true);
-            co_return outcome;
-        }
         outcome.keep_going = keep_alive;
         close_gracefully_ = !keep_alive;
         co_return outcome;
@@ -235,7 +235,8 @@ private:
                                             {"method", o.method},
                                             {"route", o.route},
                                             {"status", o.status},
-                                            {"duration_ms", static_cast<double>(micros) / 1000.0}});
+                                            {"duration_ms", (micros + 500) / 1000},
+                                            {"duration_us", micros}});
     }
 
     net::awaitable<void> shutdown_tls() {

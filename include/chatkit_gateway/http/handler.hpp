@@ -33,7 +33,9 @@ struct request_context {
     }
 };
 
-// How the connection continues after the reply is written.
+// How the connection continues: after the reply is written (keep_alive,
+// close), or at once without writing anything (reset: an abortive close, as
+// the upstream simulator's fault injection needs).
 enum class after_reply { keep_alive, close, reset };
 
 struct reply {
