@@ -36,7 +36,7 @@ listen_address parse_listen(json_object_reader& reader, std::string_view key,
                             listen_address fallback) {
     auto text = reader.optional_string(key);
     if (!text) return fallback;
-    const std::string problem = "must be \"host:port\" with a numeric IP address and a port 1-65535";
+    const std::string problem = "must be \"host:port\" with a numeric IP address (IPv6 in brackets) and a port 0-65535";
     const auto colon = text->rfind(':');
     if (colon == std::string::npos) reader.fail(key, problem);
     std::string host = text->substr(0, colon);
@@ -51,7 +51,7 @@ listen_address parse_listen(json_object_reader& reader, std::string_view key,
     }
     unsigned port = 0;
     const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535)
         reader.fail(key, problem);
     return {host, static_cast<std::uint16_t>(port)};
 }

@@ -3,8 +3,7 @@
 #include "chatkit_gateway/http/error_response.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/url/parse_query.hpp>
-#include <boost/url/params_view.hpp>
+#include "chatkit_gateway/http/query_params.hpp"
 
 #include <charconv>
 
@@ -36,10 +35,10 @@ std::optional<boost::json::object> json_body(const request_context& ctx) {
 // Reads limit/order/after/before/user; returns an error reply for bad values.
 std::variant<list_query, reply> parse_list_query(const request_context& ctx, bool with_user) {
     list_query q;
-    auto encoded = boost::urls::parse_query(ctx.query);
-    if (!encoded) return upstream_error(ctx, http::status::bad_request, "Malformed query string.", "invalid_value");
-    for (const auto& p : boost::urls::params_view(*encoded)) {
-        const std::string value = p.value;
+    auto params = http_server::parse_query_params(ctx.query);
+    if (!params) return upstream_error(ctx, http::status::bad_request, "Malformed query string.", "invalid_value");
+    for (const auto& p : *params) {
+        const std::string& value = p.value;
         if (p.key == "limit") {
             std::size_t n = 0;
             auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);

@@ -1,0 +1,308 @@
+// The HTTP server core over real sockets on 127.0.0.1, plain and TLS:
+// keep-alive, timeouts, limits, malformed input, routing and common headers.
+#include "test_client.hpp"
+#include "test_server.hpp"
+
+#include "chatkit_gateway/http/error_response.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <openssl/ssl.h>
+
+#include <thread>
+
+using namespace ckg;
+using namespace ckg::http_server;
+using ckg::test::test_client;
+using ckg::test::ms_since;
+using ckg::test::test_server;
+using namespace std::chrono_literals;
+
+namespace {
+
+// GET/POST /echo answers with the body, the peer's port and the method.
+router echo_router() {
+    router r;
+    auto echo = [](request_context& ctx) -> net::awaitable<reply> {
+        boost::json::object body = {{"body", ctx.req.body()}, {"port", ctx.remote.port()},
+                                    {"method", http::to_string(ctx.req.method())}, {"query", ctx.query}};
+        co_return reply{make_json_response(http::status::ok, body, ctx.req.version())};
+    };
+    r.add(http::verb::get, "/echo", echo);
+    r.add(http::verb::post, "/echo", echo);
+    r.add(http::verb::get, "/slow", [](request_context& ctx) -> net::awaitable<reply> {
+        net::steady_timer t(co_await net::this_coro::executor, 300ms);
+        co_await t.async_wait(nothrow_awaitable);
+        co_return reply{make_json_response(http::status::ok, {{"slow", true}}, ctx.req.version())};
+    });
+    r.add(http::verb::get, "/throw", [](request_context&) -> net::awaitable<reply> {
+        throw std::runtime_error("handler bug");
+        co_return reply{};
+    });
+    return r;
+}
+
+server_options fast_options() {
+    server_options o;
+    o.max_body_bytes = 1024;
+    o.header_timeout = 400ms;
+    o.idle_timeout = 800ms;
+    o.access_log = false;
+    return o;
+}
+
+std::shared_ptr<tls_context_store> test_tls() {
+    return std::make_shared<tls_context_store>(
+        make_server_tls_context({test::test_pki("server.pem"), test::test_pki("server.key")}));
+}
+
+boost::json::value json_of(const test::response& res) { return boost::json::parse(res.body()); }
+
+std::string error_code_of(const test::response& res) {
+    return std::string(json_of(res).at("error").at("code").as_string());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(http_server_core)
+
+BOOST_AUTO_TEST_CASE(keep_alive_reuses_one_connection) {
+    test_server srv(fast_options(), echo_router());
+    test_client c(srv.endpoint());
+    auto a = c.request(http::verb::get, "/echo?x=1");
+    auto b = c.request(http::verb::post, "/echo", R"({"a":1})");
+    BOOST_TEST(a.result_int() == 200);
+    BOOST_TEST(b.result_int() == 200);
+    BOOST_TEST(a.keep_alive());
+    BOOST_TEST(json_of(a).at("port") == json_of(b).at("port"));
+    BOOST_TEST(json_of(a).at("query").as_string() == "x=1");
+    BOOST_TEST(json_of(b).at("body").as_string() == R"({"a":1})");
+    BOOST_TEST(srv.server().open_connections() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(tls_keep_alive_and_common_headers) {
+    test_server srv(fast_options(), echo_router(), test_tls());
+    test_client c(srv.endpoint(), test::test_pki("ca.pem"));
+    auto a = c.request(http::verb::get, "/echo", {}, {{"X-Request-Id", "trace-abc.1_2"}});
+    auto b = c.request(http::verb::get, "/echo");
+    BOOST_TEST(a.result_int() == 200);
+    BOOST_TEST(a["X-Request-Id"] == "trace-abc.1_2");
+    BOOST_TEST(b["X-Request-Id"].size() >= 16u);
+    BOOST_TEST(a["X-Request-Id"] != b["X-Request-Id"]);
+    BOOST_TEST(a[http::field::cache_control] == "no-store");
+    BOOST_TEST(a[http::field::vary] == "Origin");
+    BOOST_TEST(json_of(a).at("port") == json_of(b).at("port"));
+}
+
+BOOST_AUTO_TEST_CASE(insane_request_ids_are_replaced) {
+    test_server srv(fast_options(), echo_router());
+    test_client c(srv.endpoint());
+    auto res = c.request(http::verb::get, "/echo", {}, {{"X-Request-Id", std::string(129, 'a')}});
+    BOOST_TEST(res["X-Request-Id"] != std::string(129, 'a'));
+    BOOST_TEST(res["X-Request-Id"].size() >= 16u);
+}
+
+BOOST_AUTO_TEST_CASE(tls_refuses_old_protocols_and_non_aead_ciphers) {
+    test_server srv(fast_options(), echo_router(), test_tls());
+    auto handshake = [&](auto configure) {
+        net::io_context ioc;
+        ssl::context ctx(ssl::context::tls_client);
+        ctx.set_verify_mode(ssl::verify_none);
+        configure(ctx.native_handle());
+        ssl::stream<tcp::socket> s(ioc, ctx);
+        s.next_layer().connect(srv.endpoint());
+        beast::error_code ec;
+        s.handshake(ssl::stream_base::client, ec);
+        return !ec;
+    };
+    BOOST_TEST(handshake([](SSL_CTX* c) { SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION); }));
+    BOOST_TEST(handshake([](SSL_CTX* c) { SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION); }));
+    BOOST_TEST(!handshake([](SSL_CTX* c) {
+        SSL_CTX_set_security_level(c, 0);
+        SSL_CTX_set_min_proto_version(c, TLS1_VERSION);
+        SSL_CTX_set_max_proto_version(c, TLS1_1_VERSION);
+    }));
+    BOOST_TEST(!handshake([](SSL_CTX* c) {
+        SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION);
+        SSL_CTX_set_cipher_list(c, "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:AES128-GCM-SHA256");
+    }));
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_header_is_cut_off_while_others_are_served) {
+    test_server srv(fast_options(), echo_router());
+    test_client slow(srv.endpoint());
+    slow.write_raw("GET /echo HTTP/1.1\r\nHost: x\r\n");
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 5; ++i) {
+        test_client other(srv.endpoint());
+        BOOST_TEST(other.request(http::verb::get, "/echo").result_int() == 200);
+    }
+    BOOST_TEST(slow.peer_closed());
+    const auto waited = ms_since(started);
+    BOOST_TEST(waited >= 300);
+    BOOST_TEST(waited < 3000);
+}
+
+BOOST_AUTO_TEST_CASE(idle_keep_alive_connections_are_closed) {
+    test_server srv(fast_options(), echo_router());
+    test_client c(srv.endpoint());
+    BOOST_TEST(c.request(http::verb::get, "/echo").result_int() == 200);
+    const auto started = std::chrono::steady_clock::now();
+    BOOST_TEST(c.peer_closed());
+    BOOST_TEST(ms_since(started) >= 600);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_that_sends_nothing_is_closed) {
+    test_server srv(fast_options(), echo_router());
+    test_client c(srv.endpoint());
+    BOOST_TEST(c.peer_closed());
+}
+
+BOOST_AUTO_TEST_CASE(oversized_bodies_are_413) {
+    test_server srv(fast_options(), echo_router());
+    {
+        test_client c(srv.endpoint());
+        auto res = c.request(http::verb::post, "/echo", std::string(1025, 'x'));
+        BOOST_TEST(res.result_int() == 413);
+        BOOST_TEST(error_code_of(res) == "body_too_large");
+        BOOST_TEST(res["X-Request-Id"].size() >= 16u);
+        BOOST_TEST(res[http::field::vary] == "Origin");
+        BOOST_TEST(!res.keep_alive());
+    }
+    {
+        test_client c(srv.endpoint());
+        c.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "400\r\n" + std::string(1024, 'a') + "\r\n10\r\n" + std::string(16, 'b') + "\r\n0\r\n\r\n");
+        auto res = c.read_response();
+        BOOST_REQUIRE(res.has_value());
+        BOOST_TEST(res->result_int() == 413);
+    }
+    test_client c(srv.endpoint());
+    BOOST_TEST(c.request(http::verb::post, "/echo", std::string(1024, 'x')).result_int() == 200);
+}
+
+BOOST_AUTO_TEST_CASE(headers_over_16k_are_431) {
+    test_server srv(fast_options(), echo_router());
+    test_client c(srv.endpoint());
+    auto res = c.request(http::verb::get, "/echo", {}, {{"X-Big", std::string(17 * 1024, 'h')}});
+    BOOST_TEST(res.result_int() == 431);
+    BOOST_TEST(res["X-Request-Id"].size() >= 16u);
+}
+
+BOOST_AUTO_TEST_CASE(ambiguous_framing_is_refused) {
+    test_server srv(fast_options(), echo_router());
+    const std::vector<std::string> requests = {
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n",
+        "POST /echo HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+    };
+    for (const auto& raw : requests) {
+        BOOST_TEST_CONTEXT(raw) {
+            test_client c(srv.endpoint());
+            c.write_raw(raw);
+            auto res = c.read_response();
+            BOOST_REQUIRE(res.has_value());
+            BOOST_TEST(res->result_int() == 400);
+            BOOST_TEST(error_code_of(*res) == "invalid_request");
+            BOOST_TEST(c.peer_closed());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(garbage_and_malformed_requests_never_crash) {
+    test_server srv(fast_options(), echo_router());
+    const std::vector<std::string> inputs = {
+        std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),  // a TLS hello on a plain port
+        "GARBAGE\r\n\r\n",
+        "GET /echo HTTP/9.9\r\n\r\n",
+        "GET /echo HTTP/1.1\r\nNo colon here\r\n\r\n",
+        "GET  /echo HTTP/1.1\r\n\r\n",
+        "G@T /echo HTTP/1.1\r\n\r\n",
+        "GET http://evil/echo HTTP/1.1\r\nHost: x\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        std::string("GET /echo HTTP/1.1\r\nHost: \0x\r\n\r\n", 30),
+    };
+    for (const auto& raw : inputs) {
+        BOOST_TEST_CONTEXT(raw) {
+            test_client c(srv.endpoint());
+            c.write_raw(raw);
+            auto res = c.read_response();
+            if (res) BOOST_TEST(res->result_int() == 400);
+            BOOST_TEST(c.peer_closed());
+        }
+    }
+    test_client c(srv.endpoint());
+    BOOST_TEST(c.request(http::verb::get, "/echo").result_int() == 200);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_routes_are_404_and_wrong_methods_405) {
+    test_server srv(fast_options(), echo_router());
+    test_client c(srv.endpoint());
+    auto nf = c.request(http::verb::get, "/nope");
+    BOOST_TEST(nf.result_int() == 404);
+    BOOST_TEST(error_code_of(nf) == "not_found");
+    BOOST_TEST(nf[http::field::cache_control] == "no-store");
+    BOOST_TEST(nf.keep_alive());
+    auto na = c.request(http::verb::delete_, "/echo");
+    BOOST_TEST(na.result_int() == 405);
+    BOOST_TEST(error_code_of(na) == "method_not_allowed");
+    BOOST_TEST(na[http::field::allow] == "GET, POST");
+}
+
+BOOST_AUTO_TEST_CASE(expect_100_continue_is_honoured) {
+    test_server srv(fast_options(), echo_router());
+    test_client c(srv.endpoint());
+    c.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+    auto interim = c.read_response();
+    BOOST_REQUIRE(interim.has_value());
+    BOOST_TEST(interim->result_int() == 100);
+    c.write_raw("{}");
+    auto res = c.read_response();
+    BOOST_REQUIRE(res.has_value());
+    BOOST_TEST(res->result_int() == 200);
+}
+
+BOOST_AUTO_TEST_CASE(a_throwing_handler_is_a_500_and_the_server_lives_on) {
+    test_server srv(fast_options(), echo_router());
+    test_client c(srv.endpoint());
+    auto res = c.request(http::verb::get, "/throw");
+    BOOST_TEST(res.result_int() == 500);
+    BOOST_TEST(error_code_of(res) == "internal_error");
+    BOOST_TEST(res.body().find("handler bug") == std::string::npos);
+    BOOST_TEST(c.request(http::verb::get, "/echo").result_int() == 200);
+}
+
+BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_are_closed_at_once) {
+    auto o = fast_options();
+    o.max_connections = 2;
+    o.header_timeout = 3s;
+    test_server srv(o, echo_router());
+    test_client a(srv.endpoint()), b(srv.endpoint());
+    BOOST_TEST(a.request(http::verb::get, "/echo").result_int() == 200);
+    BOOST_TEST(b.request(http::verb::get, "/echo").result_int() == 200);
+    test_client third(srv.endpoint());
+    const auto started = std::chrono::steady_clock::now();
+    BOOST_TEST(third.peer_closed());
+    BOOST_TEST(ms_since(started) < 1000);
+}
+
+BOOST_AUTO_TEST_CASE(stop_accepting_lets_in_flight_requests_finish) {
+    test_server srv(fast_options(), echo_router());
+    test_client busy(srv.endpoint()), idle(srv.endpoint());
+    BOOST_TEST(idle.request(http::verb::get, "/echo").result_int() == 200);
+    busy.write_raw("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::this_thread::sleep_for(50ms);
+    srv.server().stop_accepting();
+    BOOST_TEST(idle.peer_closed());
+    auto res = busy.read_response();
+    BOOST_REQUIRE(res.has_value());
+    BOOST_TEST(res->result_int() == 200);
+    BOOST_TEST(!res->keep_alive());
+    BOOST_CHECK_THROW(test_client{srv.endpoint()}, std::exception);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,40 @@
+// Runs a real listener (http_server::server) on 127.0.0.1 with an ephemeral
+// port and its own io threads, for the duration of a test.
+#pragma once
+
+#include "chatkit_gateway/http/server.hpp"
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace ckg::test {
+
+class test_server {
+public:
+    test_server(http_server::server_options options, http_server::router routes,
+                std::shared_ptr<http_server::tls_context_store> tls = nullptr, unsigned threads = 2)
+        : server_(ioc_, with_ephemeral_port(std::move(options)), std::move(routes), std::move(tls)) {
+        server_.listen();
+        server_.start();
+        for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    }
+    ~test_server() {
+        ioc_.stop();
+        for (auto& t : threads_) t.join();
+    }
+
+    tcp::endpoint endpoint() const { return server_.local_endpoint(); }
+    http_server::server& server() { return server_; }
+
+private:
+    static http_server::server_options with_ephemeral_port(http_server::server_options o) {
+        o.listen = {"127.0.0.1", 0};
+        return o;
+    }
+    net::io_context ioc_;
+    http_server::server server_;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace ckg::test

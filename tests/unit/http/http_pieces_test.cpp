@@ -1,0 +1,86 @@
+// Request ids, the errc -> HTTP mapping and the framing rules.
+#include "chatkit_gateway/http/error_response.hpp"
+#include "chatkit_gateway/http/framing.hpp"
+#include "chatkit_gateway/http/request_id.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+
+using namespace ckg;
+using namespace ckg::http_server;
+
+BOOST_AUTO_TEST_SUITE(http_pieces)
+
+BOOST_AUTO_TEST_CASE(request_ids_are_echoed_only_when_sane) {
+    BOOST_TEST(request_id_for("abc-123_x.y") == "abc-123_x.y");
+    BOOST_TEST(request_id_for(std::string(128, 'a')) == std::string(128, 'a'));
+    std::set<std::string> seen;
+    for (std::string bad : {std::string(), std::string(129, 'a'), std::string("a b"), std::string("a\r\nb"),
+                            std::string("<script>"), std::string("é")}) {
+        const auto id = request_id_for(bad);
+        BOOST_TEST(id != bad);
+        BOOST_TEST(id.size() >= 16u);
+        BOOST_TEST(id.size() <= 32u);
+        for (char c : id) BOOST_TEST(std::isalnum(static_cast<unsigned char>(c)) != 0);
+        seen.insert(id);
+    }
+    BOOST_TEST(seen.size() == 6u);
+}
+
+BOOST_AUTO_TEST_CASE(every_errc_maps_to_the_spec_table) {
+    struct row { errc code; unsigned status; const char* name; };
+    const row table[] = {
+        {errc::invalid_request, 400, "invalid_request"}, {errc::missing_token, 401, "missing_token"},
+        {errc::invalid_token, 401, "invalid_token"}, {errc::origin_not_allowed, 403, "origin_not_allowed"},
+        {errc::not_found, 404, "not_found"}, {errc::method_not_allowed, 405, "method_not_allowed"},
+        {errc::body_too_large, 413, "body_too_large"}, {errc::unsupported_media_type, 415, "unsupported_media_type"},
+        {errc::rate_limited, 429, "rate_limited"}, {errc::headers_too_large, 431, "headers_too_large"},
+        {errc::upstream_error, 502, "upstream_error"}, {errc::overloaded, 503, "overloaded"},
+        {errc::upstream_unavailable, 503, "upstream_unavailable"}, {errc::upstream_timeout, 504, "upstream_timeout"},
+    };
+    for (const auto& r : table) {
+        BOOST_TEST_CONTEXT(r.name) {
+            const auto res = make_error_response({r.code, "secret detail sk-123", std::nullopt, "GET"}, 11);
+            BOOST_TEST(res.result_int() == r.status);
+            const auto body = boost::json::parse(res.body());
+            BOOST_TEST(body.at("error").at("code").as_string() == r.name);
+            BOOST_TEST(!body.at("error").at("message").as_string().empty());
+            BOOST_TEST(res.body().find("secret detail") == std::string::npos);
+            BOOST_TEST(res[http::field::content_type] == "application/json; charset=utf-8");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(error_headers) {
+    BOOST_TEST(make_error_response({errc::missing_token, {}, {}, {}}, 11)[http::field::www_authenticate] == "Bearer");
+    BOOST_TEST(make_error_response({errc::invalid_token, {}, {}, {}}, 11)[http::field::www_authenticate] ==
+               "Bearer error=\"invalid_token\"");
+    BOOST_TEST(make_error_response({errc::method_not_allowed, {}, {}, "GET, DELETE"}, 11)[http::field::allow] ==
+               "GET, DELETE");
+    BOOST_TEST(make_error_response({errc::overloaded, {}, {}, {}}, 11)[http::field::retry_after] == "1");
+    BOOST_TEST(make_error_response({errc::rate_limited, {}, std::chrono::seconds(7), {}}, 11)[http::field::retry_after] == "7");
+    BOOST_TEST(make_error_response({errc::upstream_unavailable, {}, std::chrono::seconds(0), {}}, 11)[http::field::retry_after] == "1");
+}
+
+BOOST_AUTO_TEST_CASE(ambiguous_framing_is_detected) {
+    auto header = [](unsigned version, std::vector<std::pair<http::field, std::string>> fields) {
+        http::request_header<> h;
+        h.version(version);
+        for (auto& [f, v] : fields) h.insert(f, v);
+        return h;
+    };
+    using f = http::field;
+    BOOST_TEST(!has_ambiguous_framing(header(11, {})));
+    BOOST_TEST(!has_ambiguous_framing(header(11, {{f::content_length, "5"}})));
+    BOOST_TEST(!has_ambiguous_framing(header(11, {{f::transfer_encoding, "chunked"}})));
+    BOOST_TEST(!has_ambiguous_framing(header(11, {{f::transfer_encoding, "Chunked"}})));
+    BOOST_TEST(has_ambiguous_framing(header(11, {{f::transfer_encoding, "chunked"}, {f::content_length, "5"}})));
+    BOOST_TEST(has_ambiguous_framing(header(11, {{f::transfer_encoding, "gzip, chunked"}})));
+    BOOST_TEST(has_ambiguous_framing(header(11, {{f::transfer_encoding, "chunked"}, {f::transfer_encoding, "chunked"}})));
+    BOOST_TEST(has_ambiguous_framing(header(11, {{f::transfer_encoding, "identity"}})));
+    BOOST_TEST(has_ambiguous_framing(header(10, {{f::transfer_encoding, "chunked"}})));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
