@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test with ctest (its summary is the last
+# thing printed). With --sanitize: the same tests under AddressSanitizer and
+# UndefinedBehaviorSanitizer, in a separate build directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+if [ "${1:-}" = "--sanitize" ]; then
+  dir=build/sanitize
+  bash scripts/build.sh "$dir" Debug -DCKG_SANITIZE=ON -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+else
+  dir=build/release
+  bash scripts/build.sh "$dir" Release
+fi
+cd "$dir"
+ctest --output-on-failure --timeout 600
