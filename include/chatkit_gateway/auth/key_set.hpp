@@ -1,0 +1,31 @@
+// An issuer's verification keys: an immutable snapshot, replaced whole when a
+// JWKS is refetched or a file reloaded, so readers never lock.
+#pragma once
+
+#include "chatkit_gateway/auth/verification_key.hpp"
+
+#include <string_view>
+#include <vector>
+
+namespace ckg::auth {
+
+class key_set {
+public:
+    key_set() = default;
+    explicit key_set(std::vector<verification_key> keys) : keys_(std::move(keys)) {}
+
+    // Keys that may verify `alg`: with `kid`, only keys carrying that kid.
+    std::vector<const verification_key*> candidates(jws_algorithm alg, const std::string* kid) const;
+    bool has_kid(std::string_view kid) const;
+    std::size_t size() const noexcept { return keys_.size(); }
+
+private:
+    std::vector<verification_key> keys_;
+};
+
+// Parses a JWKS document ({"keys": [...]}). Keys of unsupported types or not
+// meant for signatures are skipped (a JWKS often also lists encryption keys);
+// fails when the document is malformed or no usable key remains.
+result<key_set> key_set_from_jwks(std::string_view json_text);
+
+}  // namespace ckg::auth

@@ -1,0 +1,39 @@
+// result<T>: a value or a failure (an errc plus detail for the log), passed
+// between rooms instead of exceptions.
+#pragma once
+
+#include "chatkit_gateway/core/errc.hpp"
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace ckg {
+
+struct failure {
+    errc code = errc::internal_error;
+    std::string detail;  // for the log line only; never sent to a client
+};
+
+template <class T>
+class result {
+public:
+    result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
+    result(failure f) : v_(std::in_place_index<1>, std::move(f)) {}
+
+    bool ok() const noexcept { return v_.index() == 0; }
+    explicit operator bool() const noexcept { return ok(); }
+    T& value() & { return std::get<0>(v_); }
+    const T& value() const& { return std::get<0>(v_); }
+    T&& value() && { return std::get<0>(std::move(v_)); }
+    T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
+    T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
+    const failure& error() const { return std::get<1>(v_); }
+
+private:
+    std::variant<T, failure> v_;
+};
+
+}  // namespace ckg

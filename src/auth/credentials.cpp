@@ -1,0 +1,71 @@
+#include "chatkit_gateway/auth/credentials.hpp"
+
+#include <cctype>
+
+namespace ckg::auth {
+namespace {
+
+// token68 (RFC 7235 section 2.1); a JWT uses a subset of it.
+bool is_token68(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s) {
+        const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+                        c == '~' || c == '+' || c == '/' || c == '=';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
+}
+
+}  // namespace
+
+std::optional<std::string_view> find_cookie(std::string_view header, std::string_view name) {
+    while (!header.empty()) {
+        const auto semi = header.find(';');
+        const auto pair = trim(header.substr(0, semi));
+        const auto eq = pair.find('=');
+        if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+            auto value = pair.substr(eq + 1);
+            if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+            return value;
+        }
+        if (semi == std::string_view::npos) break;
+        header.remove_prefix(semi + 1);
+    }
+    return std::nullopt;
+}
+
+result<std::string_view> extract_token(std::string_view authorization, bool has_authorization,
+                                       std::string_view cookie_header,
+                                       const std::optional<std::string>& cookie_name) {
+    if (has_authorization) {
+        const auto value = trim(authorization);
+        const auto space = value.find(' ');
+        if (space == std::string_view::npos || !iequals(value.substr(0, space), "Bearer"))
+            return failure{errc::invalid_token, "authorization is not a bearer token"};
+        const auto token = trim(value.substr(space + 1));
+        if (!is_token68(token)) return failure{errc::invalid_token, "malformed bearer token"};
+        return token;
+    }
+    if (cookie_name) {
+        if (auto token = find_cookie(cookie_header, *cookie_name)) {
+            if (!is_token68(*token)) return failure{errc::invalid_token, "malformed cookie token"};
+            return *token;
+        }
+    }
+    return failure{errc::missing_token, "no credentials"};
+}
+
+}  // namespace ckg::auth
