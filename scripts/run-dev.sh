@@ -36,7 +36,7 @@ upstream simulator on https://127.0.0.1:8787 (log: .dev/simulator.log).
 
 Next, in another shell at $(pwd):
   curl -s http://127.0.0.1:9090/readyz
-  source .dev/env && TOKEN=\$(python3 tools/make-dev-token.py)
+  source .dev/env && TOKEN=\$(/usr/bin/python3 tools/make-dev-token.py)
   curl -s --cacert .dev/tls/ca.pem -H "Authorization: Bearer \$TOKEN" https://127.0.0.1:8443/v1/chatkit/threads
 
 Ctrl-C stops the gateway and the simulator.
