@@ -44,6 +44,8 @@ app::app(config::gateway_config config, app_options options)
     : config_(std::move(config)), options_(options), signals_(ioc_) {
     if (config_.server.tls) tls_ = std::make_shared<http_server::tls_context_store>(
         http_server::make_server_tls_context(*config_.server.tls));
+    authenticator_ = std::make_unique<auth::authenticator>(config_.auth, config_.users);
+    readiness_.set_keys_loaded(authenticator_->keys_loaded());
     public_ = std::make_unique<http_server::server>(ioc_, public_options(config_.server),
                                                     api::make_public_router(), tls_);
     admin_ = std::make_unique<http_server::server>(ioc_, admin_options(config_),
@@ -99,16 +101,21 @@ void app::wait_for_signals() {
     });
 }
 
-// SIGHUP: a new certificate for new connections; live ones keep theirs. A
-// file that does not load leaves the current certificate in place.
+// SIGHUP: a new certificate for new connections (live ones keep theirs) and
+// fresh JWKS/PEM key files. A file that does not load leaves the current
+// certificate or keys in place, and the log says why.
 void app::reload() {
-    if (!config_.server.tls || !tls_) return;
-    try {
-        tls_->replace(http_server::make_server_tls_context(*config_.server.tls));
-        log_info("tls certificate reloaded");
-    } catch (const std::exception& e) {
-        log_warn("tls certificate reload failed; keeping the current one", {{"error", e.what()}});
+    if (config_.server.tls && tls_) {
+        try {
+            tls_->replace(http_server::make_server_tls_context(*config_.server.tls));
+            log_info("tls certificate reloaded");
+        } catch (const std::exception& e) {
+            log_warn("tls certificate reload failed; keeping the current one", {{"error", e.what()}});
+        }
     }
+    for (const auto& problem : authenticator_->reload_local_keys())
+        log_warn("key reload failed", {{"error", problem}});
+    log_info("keys reloaded");
 }
 
 // SPEC section 6: not ready at once, keep serving for drain_seconds, close the

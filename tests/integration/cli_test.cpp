@@ -100,6 +100,8 @@ BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
         {"unreadable certificate", valid_config(R"(, "tls": {"cert_file": "/x", "key_file": "/y"})"), gateway_env(), "config error: server.tls.cert_file: cannot read /x: No such file or directory"},
         {"not a certificate", valid_config(R"(, "tls": {"cert_file": ")" + junk + R"(", "key_file": ")" + junk + R"("})"), gateway_env(), "config error: server.tls.cert_file: cannot load certificate chain from " + junk},
         {"workflow without id", std::regex_replace(valid_config(), std::regex(R"("id": "wf_1")"), R"("version": "1")"), gateway_env(), "config error: sessions.workflows.default.id: is required"},
+        {"unusable JWKS", std::regex_replace(valid_config(), std::regex(R"("hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": \["HS256"\])"),
+                                             R"("jwks_file": ")" + junk + R"(")"), gateway_env(), "config error: auth.issuers[0].jwks_file: JWKS is not a JSON object"},
         {"invalid JSON", "{\"server\": {\"listen\": }", gateway_env(), "config error: " + (dir / "invalid JSON.json").string() + ": invalid JSON at line 1, column 23"},
     };
     for (const auto& c : cases) {

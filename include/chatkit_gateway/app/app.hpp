@@ -3,6 +3,7 @@
 // and runs the shutdown sequence of SPEC section 6.
 #pragma once
 
+#include "chatkit_gateway/auth/authenticator.hpp"
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/core/asio.hpp"
 #include "chatkit_gateway/http/server.hpp"
@@ -37,6 +38,7 @@ public:
     tcp::endpoint public_endpoint() const { return public_->local_endpoint(); }
     tcp::endpoint admin_endpoint() const { return admin_->local_endpoint(); }
     const observability::readiness& readiness() const { return readiness_; }
+    auth::authenticator& authenticator() { return *authenticator_; }
 
 private:
     static net::awaitable<void> shutdown_sequence(app* self);
@@ -48,6 +50,7 @@ private:
     net::io_context ioc_;
     observability::readiness readiness_;
     std::shared_ptr<http_server::tls_context_store> tls_;
+    std::unique_ptr<auth::authenticator> authenticator_;
     std::unique_ptr<http_server::server> public_;
     std::unique_ptr<http_server::server> admin_;
     net::signal_set signals_;

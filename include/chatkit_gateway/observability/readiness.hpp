@@ -17,7 +17,7 @@ public:
 
 private:
     std::atomic<bool> listening_{false};
-    std::atomic<bool> keys_loaded_{true};
+    std::atomic<bool> keys_loaded_{false};
     std::atomic<bool> draining_{false};
 };
 
