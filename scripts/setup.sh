@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
   libssl-dev openssl ca-certificates curl
   python3 python3-jwt python3-cryptography
+  clang libclang-rt-14-dev libbenchmark-dev
 )
 
 missing=()

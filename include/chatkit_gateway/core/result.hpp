@@ -18,6 +18,9 @@ struct failure {
 template <class T>
 class result {
 public:
+    // Default: a failure, so that result<T> can travel through Asio
+    // completion handlers (co_spawn needs a default-constructible value).
+    result() : v_(std::in_place_index<1>, failure{errc::internal_error, "no result"}) {}
     result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
     result(failure f) : v_(std::in_place_index<1>, std::move(f)) {}
 

@@ -1,0 +1,88 @@
+// An HTTPS client for one origin (scheme https, host, port) with a bounded
+// keep-alive connection pool, used for every upstream call and for JWKS
+// fetches. Asynchronous DNS, certificate and host-name verification with SNI,
+// a deadline on connect and on every attempt, a reply-size limit, and retries
+// only where they are safe (SPEC section 7, STYLE "upstream pool rule").
+//
+// Failures come back as result<> with:
+//   upstream_unavailable  refused, reset or unresolvable; connect timeout
+//   upstream_timeout      the reply did not come within request_timeout
+//   upstream_error        certificate failure, unreadable or oversized reply
+//   overloaded            every connection busy and the wait queue full
+#pragma once
+
+#include "chatkit_gateway/core/asio.hpp"
+#include "chatkit_gateway/core/result.hpp"
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ckg::upstream {
+
+struct client_options {
+    std::string host;
+    std::string port = "443";
+    std::chrono::milliseconds connect_timeout{3000};
+    std::chrono::milliseconds request_timeout{10000};
+    std::size_t max_connections = 64;
+    std::size_t max_waiters = 1024;  // callers queued for a connection
+    unsigned max_retries = 2;
+    std::size_t max_response_bytes = 1 << 20;
+    std::chrono::milliseconds idle_timeout{20000};  // below common upstream keep-alive limits
+    std::chrono::milliseconds backoff_base{100};
+};
+
+struct upstream_response {
+    unsigned status = 0;
+    std::string body;
+    std::optional<std::chrono::seconds> retry_after;  // a sane Retry-After header, if sent
+};
+
+// Makes the client TLS context: TLS 1.2+, peer verification against the
+// system store (honours SSL_CERT_FILE) or `ca_file`. Throws on a bad file.
+std::shared_ptr<ssl::context> make_client_tls_context(const std::optional<std::string>& ca_file);
+
+class https_client : public std::enable_shared_from_this<https_client> {
+public:
+    https_client(net::io_context& ioc, client_options options, std::shared_ptr<ssl::context> tls);
+    ~https_client();
+
+    // Sends `req` (target, method, headers and body set by the caller; Host
+    // is added). `idempotent`: safe to resend after the upstream may have
+    // seen it (GET, DELETE, cancel); a create is resent only when it
+    // provably never left this process.
+    net::awaitable<result<upstream_response>> send(http::request<http::string_body> req, bool idempotent);
+
+    std::size_t open_connections() const;
+    std::size_t idle_connections() const;
+
+private:
+    struct connection;
+    enum class attempt_outcome { reply, retry_fresh, retry_backoff, fail };
+    struct attempt_result;
+
+    net::awaitable<std::optional<std::shared_ptr<connection>>> acquire(failure& why);
+    // Resolves, connects and handshakes; nullopt on success.
+    net::awaitable<std::optional<failure>> connect_on(std::shared_ptr<connection> c);
+    net::awaitable<attempt_result> attempt(std::shared_ptr<connection> c, const http::request<http::string_body>& req,
+                                           bool idempotent);
+    void release(std::shared_ptr<connection> c, bool reusable);
+    void wake_one_waiter();
+
+    net::io_context& ioc_;
+    const client_options options_;
+    std::shared_ptr<ssl::context> tls_;
+
+    mutable std::mutex mutex_;
+    std::vector<std::shared_ptr<connection>> idle_;
+    std::size_t open_ = 0;
+    std::deque<std::shared_ptr<net::steady_timer>> waiters_;
+};
+
+}  // namespace ckg::upstream

@@ -1,0 +1,275 @@
+#include "chatkit_gateway/upstream/https_client.hpp"
+
+#include "chatkit_gateway/core/random.hpp"
+
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include <algorithm>
+#include <charconv>
+
+namespace ckg::upstream {
+namespace {
+
+using steady = std::chrono::steady_clock;
+using tls_stream = ssl::stream<beast::tcp_stream>;
+
+bool is_certificate_failure(const beast::error_code& ec) {
+    return ec.category() == net::error::get_ssl_category() &&
+           ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+}
+
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) {
+    unsigned long n = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || end != v.data() + v.size() || n > 86400) return std::nullopt;
+    return std::chrono::seconds(n);
+}
+
+// An idle keep-alive connection is alive when nothing is readable on it: a
+// peer that closed it has sent EOF (or a TLS close_notify) by now. Checked
+// before reuse so a request is never written into a connection already gone.
+bool still_open(tls_stream& stream) {
+    char byte;
+    const auto fd = beast::get_lowest_layer(stream).socket().native_handle();
+    const auto n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+// Jittered exponential backoff: base * 2^attempt * [0.5, 1.5).
+std::chrono::milliseconds backoff(std::chrono::milliseconds base, unsigned attempt) {
+    const auto jitter = static_cast<unsigned char>(random_bytes(1)[0]);
+    const double factor = (1u << std::min(attempt, 6u)) * (0.5 + jitter / 256.0);
+    return std::chrono::milliseconds(static_cast<long>(static_cast<double>(base.count()) * factor));
+}
+
+}  // namespace
+
+struct https_client::connection {
+    explicit connection(net::any_io_executor ex, ssl::context& ctx) : strand(ex), stream(ex, ctx) {}
+    net::any_io_executor strand;
+    tls_stream stream;
+    beast::flat_buffer buffer;
+    steady::time_point last_used = steady::now();
+    bool reused = false;
+};
+
+struct https_client::attempt_result {
+    attempt_outcome outcome = attempt_outcome::fail;
+    std::optional<upstream_response> response;
+    bool reusable = false;
+    failure why;
+};
+
+std::shared_ptr<ssl::context> make_client_tls_context(const std::optional<std::string>& ca_file) {
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    ctx->set_verify_mode(ssl::verify_peer);
+    if (ca_file) ctx->load_verify_file(*ca_file);
+    else ctx->set_default_verify_paths();
+    return ctx;
+}
+
+https_client::https_client(net::io_context& ioc, client_options options, std::shared_ptr<ssl::context> tls)
+    : ioc_(ioc), options_(std::move(options)), tls_(std::move(tls)) {}
+
+https_client::~https_client() = default;
+
+std::size_t https_client::open_connections() const {
+    std::lock_guard lock(mutex_);
+    return open_;
+}
+
+std::size_t https_client::idle_connections() const {
+    std::lock_guard lock(mutex_);
+    return idle_.size();
+}
+
+net::awaitable<result<upstream_response>> https_client::send(http::request<http::string_body> req, bool idempotent) {
+    auto self = shared_from_this();
+    req.set(http::field::host, options_.host);
+    req.keep_alive(true);
+    req.prepare_payload();
+    unsigned retries = 0, stale = 0;
+    net::steady_timer pause(co_await net::this_coro::executor);
+    for (;;) {
+        failure why;
+        auto c = co_await acquire(why);
+        attempt_result r;
+        if (!c) {
+            // Nothing was written: a failed connect is safe to retry for any request.
+            r.outcome = why.code == errc::upstream_unavailable ? attempt_outcome::retry_backoff : attempt_outcome::fail;
+            r.why = why;
+        } else {
+            // The attempt runs on the connection's own strand, so its timers
+            // and socket never race with another thread.
+            auto conn = *c;
+            r = co_await net::co_spawn(conn->strand, attempt(conn, req, idempotent), net::use_awaitable);
+            release(conn, r.reusable);
+        }
+        if (r.outcome == attempt_outcome::reply) {
+            const auto status = r.response->status;
+            const bool transient = status == 502 || status == 503 || status == 504;
+            if (!(transient && idempotent && retries < options_.max_retries)) co_return std::move(*r.response);
+        } else if (r.outcome == attempt_outcome::retry_fresh && stale++ <= options_.max_connections) {
+            continue;  // a stale pooled connection: replaced at once, not counted
+        } else if (r.outcome == attempt_outcome::fail || retries >= options_.max_retries) {
+            co_return r.why;
+        }
+        pause.expires_after(backoff(options_.backoff_base, retries++));
+        co_await pause.async_wait(nothrow_awaitable);
+    }
+}
+
+net::awaitable<std::optional<std::shared_ptr<https_client::connection>>> https_client::acquire(failure& why) {
+    for (;;) {
+        std::shared_ptr<connection> reuse;
+        std::shared_ptr<net::steady_timer> wait;
+        bool reserve = false;
+        {
+            std::lock_guard lock(mutex_);
+            while (!idle_.empty() && !reuse) {
+                auto c = std::move(idle_.back());
+                idle_.pop_back();
+                if (steady::now() - c->last_used < options_.idle_timeout && still_open(c->stream)) reuse = std::move(c);
+                else --open_;  // closed by the upstream, or idle so long it may close it any moment
+            }
+            if (!reuse && open_ < options_.max_connections) {
+                ++open_;
+                reserve = true;
+            } else if (!reuse) {
+                if (waiters_.size() >= options_.max_waiters) {
+                    why = failure{errc::overloaded, "upstream connection pool and wait queue full"};
+                    co_return std::nullopt;
+                }
+                wait = std::make_shared<net::steady_timer>(co_await net::this_coro::executor);
+                wait->expires_after(options_.request_timeout);
+                waiters_.push_back(wait);
+            }
+        }
+        if (reuse) {
+            reuse->reused = true;
+            co_return reuse;
+        }
+        if (reserve) {
+            auto fresh = std::make_shared<connection>(net::make_strand(ioc_), *tls_);
+            auto problem = co_await net::co_spawn(fresh->strand, connect_on(fresh), net::use_awaitable);
+            if (!problem) co_return fresh;
+            {
+                std::lock_guard lock(mutex_);
+                --open_;
+            }
+            wake_one_waiter();
+            why = *problem;
+            co_return std::nullopt;
+        }
+        auto [ec] = co_await wait->async_wait(nothrow_awaitable);
+        if (ec != net::error::operation_aborted) {
+            std::lock_guard lock(mutex_);
+            waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), wait), waiters_.end());
+            why = failure{errc::overloaded, "no upstream connection became free in time"};
+            co_return std::nullopt;
+        }
+    }
+}
+
+net::awaitable<std::optional<failure>> https_client::connect_on(std::shared_ptr<connection> c) {
+    auto& lowest = beast::get_lowest_layer(c->stream);
+    const auto deadline = steady::now() + options_.connect_timeout;
+    // Resolve (asynchronously: Asio runs getaddrinfo off the io threads)
+    tcp::resolver resolver(c->strand);
+    auto [rec, endpoints] = co_await resolver.async_resolve(options_.host, options_.port, nothrow_awaitable);
+    if (rec) co_return failure{errc::upstream_unavailable, "cannot resolve " + options_.host + ": " + rec.message()};
+    // Connect
+    lowest.expires_at(deadline);
+    auto [cec, ep] = co_await lowest.async_connect(endpoints, nothrow_awaitable);
+    if (cec) co_return failure{errc::upstream_unavailable, "cannot connect to " + options_.host + ": " + cec.message()};
+    lowest.socket().set_option(tcp::no_delay(true));
+    // Handshake, with SNI and the host name checked against the certificate
+    if (!SSL_set_tlsext_host_name(c->stream.native_handle(), options_.host.c_str()))
+        co_return failure{errc::upstream_error, "cannot set SNI"};
+    c->stream.set_verify_callback(ssl::host_name_verification(options_.host));
+    lowest.expires_at(deadline);
+    auto [hec] = co_await c->stream.async_handshake(ssl::stream_base::client, nothrow_awaitable);
+    if (hec && is_certificate_failure(hec))
+        co_return failure{errc::upstream_error, "upstream certificate verification failed for " + options_.host};
+    if (hec) co_return failure{errc::upstream_unavailable, "TLS handshake with " + options_.host + " failed: " + hec.message()};
+    co_return std::nullopt;
+}
+
+net::awaitable<https_client::attempt_result> https_client::attempt(std::shared_ptr<connection> c,
+                                                                   const http::request<http::string_body>& req,
+                                                                   bool idempotent) {
+    attempt_result r;
+    auto& lowest = beast::get_lowest_layer(c->stream);
+    const auto deadline = steady::now() + options_.request_timeout;
+    // Write the request
+    lowest.expires_at(deadline);
+    auto [wec, wn] = co_await http::async_write(c->stream, req, nothrow_awaitable);
+    if (wec) {
+        // A failed write never produced a request the upstream could act on.
+        r.why = failure{errc::upstream_unavailable, "upstream write failed: " + wec.message()};
+        r.outcome = c->reused ? attempt_outcome::retry_fresh : attempt_outcome::retry_backoff;
+        co_return r;
+    }
+    // Read the reply
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(64 * 1024);
+    parser.body_limit(options_.max_response_bytes);
+    lowest.expires_at(deadline);
+    auto [rec, rn] = co_await http::async_read(c->stream, c->buffer, parser, nothrow_awaitable);
+    if (rec == beast::error::timeout) {
+        r.why = failure{errc::upstream_timeout, "no upstream reply within the request timeout"};
+        co_return r;  // never retried: the upstream may still be working on it
+    }
+    if (rec == http::error::body_limit || rec == http::error::header_limit) {
+        r.why = failure{errc::upstream_error, "upstream reply over the size limit"};
+        co_return r;
+    }
+    if (rec) {
+        const bool nothing_arrived = !parser.got_some();
+        r.why = failure{errc::upstream_unavailable, "upstream connection failed before a reply: " + rec.message()};
+        if (nothing_arrived && c->reused && idempotent) r.outcome = attempt_outcome::retry_fresh;
+        else if (nothing_arrived && idempotent) r.outcome = attempt_outcome::retry_backoff;
+        if (!nothing_arrived) r.why = failure{errc::upstream_error, "unreadable upstream reply: " + rec.message()};
+        co_return r;
+    }
+    auto res = parser.release();
+    upstream_response out;
+    out.status = res.result_int();
+    out.retry_after = parse_retry_after(res[http::field::retry_after]);
+    out.body = std::move(res.body());
+    r.reusable = res.keep_alive();
+    r.response = std::move(out);
+    r.outcome = attempt_outcome::reply;
+    co_return r;
+}
+
+void https_client::release(std::shared_ptr<connection> c, bool reusable) {
+    {
+        std::lock_guard lock(mutex_);
+        if (reusable) {
+            c->last_used = steady::now();
+            idle_.push_back(std::move(c));
+        } else {
+            --open_;
+        }
+    }
+    wake_one_waiter();
+}
+
+void https_client::wake_one_waiter() {
+    std::shared_ptr<net::steady_timer> waiter;
+    {
+        std::lock_guard lock(mutex_);
+        if (waiters_.empty()) return;
+        waiter = std::move(waiters_.front());
+        waiters_.pop_front();
+    }
+    // The timer belongs to the waiter's strand: cancel it there.
+    net::post(waiter->get_executor(), [waiter] { waiter->cancel(); });
+}
+
+}  // namespace ckg::upstream
