@@ -3,6 +3,7 @@
 #include "chatkit_gateway/api/admin_handlers.hpp"
 #include "chatkit_gateway/api/public_routes.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/upstream/jwks_fetcher.hpp"
 
 #include <thread>
 #include <vector>
@@ -45,7 +46,9 @@ app::app(config::gateway_config config, app_options options)
     if (config_.server.tls) tls_ = std::make_shared<http_server::tls_context_store>(
         http_server::make_server_tls_context(*config_.server.tls));
     authenticator_ = std::make_unique<auth::authenticator>(config_.auth, config_.users);
-    readiness_.set_keys_loaded(authenticator_->keys_loaded());
+    jwks_ = std::make_unique<auth::jwks_refresher>(ioc_, *authenticator_, config_.auth,
+                                                   upstream::make_jwks_fetcher(ioc_, config_.auth, config_.upstream));
+    readiness_.set_keys_check([authn = authenticator_.get()] { return authn->keys_loaded(); });
     public_ = std::make_unique<http_server::server>(ioc_, public_options(config_.server),
                                                     api::make_public_router(), tls_);
     admin_ = std::make_unique<http_server::server>(ioc_, admin_options(config_),
@@ -59,6 +62,7 @@ void app::start() {
     admin_->listen();
     public_->start();
     admin_->start();
+    jwks_->start();
     if (options_.handle_signals) wait_for_signals();
     readiness_.set_listening(true);
     const auto pub = public_->local_endpoint();

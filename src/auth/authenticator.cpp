@@ -1,6 +1,7 @@
 #include "chatkit_gateway/auth/authenticator.hpp"
 
 #include "chatkit_gateway/auth/credentials.hpp"
+#include "chatkit_gateway/auth/jwt_parser.hpp"
 #include "chatkit_gateway/auth/user_id.hpp"
 #include "chatkit_gateway/config/config_error.hpp"
 
@@ -109,6 +110,16 @@ void authenticator::replace_keys(std::size_t issuer_index, std::shared_ptr<const
         issuers_ = std::move(next);
     }
     cache_.clear();
+}
+
+std::optional<std::size_t> authenticator::issuer_index_of(std::string_view token) const {
+    auto jwt = parse_jwt(token);
+    if (!jwt) return std::nullopt;
+    const auto* iss = jwt->claims.if_contains("iss");
+    if (iss == nullptr || !iss->is_string()) return std::nullopt;
+    for (std::size_t i = 0; i < auth_.issuers.size(); ++i)
+        if (auth_.issuers[i].issuer == iss->get_string()) return i;
+    return std::nullopt;
 }
 
 bool authenticator::keys_loaded() const {

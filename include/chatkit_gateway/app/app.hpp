@@ -4,6 +4,7 @@
 #pragma once
 
 #include "chatkit_gateway/auth/authenticator.hpp"
+#include "chatkit_gateway/auth/jwks_refresher.hpp"
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/core/asio.hpp"
 #include "chatkit_gateway/http/server.hpp"
@@ -38,7 +39,7 @@ public:
     tcp::endpoint public_endpoint() const { return public_->local_endpoint(); }
     tcp::endpoint admin_endpoint() const { return admin_->local_endpoint(); }
     const observability::readiness& readiness() const { return readiness_; }
-    auth::authenticator& authenticator() { return *authenticator_; }
+    auth::jwks_refresher& authentication() { return *jwks_; }
 
 private:
     static net::awaitable<void> shutdown_sequence(app* self);
@@ -51,6 +52,7 @@ private:
     observability::readiness readiness_;
     std::shared_ptr<http_server::tls_context_store> tls_;
     std::unique_ptr<auth::authenticator> authenticator_;
+    std::unique_ptr<auth::jwks_refresher> jwks_;
     std::unique_ptr<http_server::server> public_;
     std::unique_ptr<http_server::server> admin_;
     net::signal_set signals_;

@@ -39,6 +39,8 @@ public:
     void replace_keys(std::size_t issuer_index, std::shared_ptr<const key_set> keys);
     // True when every issuer has keys (jwks_url issuers after their first fetch).
     bool keys_loaded() const;
+    // The configured issuer a token claims to come from (unverified), if any.
+    std::optional<std::size_t> issuer_index_of(std::string_view token) const;
 
 private:
     std::shared_ptr<const std::vector<issuer_entry>> snapshot() const;

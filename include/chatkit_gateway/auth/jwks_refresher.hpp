@@ -1,0 +1,64 @@
+// Keeps jwks_url issuers' keys current (SPEC sections 4 and 7): the first
+// fetch is retried in the background with backoff until it succeeds (until
+// then /readyz is 503); later, a token with an unknown kid triggers at most
+// one refetch per jwks_min_refresh_seconds, and every request meeting an
+// unknown kid meanwhile waits for that single in-flight fetch. A periodic
+// refresh also picks up rotations and removals. The fetch itself is
+// injected, so this room needs no HTTP client (tests count calls).
+#pragma once
+
+#include "chatkit_gateway/auth/authenticator.hpp"
+#include "chatkit_gateway/core/asio.hpp"
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace ckg::auth {
+
+class jwks_refresher {
+public:
+    // Fetches the JWKS document of issuer `index`; a failure is logged and retried.
+    using fetch_fn = std::function<net::awaitable<result<std::string>>(std::size_t index)>;
+
+    jwks_refresher(net::io_context& ioc, authenticator& authn, const config::auth_config& auth, fetch_fn fetch,
+                   std::chrono::seconds periodic_refresh = std::chrono::seconds(600));
+
+    // Starts the first fetch (and the periodic refresh) of every jwks_url issuer.
+    void start();
+
+    // authenticator::authenticate, plus one refetch-and-retry when the token
+    // names an unknown kid of a jwks_url issuer.
+    net::awaitable<result<std::shared_ptr<const authenticated_user>>> authenticate(
+        std::string authorization, bool has_authorization, std::string cookie_header, std::int64_t now);
+
+    std::size_t fetch_count() const;
+
+private:
+    struct issuer_state {
+        std::chrono::steady_clock::time_point last_fetch{};
+        bool fetched_once = false;
+        bool in_flight = false;
+        std::vector<std::shared_ptr<net::steady_timer>> waiters;
+    };
+
+    static net::awaitable<void> initial_fetch_loop(jwks_refresher* self, std::size_t index);
+    // Runs one fetch and installs its keys; wakes every waiter. Returns success.
+    net::awaitable<bool> fetch_now(std::size_t index);
+    net::awaitable<bool> run_fetch(std::size_t index);  // after begin_fetch_locked
+    void begin_fetch_locked(std::size_t index);
+    net::awaitable<void> refetch_for_unknown_kid(std::size_t index);
+
+    net::io_context& ioc_;
+    authenticator& authn_;
+    const config::auth_config& auth_;
+    fetch_fn fetch_;
+    std::chrono::seconds periodic_refresh_;
+    mutable std::mutex mutex_;
+    std::vector<issuer_state> state_;
+    std::size_t fetches_ = 0;
+};
+
+}  // namespace ckg::auth

@@ -1,0 +1,16 @@
+// Fetches jwks_url documents over HTTPS (never plain HTTP), one pooled
+// client per issuer, trusting jwks_ca_file or the system store. Plugs into
+// auth::jwks_refresher as its fetch function.
+#pragma once
+
+#include "chatkit_gateway/auth/jwks_refresher.hpp"
+#include "chatkit_gateway/config/config.hpp"
+
+namespace ckg::upstream {
+
+// `timeouts` supplies connect and request timeouts. Throws config_error
+// naming auth.issuers[i].jwks_ca_file when that file does not load.
+auth::jwks_refresher::fetch_fn make_jwks_fetcher(net::io_context& ioc, const config::auth_config& auth,
+                                                 const config::upstream_config& timeouts);
+
+}  // namespace ckg::upstream

@@ -1,0 +1,183 @@
+// jwks_url issuers against a real HTTPS JWKS endpoint: readiness waits for
+// the first fetch (retried with backoff), an unknown kid triggers exactly one
+// refetch however many requests meet it, and the min-refresh window holds.
+#include "test_client.hpp"
+#include "test_server.hpp"
+
+#include "chatkit_gateway/auth/jwks_refresher.hpp"
+#include "chatkit_gateway/config/config_loader.hpp"
+#include "chatkit_gateway/http/error_response.hpp"
+#include "chatkit_gateway/upstream/jwks_fetcher.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <thread>
+
+using namespace ckg;
+using namespace ckg::test;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+const std::string tokens_dir = CKG_TEST_TOKENS_DIR;
+
+json::value read_json(const std::string& path) {
+    std::ifstream in(path);
+    return json::parse(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+}
+
+// The PyJWT RSA JWKS, restricted to the given kids.
+std::string jwks_with(const std::vector<std::string>& kids) {
+    json::array keys;
+    const auto all = read_json(tokens_dir + "/jwks_rsa.json");
+    for (const auto& k : all.at("keys").as_array())
+        if (std::find(kids.begin(), kids.end(), k.at("kid").as_string()) != kids.end()) keys.push_back(k);
+    return json::serialize(json::object{{"keys", keys}});
+}
+
+std::string token(const std::string& name) {
+    const auto m = read_json(tokens_dir + "/manifest.json");
+    for (const auto& c : m.at("cases").as_array())
+        if (c.at("name").as_string() == name) return "Bearer " + std::string(c.at("token").as_string());
+    throw std::runtime_error(name);
+}
+
+struct jwks_fixture {
+    std::mutex mutex;
+    std::string document = jwks_with({"rsa-1"});
+    unsigned status = 200;
+    std::atomic<int> hits{0};
+    test_server jwks_server{options(), routes(),
+                            std::make_shared<http_server::tls_context_store>(
+                                http_server::make_server_tls_context({test_pki("server.pem"), test_pki("server.key")}))};
+    net::io_context ioc;
+    net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
+    std::vector<std::thread> threads;
+    std::int64_t now = read_json(tokens_dir + "/manifest.json").at("now").as_int64();
+
+    ~jwks_fixture() {
+        work.reset();
+        ioc.stop();
+        for (auto& t : threads) t.join();
+    }
+    static http_server::server_options options() {
+        http_server::server_options o;
+        o.access_log = false;
+        return o;
+    }
+    http_server::router routes() {
+        http_server::router r;
+        r.add(http::verb::get, "/keys/jwks.json", [this](http_server::request_context& ctx) -> net::awaitable<http_server::reply> {
+            ++hits;
+            std::lock_guard lock(mutex);
+            http_server::response res{static_cast<http::status>(status), ctx.req.version()};
+            res.body() = document;
+            res.prepare_payload();
+            co_return http_server::reply{std::move(res)};
+        });
+        return r;
+    }
+    void serve(std::string doc, unsigned st = 200) {
+        std::lock_guard lock(mutex);
+        document = std::move(doc);
+        status = st;
+    }
+    config::gateway_config make_config(int min_refresh) {
+        const std::string text = R"({
+          "auth": {"issuers": [{"issuer": "https://rsa.test/", "audiences": ["chatkit-gateway"],
+             "jwks_url": "https://127.0.0.1:)" + std::to_string(jwks_server.endpoint().port()) + R"(/keys/jwks.json",
+             "jwks_ca_file": ")" + test_pki("ca.pem") + R"(", "jwks_min_refresh_seconds": )" + std::to_string(min_refresh) + R"(}]},
+          "sessions": {"workflows": {"default": {"id": "wf"}}}})";
+        return config::load_config_text(text, "test.json", [](const std::string& n) -> std::optional<std::string> {
+            if (n == "OPENAI_API_KEY") return "sk";
+            if (n == "CHATKIT_GATEWAY_HANDLE_KEY") return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+            return std::nullopt;
+        });
+    }
+    void run_threads() {
+        for (int i = 0; i < 2; ++i) threads.emplace_back([this] { ioc.run(); });
+    }
+    bool wait_until(const std::function<bool()>& f, std::chrono::milliseconds limit) {
+        const auto end = std::chrono::steady_clock::now() + limit;
+        while (std::chrono::steady_clock::now() < end) {
+            if (f()) return true;
+            std::this_thread::sleep_for(20ms);
+        }
+        return f();
+    }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(jwks_url_issuers, jwks_fixture)
+
+BOOST_AUTO_TEST_CASE(not_ready_until_the_first_fetch_succeeds) {
+    serve("oops", 500);
+    const auto cfg = make_config(30);
+    auth::authenticator authn(cfg.auth, cfg.users);
+    auth::jwks_refresher refresher(ioc, authn, cfg.auth, upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
+    refresher.start();
+    run_threads();
+    BOOST_TEST(wait_until([&] { return hits.load() >= 1; }, 3s));
+    BOOST_TEST(!authn.keys_loaded());
+    serve(jwks_with({"rsa-1"}));
+    // Retried with backoff (1 s, then 2 s ...) until it succeeds.
+    BOOST_TEST(wait_until([&] { return authn.keys_loaded(); }, 5s));
+    BOOST_TEST(hits.load() >= 2);
+    BOOST_TEST(authn.authenticate(token("RS256 with kid"), true, "", now).ok());
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_kid_triggers_exactly_one_refetch) {
+    const auto cfg = make_config(0);
+    auth::authenticator authn(cfg.auth, cfg.users);
+    auth::jwks_refresher refresher(ioc, authn, cfg.auth, upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
+    refresher.start();
+    run_threads();
+    BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
+    BOOST_TEST(hits.load() == 1);
+    // The issuer rotates in a new key; 100 requests carrying its kid arrive at once.
+    serve(jwks_with({"rsa-1", "rsa-2"}));
+    const auto rotated = token("RS256 3072-bit key");
+    std::vector<std::future<result<std::shared_ptr<const auth::authenticated_user>>>> calls;
+    for (int i = 0; i < 100; ++i)
+        calls.push_back(net::co_spawn(ioc, refresher.authenticate(rotated, true, "", now), net::use_future));
+    int ok = 0;
+    for (auto& f : calls) {
+        BOOST_REQUIRE(f.wait_for(10s) == std::future_status::ready);
+        ok += f.get().ok();
+    }
+    BOOST_TEST(ok == 100);
+    BOOST_TEST(hits.load() == 2);
+    BOOST_TEST(refresher.fetch_count() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(the_min_refresh_window_bounds_refetches) {
+    const auto cfg = make_config(30);
+    auth::authenticator authn(cfg.auth, cfg.users);
+    auth::jwks_refresher refresher(ioc, authn, cfg.auth, upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
+    refresher.start();
+    run_threads();
+    BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
+    // The start-up fetch opened the 30 s window: an unknown kid now fetches nothing.
+    for (int i = 0; i < 5; ++i) {
+        auto f = net::co_spawn(ioc, refresher.authenticate(token("unknown kid"), true, "", now), net::use_future);
+        BOOST_REQUIRE(f.wait_for(5s) == std::future_status::ready);
+        auto r = f.get();
+        BOOST_REQUIRE(!r.ok());
+        BOOST_TEST(r.error().detail == "unknown_kid");
+    }
+    BOOST_TEST(hits.load() == 1);
+    // Other failures never fetch at all.
+    auto bad = net::co_spawn(ioc, refresher.authenticate(token("signed by a key not in the JWKS"), true, "", now), net::use_future);
+    BOOST_TEST(bad.get().error().detail == "bad_signature");
+    BOOST_TEST(hits.load() == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
