@@ -11,14 +11,23 @@
 namespace ckg::auth {
 namespace {
 
+// Digests fetched from the provider once: OpenSSL 3 otherwise repeats the
+// provider look-up (locks and all) inside every EVP_DigestVerifyInit.
+const EVP_MD* fetched(const char* name) noexcept {
+    return EVP_MD_fetch(nullptr, name, nullptr);
+}
+
 const EVP_MD* digest_of(jws_algorithm alg) noexcept {
+    static const EVP_MD* sha256 = fetched("SHA2-256");
+    static const EVP_MD* sha384 = fetched("SHA2-384");
+    static const EVP_MD* sha512 = fetched("SHA2-512");
     switch (alg) {
         case jws_algorithm::rs256: case jws_algorithm::ps256: case jws_algorithm::es256: case jws_algorithm::hs256:
-            return EVP_sha256();
+            return sha256;
         case jws_algorithm::rs384: case jws_algorithm::ps384: case jws_algorithm::es384: case jws_algorithm::hs384:
-            return EVP_sha384();
+            return sha384;
         case jws_algorithm::rs512: case jws_algorithm::ps512: case jws_algorithm::hs512:
-            return EVP_sha512();
+            return sha512;
         case jws_algorithm::eddsa:
             return nullptr;  // Ed25519 signs the message itself
     }
@@ -62,6 +71,19 @@ bool verify_hmac(jws_algorithm alg, const verification_key& key, std::string_vie
     return sig.size() == len && CRYPTO_memcmp(mac, sig.data(), len) == 0;
 }
 
+// Sets up `ctx` to verify `alg` with the key (PSS parameters included).
+bool init_verify(EVP_MD_CTX* ctx, jws_algorithm alg, EVP_PKEY* pkey) noexcept {
+    EVP_PKEY_CTX* pctx = nullptr;
+    if (EVP_DigestVerifyInit(ctx, &pctx, digest_of(alg), nullptr, pkey) != 1) return false;
+    if (!is_pss(alg)) return true;
+    // RFC 7518 section 3.5: MGF1 with the same hash, salt as long as the hash.
+    return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+           EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+           EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, digest_of(alg)) == 1;
+}
+
+using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
 bool verify_asymmetric(jws_algorithm alg, const verification_key& key, std::string_view input,
                        std::string_view sig) noexcept {
     std::string der;
@@ -70,20 +92,27 @@ bool verify_asymmetric(jws_algorithm alg, const verification_key& key, std::stri
         if (der.empty()) return false;
         sig = der;
     }
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    EVP_PKEY_CTX* pctx = nullptr;
-    if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, digest_of(alg), nullptr, key.pkey.get()) != 1) return false;
-    if (is_pss(alg)) {
-        // RFC 7518 section 3.5: MGF1 with the same hash, salt as long as the hash.
-        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1 ||
-            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, digest_of(alg)) != 1)
-            return false;
-    }
+    md_ctx_ptr ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    if (!ctx) return false;
+    // Copying a prepared context skips OpenSSL 3's per-init provider look-ups.
+    const auto& prepared = key.prepared[static_cast<std::size_t>(alg)];
+    const bool ready = prepared && EVP_MD_CTX_copy_ex(ctx.get(), prepared.get()) == 1;
+    if (!ready && !init_verify(ctx.get(), alg, key.pkey.get())) return false;
     return EVP_DigestVerify(ctx.get(), bytes(sig), sig.size(), bytes(input), input.size()) == 1;
 }
 
 }  // namespace
+
+void prepare_verifiers(verification_key& key) {
+    if (!key.pkey) return;
+    for (std::size_t i = 0; i < key.prepared.size(); ++i) {
+        const auto alg = static_cast<jws_algorithm>(i);
+        // Ed25519 contexts cannot be copied in OpenSSL 3.0: those init per call.
+        if (!key.accepts(alg) || key.family == key_family::ed25519) continue;
+        std::shared_ptr<EVP_MD_CTX> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+        if (ctx && init_verify(ctx.get(), alg, key.pkey.get())) key.prepared[i] = std::move(ctx);
+    }
+}
 
 bool verify_signature(jws_algorithm alg, const verification_key& key, std::string_view signing_input,
                       std::string_view signature) noexcept {

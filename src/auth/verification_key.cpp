@@ -1,5 +1,7 @@
 #include "chatkit_gateway/auth/verification_key.hpp"
 
+#include "chatkit_gateway/auth/jws_signature.hpp"
+
 #include "chatkit_gateway/config/config_checks.hpp"
 #include "chatkit_gateway/core/base64.hpp"
 
@@ -143,6 +145,7 @@ result<verification_key> key_from_jwk(const boost::json::object& jwk) {
         if (!a || family_of(*a) != key->family) return bad_key("JWK alg does not fit its key type");
         key->alg = a;
     }
+    prepare_verifiers(*key);
     return key;
 }
 
@@ -169,6 +172,7 @@ result<verification_key> key_from_pem(std::string_view pem) {
     } else {
         return bad_key("unsupported public key type");
     }
+    prepare_verifiers(k);
     return k;
 }
 

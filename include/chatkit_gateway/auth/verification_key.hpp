@@ -10,12 +10,14 @@
 
 #include <boost/json/object.hpp>
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 typedef struct evp_pkey_st EVP_PKEY;
+typedef struct evp_md_ctx_st EVP_MD_CTX;
 
 namespace ckg::auth {
 
@@ -29,6 +31,8 @@ struct verification_key {
     ckg::secret hmac_secret;         // HMAC keys only
     std::optional<std::string> kid;
     std::optional<jws_algorithm> alg;  // a JWK's "alg" pins the key to one algorithm
+    // Ready-made verification contexts by algorithm (see prepare_verifiers); read-only once built.
+    std::array<std::shared_ptr<EVP_MD_CTX>, 12> prepared;
 
     // True when this key may verify `a`: same family, and the pinned alg if any.
     bool accepts(jws_algorithm a) const noexcept;
