@@ -49,8 +49,13 @@ app::app(config::gateway_config config, app_options options)
     jwks_ = std::make_unique<auth::jwks_refresher>(ioc_, *authenticator_, config_.auth,
                                                    upstream::make_jwks_fetcher(ioc_, config_.auth, config_.upstream));
     readiness_.set_keys_check([authn = authenticator_.get()] { return authn->keys_loaded(); });
+    chatkit_ = std::make_unique<upstream::chatkit_client>(ioc_, config_.upstream);
+    handles_ = std::make_unique<sessions::handle_sealer>(config_.sessions.handle_key, config_.sessions.previous_handle_key);
+    mint_limiter_ = std::make_unique<ratelimit::user_rate_limiter>(config_.rate_limit.sessions_per_minute,
+                                                                   config_.rate_limit.burst);
+    services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *mint_limiter_, ioc_});
     public_ = std::make_unique<http_server::server>(ioc_, public_options(config_.server),
-                                                    api::make_public_router(), tls_);
+                                                    api::make_public_router(*services_), tls_);
     admin_ = std::make_unique<http_server::server>(ioc_, admin_options(config_),
                                                    api::make_admin_router(readiness_), nullptr);
 }

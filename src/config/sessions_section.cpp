@@ -99,6 +99,14 @@ sessions_config parse_sessions(json_object_reader r, const environment& env) {
         r.fail("handle_key_env", "environment variable " + s.handle_key_env +
                                      " must hold 32 bytes, base64-encoded");
     s.handle_key = ckg::secret(std::move(*key));
+    // Optional, for rotations (docs/operations.md): the key handles were sealed with before.
+    if (auto previous = env(s.handle_key_env + "_PREVIOUS"); previous && !previous->empty()) {
+        auto old = base64_decode(*previous);
+        if (!old || old->size() != 32)
+            r.fail("handle_key_env", "environment variable " + s.handle_key_env +
+                                         "_PREVIOUS must hold 32 bytes, base64-encoded");
+        s.previous_handle_key = ckg::secret(std::move(*old));
+    }
     s.default_workflow = r.string_or("default_workflow", s.default_workflow);
     auto workflows = r.object("workflows");
     for (const auto& m : workflows.raw()) {

@@ -18,6 +18,7 @@ using tls_stream = ssl::stream<beast::tcp_stream>;
 // What one request produced, for the access log.
 struct request_outcome {
     bool keep_going = false;
+    boost::json::object log;  // the handler's extra access-log fields
     unsigned status = 0;
     std::string_view method;
     std::string_view route = "-";
@@ -148,6 +149,7 @@ private:
         const bool keep_alive = req.keep_alive() && r.after == after_reply::keep_alive && !state_->closing.load();
         finish_response(r.res, outcome.request_id, req.version(), keep_alive);
         outcome.status = r.res.result_int();
+        outcome.log = std::move(r.log);
 
         // Write the reply
         lowest().expires_after(options().idle_timeout);
@@ -230,13 +232,15 @@ private:
     void log_access(const request_outcome& o, steady::time_point started) const {
         if (!options().access_log) return;
         const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started).count();
-        observability::log_info("request", {{"listener", options().name},
-                                            {"request_id", o.request_id},
-                                            {"method", o.method},
-                                            {"route", o.route},
-                                            {"status", o.status},
-                                            {"duration_ms", (micros + 500) / 1000},
-                                            {"duration_us", micros}});
+        boost::json::object fields = {{"listener", options().name},
+                                      {"request_id", o.request_id},
+                                      {"method", o.method},
+                                      {"route", o.route},
+                                      {"status", o.status},
+                                      {"duration_ms", (micros + 500) / 1000},
+                                      {"duration_us", micros}};
+        for (const auto& f : o.log) fields[f.key()] = f.value();
+        observability::log_info("request", std::move(fields));
     }
 
     net::awaitable<void> shutdown_tls() {

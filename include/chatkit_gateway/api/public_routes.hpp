@@ -2,10 +2,12 @@
 // answers 404 not_found.
 #pragma once
 
+#include "chatkit_gateway/api/gateway_services.hpp"
 #include "chatkit_gateway/http/router.hpp"
 
 namespace ckg::api {
 
-http_server::router make_public_router();
+// The services must outlive the router.
+http_server::router make_public_router(gateway_services& services);
 
 }  // namespace ckg::api

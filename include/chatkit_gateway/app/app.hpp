@@ -4,6 +4,7 @@
 #pragma once
 
 #include "chatkit_gateway/auth/authenticator.hpp"
+#include "chatkit_gateway/api/gateway_services.hpp"
 #include "chatkit_gateway/auth/jwks_refresher.hpp"
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/core/asio.hpp"
@@ -53,6 +54,10 @@ private:
     std::shared_ptr<http_server::tls_context_store> tls_;
     std::unique_ptr<auth::authenticator> authenticator_;
     std::unique_ptr<auth::jwks_refresher> jwks_;
+    std::unique_ptr<upstream::chatkit_client> chatkit_;
+    std::unique_ptr<sessions::handle_sealer> handles_;
+    std::unique_ptr<ratelimit::user_rate_limiter> mint_limiter_;
+    std::unique_ptr<api::gateway_services> services_;
     std::unique_ptr<http_server::server> public_;
     std::unique_ptr<http_server::server> admin_;
     net::signal_set signals_;

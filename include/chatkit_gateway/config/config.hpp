@@ -102,6 +102,8 @@ struct workflow_profile {
 struct sessions_config {
     std::string handle_key_env = "CHATKIT_GATEWAY_HANDLE_KEY";
     ckg::secret handle_key;  // exactly 32 bytes
+    // During a key rotation: <handle_key_env>_PREVIOUS, which only opens handles.
+    std::optional<ckg::secret> previous_handle_key;
     std::string default_workflow = "default";
     std::map<std::string, workflow_profile> workflows;
 };

@@ -5,6 +5,8 @@
 
 #include "chatkit_gateway/core/asio.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <functional>
 #include <string>
 #include <string_view>
@@ -41,6 +43,9 @@ enum class after_reply { keep_alive, close, reset };
 struct reply {
     response res;
     after_reply after = after_reply::keep_alive;
+    // Extra fields for this request's access-log line (user hash, upstream
+    // status and latency, failure reason). Never a secret or a token.
+    boost::json::object log;
 };
 
 using handler = std::function<net::awaitable<reply>(request_context&)>;

@@ -1,0 +1,22 @@
+// The long-lived parts the public handlers use, owned by app::app and handed
+// to the route table by reference.
+#pragma once
+
+#include "chatkit_gateway/auth/jwks_refresher.hpp"
+#include "chatkit_gateway/config/config.hpp"
+#include "chatkit_gateway/ratelimit/user_rate_limiter.hpp"
+#include "chatkit_gateway/sessions/handle_sealer.hpp"
+#include "chatkit_gateway/upstream/chatkit_client.hpp"
+
+namespace ckg::api {
+
+struct gateway_services {
+    const config::gateway_config& config;
+    auth::jwks_refresher& auth;
+    upstream::chatkit_client& chatkit;
+    const sessions::handle_sealer& handles;
+    ratelimit::user_rate_limiter& mint_limiter;
+    net::io_context& ioc;  // for work that outlives a request (replaced-session cancels)
+};
+
+}  // namespace ckg::api

@@ -1,0 +1,13 @@
+// POST /v1/chatkit/sessions (mint) and DELETE /v1/chatkit/sessions/{handle}
+// (cancel), SPEC section 2.
+#pragma once
+
+#include "chatkit_gateway/api/gateway_services.hpp"
+#include "chatkit_gateway/http/handler.hpp"
+
+namespace ckg::api {
+
+net::awaitable<http_server::reply> mint_session(http_server::request_context& ctx, gateway_services& s);
+net::awaitable<http_server::reply> cancel_session(http_server::request_context& ctx, gateway_services& s);
+
+}  // namespace ckg::api

@@ -1,0 +1,19 @@
+// How an upstream outcome becomes our answer (SPEC section 7), in one place:
+// 429/503 -> 503 upstream_unavailable with Retry-After (the upstream's own
+// when sane, at most 60 s); any other 4xx/5xx or an unreadable reply -> 502
+// upstream_error; transport failures keep their code (503, 504, 502). The
+// upstream's error body goes to the log only, with anything key-like redacted.
+#pragma once
+
+#include "chatkit_gateway/http/error_response.hpp"
+#include "chatkit_gateway/upstream/https_client.hpp"
+
+#include <optional>
+#include <string>
+
+namespace ckg::api {
+
+// The error for a non-2xx reply or a failed call; nullopt for a 2xx reply.
+std::optional<http_server::api_error> upstream_failure(const result<upstream::upstream_response>& r);
+
+}  // namespace ckg::api

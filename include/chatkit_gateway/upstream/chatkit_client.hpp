@@ -1,0 +1,38 @@
+// The ChatKit API as the gateway calls it: the one place where the secret
+// API key is put on a request (with OpenAI-Beta and the optional
+// organization/project headers). Paths are relative to upstream.base_url.
+#pragma once
+
+#include "chatkit_gateway/config/config.hpp"
+#include "chatkit_gateway/upstream/https_client.hpp"
+
+#include <memory>
+#include <string>
+
+namespace ckg::upstream {
+
+class chatkit_client {
+public:
+    // Throws config_error naming upstream.ca_file when it does not load.
+    chatkit_client(net::io_context& ioc, const config::upstream_config& config);
+
+    // POST /chatkit/sessions (never resent once it may have reached the upstream).
+    net::awaitable<result<upstream_response>> create_session(std::string json_body);
+    // POST /chatkit/sessions/{id}/cancel (safe to resend).
+    net::awaitable<result<upstream_response>> cancel_session(std::string session_id);
+    // GET or DELETE `path` (e.g. "/chatkit/threads/cthr_1?limit=5"), already encoded.
+    net::awaitable<result<upstream_response>> get(std::string path_and_query);
+    net::awaitable<result<upstream_response>> remove(std::string path);
+
+    https_client& transport() { return *client_; }
+
+private:
+    net::awaitable<result<upstream_response>> call(http::verb method, std::string path, std::string body,
+                                                   bool idempotent);
+
+    const config::upstream_config& config_;
+    std::string base_path_;  // e.g. "/v1"
+    std::shared_ptr<https_client> client_;
+};
+
+}  // namespace ckg::upstream

@@ -1,0 +1,112 @@
+#include "chatkit_gateway/api/session_handlers.hpp"
+
+#include "chatkit_gateway/api/request_checks.hpp"
+#include "chatkit_gateway/api/session_request.hpp"
+#include "chatkit_gateway/api/upstream_errors.hpp"
+#include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
+
+#include <boost/json.hpp>
+
+namespace ckg::api {
+namespace {
+
+using http_server::api_error;
+using http_server::reply;
+using steady = std::chrono::steady_clock;
+
+struct minted {
+    std::string id, client_secret;
+    std::int64_t expires_at = 0;
+};
+
+// Reads only what we return or need; anything else in the reply is ignored.
+std::optional<minted> read_session(std::string_view body) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(body, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    const auto& o = v.get_object();
+    const auto* id = o.if_contains("id");
+    const auto* secret = o.if_contains("client_secret");
+    const auto* expires = o.if_contains("expires_at");
+    if (!id || !id->is_string() || !secret || !secret->is_string() || !expires || !expires->is_int64()) return std::nullopt;
+    return minted{std::string(id->get_string()), std::string(secret->get_string()), expires->get_int64()};
+}
+
+void note_upstream(reply& r, const result<upstream::upstream_response>& up, steady::time_point started) {
+    r.log["upstream_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count();
+    if (up) r.log["upstream_status"] = up->status;
+}
+
+// Best effort, after the answer: a failure is logged, never reported.
+net::awaitable<void> cancel_replaced(upstream::chatkit_client* chatkit, std::string session_id, std::string user) {
+    auto up = co_await chatkit->cancel_session(std::move(session_id));
+    if (auto e = upstream_failure(up); e && !(up && up->status == 404))
+        observability::log_warn("replaced session not cancelled", {{"user", user}, {"reason", e->log_detail}});
+}
+
+}  // namespace
+
+net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_services& s) {
+    auto user = co_await authenticate_request(ctx, s);
+    if (!user) co_return error_reply(ctx, {user.error().code, user.error().detail, {}, {}});
+    const auto& who = **user;
+    if (!has_json_or_no_body(ctx.req)) co_return error_reply(ctx, {errc::unsupported_media_type, {}, {}, {}}, *user);
+    auto request = parse_mint_request(ctx.req.body(), s.config.sessions);
+    if (!request) co_return error_reply(ctx, {errc::invalid_request, request.error().detail, {}, {}}, *user);
+    // Only a mint that passed authentication and validation takes a token.
+    const auto decision = s.mint_limiter.take(who.upstream_user_id, steady::now());
+    if (!decision.allowed) co_return error_reply(ctx, {errc::rate_limited, "mint rate limit", decision.retry_after, {}}, *user);
+
+    const auto body = boost::json::serialize(build_upstream_session(*request, who.upstream_user_id, who.who.claims));
+    const auto started = steady::now();
+    auto up = co_await s.chatkit.create_session(body);
+    std::optional<minted> session;
+    std::optional<api_error> failed = upstream_failure(up);
+    if (!failed && !(session = read_session(up->body)))
+        failed = api_error{errc::upstream_error, "unreadable create-session reply", {}, {}};
+    if (failed) {
+        auto r = error_reply(ctx, *failed, *user);
+        note_upstream(r, up, started);
+        co_return r;
+    }
+
+    const auto handle = s.handles.seal({session->id, who.upstream_user_id, session->expires_at});
+    reply r{http_server::make_json_response(http::status::ok,
+                                            {{"client_secret", session->client_secret},
+                                             {"expires_at", session->expires_at},
+                                             {"session_handle", handle}},
+                                            ctx.req.version())};
+    r.log["user"] = observability::user_hash(who.upstream_user_id);
+    note_upstream(r, up, started);
+    if (request->replaces) {
+        auto old = s.handles.open(*request->replaces, who.upstream_user_id, unix_now());
+        if (old.contents) {
+            auto cancel = cancel_replaced(&s.chatkit, old.contents->session_id, observability::user_hash(who.upstream_user_id));
+            net::co_spawn(s.ioc, std::move(cancel), net::detached);
+        } else {
+            r.log["replaces_ignored"] = sessions::open_error_name(old.error);
+        }
+    }
+    co_return r;
+}
+
+net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_services& s) {
+    auto user = co_await authenticate_request(ctx, s);
+    if (!user) co_return error_reply(ctx, {user.error().code, user.error().detail, {}, {}});
+    // Tampered, foreign, other user's and expired handles all look the same: 404.
+    auto opened = s.handles.open(ctx.param("session_handle"), (*user)->upstream_user_id, unix_now());
+    if (!opened.contents)
+        co_return error_reply(ctx, {errc::not_found, std::string("handle ") + std::string(sessions::open_error_name(opened.error)), {}, {}}, *user);
+    const auto started = steady::now();
+    auto up = co_await s.chatkit.cancel_session(opened.contents->session_id);
+    auto failed = upstream_failure(up);
+    if (failed && up && up->status == 404) failed.reset();  // already gone: cancelled all the same
+    reply r = failed ? error_reply(ctx, *failed, *user)
+                     : reply{http_server::make_json_response(http::status::ok, {{"cancelled", true}}, ctx.req.version())};
+    r.log["user"] = observability::user_hash((*user)->upstream_user_id);
+    note_upstream(r, up, started);
+    co_return r;
+}
+
+}  // namespace ckg::api

@@ -1,0 +1,28 @@
+#include "chatkit_gateway/api/upstream_errors.hpp"
+
+#include "chatkit_gateway/observability/redaction.hpp"
+
+#include <algorithm>
+
+namespace ckg::api {
+
+using observability::redact_for_log;
+
+std::optional<http_server::api_error> upstream_failure(const result<upstream::upstream_response>& r) {
+    using http_server::api_error;
+    if (!r) {
+        api_error e{r.error().code, r.error().detail, std::nullopt, {}};
+        return e;
+    }
+    const auto status = r->status;
+    if (status >= 200 && status < 300) return std::nullopt;
+    const std::string detail = "upstream answered " + std::to_string(status) + ": " + redact_for_log(r->body);
+    if (status == 429 || status == 503) {
+        auto retry = r->retry_after.value_or(std::chrono::seconds(1));
+        retry = std::clamp(retry, std::chrono::seconds(1), std::chrono::seconds(60));
+        return api_error{errc::upstream_unavailable, detail, retry, {}};
+    }
+    return api_error{errc::upstream_error, detail, std::nullopt, {}};
+}
+
+}  // namespace ckg::api

@@ -1,0 +1,67 @@
+#include "chatkit_gateway/upstream/chatkit_client.hpp"
+
+#include "chatkit_gateway/config/config_error.hpp"
+
+#include <boost/url/parse.hpp>
+
+namespace ckg::upstream {
+namespace {
+
+client_options options_for(const config::upstream_config& c, const boost::urls::url_view& url) {
+    client_options o;
+    o.host = std::string(url.host());
+    o.port = url.has_port() ? std::string(url.port()) : "443";
+    o.connect_timeout = c.connect_timeout;
+    o.request_timeout = c.request_timeout;
+    o.max_connections = c.max_connections;
+    o.max_retries = c.max_retries;
+    return o;
+}
+
+std::shared_ptr<ssl::context> tls_for(const config::upstream_config& c) {
+    try {
+        return make_client_tls_context(c.ca_file);
+    } catch (const std::exception& e) {
+        throw config::config_error("upstream.ca_file", std::string("cannot load CA certificates: ") + e.what());
+    }
+}
+
+}  // namespace
+
+chatkit_client::chatkit_client(net::io_context& ioc, const config::upstream_config& config) : config_(config) {
+    auto url = boost::urls::parse_absolute_uri(config.base_url);  // validated https:// at load time
+    base_path_ = std::string(url->encoded_path());
+    client_ = std::make_shared<https_client>(ioc, options_for(config, *url), tls_for(config));
+}
+
+net::awaitable<result<upstream_response>> chatkit_client::call(http::verb method, std::string path, std::string body,
+                                                               bool idempotent) {
+    http::request<http::string_body> req{method, base_path_ + path, 11};
+    // The secret key is added here and nowhere else.
+    req.set(http::field::authorization, "Bearer " + std::string(config_.api_key.reveal()));
+    req.set("OpenAI-Beta", "chatkit_beta=v1");
+    if (config_.organization) req.set("OpenAI-Organization", *config_.organization);
+    if (config_.project) req.set("OpenAI-Project", *config_.project);
+    req.set(http::field::accept, "application/json");
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    req.body() = std::move(body);
+    co_return co_await client_->send(std::move(req), idempotent);
+}
+
+net::awaitable<result<upstream_response>> chatkit_client::create_session(std::string json_body) {
+    return call(http::verb::post, "/chatkit/sessions", std::move(json_body), false);
+}
+
+net::awaitable<result<upstream_response>> chatkit_client::cancel_session(std::string session_id) {
+    return call(http::verb::post, "/chatkit/sessions/" + session_id + "/cancel", {}, true);
+}
+
+net::awaitable<result<upstream_response>> chatkit_client::get(std::string path_and_query) {
+    return call(http::verb::get, std::move(path_and_query), {}, true);
+}
+
+net::awaitable<result<upstream_response>> chatkit_client::remove(std::string path) {
+    return call(http::verb::delete_, std::move(path), {}, true);
+}
+
+}  // namespace ckg::upstream
