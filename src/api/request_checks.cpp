@@ -12,10 +12,15 @@ std::int64_t unix_now() {
 
 net::awaitable<result<user_ptr>> authenticate_request(const http_server::request_context& ctx, gateway_services& s) {
     const auto& req = ctx.req;
-    const auto authorization = req.find(http::field::authorization);
-    const bool has_authorization = authorization != req.end();
-    co_return co_await s.auth.authenticate(has_authorization ? std::string(authorization->value()) : std::string(),
-                                           has_authorization, std::string(req[http::field::cookie]), unix_now());
+    const auto found = req.find(http::field::authorization);
+    const bool has_authorization = found != req.end();
+    // Named locals, not temporaries: g++ 12 destroys temporaries of a
+    // conditional expression twice when the statement also co_awaits.
+    std::string authorization;
+    if (has_authorization) authorization = std::string(found->value());
+    std::string cookie(req[http::field::cookie]);
+    auto result = co_await s.auth.authenticate(std::move(authorization), has_authorization, std::move(cookie), unix_now());
+    co_return result;
 }
 
 bool has_json_or_no_body(const http_server::request& req) {

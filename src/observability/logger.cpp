@@ -38,6 +38,7 @@ std::string now_rfc3339() {
 }
 
 std::mutex output_mutex;
+std::function<void(std::string_view)> output_sink;  // guarded by output_mutex
 
 }  // namespace
 
@@ -63,8 +64,17 @@ void logger::write(log_level level, std::string_view msg, boost::json::object fi
     text.push_back('\n');
     // One write per line under a lock, so lines from several io threads never interleave.
     std::lock_guard lock(output_mutex);
+    if (output_sink) {
+        output_sink(text);
+        return;
+    }
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
+}
+
+void logger::set_sink(std::function<void(std::string_view line)> sink) {
+    std::lock_guard lock(output_mutex);
+    output_sink = std::move(sink);
 }
 
 }  // namespace ckg::observability

@@ -155,6 +155,10 @@ add("header not JSON", f"{b64(b'not json')}.{p}.{s}", "malformed")
 add("payload a JSON array", f"{h}.{b64(b'[1,2]')}.{s}", "malformed")
 add("empty signature", f"{h}.{p}.", "malformed")
 
+# Long-lived HS256 tokens for end-to-end tests, one per user.
+users = {name: sign(HS_SECRET, "HS256", claims(HS_ISS, sub=name, exp=NOW + 7200, plan="pro", tier={"x": 1}))
+         for name in ["alice", "bob", "carol", "dave"]}
+
 with open(os.path.join(out, "manifest.json"), "w") as f:
-    json.dump({"now": NOW, "hs_secret": HS_SECRET, "cases": cases}, f, indent=1)
+    json.dump({"now": NOW, "hs_secret": HS_SECRET, "cases": cases, "users": users}, f, indent=1)
 print(f"{len(cases)} token cases written to {out}")

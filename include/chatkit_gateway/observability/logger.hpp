@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -21,6 +22,8 @@ public:
     static void set_level(log_level level) noexcept;
     static bool enabled(log_level level) noexcept;
     static void write(log_level level, std::string_view msg, boost::json::object fields = {});
+    // Where lines go (default: stdout). Tests capture them to check contents.
+    static void set_sink(std::function<void(std::string_view line)> sink);
 
 private:
     static std::atomic<int> level_;
