@@ -15,6 +15,8 @@ client_options options_for(const config::upstream_config& c, const boost::urls::
     o.request_timeout = c.request_timeout;
     o.max_connections = c.max_connections;
     o.max_retries = c.max_retries;
+    // Callers beyond the pool wait, up to a bound; past it they get 503 overloaded.
+    o.max_waiters = 16 * c.max_connections;
     return o;
 }
 

@@ -66,6 +66,7 @@ struct https_client::attempt_result {
 std::shared_ptr<ssl::context> make_client_tls_context(const std::optional<std::string>& ca_file) {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);  // pooled idle connections stay small
     ctx->set_verify_mode(ssl::verify_peer);
     if (ca_file) ctx->load_verify_file(*ca_file);
     else ctx->set_default_verify_paths();

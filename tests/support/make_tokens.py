@@ -159,6 +159,9 @@ add("empty signature", f"{h}.{p}.", "malformed")
 users = {name: sign(HS_SECRET, "HS256", claims(HS_ISS, sub=name, exp=NOW + 7200, plan="pro", tier={"x": 1}))
          for name in ["alice", "bob", "carol", "dave"]}
 
+# A long-lived RS256 token (JWKS key rsa-1) for benchmarks.
+bench = sign(rsa1, "RS256", claims(RSA_ISS, sub="bench-user", exp=NOW + 7200), kid="rsa-1")
+
 with open(os.path.join(out, "manifest.json"), "w") as f:
-    json.dump({"now": NOW, "hs_secret": HS_SECRET, "cases": cases, "users": users}, f, indent=1)
+    json.dump({"now": NOW, "hs_secret": HS_SECRET, "cases": cases, "users": users, "bench_rs256": bench}, f, indent=1)
 print(f"{len(cases)} token cases written to {out}")
