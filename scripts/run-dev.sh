@@ -29,15 +29,22 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 
+token=$(/usr/bin/python3 tools/make-dev-token.py --ttl 3600)
 cat <<TXT
 
 chatkit-gateway (dev) on https://127.0.0.1:8443, admin on http://127.0.0.1:9090,
 upstream simulator on https://127.0.0.1:8787 (log: .dev/simulator.log).
 
 Next, in another shell at $(pwd):
+
   curl -s http://127.0.0.1:9090/readyz
-  source .dev/env && TOKEN=\$(/usr/bin/python3 tools/make-dev-token.py)
-  curl -s --cacert .dev/tls/ca.pem -H "Authorization: Bearer \$TOKEN" https://127.0.0.1:8443/v1/chatkit/threads
+
+  # Mint a ChatKit session as the dev user (this token is valid for an hour):
+  curl -s --cacert .dev/tls/ca.pem -X POST https://127.0.0.1:8443/v1/chatkit/sessions \\
+    -H "Authorization: Bearer $token" -H "Content-Type: application/json" \\
+    -d '{"state_variables": {"locale": "en"}}'
+
+  # A fresh token any time:  source .dev/env && /usr/bin/python3 tools/make-dev-token.py
 
 Ctrl-C stops the gateway and the simulator.
 TXT

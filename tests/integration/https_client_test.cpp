@@ -26,8 +26,7 @@ const std::string key = "sk-client-test";
 struct client_fixture {
     simulator::simulator sim{{key, 0ms, {"alice", "bob"}}};
     test_server server{sim_options(), sim.make_router(),
-                       std::make_shared<http_server::tls_context_store>(
-                           http_server::make_server_tls_context({test_pki("server.pem"), test_pki("server.key")}))};
+                       test_tls_store()};
     net::io_context ioc;
     net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
     std::vector<std::thread> threads;

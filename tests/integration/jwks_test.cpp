@@ -55,8 +55,7 @@ struct jwks_fixture {
     unsigned status = 200;
     std::atomic<int> hits{0};
     test_server jwks_server{options(), routes(),
-                            std::make_shared<http_server::tls_context_store>(
-                                http_server::make_server_tls_context({test_pki("server.pem"), test_pki("server.key")}))};
+                            test_tls_store()};
     net::io_context ioc;
     net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
     std::vector<std::thread> threads;

@@ -52,10 +52,6 @@ server_options fast_options() {
     return o;
 }
 
-std::shared_ptr<tls_context_store> test_tls() {
-    return std::make_shared<tls_context_store>(
-        make_server_tls_context({test::test_pki("server.pem"), test::test_pki("server.key")}));
-}
 
 boost::json::value json_of(const test::response& res) { return boost::json::parse(res.body()); }
 
@@ -82,7 +78,7 @@ BOOST_AUTO_TEST_CASE(keep_alive_reuses_one_connection) {
 }
 
 BOOST_AUTO_TEST_CASE(tls_keep_alive_and_common_headers) {
-    test_server srv(fast_options(), echo_router(), test_tls());
+    test_server srv(fast_options(), echo_router(), test::test_tls_store());
     test_client c(srv.endpoint(), test::test_pki("ca.pem"));
     auto a = c.request(http::verb::get, "/echo", {}, {{"X-Request-Id", "trace-abc.1_2"}});
     auto b = c.request(http::verb::get, "/echo");
@@ -104,7 +100,7 @@ BOOST_AUTO_TEST_CASE(insane_request_ids_are_replaced) {
 }
 
 BOOST_AUTO_TEST_CASE(tls_refuses_old_protocols_and_non_aead_ciphers) {
-    test_server srv(fast_options(), echo_router(), test_tls());
+    test_server srv(fast_options(), echo_router(), test::test_tls_store());
     auto handshake = [&](auto configure) {
         net::io_context ioc;
         ssl::context ctx(ssl::context::tls_client);

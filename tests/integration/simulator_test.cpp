@@ -20,8 +20,7 @@ const std::string api_key = "sk-sim-test-key";
 struct sim_fixture {
     simulator::simulator sim{{api_key, 0ms, {"alice", "bob"}}};
     test_server server{options(), sim.make_router(),
-                       std::make_shared<http_server::tls_context_store>(
-                           http_server::make_server_tls_context({test_pki("server.pem"), test_pki("server.key")}))};
+                       test_tls_store()};
     test_client client{server.endpoint(), test_pki("ca.pem")};
 
     static http_server::server_options options() {

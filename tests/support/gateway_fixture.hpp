@@ -27,8 +27,7 @@ struct gateway_fixture {
     std::vector<std::string> log_lines;
     simulator::simulator sim{{upstream_api_key, std::chrono::milliseconds(0), {"alice", "bob"}}};
     test_server sim_server{sim_options(), sim.make_router(),
-                           std::make_shared<http_server::tls_context_store>(
-                               http_server::make_server_tls_context({test_pki("server.pem"), test_pki("server.key")}))};
+                           test_tls_store()};
     boost::json::object manifest = read_manifest();
     std::unique_ptr<app::app> application;
     std::future<int> exit_code;

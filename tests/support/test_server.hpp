@@ -3,12 +3,19 @@
 #pragma once
 
 #include "chatkit_gateway/http/server.hpp"
+#include "test_client.hpp"
 
 #include <memory>
 #include <thread>
 #include <vector>
 
 namespace ckg::test {
+
+// The TLS context of a test listener: the test CA's server certificate.
+inline std::shared_ptr<http_server::tls_context_store> test_tls_store() {
+    return std::make_shared<http_server::tls_context_store>(
+        http_server::make_server_tls_context({test_pki("server.pem"), test_pki("server.key")}));
+}
 
 class test_server {
 public:
