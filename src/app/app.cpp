@@ -53,7 +53,8 @@ app::app(config::gateway_config config, app_options options)
     handles_ = std::make_unique<sessions::handle_sealer>(config_.sessions.handle_key, config_.sessions.previous_handle_key);
     mint_limiter_ = std::make_unique<ratelimit::user_rate_limiter>(config_.rate_limit.sessions_per_minute,
                                                                    config_.rate_limit.burst);
-    services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *mint_limiter_, ioc_});
+    cors_ = std::make_unique<api::cors_policy>(config_.cors, config_.auth.cookie_name.has_value());
+    services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *mint_limiter_, ioc_, *cors_});
     public_ = std::make_unique<http_server::server>(ioc_, public_options(config_.server),
                                                     api::make_public_router(*services_), tls_);
     admin_ = std::make_unique<http_server::server>(ioc_, admin_options(config_),

@@ -2,6 +2,7 @@
 // to the route table by reference.
 #pragma once
 
+#include "chatkit_gateway/api/cors_policy.hpp"
 #include "chatkit_gateway/auth/jwks_refresher.hpp"
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/ratelimit/user_rate_limiter.hpp"
@@ -17,6 +18,7 @@ struct gateway_services {
     const sessions::handle_sealer& handles;
     ratelimit::user_rate_limiter& mint_limiter;
     net::io_context& ioc;  // for work that outlives a request (replaced-session cancels)
+    const cors_policy& cors;
 };
 
 }  // namespace ckg::api

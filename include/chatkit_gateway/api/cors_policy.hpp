@@ -1,0 +1,34 @@
+// CORS and the CSRF rule of SPEC sections 2 and 7, as pure decisions:
+// an exactly-listed Origin gets Access-Control-Allow-Origin (and
+// -Credentials when cookie auth is on); a present, unlisted Origin gets no
+// CORS headers, and its state-changing requests (POST, DELETE) and
+// preflights are refused with 403 origin_not_allowed.
+#pragma once
+
+#include "chatkit_gateway/config/config.hpp"
+#include "chatkit_gateway/http/handler.hpp"
+
+#include <optional>
+#include <string_view>
+
+namespace ckg::api {
+
+class cors_policy {
+public:
+    cors_policy(const config::cors_config& cors, bool cookie_auth) : cors_(cors), cookie_auth_(cookie_auth) {}
+
+    // True when the request must be refused with 403 (before the token is looked at).
+    bool refuses(const http_server::request& req) const;
+    // Adds the CORS headers an actual response gets for this request's Origin.
+    void decorate(const http_server::request& req, http_server::response& res) const;
+    // The answer to OPTIONS on a known path whose methods are `allow`.
+    http_server::reply preflight(const http_server::request& req, std::string_view allow) const;
+
+private:
+    std::optional<std::string_view> allowed_origin(const http_server::request& req) const;
+
+    const config::cors_config& cors_;
+    bool cookie_auth_;
+};
+
+}  // namespace ckg::api
