@@ -2,7 +2,6 @@
 
 #include <openssl/sha.h>
 
-#include <regex>
 
 namespace ckg::observability {
 
@@ -18,10 +17,53 @@ std::string user_hash(std::string_view upstream_user_id) {
     return out;
 }
 
+namespace {
+
+bool token_char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
+}
+
+// Length of the secret starting at `i` ("sk-...", "ek_...", "Bearer ..."), or 0.
+std::size_t secret_at(std::string_view t, std::size_t i) {
+    auto run_from = [&](std::size_t j) {
+        std::size_t k = j;
+        while (k < t.size() && token_char(t[k])) ++k;
+        return k - j;
+    };
+    for (std::string_view prefix : {"sk-", "ek_"}) {
+        if (t.substr(i, prefix.size()) == prefix) {
+            const auto n = run_from(i + prefix.size());
+            if (n >= 4) return prefix.size() + n;
+        }
+    }
+    for (std::string_view prefix : {"Bearer ", "bearer "}) {
+        if (t.substr(i, prefix.size()) == prefix) {
+            const auto n = run_from(i + prefix.size());
+            if (n > 0) return prefix.size() + n;
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
 std::string redact_for_log(std::string_view text, std::size_t max_chars) {
-    static const std::regex secrets(R"((sk-[A-Za-z0-9_\-]{4,}|ek_[A-Za-z0-9_\-]{4,}|[Bb]earer\s+[A-Za-z0-9._~+/=\-]+))");
-    const std::string clipped(text.substr(0, max_chars));
-    return std::regex_replace(clipped, secrets, "[redacted]");
+    text = text.substr(0, max_chars);
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        // Only at a word start, so "task-1234" is not taken for a key.
+        const bool word_start = i == 0 || !token_char(text[i - 1]);
+        const auto n = word_start ? secret_at(text, i) : 0;
+        if (n > 0) {
+            out += "[redacted]";
+            i += n;
+        } else {
+            out.push_back(text[i++]);
+        }
+    }
+    return out;
 }
 
 }  // namespace ckg::observability

@@ -84,3 +84,21 @@ BOOST_AUTO_TEST_CASE(ambiguous_framing_is_detected) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+#include "chatkit_gateway/observability/redaction.hpp"
+
+BOOST_AUTO_TEST_SUITE(redaction)
+
+BOOST_AUTO_TEST_CASE(key_like_text_is_redacted_for_logs) {
+    using ckg::observability::redact_for_log;
+    BOOST_TEST(redact_for_log(R"({"error": "Incorrect API key provided: sk-proj-abcd1234"})") ==
+               R"({"error": "Incorrect API key provided: [redacted]"})");
+    BOOST_TEST(redact_for_log("Authorization: Bearer eyJ.abc.def done") == "Authorization: [redacted] done");
+    BOOST_TEST(redact_for_log("secret ek_0123456789 leaked") == "secret [redacted] leaked");
+    BOOST_TEST(redact_for_log("task-1234 and sk- alone") == "task-1234 and sk- alone");
+    BOOST_TEST(redact_for_log(std::string(600, 'x')).size() == 512u);
+    BOOST_TEST(ckg::observability::user_hash("alice").size() == 16u);
+    BOOST_TEST(ckg::observability::user_hash("alice") != ckg::observability::user_hash("bob"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
