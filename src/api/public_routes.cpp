@@ -1,6 +1,7 @@
 #include "chatkit_gateway/api/public_routes.hpp"
 
 #include "chatkit_gateway/api/session_handlers.hpp"
+#include "chatkit_gateway/api/thread_handlers.hpp"
 #include "chatkit_gateway/http/error_response.hpp"
 
 #include <map>
@@ -21,6 +22,10 @@ struct route_entry {
 const route_entry routes[] = {
     {http::verb::post, "/v1/chatkit/sessions", &mint_session},
     {http::verb::delete_, "/v1/chatkit/sessions/{session_handle}", &cancel_session},
+    {http::verb::get, "/v1/chatkit/threads", &list_threads},
+    {http::verb::get, "/v1/chatkit/threads/{thread_id}", &retrieve_thread},
+    {http::verb::delete_, "/v1/chatkit/threads/{thread_id}", &delete_thread},
+    {http::verb::get, "/v1/chatkit/threads/{thread_id}/items", &list_thread_items},
 };
 
 // SPEC section 7's order: the origin check (403) comes before the token; an

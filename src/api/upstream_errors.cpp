@@ -8,7 +8,8 @@ namespace ckg::api {
 
 using observability::redact_for_log;
 
-std::optional<http_server::api_error> upstream_failure(const result<upstream::upstream_response>& r) {
+std::optional<http_server::api_error> upstream_failure(const result<upstream::upstream_response>& r,
+                                                       bool thread_lookup) {
     using http_server::api_error;
     if (!r) {
         api_error e{r.error().code, r.error().detail, std::nullopt, {}};
@@ -17,6 +18,7 @@ std::optional<http_server::api_error> upstream_failure(const result<upstream::up
     const auto status = r->status;
     if (status >= 200 && status < 300) return std::nullopt;
     const std::string detail = "upstream answered " + std::to_string(status) + ": " + redact_for_log(r->body);
+    if (status == 404 && thread_lookup) return api_error{errc::not_found, detail, std::nullopt, {}};
     if (status == 429 || status == 503) {
         auto retry = r->retry_after.value_or(std::chrono::seconds(1));
         retry = std::clamp(retry, std::chrono::seconds(1), std::chrono::seconds(60));

@@ -20,6 +20,7 @@ std::optional<fault_mode> mode_from(std::string_view name) {
     if (name == "hang") return fault_mode::hang;
     if (name == "malformed") return fault_mode::malformed;
     if (name == "delay") return fault_mode::delay;
+    if (name == "unscoped") return fault_mode::unscoped;
     return std::nullopt;
 }
 
@@ -35,7 +36,7 @@ std::optional<fault> fault_plan::parse(const boost::json::object& body, std::str
     fault f;
     const auto* mode = body.if_contains("mode");
     if (mode == nullptr || !mode->is_string() || !mode_from(mode->get_string())) {
-        error = "mode must be one of status, reset, hang, malformed, delay";
+        error = "mode must be one of status, reset, hang, malformed, delay, unscoped";
         return std::nullopt;
     }
     f.mode = *mode_from(mode->get_string());

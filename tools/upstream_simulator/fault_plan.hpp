@@ -1,7 +1,8 @@
 // Faults the simulator injects per endpoint, set at run time through its
 // control API (PUT /__sim/faults/{endpoint}): an error status, a connection
-// reset before any reply byte, a hang, a malformed JSON reply, or only a
-// delay. Each fault applies `count` times (or until cleared). Thread-safe.
+// reset before any reply byte, a hang, a malformed JSON reply, only a
+// delay, or (thread lists) "unscoped": the user filter ignored, as a buggy
+// upstream might, to test the gateway's own scoping. Each fault applies `count` times (or until cleared). Thread-safe.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -15,7 +16,7 @@
 
 namespace ckg::simulator {
 
-enum class fault_mode { status, reset, hang, malformed, delay };
+enum class fault_mode { status, reset, hang, malformed, delay, unscoped };
 
 struct fault {
     fault_mode mode = fault_mode::status;

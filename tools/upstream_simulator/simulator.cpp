@@ -109,8 +109,9 @@ net::awaitable<reply> simulator::api_call(simulator* self, request_context& ctx,
         net::steady_timer timer(co_await net::this_coro::executor, delay);
         co_await timer.async_wait(nothrow_awaitable);
     }
-    if (f && f->mode != fault_mode::delay) co_return co_await apply_fault(ctx, *f);
+    if (f && f->mode != fault_mode::delay && f->mode != fault_mode::unscoped) co_return co_await apply_fault(ctx, *f);
     if (auto refused = self->check_credentials(ctx)) co_return std::move(*refused);
+    if (f && f->mode == fault_mode::unscoped && endpoint == "list_threads") co_return self->list_all_threads(ctx);
     co_return (self->*fn)(ctx);
 }
 
@@ -129,7 +130,8 @@ net::awaitable<reply> simulator::apply_fault(request_context& ctx, fault f) {
             co_return r;
         }
         case fault_mode::status:
-        case fault_mode::delay: break;
+        case fault_mode::delay:
+        case fault_mode::unscoped: break;
     }
     auto r = upstream_error(ctx, static_cast<http::status>(f.status), "Injected fault.", "injected_fault");
     if (f.retry_after) r.res.set(http::field::retry_after, std::to_string(*f.retry_after));
@@ -172,6 +174,12 @@ reply simulator::cancel_session(request_context& ctx) {
 
 reply simulator::list_threads(request_context& ctx) {
     auto q = parse_list_query(ctx, true);
+    if (auto* error = std::get_if<reply>(&q)) return std::move(*error);
+    return ok(ctx, store_.list_threads(std::get<list_query>(q)));
+}
+
+reply simulator::list_all_threads(request_context& ctx) {
+    auto q = parse_list_query(ctx, false);
     if (auto* error = std::get_if<reply>(&q)) return std::move(*error);
     return ok(ctx, store_.list_threads(std::get<list_query>(q)));
 }

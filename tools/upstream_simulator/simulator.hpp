@@ -43,6 +43,7 @@ private:
     http_server::reply create_session(http_server::request_context& ctx);
     http_server::reply cancel_session(http_server::request_context& ctx);
     http_server::reply list_threads(http_server::request_context& ctx);
+    http_server::reply list_all_threads(http_server::request_context& ctx);  // the "unscoped" fault
     http_server::reply retrieve_thread(http_server::request_context& ctx);
     http_server::reply list_items(http_server::request_context& ctx);
     http_server::reply delete_thread(http_server::request_context& ctx);

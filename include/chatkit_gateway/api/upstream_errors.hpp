@@ -14,6 +14,8 @@
 namespace ckg::api {
 
 // The error for a non-2xx reply or a failed call; nullopt for a 2xx reply.
-std::optional<http_server::api_error> upstream_failure(const result<upstream::upstream_response>& r);
+// With `thread_lookup`, an upstream 404 is our 404 (the thread does not exist).
+std::optional<http_server::api_error> upstream_failure(const result<upstream::upstream_response>& r,
+                                                       bool thread_lookup = false);
 
 }  // namespace ckg::api

@@ -1,0 +1,30 @@
+// The thread proxy's rules (SPEC sections 2 and 7), as pure functions: query
+// and id validation on the raw text, the upstream query with the `user`
+// filter always forced to the caller, and defence in depth on what comes
+// back (foreign threads dropped, first_id/last_id recomputed).
+#pragma once
+
+#include "chatkit_gateway/core/result.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace ckg::api {
+
+// ^[A-Za-z0-9_-]{1,128}$ on the raw (undecoded) text.
+bool is_valid_id(std::string_view raw) noexcept;
+
+// Validates limit/after/before/order (anything else, a repeat, or `user`:
+// invalid_request) and returns the upstream query string, without '?'.
+// With `for_user`, "user=<percent-encoded id>" comes first.
+result<std::string> upstream_list_query(std::string_view raw_query, const std::string* for_user);
+
+// The upstream list with every thread not owned by `user` removed.
+result<boost::json::object> scope_thread_list(std::string_view upstream_body, std::string_view user);
+
+// The upstream thread if it parses and belongs to `user`; not_found otherwise.
+result<boost::json::object> owned_thread(std::string_view upstream_body, std::string_view user);
+
+}  // namespace ckg::api

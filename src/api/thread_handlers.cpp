@@ -1,0 +1,115 @@
+#include "chatkit_gateway/api/thread_handlers.hpp"
+
+#include "chatkit_gateway/api/request_checks.hpp"
+#include "chatkit_gateway/api/thread_scoping.hpp"
+#include "chatkit_gateway/api/upstream_errors.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
+
+#include <boost/json/parse.hpp>
+
+namespace ckg::api {
+namespace {
+
+using http_server::api_error;
+using http_server::reply;
+using http_server::request_context;
+using steady = std::chrono::steady_clock;
+
+reply ok_json(const request_context& ctx, const boost::json::value& body, const user_ptr& user) {
+    reply r{http_server::make_json_response(http::status::ok, body, ctx.req.version())};
+    r.log["user"] = observability::user_hash(user->upstream_user_id);
+    return r;
+}
+
+api_error to_error(const failure& f) { return api_error{f.code, f.detail, std::nullopt, {}}; }
+
+// The caller's thread (from an upstream retrieve), or the error to answer
+// with (an api_error, so an upstream Retry-After survives).
+struct owned {
+    std::optional<boost::json::object> thread;
+    api_error error;
+};
+
+net::awaitable<owned> fetch_owned(gateway_services& s, std::string id, std::string user) {
+    auto up = co_await s.chatkit.get("/chatkit/threads/" + id);
+    if (auto e = upstream_failure(up, true)) co_return owned{std::nullopt, *e};
+    auto thread = owned_thread(up->body, user);
+    if (!thread) co_return owned{std::nullopt, to_error(thread.error())};
+    co_return owned{std::move(*thread), {}};
+}
+
+// Authentication and the thread id: the checks every /threads/{id} route makes.
+struct thread_call {
+    user_ptr user;
+    std::string id;
+};
+
+net::awaitable<result<thread_call>> begin_thread_call(request_context& ctx, gateway_services& s) {
+    auto user = co_await authenticate_request(ctx, s);
+    if (!user) co_return user.error();
+    const std::string id(ctx.param("thread_id"));
+    if (!is_valid_id(id)) co_return failure{errc::invalid_request, "malformed thread id"};
+    co_return thread_call{*user, id};
+}
+
+reply failed(const request_context& ctx, const failure& f, const user_ptr& user = nullptr) {
+    return error_reply(ctx, to_error(f), user);
+}
+
+}  // namespace
+
+net::awaitable<reply> list_threads(request_context& ctx, gateway_services& s) {
+    auto user = co_await authenticate_request(ctx, s);
+    if (!user) co_return failed(ctx, user.error());
+    auto query = upstream_list_query(ctx.query, &(*user)->upstream_user_id);
+    if (!query) co_return failed(ctx, query.error(), *user);
+    auto up = co_await s.chatkit.get("/chatkit/threads?" + *query);
+    if (auto e = upstream_failure(up)) co_return error_reply(ctx, *e, *user);
+    auto scoped = scope_thread_list(up->body, (*user)->upstream_user_id);
+    if (!scoped) co_return failed(ctx, scoped.error(), *user);
+    co_return ok_json(ctx, *scoped, *user);
+}
+
+net::awaitable<reply> retrieve_thread(request_context& ctx, gateway_services& s) {
+    auto call = co_await begin_thread_call(ctx, s);
+    if (!call) co_return failed(ctx, call.error());
+    auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id);
+    if (!found.thread) co_return error_reply(ctx, found.error, call->user);
+    co_return ok_json(ctx, *found.thread, call->user);
+}
+
+net::awaitable<reply> list_thread_items(request_context& ctx, gateway_services& s) {
+    auto call = co_await begin_thread_call(ctx, s);
+    if (!call) co_return failed(ctx, call.error());
+    auto query = upstream_list_query(ctx.query, nullptr);
+    if (!query) co_return failed(ctx, query.error(), call->user);
+    auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id);
+    if (!found.thread) co_return error_reply(ctx, found.error, call->user);
+    std::string path = "/chatkit/threads/" + call->id + "/items";
+    if (!query->empty()) path += "?" + *query;
+    auto up = co_await s.chatkit.get(std::move(path));
+    if (auto e = upstream_failure(up, true)) co_return error_reply(ctx, *e, call->user);
+    boost::system::error_code ec;
+    auto items = boost::json::parse(up->body, ec);
+    if (ec || !items.is_object()) co_return failed(ctx, failure{errc::upstream_error, "unreadable item list"}, call->user);
+    co_return ok_json(ctx, items, call->user);
+}
+
+net::awaitable<reply> delete_thread(request_context& ctx, gateway_services& s) {
+    auto call = co_await begin_thread_call(ctx, s);
+    if (!call) co_return failed(ctx, call.error());
+    // Ownership first: a DELETE is never sent for a thread that is not the caller's.
+    auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id);
+    if (!found.thread) co_return error_reply(ctx, found.error, call->user);
+    auto up = co_await s.chatkit.remove("/chatkit/threads/" + call->id);
+    if (auto e = upstream_failure(up, true)) co_return error_reply(ctx, *e, call->user);
+    boost::system::error_code ec;
+    auto body = boost::json::parse(up->body, ec);
+    if (ec || !body.is_object()) co_return failed(ctx, failure{errc::upstream_error, "unreadable delete reply"}, call->user);
+    boost::json::object out;
+    for (const char* k : {"id", "deleted", "object"})
+        if (const auto* v = body.get_object().if_contains(k)) out[k] = *v;
+    co_return ok_json(ctx, out, call->user);
+}
+
+}  // namespace ckg::api

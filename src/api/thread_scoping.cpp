@@ -1,0 +1,98 @@
+#include "chatkit_gateway/api/thread_scoping.hpp"
+
+#include "chatkit_gateway/http/query_params.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include <set>
+
+namespace ckg::api {
+namespace {
+
+failure bad(std::string why) { return failure{errc::invalid_request, std::move(why)}; }
+
+bool is_limit(std::string_view raw) {
+    if (raw.empty() || raw.size() > 3) return false;
+    int n = 0;
+    for (char c : raw) {
+        if (c < '0' || c > '9') return false;
+        n = n * 10 + (c - '0');
+    }
+    return n >= 1 && n <= 100;
+}
+
+std::string encoded(std::string_view value) {
+    return boost::urls::encode(boost::urls::string_view(value.data(), value.size()), boost::urls::unreserved_chars);
+}
+
+}  // namespace
+
+bool is_valid_id(std::string_view raw) noexcept {
+    if (raw.empty() || raw.size() > 128) return false;
+    for (char c : raw) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+result<std::string> upstream_list_query(std::string_view raw_query, const std::string* for_user) {
+    auto params = http_server::parse_query_params(raw_query);
+    if (!params) return bad("malformed query string");
+    std::string out = for_user ? "user=" + encoded(*for_user) : std::string();
+    std::set<std::string> seen;
+    for (const auto& p : *params) {
+        if (!seen.insert(p.key).second) return bad("repeated query parameter");
+        const std::string_view raw = p.raw_value;
+        if (p.key == "limit") {
+            if (!is_limit(raw)) return bad("limit must be 1 to 100");
+        } else if (p.key == "after" || p.key == "before") {
+            if (!is_valid_id(raw)) return bad(p.key + " is not a valid id");
+        } else if (p.key == "order") {
+            if (raw != "asc" && raw != "desc") return bad("order must be asc or desc");
+        } else {
+            return bad("unknown or forbidden query parameter");  // `user` included
+        }
+        // The raw text passed validation, so it is already its own encoding.
+        out += (out.empty() ? "" : "&") + p.key + "=" + std::string(raw);
+    }
+    return out;
+}
+
+result<boost::json::object> scope_thread_list(std::string_view upstream_body, std::string_view user) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(upstream_body, ec);
+    const auto* data = (!ec && v.is_object()) ? v.get_object().if_contains("data") : nullptr;
+    if (data == nullptr || !data->is_array()) return failure{errc::upstream_error, "unreadable thread list"};
+    boost::json::array mine;
+    for (const auto& t : data->get_array()) {
+        const auto* owner = t.is_object() ? t.get_object().if_contains("user") : nullptr;
+        if (owner && owner->is_string() && owner->get_string() == user) mine.push_back(t);
+    }
+    auto id_of = [](const boost::json::value& t) {
+        const auto* id = t.get_object().if_contains("id");
+        return id ? *id : boost::json::value(nullptr);
+    };
+    auto& list = v.get_object();
+    list["first_id"] = mine.empty() ? boost::json::value(nullptr) : id_of(mine.front());
+    list["last_id"] = mine.empty() ? boost::json::value(nullptr) : id_of(mine.back());
+    list["data"] = std::move(mine);
+    if (!list.contains("object")) list["object"] = "list";
+    if (!list.contains("has_more")) list["has_more"] = false;
+    return std::move(list);
+}
+
+result<boost::json::object> owned_thread(std::string_view upstream_body, std::string_view user) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(upstream_body, ec);
+    if (ec || !v.is_object()) return failure{errc::upstream_error, "unreadable thread"};
+    const auto* owner = v.get_object().if_contains("user");
+    // Absent and foreign look the same to the caller (SPEC: existence is not revealed).
+    if (owner == nullptr || !owner->is_string() || owner->get_string() != user)
+        return failure{errc::not_found, "thread belongs to another user"};
+    return std::move(v.get_object());
+}
+
+}  // namespace ckg::api
