@@ -9,7 +9,11 @@ packages=(
   libssl-dev openssl ca-certificates curl
   python3 python3-jwt python3-cryptography
   clang libclang-rt-14-dev libbenchmark-dev
+  chromium
 )
+# The browser test also needs Node.js and npm (present on the build image;
+# installed from Debian otherwise).
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
