@@ -82,19 +82,27 @@ net::awaitable<bool> jwks_refresher::run_fetch(std::size_t index) {
         auto& s = state_[index];
         s.in_flight = false;
         s.fetched_once = s.fetched_once || ok;
+        if (ok) ++s.generation;
         waiters.swap(s.waiters);
     }
     for (auto& w : waiters) net::post(w->get_executor(), [w] { w->cancel(); });
     co_return ok;
 }
 
-net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index) {
+std::uint64_t jwks_refresher::generation(std::size_t index) const {
+    std::lock_guard lock(mutex_);
+    return state_[index].generation;
+}
+
+net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index, std::uint64_t seen) {
     std::shared_ptr<net::steady_timer> wait;
     bool fetch = false;
     {
         std::lock_guard lock(mutex_);
         auto& s = state_[index];
-        if (s.in_flight) {
+        if (s.generation != seen) {
+            // New keys landed since the caller looked: just try again with them.
+        } else if (s.in_flight) {
             wait = std::make_shared<net::steady_timer>(co_await net::this_coro::executor, max_wait_for_fetch);
             s.waiters.push_back(wait);
         } else if (steady::now() - s.last_fetch >= auth_.issuers[index].jwks_min_refresh) {
@@ -109,12 +117,13 @@ net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index) 
 
 net::awaitable<result<std::shared_ptr<const authenticated_user>>> jwks_refresher::authenticate(
     std::string authorization, bool has_authorization, std::string cookie_header, std::int64_t now) {
-    auto r = authn_.authenticate(authorization, has_authorization, cookie_header, now);
-    if (r || r.error().detail != reason::unknown_kid) co_return r;
     auto token = extract_token(authorization, has_authorization, cookie_header, auth_.cookie_name);
     const auto index = token ? authn_.issuer_index_of(*token) : std::nullopt;
+    const auto seen = index ? generation(*index) : 0;
+    auto r = authn_.authenticate(authorization, has_authorization, cookie_header, now);
+    if (r || r.error().detail != reason::unknown_kid) co_return r;
     if (!index || !auth_.issuers[*index].jwks_url) co_return r;
-    co_await refetch_for_unknown_kid(*index);
+    co_await refetch_for_unknown_kid(*index, seen);
     co_return authn_.authenticate(authorization, has_authorization, cookie_header, now);
 }
 

@@ -41,6 +41,7 @@ private:
         std::chrono::steady_clock::time_point last_fetch{};
         bool fetched_once = false;
         bool in_flight = false;
+        std::uint64_t generation = 0;  // bumped each time new keys are installed
         std::vector<std::shared_ptr<net::steady_timer>> waiters;
     };
 
@@ -49,7 +50,10 @@ private:
     net::awaitable<bool> fetch_now(std::size_t index);
     net::awaitable<bool> run_fetch(std::size_t index);  // after begin_fetch_locked
     void begin_fetch_locked(std::size_t index);
-    net::awaitable<void> refetch_for_unknown_kid(std::size_t index);
+    // `seen` is the key generation the caller's failed attempt used: keys
+    // installed since then make a fetch pointless.
+    net::awaitable<void> refetch_for_unknown_kid(std::size_t index, std::uint64_t seen);
+    std::uint64_t generation(std::size_t index) const;
 
     net::io_context& ioc_;
     authenticator& authn_;
