@@ -61,7 +61,9 @@ app::app(config::gateway_config config, app_options options)
                                                    api::make_admin_router(readiness_), nullptr);
 }
 
-app::~app() = default;
+app::~app() {
+    reload_pool_.join();
+}
 
 void app::start() {
     public_->listen();
@@ -102,7 +104,7 @@ void app::wait_for_signals() {
     signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
         if (ec) return;
         if (signo == SIGHUP) {
-            reload();
+            net::post(reload_pool_, [this] { reload(); });
             wait_for_signals();
             return;
         }

@@ -135,7 +135,8 @@ BOOST_AUTO_TEST_CASE(runs_answers_probes_survives_sighup_and_stops_on_sigterm) {
     test_client c(admin);
     BOOST_TEST(c.request(http::verb::get, "/readyz").result_int() == 200);
     p.signal(SIGHUP);
-    std::this_thread::sleep_for(100ms);
+    for (int i = 0; i < 100 && p.out().find("keys reloaded") == std::string::npos; ++i) std::this_thread::sleep_for(20ms);
+    BOOST_TEST(p.out().find("keys reloaded") != std::string::npos);
     BOOST_TEST(!p.wait(0ms).has_value());
     BOOST_TEST(c.request(http::verb::get, "/healthz").result_int() == 200);
     p.signal(SIGTERM);

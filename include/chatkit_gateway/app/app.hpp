@@ -12,6 +12,7 @@
 #include "chatkit_gateway/observability/readiness.hpp"
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <memory>
@@ -62,6 +63,8 @@ private:
     std::unique_ptr<http_server::server> public_;
     std::unique_ptr<http_server::server> admin_;
     net::signal_set signals_;
+    // SIGHUP reloads read files: done here, never on an io thread.
+    net::thread_pool reload_pool_{1};
     std::atomic<bool> shutting_down_{false};
     std::atomic<int> exit_code_{0};
 };
