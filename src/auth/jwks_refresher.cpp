@@ -82,7 +82,10 @@ net::awaitable<bool> jwks_refresher::run_fetch(std::size_t index) {
         auto& s = state_[index];
         s.in_flight = false;
         s.fetched_once = s.fetched_once || ok;
-        if (ok) ++s.generation;
+        if (ok) {
+            ++s.generation;
+            ++installs_;
+        }
         waiters.swap(s.waiters);
     }
     for (auto& w : waiters) net::post(w->get_executor(), [w] { w->cancel(); });
@@ -117,12 +120,20 @@ net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index, 
 
 net::awaitable<result<std::shared_ptr<const authenticated_user>>> jwks_refresher::authenticate(
     std::string authorization, bool has_authorization, std::string cookie_header, std::int64_t now) {
-    auto token = extract_token(authorization, has_authorization, cookie_header, auth_.cookie_name);
-    const auto index = token ? authn_.issuer_index_of(*token) : std::nullopt;
-    const auto seen = index ? generation(*index) : 0;
+    // The common path (a cached or verifiable token) costs one atomic load here.
+    const auto installs_before = installs_.load();
     auto r = authn_.authenticate(authorization, has_authorization, cookie_header, now);
     if (r || r.error().detail != reason::unknown_kid) co_return r;
+    // Rare path: find the issuer, and note its key generation before looking again.
+    auto token = extract_token(authorization, has_authorization, cookie_header, auth_.cookie_name);
+    const auto index = token ? authn_.issuer_index_of(*token) : std::nullopt;
     if (!index || !auth_.issuers[*index].jwks_url) co_return r;
+    const auto seen = generation(*index);
+    if (installs_.load() != installs_before) {
+        // Keys landed since the first attempt (and before `seen`): they may already know the kid.
+        r = authn_.authenticate(authorization, has_authorization, cookie_header, now);
+        if (r || r.error().detail != reason::unknown_kid) co_return r;
+    }
     co_await refetch_for_unknown_kid(*index, seen);
     co_return authn_.authenticate(authorization, has_authorization, cookie_header, now);
 }

@@ -10,6 +10,7 @@
 #include "chatkit_gateway/auth/authenticator.hpp"
 #include "chatkit_gateway/core/asio.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -63,6 +64,7 @@ private:
     mutable std::mutex mutex_;
     std::vector<issuer_state> state_;
     std::size_t fetches_ = 0;
+    std::atomic<std::uint64_t> installs_{0};  // key installs across all issuers
 };
 
 }  // namespace ckg::auth
