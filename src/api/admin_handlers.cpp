@@ -19,13 +19,22 @@ net::awaitable<reply> readyz(request_context& ctx, const observability::readines
         ready ? http::status::ok : http::status::service_unavailable, {{"status", status}}, ctx.req.version())};
 }
 
+net::awaitable<reply> metrics_text(request_context& ctx, observability::metrics* metrics) {
+    http_server::response res{http::status::ok, ctx.req.version()};
+    res.set(http::field::content_type, observability::metrics::content_type);
+    res.body() = metrics->render();
+    co_return reply{std::move(res)};
+}
+
 }  // namespace
 
-http_server::router make_admin_router(const observability::readiness& readiness) {
+http_server::router make_admin_router(const observability::readiness& readiness, observability::metrics& metrics) {
     http_server::router r;
     r.add(http::verb::get, "/healthz", [](request_context& ctx) { return healthz(ctx); });
     const auto* ready = &readiness;
     r.add(http::verb::get, "/readyz", [ready](request_context& ctx) { return readyz(ctx, ready); });
+    auto* m = &metrics;
+    r.add(http::verb::get, "/metrics", [m](request_context& ctx) { return metrics_text(ctx, m); });
     return r;
 }
 

@@ -10,6 +10,14 @@ std::int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// The reason label of an authentication failure: missing_token, or the
+// verifier's reason name (the detail up to its first ':').
+std::string_view auth_failure_reason(const failure& f) {
+    if (f.code == errc::missing_token) return "missing_token";
+    const std::string_view detail = f.detail;
+    return detail.substr(0, detail.find(':'));
+}
+
 net::awaitable<result<user_ptr>> authenticate_request(const http_server::request_context& ctx, gateway_services& s) {
     const auto& req = ctx.req;
     const auto found = req.find(http::field::authorization);
@@ -20,6 +28,7 @@ net::awaitable<result<user_ptr>> authenticate_request(const http_server::request
     if (has_authorization) authorization = std::string(found->value());
     std::string cookie(req[http::field::cookie]);
     auto result = co_await s.auth.authenticate(std::move(authorization), has_authorization, std::move(cookie), unix_now());
+    if (!result) s.metrics.record_auth_failure(auth_failure_reason(result.error()));
     co_return result;
 }
 

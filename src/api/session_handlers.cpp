@@ -56,6 +56,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     if (!request) co_return error_reply(ctx, {errc::invalid_request, request.error().detail, {}, {}}, *user);
     // Only a mint that passed authentication and validation takes a token.
     const auto decision = s.mint_limiter.take(who.upstream_user_id, steady::now());
+    if (!decision.allowed) s.metrics.record_rate_limited();
     if (!decision.allowed) co_return error_reply(ctx, {errc::rate_limited, "mint rate limit", decision.retry_after, {}}, *user);
 
     const auto body = boost::json::serialize(build_upstream_session(*request, who.upstream_user_id, who.who.claims));

@@ -14,7 +14,7 @@ namespace {
 using observability::log_info;
 using observability::log_warn;
 
-http_server::server_options public_options(const config::server_config& s) {
+http_server::server_options public_options(const config::server_config& s, observability::metrics& m) {
     http_server::server_options o;
     o.name = "public";
     o.listen = s.listen;
@@ -23,10 +23,11 @@ http_server::server_options public_options(const config::server_config& s) {
     o.header_timeout = s.header_timeout;
     o.idle_timeout = s.idle_timeout;
     o.public_headers = true;
+    o.metrics = &m;
     return o;
 }
 
-http_server::server_options admin_options(const config::gateway_config& c) {
+http_server::server_options admin_options(const config::gateway_config& c, observability::metrics& m) {
     http_server::server_options o;
     o.name = "admin";
     o.listen = c.admin.listen;
@@ -36,6 +37,7 @@ http_server::server_options admin_options(const config::gateway_config& c) {
     o.idle_timeout = c.server.idle_timeout;
     o.public_headers = false;
     o.access_log = false;  // probes every few seconds would drown the access log
+    o.metrics = &m;
     return o;
 }
 
@@ -48,20 +50,30 @@ app::app(config::gateway_config config, app_options options)
     authenticator_ = std::make_unique<auth::authenticator>(config_.auth, config_.users);
     jwks_ = std::make_unique<auth::jwks_refresher>(ioc_, *authenticator_, config_.auth,
                                                    upstream::make_jwks_fetcher(ioc_, config_.auth, config_.upstream));
+    jwks_->set_metrics(&metrics_);
     readiness_.set_keys_check([authn = authenticator_.get()] { return authn->keys_loaded(); });
     chatkit_ = std::make_unique<upstream::chatkit_client>(ioc_, config_.upstream);
+    chatkit_->set_metrics(&metrics_);
     handles_ = std::make_unique<sessions::handle_sealer>(config_.sessions.handle_key, config_.sessions.previous_handle_key);
     mint_limiter_ = std::make_unique<ratelimit::user_rate_limiter>(config_.rate_limit.sessions_per_minute,
                                                                    config_.rate_limit.burst);
     cors_ = std::make_unique<api::cors_policy>(config_.cors, config_.auth.cookie_name.has_value());
-    services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *mint_limiter_, ioc_, *cors_});
-    public_ = std::make_unique<http_server::server>(ioc_, public_options(config_.server),
+    services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *mint_limiter_, ioc_, *cors_, metrics_});
+    public_ = std::make_unique<http_server::server>(ioc_, public_options(config_.server, metrics_),
                                                     api::make_public_router(*services_), tls_);
-    admin_ = std::make_unique<http_server::server>(ioc_, admin_options(config_),
-                                                   api::make_admin_router(readiness_), nullptr);
+    admin_ = std::make_unique<http_server::server>(ioc_, admin_options(config_, metrics_),
+                                                   api::make_admin_router(readiness_, metrics_), nullptr);
+    metrics_.set_collector([this](observability::metrics& m) { collect_gauges(m); });
+}
+
+void app::collect_gauges(observability::metrics& m) const {
+    m.set_open_connections("public", public_->open_connections());
+    m.set_open_connections("admin", admin_->open_connections());
+    m.set_upstream_pool(chatkit_->transport().open_connections(), chatkit_->transport().idle_connections());
 }
 
 app::~app() {
+    metrics_.set_collector(nullptr);
     reload_pool_.join();
 }
 

@@ -60,14 +60,14 @@ result<std::string_view> extract_token(std::string_view authorization, bool has_
         const auto value = trim(authorization);
         const auto space = value.find(' ');
         if (space == std::string_view::npos || !iequals(value.substr(0, space), "Bearer"))
-            return failure{errc::invalid_token, "authorization is not a bearer token"};
+            return failure{errc::invalid_token, "not_bearer: authorization is not a bearer token"};
         const auto token = trim(value.substr(space + 1));
-        if (!is_token68(token)) return failure{errc::invalid_token, "malformed bearer token"};
+        if (!is_token68(token)) return failure{errc::invalid_token, "malformed: bearer token is not token68"};
         return token;
     }
     if (cookie_name) {
         if (auto token = find_cookie(cookie_header, *cookie_name)) {
-            if (!is_token68(*token)) return failure{errc::invalid_token, "malformed cookie token"};
+            if (!is_token68(*token)) return failure{errc::invalid_token, "malformed: cookie token is not token68"};
             return *token;
         }
     }

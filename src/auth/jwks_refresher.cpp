@@ -74,6 +74,7 @@ net::awaitable<bool> jwks_refresher::run_fetch(std::size_t index) {
             body = keys.error();
         }
     }
+    if (metrics_) metrics_->record_jwks_refresh(auth_.issuers[index].issuer, ok);
     if (!ok)
         observability::log_warn("jwks fetch failed", {{"issuer", auth_.issuers[index].issuer}, {"error", body.error().detail}});
     std::vector<std::shared_ptr<net::steady_timer>> waiters;

@@ -154,7 +154,7 @@ private:
         // Write the reply
         lowest().expires_after(options().idle_timeout);
         auto [wec, wn] = co_await http::async_write(stream_, r.res, nothrow_awaitable);
-        log_access(outcome, started);
+        record(outcome, started);
         if (wec) co_return outcome;
         outcome.keep_going = keep_alive;
         close_gracefully_ = !keep_alive;
@@ -187,7 +187,7 @@ private:
         outcome.status = res.result_int();
         lowest().expires_after(options().header_timeout);
         co_await http::async_write(stream_, res, nothrow_awaitable);
-        log_access(outcome, started);
+        record(outcome, started);
         co_return outcome;
     }
 
@@ -229,9 +229,14 @@ private:
         res.prepare_payload();
     }
 
-    void log_access(const request_outcome& o, steady::time_point started) const {
+    // The single point where a finished request is logged and counted.
+    void record(const request_outcome& o, steady::time_point started) const {
+        const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started);
+        if (options().metrics)
+            options().metrics->record_request(
+                {options().name, o.route, o.method.empty() ? std::string_view("-") : o.method, o.status, elapsed});
         if (!options().access_log) return;
-        const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started).count();
+        const auto micros = elapsed.count();
         boost::json::object fields = {{"listener", options().name},
                                       {"request_id", o.request_id},
                                       {"method", o.method},

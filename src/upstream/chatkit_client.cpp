@@ -36,8 +36,8 @@ chatkit_client::chatkit_client(net::io_context& ioc, const config::upstream_conf
     client_ = std::make_shared<https_client>(ioc, options_for(config, *url), tls_for(config));
 }
 
-net::awaitable<result<upstream_response>> chatkit_client::call(http::verb method, std::string path, std::string body,
-                                                               bool idempotent) {
+net::awaitable<result<upstream_response>> chatkit_client::call(const char* operation, http::verb method,
+                                                               std::string path, std::string body, bool idempotent) {
     http::request<http::string_body> req{method, base_path_ + path, 11};
     // The secret key is added here and nowhere else.
     req.set(http::field::authorization, "Bearer " + std::string(config_.api_key.reveal()));
@@ -47,23 +47,30 @@ net::awaitable<result<upstream_response>> chatkit_client::call(http::verb method
     req.set(http::field::accept, "application/json");
     if (!body.empty()) req.set(http::field::content_type, "application/json");
     req.body() = std::move(body);
-    co_return co_await client_->send(std::move(req), idempotent);
+    if (metrics_ == nullptr) co_return co_await client_->send(std::move(req), idempotent);
+    const auto started = std::chrono::steady_clock::now();
+    metrics_->upstream_started();
+    auto r = co_await client_->send(std::move(req), idempotent);
+    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+    if (r) metrics_->record_upstream({operation, r->status, {}, elapsed});
+    else metrics_->record_upstream({operation, 0, errc_code(r.error().code), elapsed});
+    co_return r;
 }
 
 net::awaitable<result<upstream_response>> chatkit_client::create_session(std::string json_body) {
-    return call(http::verb::post, "/chatkit/sessions", std::move(json_body), false);
+    return call("create_session", http::verb::post, "/chatkit/sessions", std::move(json_body), false);
 }
 
 net::awaitable<result<upstream_response>> chatkit_client::cancel_session(std::string session_id) {
-    return call(http::verb::post, "/chatkit/sessions/" + session_id + "/cancel", {}, true);
+    return call("cancel_session", http::verb::post, "/chatkit/sessions/" + session_id + "/cancel", {}, true);
 }
 
 net::awaitable<result<upstream_response>> chatkit_client::get(std::string path_and_query) {
-    return call(http::verb::get, std::move(path_and_query), {}, true);
+    return call("get", http::verb::get, std::move(path_and_query), {}, true);
 }
 
 net::awaitable<result<upstream_response>> chatkit_client::remove(std::string path) {
-    return call(http::verb::delete_, std::move(path), {}, true);
+    return call("delete", http::verb::delete_, std::move(path), {}, true);
 }
 
 }  // namespace ckg::upstream

@@ -1,13 +1,14 @@
 // Routes of the admin listener (SPEC section 3): liveness and readiness
-// probes for Kubernetes.
+// probes for Kubernetes, and the Prometheus metrics.
 #pragma once
 
 #include "chatkit_gateway/http/router.hpp"
+#include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/observability/readiness.hpp"
 
 namespace ckg::api {
 
-// The readiness object must outlive the router.
-http_server::router make_admin_router(const observability::readiness& readiness);
+// Both objects must outlive the router.
+http_server::router make_admin_router(const observability::readiness& readiness, observability::metrics& metrics);
 
 }  // namespace ckg::api

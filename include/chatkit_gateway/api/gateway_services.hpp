@@ -5,6 +5,7 @@
 #include "chatkit_gateway/api/cors_policy.hpp"
 #include "chatkit_gateway/auth/jwks_refresher.hpp"
 #include "chatkit_gateway/config/config.hpp"
+#include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/ratelimit/user_rate_limiter.hpp"
 #include "chatkit_gateway/sessions/handle_sealer.hpp"
 #include "chatkit_gateway/upstream/chatkit_client.hpp"
@@ -19,6 +20,7 @@ struct gateway_services {
     ratelimit::user_rate_limiter& mint_limiter;
     net::io_context& ioc;  // for work that outlives a request (replaced-session cancels)
     const cors_policy& cors;
+    observability::metrics& metrics;
 };
 
 }  // namespace ckg::api

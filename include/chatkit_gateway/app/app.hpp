@@ -9,6 +9,7 @@
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/core/asio.hpp"
 #include "chatkit_gateway/http/server.hpp"
+#include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/observability/readiness.hpp"
 
 #include <boost/asio/signal_set.hpp>
@@ -47,11 +48,14 @@ private:
     static net::awaitable<void> shutdown_sequence(app* self);
     void wait_for_signals();
     void reload();
+    // Sets the metrics read at scrape time (open connections, upstream pool).
+    void collect_gauges(observability::metrics& m) const;
 
     config::gateway_config config_;
     app_options options_;
     net::io_context ioc_;
     observability::readiness readiness_;
+    observability::metrics metrics_;
     std::shared_ptr<http_server::tls_context_store> tls_;
     std::unique_ptr<auth::authenticator> authenticator_;
     std::unique_ptr<auth::jwks_refresher> jwks_;

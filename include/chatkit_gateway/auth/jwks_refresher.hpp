@@ -9,6 +9,7 @@
 
 #include "chatkit_gateway/auth/authenticator.hpp"
 #include "chatkit_gateway/core/asio.hpp"
+#include "chatkit_gateway/observability/metrics.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -26,6 +27,9 @@ public:
 
     jwks_refresher(net::io_context& ioc, authenticator& authn, const config::auth_config& auth, fetch_fn fetch,
                    std::chrono::seconds periodic_refresh = std::chrono::seconds(600));
+
+    // Every fetch's result is counted here when set (before start()).
+    void set_metrics(observability::metrics* m) { metrics_ = m; }
 
     // Starts the first fetch (and the periodic refresh) of every jwks_url issuer.
     void start();
@@ -65,6 +69,7 @@ private:
     std::vector<issuer_state> state_;
     std::size_t fetches_ = 0;
     std::atomic<std::uint64_t> installs_{0};  // key installs across all issuers
+    observability::metrics* metrics_ = nullptr;
 };
 
 }  // namespace ckg::auth

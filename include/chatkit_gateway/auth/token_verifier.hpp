@@ -32,6 +32,7 @@ inline constexpr std::string_view not_yet_valid = "not_yet_valid";
 inline constexpr std::string_view issued_in_future = "issued_in_future";
 inline constexpr std::string_view wrong_audience = "wrong_audience";
 inline constexpr std::string_view missing_user_claim = "missing_user_claim";
+inline constexpr std::string_view not_bearer = "not_bearer";  // credentials.cpp: Authorization without "Bearer "
 }  // namespace reason
 
 struct issuer_entry {

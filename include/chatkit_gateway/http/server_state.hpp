@@ -6,6 +6,7 @@
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/http/router.hpp"
 #include "chatkit_gateway/http/tls_context.hpp"
+#include "chatkit_gateway/observability/metrics.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +29,7 @@ struct server_options {
     std::chrono::milliseconds idle_timeout{60000};
     bool public_headers = true;  // Vary: Origin on every response (public listener)
     bool access_log = true;
+    observability::metrics* metrics = nullptr;  // every finished request is counted here when set
 };
 
 // A live connection as seen from the registry.

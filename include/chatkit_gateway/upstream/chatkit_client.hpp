@@ -4,6 +4,7 @@
 #pragma once
 
 #include "chatkit_gateway/config/config.hpp"
+#include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/upstream/https_client.hpp"
 
 #include <memory>
@@ -25,14 +26,18 @@ public:
     net::awaitable<result<upstream_response>> remove(std::string path);
 
     https_client& transport() { return *client_; }
+    // Every call's duration and failures go here when set (before any call).
+    void set_metrics(observability::metrics* m) { metrics_ = m; }
 
 private:
-    net::awaitable<result<upstream_response>> call(http::verb method, std::string path, std::string body,
-                                                   bool idempotent);
+    // `operation` is a static label ("create_session", ...) for the metrics.
+    net::awaitable<result<upstream_response>> call(const char* operation, http::verb method, std::string path,
+                                                   std::string body, bool idempotent);
 
     const config::upstream_config& config_;
     std::string base_path_;  // e.g. "/v1"
     std::shared_ptr<https_client> client_;
+    observability::metrics* metrics_ = nullptr;
 };
 
 }  // namespace ckg::upstream

@@ -1,0 +1,67 @@
+// The Prometheus series of SPEC section 3, kept in a prometheus-cpp registry
+// (its core library only: counters, gauges, histograms and the text format
+// 0.0.4 serializer; the admin listener serves the text). Every label value
+// comes from a bounded set (listener names, route templates, methods,
+// statuses, reason names), and each family also refuses to grow past a fixed
+// number of series, folding the rest into "other": a bug elsewhere can never
+// turn /metrics into an unbounded memory sink.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace ckg::observability {
+
+// One finished request, as the connection saw it.
+struct request_record {
+    std::string_view listener;  // "public" or "admin"
+    std::string_view route;     // the route template, "-" when none matched
+    std::string_view method;
+    unsigned status = 0;
+    std::chrono::microseconds duration{0};
+};
+
+// One finished upstream call. `status` is the upstream's HTTP status, 0 when
+// no reply came; `failure` then names the transport failure's error code.
+struct upstream_record {
+    std::string_view operation;  // "create_session", "cancel_session", "get", "delete"
+    unsigned status = 0;
+    std::string_view failure;    // e.g. "upstream_timeout"; empty when a reply came
+    std::chrono::microseconds duration{0};
+};
+
+class metrics {
+public:
+    metrics();
+    ~metrics();
+    metrics(const metrics&) = delete;
+    metrics& operator=(const metrics&) = delete;
+
+    void record_request(const request_record& r);
+    void upstream_started();
+    void record_upstream(const upstream_record& r);
+    // `reason` is a stable reason name ("expired", "missing_token", ...).
+    void record_auth_failure(std::string_view reason);
+    void record_rate_limited();
+    void record_jwks_refresh(std::string_view issuer, bool ok);
+
+    // Point-in-time values read when /metrics is scraped (no hot-path cost).
+    void set_open_connections(std::string_view listener, std::size_t n);
+    void set_upstream_pool(std::size_t open, std::size_t idle);
+    // Called at the start of every render(), to set the point-in-time values.
+    void set_collector(std::function<void(metrics&)> collector);
+
+    // The Prometheus text exposition (format 0.0.4).
+    std::string render();
+
+    static constexpr std::string_view content_type = "text/plain; version=0.0.4; charset=utf-8";
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace ckg::observability

@@ -1,0 +1,177 @@
+#include "chatkit_gateway/observability/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace ckg::observability {
+namespace {
+
+namespace prom = prometheus;
+
+// Past this many series a family folds new label sets into "other".
+constexpr std::size_t max_series_per_family = 512;
+
+const prom::Histogram::BucketBoundaries latency_buckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                           0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+
+struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+// A family plus a lock-light cache from label values to its series, so the
+// hot path is one shared lock and a hash lookup instead of prometheus-cpp's
+// Family::Add (a mutex and a std::map of label strings per call).
+template <class T>
+class series_cache {
+public:
+    series_cache(prom::Family<T>& family, std::vector<std::string> label_names)
+        : family_(family), names_(std::move(label_names)) {}
+
+    template <class... Args>
+    T& get(std::initializer_list<std::string_view> values, const Args&... args) {
+        thread_local std::string key;
+        key.clear();
+        for (auto v : values) {
+            key.append(v);
+            key.push_back('\x1f');
+        }
+        {
+            std::shared_lock lock(mutex_);
+            if (auto it = series_.find(std::string_view(key)); it != series_.end()) return *it->second;
+        }
+        std::unique_lock lock(mutex_);
+        if (auto it = series_.find(std::string_view(key)); it != series_.end()) return *it->second;
+        prom::Labels labels;
+        const bool full = series_.size() >= max_series_per_family;
+        std::size_t i = 0;
+        for (auto v : values) labels.emplace(names_[i++], full ? std::string("other") : std::string(v));
+        // Family::Add returns the existing series for known labels ("other").
+        T& series = family_.Add(labels, args...);
+        if (!full) series_.emplace(key, &series);
+        return series;
+    }
+
+private:
+    prom::Family<T>& family_;
+    const std::vector<std::string> names_;
+    std::shared_mutex mutex_;
+    std::unordered_map<std::string, T*, string_hash, std::equal_to<>> series_;
+};
+
+template <class Builder>
+auto& family(Builder builder, prom::Registry& registry, const char* name, const char* help) {
+    return builder.Name(name).Help(help).Register(registry);
+}
+
+std::string_view upstream_error_kind(const upstream_record& r) {
+    if (r.status == 0) return r.failure.empty() ? std::string_view("no_reply") : r.failure;
+    if (r.status == 429) return "http_429";
+    if (r.status >= 500) return "http_5xx";
+    return "http_4xx";
+}
+
+}  // namespace
+
+struct metrics::impl {
+    prom::Registry registry;
+    series_cache<prom::Counter> requests{
+        family(prom::BuildCounter(), registry, "chatkit_gateway_http_requests_total",
+               "Requests answered, by listener, route template, method and status."),
+        {"listener", "route", "method", "status"}};
+    series_cache<prom::Histogram> request_seconds{
+        family(prom::BuildHistogram(), registry, "chatkit_gateway_http_request_duration_seconds",
+               "Time from the first byte of a request to its last byte written."),
+        {"listener", "route"}};
+    series_cache<prom::Histogram> upstream_seconds{
+        family(prom::BuildHistogram(), registry, "chatkit_gateway_upstream_request_duration_seconds",
+               "Upstream call duration, retries included, by operation."),
+        {"operation"}};
+    series_cache<prom::Counter> upstream_errors{
+        family(prom::BuildCounter(), registry, "chatkit_gateway_upstream_errors_total",
+               "Upstream calls that failed or answered non-2xx, by operation and kind."),
+        {"operation", "kind"}};
+    prom::Gauge& upstream_in_flight =
+        family(prom::BuildGauge(), registry, "chatkit_gateway_upstream_in_flight", "Upstream calls in progress.")
+            .Add({});
+    series_cache<prom::Gauge> upstream_connections{
+        family(prom::BuildGauge(), registry, "chatkit_gateway_upstream_connections",
+               "Upstream HTTPS connections in the pool, by state."),
+        {"state"}};
+    prom::Counter& rate_limited =
+        family(prom::BuildCounter(), registry, "chatkit_gateway_rate_limit_rejections_total",
+               "Session mints refused by the per-user rate limit.")
+            .Add({});
+    series_cache<prom::Counter> auth_failures{
+        family(prom::BuildCounter(), registry, "chatkit_gateway_auth_failures_total",
+               "Requests refused at authentication, by reason."),
+        {"reason"}};
+    series_cache<prom::Counter> jwks_refreshes{
+        family(prom::BuildCounter(), registry, "chatkit_gateway_jwks_refreshes_total",
+               "JWKS fetches of jwks_url issuers, by issuer and result."),
+        {"issuer", "result"}};
+    series_cache<prom::Gauge> open_connections{
+        family(prom::BuildGauge(), registry, "chatkit_gateway_open_connections",
+               "Client connections currently open, by listener."),
+        {"listener"}};
+
+    std::mutex render_mutex;
+    std::function<void(metrics&)> collector;  // guarded by render_mutex
+};
+
+metrics::metrics() : impl_(std::make_unique<impl>()) {}
+metrics::~metrics() = default;
+
+void metrics::record_request(const request_record& r) {
+    const auto status = std::to_string(r.status);
+    impl_->requests.get({r.listener, r.route, r.method, status}).Increment();
+    impl_->request_seconds.get({r.listener, r.route}, latency_buckets)
+        .Observe(std::chrono::duration<double>(r.duration).count());
+}
+
+void metrics::upstream_started() { impl_->upstream_in_flight.Increment(); }
+
+void metrics::record_upstream(const upstream_record& r) {
+    impl_->upstream_in_flight.Decrement();
+    impl_->upstream_seconds.get({r.operation}, latency_buckets)
+        .Observe(std::chrono::duration<double>(r.duration).count());
+    if (r.status < 200 || r.status >= 300) impl_->upstream_errors.get({r.operation, upstream_error_kind(r)}).Increment();
+}
+
+void metrics::record_auth_failure(std::string_view reason) { impl_->auth_failures.get({reason}).Increment(); }
+
+void metrics::record_rate_limited() { impl_->rate_limited.Increment(); }
+
+void metrics::record_jwks_refresh(std::string_view issuer, bool ok) {
+    impl_->jwks_refreshes.get({issuer, ok ? "success" : "failure"}).Increment();
+}
+
+void metrics::set_open_connections(std::string_view listener, std::size_t n) {
+    impl_->open_connections.get({listener}).Set(static_cast<double>(n));
+}
+
+void metrics::set_upstream_pool(std::size_t open, std::size_t idle) {
+    impl_->upstream_connections.get({"open"}).Set(static_cast<double>(open));
+    impl_->upstream_connections.get({"idle"}).Set(static_cast<double>(idle));
+}
+
+void metrics::set_collector(std::function<void(metrics&)> collector) {
+    std::lock_guard lock(impl_->render_mutex);
+    impl_->collector = std::move(collector);
+}
+
+std::string metrics::render() {
+    std::lock_guard lock(impl_->render_mutex);
+    if (impl_->collector) impl_->collector(*this);
+    return prom::TextSerializer().Serialize(impl_->registry.Collect());
+}
+
+}  // namespace ckg::observability
