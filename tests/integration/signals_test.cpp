@@ -1,0 +1,248 @@
+// The real binary under the signals of SPEC section 6: SIGTERM while
+// requests wait on a slow upstream (all of them finish, exit 0), SIGTERM
+// past the grace period (cut off, exit 1), and SIGHUP replacing the TLS
+// certificate and the JWKS file under live keep-alive connections, with a
+// bad new file keeping the old one.
+#include "process.hpp"
+#include "simulator.hpp"
+#include "test_client.hpp"
+#include "test_server.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <regex>
+#include <thread>
+
+using namespace ckg;
+using namespace ckg::test;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+const std::string sessions_path = "/v1/chatkit/sessions";
+const std::string api_key = "sk-test-never-leaks-0123456789";
+
+json::object manifest() {
+    std::ifstream in(std::string(CKG_TEST_TOKENS_DIR) + "/manifest.json");
+    return json::parse(std::string(std::istreambuf_iterator<char>(in), {})).as_object();
+}
+
+fs::path temp_dir(const std::string& name) {
+    auto dir = fs::temp_directory_path() / ("ckg-signals-" + name + "-" + std::to_string(getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
+void write_text(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::trunc) << text; }
+
+// The upstream simulator in this process, over TLS with the test CA.
+struct upstream {
+    simulator::simulator sim{{api_key, std::chrono::milliseconds(0), {}}};
+    test_server server{options(), sim.make_router(), test_tls_store()};
+
+    static http_server::server_options options() {
+        http_server::server_options o;
+        o.public_headers = false;
+        o.access_log = false;
+        return o;
+    }
+    void fault(const std::string& endpoint, const std::string& spec) {
+        test_client c(server.endpoint(), test_pki("ca.pem"));
+        BOOST_REQUIRE(c.request(http::verb::put, "/__sim/faults/" + endpoint, spec).result_int() == 200);
+    }
+    std::int64_t count(const std::string& endpoint) {
+        test_client c(server.endpoint(), test_pki("ca.pem"));
+        const auto log = json::parse(c.request(http::verb::get, "/__sim/requests").body());
+        const auto* n = log.at("counts").as_object().if_contains(endpoint);
+        return n ? n->as_int64() : 0;
+    }
+};
+
+// The gateway binary with its ports read from the start-up log line.
+struct gateway {
+    std::unique_ptr<child_process> process;
+    tcp::endpoint public_ep, admin_ep;
+
+    gateway(const fs::path& config, env_map env) {
+        process = std::make_unique<child_process>(std::vector<std::string>{CKG_GATEWAY_BINARY, "--config", config.string()},
+                                                  std::move(env));
+        const std::regex re(R"re("msg":"listening".*"public":"127\.0\.0\.1:(\d+)".*"admin":"127\.0\.0\.1:(\d+)")re");
+        std::smatch m;
+        std::string out;
+        for (int i = 0; i < 250 && !std::regex_search(out = process->out(), m, re); ++i) std::this_thread::sleep_for(20ms);
+        BOOST_REQUIRE_MESSAGE(!m.empty(), "no listening line: " << out << process->err());
+        const auto lo = net::ip::make_address("127.0.0.1");
+        public_ep = {lo, static_cast<unsigned short>(std::stoi(m[1]))};
+        admin_ep = {lo, static_cast<unsigned short>(std::stoi(m[2]))};
+    }
+    std::size_t count_in_log(const std::string& text) const {
+        const auto out = process->out();
+        std::size_t n = 0;
+        for (auto pos = out.find(text); pos != std::string::npos; pos = out.find(text, pos + 1)) ++n;
+        return n;
+    }
+    void wait_for_log(const std::string& text, std::size_t times = 1) const {
+        for (int i = 0; i < 250 && count_in_log(text) < times; ++i) std::this_thread::sleep_for(20ms);
+        BOOST_REQUIRE_MESSAGE(count_in_log(text) >= times, "log never said " << text << ": " << process->out());
+    }
+};
+
+std::string upstream_config(const upstream& up, const std::string& server_extra) {
+    return R"({"server": {"listen": "127.0.0.1:0", "threads": 2)" + server_extra + R"(,
+        "tls": {"cert_file": ")" + test_pki("server.pem") + R"(", "key_file": ")" + test_pki("server.key") + R"("}},
+      "admin": {"listen": "127.0.0.1:0"},
+      "upstream": {"base_url": "https://127.0.0.1:)" + std::to_string(up.server.endpoint().port()) + R"(/v1",
+                   "ca_file": ")" + test_pki("ca.pem") + R"(", "request_timeout_ms": 8000, "max_retries": 0},
+      "auth": {"issuers": [{"issuer": "https://hs.test/", "hmac_secret_env": "HS", "algorithms": ["HS256"]}]},
+      "sessions": {"workflows": {"default": {"id": "wf_1"}}},
+      "rate_limit": {"sessions_per_minute": 600, "burst": 100}})";
+}
+
+env_map env_with_hs(const json::object& m) {
+    auto env = gateway_env();
+    env["HS"] = std::string(m.at("hs_secret").as_string());
+    return env;
+}
+
+// One mint on its own connection; the status, or 0 when the connection
+// ended without a reply.
+unsigned mint(tcp::endpoint ep, const std::string& token) {
+    try {
+        test_client c(ep, test_pki("ca.pem"), 15s);
+        return c.request(http::verb::post, sessions_path, "{}", {{"Authorization", "Bearer " + token}}).result_int();
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(signals)
+
+BOOST_AUTO_TEST_CASE(sigterm_lets_requests_waiting_on_a_slow_upstream_finish) {
+    const auto m = manifest();
+    const std::string token(m.at("users").at("alice").as_string());
+    upstream up;
+    const auto dir = temp_dir("drain");
+    write_text(dir / "gw.json", upstream_config(up, R"(, "drain_seconds": 1, "shutdown_grace_seconds": 10)"));
+    gateway gw(dir / "gw.json", env_with_hs(m));
+
+    constexpr int callers = 8;
+    up.fault("create_session", R"({"mode": "delay", "delay_ms": 2500, "count": 8})");
+    std::vector<std::future<unsigned>> replies;
+    for (int i = 0; i < callers; ++i) replies.push_back(std::async(std::launch::async, mint, gw.public_ep, token));
+    for (int i = 0; i < 200 && up.count("create_session") < callers; ++i) std::this_thread::sleep_for(10ms);
+    BOOST_REQUIRE(up.count("create_session") == callers);  // all of them wait on the upstream now
+
+    const auto signalled = std::chrono::steady_clock::now();
+    gw.process->signal(SIGTERM);
+    gw.wait_for_log("\"draining\"");
+    // Draining: not ready, still serving new connections.
+    BOOST_TEST(test_client(gw.admin_ep).request(http::verb::get, "/readyz").result_int() == 503);
+    BOOST_TEST(test_client(gw.public_ep, test_pki("ca.pem")).request(http::verb::get, "/nope").result_int() == 404);
+
+    for (auto& r : replies) BOOST_TEST(r.get() == 200u);
+    const auto status = gw.process->wait(10s);
+    BOOST_REQUIRE(status.has_value());
+    BOOST_TEST(*status == 0);
+    BOOST_TEST(ms_since(signalled) >= 2000);  // it waited for the slow replies
+    BOOST_TEST(gw.count_in_log(R"("msg":"request")") >= static_cast<std::size_t>(callers));
+    BOOST_TEST(gw.count_in_log(R"("msg":"stopped","exit_status":0)") == 1u);
+    BOOST_CHECK_THROW(test_client(gw.public_ep, test_pki("ca.pem")), std::exception);  // listener closed
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_past_the_grace_period_cuts_off_and_exits_1) {
+    const auto m = manifest();
+    const std::string token(m.at("users").at("bob").as_string());
+    upstream up;
+    const auto dir = temp_dir("grace");
+    write_text(dir / "gw.json", upstream_config(up, R"(, "drain_seconds": 0, "shutdown_grace_seconds": 1)"));
+    gateway gw(dir / "gw.json", env_with_hs(m));
+
+    up.fault("create_session", R"({"mode": "delay", "delay_ms": 6000, "count": 1})");
+    auto reply = std::async(std::launch::async, mint, gw.public_ep, token);
+    for (int i = 0; i < 200 && up.count("create_session") < 1; ++i) std::this_thread::sleep_for(10ms);
+    const auto signalled = std::chrono::steady_clock::now();
+    gw.process->signal(SIGTERM);
+    const auto status = gw.process->wait(5s);
+    BOOST_REQUIRE(status.has_value());
+    BOOST_TEST(*status == 1);
+    BOOST_TEST(ms_since(signalled) < 3000);
+    BOOST_TEST(reply.get() == 0u);  // cut off: no reply
+    BOOST_TEST(gw.count_in_log("grace period over") == 1u);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(sighup_replaces_certificate_and_jwks_without_dropping_connections) {
+    const auto m = manifest();
+    const std::string rs256(m.at("bench_rs256").as_string());  // kid rsa-1 of jwks_rsa.json
+    const std::string tokens_dir = CKG_TEST_TOKENS_DIR;
+    const auto dir = temp_dir("hup");
+    // A second, independent CA and server certificate.
+    BOOST_REQUIRE(run_process({"/bin/bash", std::string(CKG_SOURCE_DIR) + "/tools/make-dev-cert.sh", (dir / "pki2").string()},
+                              gateway_env()).exit_code == 0);
+    fs::copy_file(test_pki("server.pem"), dir / "tls.pem");
+    fs::copy_file(test_pki("server.key"), dir / "tls.key");
+    fs::copy_file(tokens_dir + "/jwks_ec.json", dir / "jwks.json");  // no rsa-1 yet
+    write_text(dir / "gw.json", R"({"server": {"listen": "127.0.0.1:0", "drain_seconds": 0,
+        "tls": {"cert_file": ")" + (dir / "tls.pem").string() + R"(", "key_file": ")" + (dir / "tls.key").string() + R"("}},
+      "admin": {"listen": "127.0.0.1:0"},
+      "upstream": {"base_url": "https://127.0.0.1:9/v1"},
+      "auth": {"issuers": [{"issuer": "https://rsa.test/", "jwks_file": ")" + (dir / "jwks.json").string() + R"(",
+                            "algorithms": ["RS256", "ES256"]}]},
+      "sessions": {"workflows": {"default": {"id": "wf_1"}}}})");
+    gateway gw(dir / "gw.json", gateway_env());
+    const std::string old_ca = test_pki("ca.pem"), new_ca = (dir / "pki2" / "ca.pem").string();
+
+    // A body the service refuses after authentication: 400 means the token
+    // was accepted, 401 that it was not; no upstream call either way.
+    test_client live(gw.public_ep, old_ca);
+    auto authenticated = [&](test_client& c) {
+        const auto r = c.request(http::verb::post, sessions_path, "[]", {{"Authorization", "Bearer " + rs256}});
+        BOOST_TEST_REQUIRE((r.result_int() == 400 || r.result_int() == 401));
+        return r.result_int() == 400;
+    };
+    BOOST_TEST(!authenticated(live));
+
+    // New certificate and a JWKS that has the token's key.
+    fs::copy_file(dir / "pki2" / "server.pem", dir / "tls.pem", fs::copy_options::overwrite_existing);
+    fs::copy_file(dir / "pki2" / "server.key", dir / "tls.key", fs::copy_options::overwrite_existing);
+    fs::copy_file(tokens_dir + "/jwks_rsa.json", dir / "jwks.json", fs::copy_options::overwrite_existing);
+    gw.process->signal(SIGHUP);
+    gw.wait_for_log("keys reloaded");
+    BOOST_TEST(gw.count_in_log("tls certificate reloaded") == 1u);
+    BOOST_TEST(authenticated(live));  // same connection, new keys
+    test_client fresh(gw.public_ep, new_ca);  // new connections get the new certificate
+    BOOST_TEST(authenticated(fresh));
+    BOOST_CHECK_THROW(test_client(gw.public_ep, old_ca), std::exception);
+
+    // Bad files: both are refused, logged, and the current ones stay.
+    write_text(dir / "tls.pem", "not a certificate");
+    write_text(dir / "jwks.json", R"({"keys": "nope"})");
+    gw.process->signal(SIGHUP);
+    gw.wait_for_log("keys reloaded", 2);
+    BOOST_TEST(gw.count_in_log("tls certificate reload failed; keeping the current one") == 1u);
+    BOOST_TEST(gw.count_in_log("key reload failed") == 1u);
+    BOOST_TEST(authenticated(live));
+    BOOST_TEST(authenticated(fresh));
+    test_client after(gw.public_ep, new_ca);
+    BOOST_TEST(authenticated(after));
+    BOOST_TEST(test_client(gw.admin_ep).request(http::verb::get, "/readyz").result_int() == 200);
+
+    gw.process->signal(SIGTERM);
+    const auto status = gw.process->wait(10s);
+    BOOST_REQUIRE(status.has_value());
+    BOOST_TEST(*status == 0);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
