@@ -25,10 +25,7 @@ void apply_log_level() {
     if (auto level = ckg::observability::log_level_from_name(name)) ckg::observability::logger::set_level(*level);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    disable_core_dumps();
+int run(int argc, char** argv) {
     auto parsed = ckg::app::parse_cli(argc, argv);
     if (auto* error = std::get_if<std::string>(&parsed)) {
         std::cerr << "chatkit-gateway: " << *error << "\n" << ckg::app::usage_text();
@@ -61,4 +58,13 @@ int main(int argc, char** argv) {
         std::cerr << "chatkit-gateway: " << e.what() << "\n";
         return 1;
     }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    disable_core_dumps();
+    const int status = run(argc, argv);
+    ckg::observability::logger::flush();  // lines still queued for the log writer
+    return status;
 }

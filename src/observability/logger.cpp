@@ -1,5 +1,7 @@
 #include "chatkit_gateway/observability/logger.hpp"
 
+#include "chatkit_gateway/observability/log_writer.hpp"
+
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
@@ -40,6 +42,27 @@ std::string now_rfc3339() {
 std::mutex output_mutex;
 std::function<void(std::string_view)> output_sink;  // guarded by output_mutex
 
+std::string format_line(log_level level, std::string_view msg, boost::json::object fields) {
+    boost::json::object line;
+    line.reserve(fields.size() + 3);
+    line["time"] = now_rfc3339();
+    line["level"] = level_name(level);
+    line["msg"] = msg;
+    for (auto& f : fields) line[f.key()] = std::move(f.value());
+    std::string text = boost::json::serialize(line);
+    text.push_back('\n');
+    return text;
+}
+
+// Started on first use; its destructor (at exit) writes what is pending.
+log_writer& stdout_writer() {
+    static log_writer writer(1, [](std::uint64_t dropped) {
+        return format_line(log_level::warn, "log lines dropped: output too slow",
+                           {{"dropped", dropped}});
+    });
+    return writer;
+}
+
 }  // namespace
 
 std::optional<log_level> log_level_from_name(std::string_view name) noexcept {
@@ -54,23 +77,19 @@ bool logger::enabled(log_level level) noexcept { return static_cast<int>(level) 
 
 void logger::write(log_level level, std::string_view msg, boost::json::object fields) {
     if (!enabled(level)) return;
-    boost::json::object line;
-    line.reserve(fields.size() + 3);
-    line["time"] = now_rfc3339();
-    line["level"] = level_name(level);
-    line["msg"] = msg;
-    for (auto& f : fields) line[f.key()] = std::move(f.value());
-    std::string text = boost::json::serialize(line);
-    text.push_back('\n');
-    // One write per line under a lock, so lines from several io threads never interleave.
-    std::lock_guard lock(output_mutex);
-    if (output_sink) {
-        output_sink(text);
-        return;
+    const std::string text = format_line(level, msg, std::move(fields));
+    {
+        std::lock_guard lock(output_mutex);
+        if (output_sink) {
+            output_sink(text);
+            return;
+        }
     }
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
+    // Never a write on the caller's (io) thread: the writer thread batches them.
+    stdout_writer().append(text, level >= log_level::warn);
 }
+
+void logger::flush() { stdout_writer().flush(); }
 
 void logger::set_sink(std::function<void(std::string_view line)> sink) {
     std::lock_guard lock(output_mutex);

@@ -134,7 +134,10 @@ net::awaitable<std::optional<std::shared_ptr<https_client::connection>>> https_c
             while (!idle_.empty() && !reuse) {
                 auto c = std::move(idle_.back());
                 idle_.pop_back();
-                if (steady::now() - c->last_used < options_.idle_timeout && still_open(c->stream)) reuse = std::move(c);
+                const auto idle = steady::now() - c->last_used;
+                // A connection that answered a moment ago is not checked again (a syscall saved per request).
+                if (idle < options_.idle_timeout && (idle < options_.recheck_after_idle || still_open(c->stream)))
+                    reuse = std::move(c);
                 else --open_;  // closed by the upstream, or idle so long it may close it any moment
             }
             if (!reuse && open_ < options_.max_connections) {

@@ -1,5 +1,6 @@
-// Randomness from OpenSSL's CSPRNG (RAND_bytes), used for request ids,
-// nonces and anything an attacker must not predict.
+// Randomness from OpenSSL's CSPRNG (RAND_bytes, drawn in 4 KiB blocks per
+// thread), used for request ids, nonces and anything an attacker must not
+// predict.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,7 @@
 // Structured logging: one JSON object per line on stdout (SPEC section 6).
 // Callers pass fields as a JSON object; the logger adds time, level and msg.
+// Lines reach stdout through log_writer's background thread, never written
+// on the calling (io) thread.
 // Nothing secret is ever handed to it: tokens, keys and client secrets stay
 // out of every field by construction (see docs/architecture.md).
 #pragma once
@@ -22,6 +24,8 @@ public:
     static void set_level(log_level level) noexcept;
     static bool enabled(log_level level) noexcept;
     static void write(log_level level, std::string_view msg, boost::json::object fields = {});
+    // Waits until every line written so far is on stdout (log_writer batches them).
+    static void flush();
     // Where lines go (default: stdout). Tests capture them to check contents.
     static void set_sink(std::function<void(std::string_view line)> sink);
 

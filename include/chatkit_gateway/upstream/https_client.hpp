@@ -35,6 +35,8 @@ struct client_options {
     unsigned max_retries = 2;
     std::size_t max_response_bytes = 1 << 20;
     std::chrono::milliseconds idle_timeout{20000};  // below common upstream keep-alive limits
+    // A pooled connection idle at least this long is checked for a peer close before reuse.
+    std::chrono::milliseconds recheck_after_idle{100};
     std::chrono::milliseconds backoff_base{100};
 };
 
