@@ -84,7 +84,9 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
         auto old = s.handles.open(*request->replaces, who.upstream_user_id, unix_now());
         if (old.contents) {
             auto cancel = cancel_replaced(&s.chatkit, old.contents->session_id, observability::user_hash(who.upstream_user_id));
-            net::co_spawn(s.ioc, std::move(cancel), net::detached);
+            // On this request's context, where its upstream pool lives; outlives the request.
+            const auto here = co_await net::this_coro::executor;
+            net::co_spawn(here, std::move(cancel), net::detached);
         } else {
             r.log["replaces_ignored"] = sessions::open_error_name(old.error);
         }

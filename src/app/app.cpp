@@ -41,27 +41,33 @@ http_server::server_options admin_options(const config::gateway_config& c, obser
     return o;
 }
 
+std::size_t thread_count(const config::server_config& s) {
+    return s.threads != 0 ? s.threads : std::max(1u, std::thread::hardware_concurrency());
+}
+
 }  // namespace
 
 app::app(config::gateway_config config, app_options options)
-    : config_(std::move(config)), options_(options), signals_(ioc_) {
+    : config_(std::move(config)), options_(options), pool_(thread_count(config_.server)), signals_(pool_.at(0)) {
     if (config_.server.tls) tls_ = std::make_shared<http_server::tls_context_store>(
         http_server::make_server_tls_context(*config_.server.tls));
     authenticator_ = std::make_unique<auth::authenticator>(config_.auth, config_.users);
-    jwks_ = std::make_unique<auth::jwks_refresher>(ioc_, *authenticator_, config_.auth,
-                                                   upstream::make_jwks_fetcher(ioc_, config_.auth, config_.upstream));
+    // Background work (JWKS fetches, signals, the shutdown sequence) runs on the first context.
+    auto& home = pool_.at(0);
+    jwks_ = std::make_unique<auth::jwks_refresher>(home, *authenticator_, config_.auth,
+                                                   upstream::make_jwks_fetcher(home, config_.auth, config_.upstream));
     jwks_->set_metrics(&metrics_);
     readiness_.set_keys_check([authn = authenticator_.get()] { return authn->keys_loaded(); });
-    chatkit_ = std::make_unique<upstream::chatkit_client>(ioc_, config_.upstream);
+    chatkit_ = std::make_unique<upstream::chatkit_client>(pool_, config_.upstream);
     chatkit_->set_metrics(&metrics_);
     handles_ = std::make_unique<sessions::handle_sealer>(config_.sessions.handle_key, config_.sessions.previous_handle_key);
     mint_limiter_ = std::make_unique<ratelimit::user_rate_limiter>(config_.rate_limit.sessions_per_minute,
                                                                    config_.rate_limit.burst);
     cors_ = std::make_unique<api::cors_policy>(config_.cors, config_.auth.cookie_name.has_value());
-    services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *mint_limiter_, ioc_, *cors_, metrics_});
-    public_ = std::make_unique<http_server::server>(ioc_, public_options(config_.server, metrics_),
+    services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *mint_limiter_, *cors_, metrics_});
+    public_ = std::make_unique<http_server::server>(pool_, public_options(config_.server, metrics_),
                                                     api::make_public_router(*services_), tls_);
-    admin_ = std::make_unique<http_server::server>(ioc_, admin_options(config_, metrics_),
+    admin_ = std::make_unique<http_server::server>(pool_, admin_options(config_, metrics_),
                                                    api::make_admin_router(readiness_, metrics_), nullptr);
     metrics_.set_collector([this](observability::metrics& m) { collect_gauges(m); });
 }
@@ -69,7 +75,7 @@ app::app(config::gateway_config config, app_options options)
 void app::collect_gauges(observability::metrics& m) const {
     m.set_open_connections("public", public_->open_connections());
     m.set_open_connections("admin", admin_->open_connections());
-    m.set_upstream_pool(chatkit_->transport().open_connections(), chatkit_->transport().idle_connections());
+    m.set_upstream_pool(chatkit_->open_connections(), chatkit_->idle_connections());
 }
 
 app::~app() {
@@ -93,20 +99,14 @@ void app::start() {
 }
 
 int app::run() {
-    const unsigned threads = config_.server.threads != 0 ? config_.server.threads
-                                                         : std::max(1u, std::thread::hardware_concurrency());
-    std::vector<std::thread> pool;
-    pool.reserve(threads - 1);
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_.run(); });
-    ioc_.run();
-    for (auto& t : pool) t.join();
+    pool_.run();
     log_info("stopped", {{"exit_status", exit_code_.load()}});
     return exit_code_.load();
 }
 
 void app::request_shutdown() {
     if (shutting_down_.exchange(true)) return;
-    net::co_spawn(ioc_, shutdown_sequence(this), net::detached);
+    net::co_spawn(pool_.at(0), shutdown_sequence(this), net::detached);
 }
 
 void app::wait_for_signals() {
@@ -146,7 +146,7 @@ void app::reload() {
 // listener and idle connections, let in-flight requests finish within the
 // grace period, then stop (exit 1 if requests had to be cut off).
 net::awaitable<void> app::shutdown_sequence(app* self) {
-    net::steady_timer timer(self->ioc_);
+    net::steady_timer timer(self->pool_.at(0));
     self->readiness_.set_draining();
     log_info("draining", {{"drain_seconds", self->config_.server.drain.count()}});
     timer.expires_after(self->config_.server.drain);
@@ -168,7 +168,7 @@ net::awaitable<void> app::shutdown_sequence(app* self) {
     self->admin_->close_all();
     boost::system::error_code ignored;
     self->signals_.cancel(ignored);
-    self->ioc_.stop();
+    self->pool_.stop();
 }
 
 }  // namespace ckg::app

@@ -262,7 +262,7 @@ private:
     Stream stream_;
     beast::flat_buffer buffer_;
     tcp::endpoint remote_;
-    bool idle_ = false;  // waiting for a request; only touched on the strand
+    bool idle_ = false;  // waiting for a request; only touched on the connection's thread
     bool first_request_ = true;
     bool close_gracefully_ = false;
 };

@@ -5,10 +5,10 @@
 
 namespace ckg::http_server {
 
-server::server(net::io_context& ioc, server_options options, router routes,
+server::server(io_pool& pool, server_options options, router routes,
                std::shared_ptr<tls_context_store> tls)
-    : ioc_(ioc),
-      acceptor_(std::make_shared<tcp::acceptor>(net::make_strand(ioc))),
+    : pool_(pool),
+      acceptor_(std::make_shared<tcp::acceptor>(pool.at(0))),
       state_(std::make_shared<server_state>(std::move(options), std::move(routes), std::move(tls))) {}
 
 void server::listen() {
@@ -25,16 +25,16 @@ void server::listen() {
 }
 
 void server::start() {
-    net::co_spawn(acceptor_->get_executor(), accept_loop(acceptor_, state_, ioc_), net::detached);
+    net::co_spawn(acceptor_->get_executor(), accept_loop(acceptor_, state_, pool_), net::detached);
 }
 
 tcp::endpoint server::local_endpoint() const { return acceptor_->local_endpoint(); }
 
 net::awaitable<void> server::accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
-                                         std::shared_ptr<server_state> state, net::io_context& ioc) {
+                                         std::shared_ptr<server_state> state, io_pool& pool) {
     net::steady_timer backoff(acceptor->get_executor());
     while (acceptor->is_open()) {
-        auto [ec, socket] = co_await acceptor->async_accept(net::make_strand(ioc), nothrow_awaitable);
+        auto [ec, socket] = co_await acceptor->async_accept(pool.next(), nothrow_awaitable);
         if (ec == net::error::operation_aborted || !acceptor->is_open()) break;
         if (ec) {
             // Out of descriptors and the like: say so and pause instead of spinning.

@@ -48,8 +48,7 @@ std::chrono::milliseconds backoff(std::chrono::milliseconds base, unsigned attem
 }  // namespace
 
 struct https_client::connection {
-    explicit connection(net::any_io_executor ex, ssl::context& ctx) : strand(ex), stream(ex, ctx) {}
-    net::any_io_executor strand;
+    explicit connection(net::any_io_executor ex, ssl::context& ctx) : stream(ex, ctx) {}
     tls_stream stream;
     beast::flat_buffer buffer;
     steady::time_point last_used = steady::now();
@@ -88,8 +87,17 @@ std::size_t https_client::idle_connections() const {
     return idle_.size();
 }
 
+bool https_client::on_home_context(const net::any_io_executor& ex) const noexcept {
+    return &net::query(ex, net::execution::context) == static_cast<net::execution_context*>(&ioc_);
+}
+
 net::awaitable<result<upstream_response>> https_client::send(http::request<http::string_body> req, bool idempotent) {
     auto self = shared_from_this();
+    if (!on_home_context(co_await net::this_coro::executor)) {
+        // Called from another thread's context: run there, wait here.
+        auto call = send(std::move(req), idempotent);
+        co_return co_await net::co_spawn(ioc_, std::move(call), net::use_awaitable);
+    }
     req.set(http::field::host, options_.host);
     req.keep_alive(true);
     req.prepare_payload();
@@ -104,10 +112,8 @@ net::awaitable<result<upstream_response>> https_client::send(http::request<http:
             r.outcome = why.code == errc::upstream_unavailable ? attempt_outcome::retry_backoff : attempt_outcome::fail;
             r.why = why;
         } else {
-            // The attempt runs on the connection's own strand, so its timers
-            // and socket never race with another thread.
             auto conn = *c;
-            r = co_await net::co_spawn(conn->strand, attempt(conn, req, idempotent), net::use_awaitable);
+            r = co_await attempt(conn, req, idempotent);
             release(conn, r.reusable);
         }
         if (r.outcome == attempt_outcome::reply) {
@@ -158,8 +164,8 @@ net::awaitable<std::optional<std::shared_ptr<https_client::connection>>> https_c
             co_return reuse;
         }
         if (reserve) {
-            auto fresh = std::make_shared<connection>(net::make_strand(ioc_), *tls_);
-            auto problem = co_await net::co_spawn(fresh->strand, connect_on(fresh), net::use_awaitable);
+            auto fresh = std::make_shared<connection>(ioc_.get_executor(), *tls_);
+            auto problem = co_await connect_on(fresh);
             if (!problem) co_return fresh;
             {
                 std::lock_guard lock(mutex_);
@@ -183,7 +189,7 @@ net::awaitable<std::optional<failure>> https_client::connect_on(std::shared_ptr<
     auto& lowest = beast::get_lowest_layer(c->stream);
     const auto deadline = steady::now() + options_.connect_timeout;
     // Resolve (asynchronously: Asio runs getaddrinfo off the io threads)
-    tcp::resolver resolver(c->strand);
+    tcp::resolver resolver(ioc_);
     auto [rec, endpoints] = co_await resolver.async_resolve(options_.host, options_.port, nothrow_awaitable);
     if (rec) co_return failure{errc::upstream_unavailable, "cannot resolve " + options_.host + ": " + rec.message()};
     // Connect
@@ -272,7 +278,7 @@ void https_client::wake_one_waiter() {
         waiter = std::move(waiters_.front());
         waiters_.pop_front();
     }
-    // The timer belongs to the waiter's strand: cancel it there.
+    // The timer belongs to the waiter's context: cancel it there.
     net::post(waiter->get_executor(), [waiter] { waiter->cancel(); });
 }
 

@@ -32,7 +32,8 @@ struct client_fixture {
     std::vector<std::thread> threads;
 
     client_fixture() {
-        for (int i = 0; i < 2; ++i) threads.emplace_back([this] { ioc.run(); });
+        // One thread: an https_client's context is run by one thread (io_pool's rule).
+        threads.emplace_back([this] { ioc.run(); });
     }
     ~client_fixture() {
         work.reset();

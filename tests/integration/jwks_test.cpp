@@ -101,7 +101,8 @@ struct jwks_fixture {
         });
     }
     void run_threads() {
-        for (int i = 0; i < 2; ++i) threads.emplace_back([this] { ioc.run(); });
+        // One thread: an https_client's context is run by one thread (io_pool's rule).
+        threads.emplace_back([this] { ioc.run(); });
     }
     bool wait_until(const std::function<bool()>& f, std::chrono::milliseconds limit) {
         const auto end = std::chrono::steady_clock::now() + limit;

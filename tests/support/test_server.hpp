@@ -1,5 +1,5 @@
 // Runs a real listener (http_server::server) on 127.0.0.1 with an ephemeral
-// port and its own io threads, for the duration of a test.
+// port and its own io_pool threads, for the duration of a test.
 #pragma once
 
 #include "chatkit_gateway/http/server.hpp"
@@ -21,14 +21,14 @@ class test_server {
 public:
     test_server(http_server::server_options options, http_server::router routes,
                 std::shared_ptr<http_server::tls_context_store> tls = nullptr, unsigned threads = 2)
-        : server_(ioc_, with_ephemeral_port(std::move(options)), std::move(routes), std::move(tls)) {
+        : pool_(threads), server_(pool_, with_ephemeral_port(std::move(options)), std::move(routes), std::move(tls)) {
         server_.listen();
         server_.start();
-        for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+        pool_.start();
     }
     ~test_server() {
-        ioc_.stop();
-        for (auto& t : threads_) t.join();
+        pool_.stop();
+        pool_.join();
     }
 
     tcp::endpoint endpoint() const { return server_.local_endpoint(); }
@@ -39,9 +39,8 @@ private:
         o.listen = {"127.0.0.1", 0};
         return o;
     }
-    net::io_context ioc_;
+    io_pool pool_;
     http_server::server server_;
-    std::vector<std::thread> threads_;
 };
 
 }  // namespace ckg::test

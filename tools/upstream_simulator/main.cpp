@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
     if (o.quiet) observability::logger::set_level(observability::log_level::warn);
     try {
         simulator::simulator sim({key, std::chrono::milliseconds(o.latency_ms), o.seed_users});
-        net::io_context ioc;
+        io_pool pool(o.threads);
         std::shared_ptr<http_server::tls_context_store> tls;
         if (!o.cert.empty())
             tls = std::make_shared<http_server::tls_context_store>(
@@ -90,16 +90,13 @@ int main(int argc, char** argv) {
         so.max_body_bytes = 1 << 20;
         so.max_connections = 100000;
         so.public_headers = false;
-        http_server::server srv(ioc, so, sim.make_router(), tls);
+        http_server::server srv(pool, so, sim.make_router(), tls);
         srv.listen();
         srv.start();
-        net::signal_set signals(ioc, SIGTERM, SIGINT);
-        signals.async_wait([&](auto, int) { ioc.stop(); });
+        net::signal_set signals(pool.at(0), SIGTERM, SIGINT);
+        signals.async_wait([&](auto, int) { pool.stop(); });
         observability::log_info("simulator listening", {{"port", srv.local_endpoint().port()}, {"tls", tls != nullptr}});
-        std::vector<std::thread> pool;
-        for (unsigned i = 1; i < o.threads; ++i) pool.emplace_back([&] { ioc.run(); });
-        ioc.run();
-        for (auto& t : pool) t.join();
+        pool.run();
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "chatkit-upstream-simulator: " << e.what() << "\n";

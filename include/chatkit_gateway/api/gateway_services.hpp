@@ -18,7 +18,6 @@ struct gateway_services {
     upstream::chatkit_client& chatkit;
     const sessions::handle_sealer& handles;
     ratelimit::user_rate_limiter& mint_limiter;
-    net::io_context& ioc;  // for work that outlives a request (replaced-session cancels)
     const cors_policy& cors;
     observability::metrics& metrics;
 };

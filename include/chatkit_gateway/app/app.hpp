@@ -1,5 +1,5 @@
 // The application object built in main(): owns the configuration, the
-// io_context and its threads, TLS contexts, readiness, and both listeners,
+// io_pool (one io_context per thread), TLS contexts, readiness, and both listeners,
 // and runs the shutdown sequence of SPEC section 6.
 #pragma once
 
@@ -8,6 +8,7 @@
 #include "chatkit_gateway/auth/jwks_refresher.hpp"
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/core/asio.hpp"
+#include "chatkit_gateway/core/io_pool.hpp"
 #include "chatkit_gateway/http/server.hpp"
 #include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/observability/readiness.hpp"
@@ -53,7 +54,7 @@ private:
 
     config::gateway_config config_;
     app_options options_;
-    net::io_context ioc_;
+    io_pool pool_;
     observability::readiness readiness_;
     observability::metrics metrics_;
     std::shared_ptr<http_server::tls_context_store> tls_;

@@ -11,8 +11,9 @@
 
 namespace ckg::http_server {
 
-// Takes ownership of the socket (whose executor must be a strand) and serves
-// it until the peer leaves, a timeout fires or the server closes it.
+// Takes ownership of the socket (whose io_context must be run by one thread,
+// see core/io_pool.hpp) and serves it until the peer leaves, a timeout fires
+// or the server closes it.
 void start_connection(tcp::socket socket, std::shared_ptr<server_state> state);
 
 }  // namespace ckg::http_server

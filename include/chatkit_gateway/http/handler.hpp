@@ -1,5 +1,5 @@
 // What a route handler sees and returns. Handlers are coroutines on the
-// connection's strand; they never block and report failures as replies
+// connection's thread; they never block and report failures as replies
 // built by error_response.hpp.
 #pragma once
 

@@ -1,10 +1,11 @@
-// A listener: binds, accepts on the io_context, hands each socket (on its
-// own strand) to a connection, and refuses connections beyond
-// max_connections by closing them at once. Used for the public API, the
+// A listener: binds, accepts on the pool's first context, hands each socket
+// to a connection on the pool's next context (where it stays), and refuses
+// connections beyond max_connections by closing them at once. Used for the public API, the
 // admin listener and the upstream simulator alike.
 #pragma once
 
 #include "chatkit_gateway/core/asio.hpp"
+#include "chatkit_gateway/core/io_pool.hpp"
 #include "chatkit_gateway/http/server_state.hpp"
 
 #include <memory>
@@ -13,7 +14,7 @@ namespace ckg::http_server {
 
 class server {
 public:
-    server(net::io_context& ioc, server_options options, router routes,
+    server(io_pool& pool, server_options options, router routes,
            std::shared_ptr<tls_context_store> tls);
 
     // Binds and listens; throws std::system_error naming the address on failure.
@@ -31,9 +32,9 @@ public:
 
 private:
     static net::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
-                                            std::shared_ptr<server_state> state, net::io_context& ioc);
+                                            std::shared_ptr<server_state> state, io_pool& pool);
 
-    net::io_context& ioc_;
+    io_pool& pool_;
     std::shared_ptr<tcp::acceptor> acceptor_;
     std::shared_ptr<server_state> state_;
 };

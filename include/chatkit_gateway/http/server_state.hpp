@@ -36,8 +36,8 @@ struct server_options {
 class connection_base {
 public:
     virtual ~connection_base() = default;
-    virtual void close_if_idle() = 0;  // thread-safe: posted to the connection's strand
-    virtual void close_now() = 0;      // thread-safe: posted to the connection's strand
+    virtual void close_if_idle() = 0;  // thread-safe: posted to the connection's context
+    virtual void close_now() = 0;      // thread-safe: posted to the connection's context
 };
 
 class server_state {

@@ -1,9 +1,12 @@
 // The ChatKit API as the gateway calls it: the one place where the secret
 // API key is put on a request (with OpenAI-Beta and the optional
 // organization/project headers). Paths are relative to upstream.base_url.
+// One https_client per io_pool context, so a request's upstream call runs on
+// the request's own thread; upstream.max_connections is shared out among them.
 #pragma once
 
 #include "chatkit_gateway/config/config.hpp"
+#include "chatkit_gateway/core/io_pool.hpp"
 #include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/upstream/https_client.hpp"
 
@@ -15,7 +18,7 @@ namespace ckg::upstream {
 class chatkit_client {
 public:
     // Throws config_error naming upstream.ca_file when it does not load.
-    chatkit_client(net::io_context& ioc, const config::upstream_config& config);
+    chatkit_client(io_pool& pool, const config::upstream_config& config);
 
     // POST /chatkit/sessions (never resent once it may have reached the upstream).
     net::awaitable<result<upstream_response>> create_session(std::string json_body);
@@ -25,7 +28,9 @@ public:
     net::awaitable<result<upstream_response>> get(std::string path_and_query);
     net::awaitable<result<upstream_response>> remove(std::string path);
 
-    https_client& transport() { return *client_; }
+    // Pool sizes summed over the contexts (for the metrics).
+    std::size_t open_connections() const;
+    std::size_t idle_connections() const;
     // Every call's duration and failures go here when set (before any call).
     void set_metrics(observability::metrics* m) { metrics_ = m; }
 
@@ -36,7 +41,11 @@ private:
 
     const config::upstream_config& config_;
     std::string base_path_;  // e.g. "/v1"
-    std::shared_ptr<https_client> client_;
+    // The client of the context running the caller (the first one otherwise).
+    https_client& client_for(const net::any_io_executor& ex) const;
+
+    io_pool& pool_;
+    std::vector<std::shared_ptr<https_client>> clients_;  // one per pool context
     observability::metrics* metrics_ = nullptr;
 };
 

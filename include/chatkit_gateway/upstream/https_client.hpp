@@ -9,6 +9,10 @@
 //   upstream_timeout      the reply did not come within request_timeout
 //   upstream_error        certificate failure, unreadable or oversized reply
 //   overloaded            every connection busy and the wait queue full
+//
+// The client belongs to one io_context, run by one thread (core/io_pool.hpp):
+// its connections, timers and pool state are touched only there, without
+// strands. A call from another context hops over to it and back.
 #pragma once
 
 #include "chatkit_gateway/core/asio.hpp"
@@ -76,6 +80,8 @@ private:
                                            bool idempotent);
     void release(std::shared_ptr<connection> c, bool reusable);
     void wake_one_waiter();
+
+    bool on_home_context(const net::any_io_executor& ex) const noexcept;
 
     net::io_context& ioc_;
     const client_options options_;
