@@ -3,6 +3,7 @@
 #include "chatkit_gateway/http/error_response.hpp"
 #include "chatkit_gateway/http/framing.hpp"
 #include "chatkit_gateway/http/request_id.hpp"
+#include "chatkit_gateway/http/tls_stream.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 
 #include <chrono>
@@ -13,7 +14,6 @@ namespace ckg::http_server {
 namespace {
 
 using steady = std::chrono::steady_clock;
-using tls_stream = ssl::stream<beast::tcp_stream>;
 
 // What one request produced, for the access log.
 struct request_outcome {
@@ -82,7 +82,7 @@ private:
     net::awaitable<void> run() {
         if constexpr (is_tls) {
             lowest().expires_after(options().header_timeout);
-            auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, nothrow_awaitable);
+            auto [ec] = co_await stream_.async_handshake(tls_stream::server, nothrow_awaitable);
             if (ec) {
                 observability::log_debug("tls handshake failed", {{"listener", options().name}, {"error", ec.message()}});
                 co_return;

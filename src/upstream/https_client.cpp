@@ -1,6 +1,7 @@
 #include "chatkit_gateway/upstream/https_client.hpp"
 
 #include "chatkit_gateway/core/random.hpp"
+#include "chatkit_gateway/http/tls_stream.hpp"
 
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -14,7 +15,7 @@ namespace ckg::upstream {
 namespace {
 
 using steady = std::chrono::steady_clock;
-using tls_stream = ssl::stream<beast::tcp_stream>;
+using http_server::tls_stream;
 
 bool is_certificate_failure(const beast::error_code& ec) {
     return ec.category() == net::error::get_ssl_category() &&
@@ -200,9 +201,11 @@ net::awaitable<std::optional<failure>> https_client::connect_on(std::shared_ptr<
     // Handshake, with SNI and the host name checked against the certificate
     if (!SSL_set_tlsext_host_name(c->stream.native_handle(), options_.host.c_str()))
         co_return failure{errc::upstream_error, "cannot set SNI"};
-    c->stream.set_verify_callback(ssl::host_name_verification(options_.host));
+    // The certificate must name the host (checked by OpenSSL during verification).
+    if (!SSL_set1_host(c->stream.native_handle(), options_.host.c_str()))
+        co_return failure{errc::upstream_error, "cannot set the expected host name"};
     lowest.expires_at(deadline);
-    auto [hec] = co_await c->stream.async_handshake(ssl::stream_base::client, nothrow_awaitable);
+    auto [hec] = co_await c->stream.async_handshake(tls_stream::client, nothrow_awaitable);
     if (hec && is_certificate_failure(hec))
         co_return failure{errc::upstream_error, "upstream certificate verification failed for " + options_.host};
     if (hec) co_return failure{errc::upstream_unavailable, "TLS handshake with " + options_.host + " failed: " + hec.message()};

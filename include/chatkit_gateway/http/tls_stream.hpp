@@ -1,0 +1,252 @@
+// A TLS stream over a beast::tcp_stream that drives OpenSSL through a small
+// custom BIO instead of asio::ssl::stream's engine. Why: asio's engine gives
+// every connection two fixed 17 KiB vectors plus a 2 x 17 KiB BIO pair
+// (~68 KiB resident per connection, whatever it is doing); here ciphertext
+// passes through a 4 KiB read buffer and a write buffer that is empty
+// between writes, and OpenSSL's own record buffers are released when idle
+// (SSL_MODE_RELEASE_BUFFERS) — a few KiB per idle connection. Timeouts stay
+// beast::tcp_stream's: every wait is a read or write on the next layer, so
+// `expires_after` on the lowest layer bounds it as before.
+//
+// Meets Beast's AsyncReadStream/AsyncWriteStream. One operation at a time
+// (the service never reads and writes a connection concurrently). Errors
+// use asio's conventions: OpenSSL failures in the ssl category (so
+// certificate failures are recognisable), a peer that closes without
+// close_notify is ssl::error::stream_truncated, close_notify is eof.
+#pragma once
+
+#include "chatkit_gateway/core/asio.hpp"
+
+#include <boost/asio/compose.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include <openssl/ssl.h>
+
+#include <string>
+
+namespace ckg::http_server {
+
+class tls_stream {
+public:
+    using next_layer_type = beast::tcp_stream;
+    using executor_type = next_layer_type::executor_type;
+    enum handshake_type { client, server };
+
+    // Throws std::runtime_error when OpenSSL cannot allocate the session.
+    tls_stream(tcp::socket socket, ssl::context& ctx);
+    tls_stream(const executor_type& ex, ssl::context& ctx);
+    ~tls_stream();
+    tls_stream(const tls_stream&) = delete;
+    tls_stream& operator=(const tls_stream&) = delete;
+
+    executor_type get_executor() noexcept { return next_.get_executor(); }
+    next_layer_type& next_layer() noexcept { return next_; }
+    SSL* native_handle() noexcept { return ssl_; }
+
+    template <class MutableBuffers, class Token>
+    auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+        return net::async_compose<Token, void(beast::error_code, std::size_t)>(
+            read_op{*this, first_buffer(buffers)}, token, next_);
+    }
+
+    template <class ConstBuffers, class Token>
+    auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+        return net::async_compose<Token, void(beast::error_code, std::size_t)>(
+            write_op{*this, linearize(buffers)}, token, next_);
+    }
+
+    template <class Token>
+    auto async_handshake(handshake_type type, Token&& token) {
+        if (type == client) SSL_set_connect_state(ssl_);
+        else SSL_set_accept_state(ssl_);
+        return net::async_compose<Token, void(beast::error_code)>(handshake_op{*this}, token, next_);
+    }
+
+    // Sends close_notify; does not wait for the peer's.
+    template <class Token>
+    auto async_shutdown(Token&& token) {
+        return net::async_compose<Token, void(beast::error_code)>(shutdown_op{*this}, token, next_);
+    }
+
+private:
+    friend struct tls_stream_bio;
+    static constexpr std::size_t read_chunk = 4096;  // ciphertext read per wait
+    static constexpr std::size_t max_record_plaintext = 16 * 1024;
+
+    enum class step { done, want_read, failed };
+
+    // One OpenSSL call's outcome: finished, needs more ciphertext, or failed.
+    step classify(int ret, beast::error_code& ec);
+    // Ciphertext OpenSSL produced and not yet sent.
+    bool has_output() const noexcept { return !out_.empty(); }
+    net::const_buffer output() const noexcept { return net::buffer(out_); }
+    void output_sent() noexcept;
+    // Space for ciphertext from the peer, and how much arrived in it.
+    net::mutable_buffer input_space();
+    void input_received(std::size_t n) noexcept;
+    void input_failed(beast::error_code& ec) const noexcept;
+
+    template <class MutableBuffers>
+    static net::mutable_buffer first_buffer(const MutableBuffers& buffers) {
+        for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it)
+            if (net::mutable_buffer b(*it); b.size() != 0) return b;
+        return {};
+    }
+
+    // Small buffer sequences (HTTP header pieces and body) become one TLS
+    // record instead of one per piece; larger ones go a record at a time.
+    template <class ConstBuffers>
+    net::const_buffer linearize(const ConstBuffers& buffers) {
+        plain_.clear();
+        for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
+            net::const_buffer b(*it);
+            if (b.size() == 0) continue;
+            if (plain_.empty() && b.size() >= max_record_plaintext) return b;
+            const auto room = max_record_plaintext - plain_.size();
+            plain_.append(static_cast<const char*>(b.data()), std::min(room, b.size()));
+            if (plain_.size() == max_record_plaintext) break;
+        }
+        return net::buffer(plain_);
+    }
+
+    // Runs `attempt` (an OpenSSL call) until it is done: sends what it
+    // produced, reads ciphertext when it wants more. State shared by the ops.
+    struct op_base {
+        tls_stream& s;
+        enum class at { start, sending, reading, finishing } where = at::start;
+    };
+
+    // The common loop of every operation; `attempt()` returns true once the
+    // OpenSSL call succeeded (its result stored by the op).
+    template <class Self, class Attempt, class Finish>
+    static void drive(op_base& op, Self& self, beast::error_code ec, std::size_t n, Attempt attempt, Finish finish) {
+        auto& s = op.s;
+        const bool first = op.where == op_base::at::start;
+        switch (op.where) {
+            case op_base::at::sending:
+                s.output_sent();
+                if (ec) return finish(self, ec);
+                if (s.pending_error_) return finish(self, std::exchange(s.pending_error_, {}));
+                break;
+            case op_base::at::reading:
+                if (ec) {
+                    s.input_failed(ec);
+                    return finish(self, ec);
+                }
+                s.input_received(n);
+                break;
+            case op_base::at::finishing:
+                return finish(self, ec);
+            case op_base::at::start:
+                break;
+        }
+        beast::error_code step_ec;
+        const auto outcome = attempt(step_ec);
+        if (s.has_output()) {  // always flush what OpenSSL wrote (records, alerts, tickets)
+            op.where = op_base::at::sending;
+            // A failure's alert is sent first; the error is reported after the write.
+            if (outcome == step::failed) s.pending_error_ = step_ec;
+            return net::async_write(s.next_, s.output(), std::move(self));
+        }
+        if (outcome == step::want_read) {
+            op.where = op_base::at::reading;
+            return s.next_.async_read_some(s.input_space(), std::move(self));
+        }
+        ec = outcome == step::failed ? step_ec : beast::error_code{};
+        if (first) {
+            // Never complete inside the initiating call (asio's rule): defer.
+            op.where = op_base::at::finishing;
+            s.deferred_error_ = ec;
+            return net::post(s.next_.get_executor(), std::move(self));
+        }
+        finish(self, ec);
+    }
+
+    struct read_op : op_base {
+        net::mutable_buffer buffer;
+        std::size_t got = 0;
+        bool finished = false;
+        read_op(tls_stream& s, net::mutable_buffer b) : op_base{s}, buffer(b) {}
+        template <class Self>
+        void operator()(Self& self, beast::error_code ec = {}, std::size_t n = 0) {
+            if (where == at::finishing) ec = std::exchange(s.deferred_error_, {});
+            auto attempt = [this](beast::error_code& e) {
+                if (buffer.size() == 0 || finished) return step::done;
+                ERR_clear_error();
+                const auto r = s.classify(SSL_read_ex(s.ssl_, buffer.data(), buffer.size(), &got), e);
+                finished = r == step::done;
+                return r;
+            };
+            auto finish = [this](Self& me, beast::error_code e) { me.complete(e, e ? 0 : got); };
+            drive(*this, self, ec, n, attempt, finish);
+        }
+    };
+
+    struct write_op : op_base {
+        net::const_buffer buffer;
+        std::size_t written = 0;
+        write_op(tls_stream& s, net::const_buffer b) : op_base{s}, buffer(b) {}
+        template <class Self>
+        void operator()(Self& self, beast::error_code ec = {}, std::size_t n = 0) {
+            if (where == at::finishing) ec = std::exchange(s.deferred_error_, {});
+            auto attempt = [this](beast::error_code& e) {
+                if (buffer.size() == 0 || written != 0) return step::done;
+                ERR_clear_error();
+                return s.classify(SSL_write_ex(s.ssl_, buffer.data(), buffer.size(), &written), e);
+            };
+            auto finish = [this](Self& me, beast::error_code e) { me.complete(e, e ? 0 : written); };
+            drive(*this, self, ec, n, attempt, finish);
+        }
+    };
+
+    struct handshake_op : op_base {
+        bool finished = false;
+        explicit handshake_op(tls_stream& s) : op_base{s} {}
+        template <class Self>
+        void operator()(Self& self, beast::error_code ec = {}, std::size_t n = 0) {
+            if (where == at::finishing) ec = std::exchange(s.deferred_error_, {});
+            auto attempt = [this](beast::error_code& e) {
+                if (finished) return step::done;
+                ERR_clear_error();
+                const auto r = s.classify(SSL_do_handshake(s.ssl_), e);
+                finished = r == step::done;
+                return r;
+            };
+            auto finish = [](Self& me, beast::error_code e) { me.complete(e); };
+            drive(*this, self, ec, n, attempt, finish);
+        }
+    };
+
+    struct shutdown_op : op_base {
+        bool sent = false;
+        explicit shutdown_op(tls_stream& s) : op_base{s} {}
+        template <class Self>
+        void operator()(Self& self, beast::error_code ec = {}, std::size_t n = 0) {
+            if (where == at::finishing) ec = std::exchange(s.deferred_error_, {});
+            auto attempt = [this](beast::error_code&) {
+                if (!sent) {
+                    ERR_clear_error();
+                    SSL_shutdown(s.ssl_);  // queues close_notify; the peer's is not awaited
+                    sent = true;
+                }
+                return step::done;
+            };
+            auto finish = [](Self& me, beast::error_code e) { me.complete(e); };
+            drive(*this, self, ec, n, attempt, finish);
+        }
+    };
+
+    void attach(ssl::context& ctx);
+
+    next_layer_type next_;
+    SSL* ssl_ = nullptr;
+    std::string in_;            // ciphertext received, not yet consumed by OpenSSL
+    std::size_t in_used_ = 0;   // how much of in_ OpenSSL consumed
+    std::size_t in_filled_ = 0;
+    std::string out_;           // ciphertext produced, not yet sent
+    std::string plain_;         // a linearized write
+    beast::error_code pending_error_, deferred_error_;
+};
+
+}  // namespace ckg::http_server
