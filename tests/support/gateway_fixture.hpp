@@ -4,6 +4,7 @@
 // Every log line is captured, for checks that nothing secret is logged.
 #pragma once
 
+#include "secret_scan.hpp"
 #include "test_client.hpp"
 #include "test_server.hpp"
 
@@ -35,6 +36,7 @@ struct gateway_fixture {
     explicit gateway_fixture(const std::string& extra_sessions = "", const std::string& cors = "[]",
                              const std::string& cookie = "null") {
         observability::logger::set_sink([this](std::string_view line) {
+            record_observed(observed_kind::log_line, line);
             std::lock_guard lock(log_mutex);
             log_lines.emplace_back(line);
         });
@@ -45,7 +47,7 @@ struct gateway_fixture {
     ~gateway_fixture() {
         application->request_shutdown();
         exit_code.wait_for(std::chrono::seconds(10));
-        observability::logger::set_sink(nullptr);
+        observability::logger::set_sink(recording_log_sink());
     }
 
     static http_server::server_options sim_options() {

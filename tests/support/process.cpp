@@ -1,5 +1,7 @@
 #include "process.hpp"
 
+#include "secret_scan.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -65,6 +67,8 @@ child_process::~child_process() {
         int st = 0;
         waitpid(pid_, &st, 0);
     }
+    record_observed(observed_kind::process_output, out());
+    record_observed(observed_kind::process_output, err());
     unlink(out_file_.c_str());
     unlink(err_file_.c_str());
 }

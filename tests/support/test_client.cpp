@@ -1,5 +1,7 @@
 #include "test_client.hpp"
 
+#include "secret_scan.hpp"
+
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -76,7 +78,11 @@ std::optional<response> test_client::read_response() {
     beast::error_code ec;
     with_stream([&](auto& s) { http::read(s, buffer_, parser, ec); });
     if (ec) return std::nullopt;
-    return parser.release();
+    auto res = parser.release();
+    std::string seen;
+    for (const auto& h : res) seen.append(h.name_string()).append(": ").append(h.value()).append("\n");
+    record_observed(observed_kind::response, seen + res.body());
+    return res;
 }
 
 bool test_client::peer_closed() {
