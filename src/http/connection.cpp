@@ -6,6 +6,7 @@
 #include "chatkit_gateway/http/tls_stream.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <type_traits>
@@ -121,8 +122,7 @@ private:
 
         // Read the header
         lowest().expires_after(options().header_timeout);
-        auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, nothrow_awaitable);
-        if (hec) co_return co_await refuse(read_error(hec), nullptr, started);
+        if (auto hec = co_await read_into(parser, true)) co_return co_await refuse(read_error(hec), nullptr, started);
 
         const auto& header = parser.get();
         if (has_ambiguous_framing(header) || !header.target().starts_with('/'))
@@ -134,8 +134,7 @@ private:
 
         // Read the body
         lowest().expires_after(options().header_timeout);
-        auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, nothrow_awaitable);
-        if (bec) co_return co_await refuse(read_error(bec), &parser.get(), started);
+        if (auto bec = co_await read_into(parser, false)) co_return co_await refuse(read_error(bec), &parser.get(), started);
 
         const request req = parser.release();
         request_outcome outcome;
@@ -159,6 +158,32 @@ private:
         outcome.keep_going = keep_alive;
         close_gracefully_ = !keep_alive;
         co_return outcome;
+    }
+
+    // Parses what is already buffered and reads only when the parser needs
+    // more: a whole request usually arrives in the read that woke us, and
+    // then no read operation is started for it. The deadline set before the
+    // call bounds all its reads together.
+    net::awaitable<beast::error_code> read_into(http::request_parser<http::string_body>& parser, bool header_only) {
+        for (;;) {
+            if (header_only ? parser.is_header_done() : parser.is_done()) co_return beast::error_code{};
+            if (buffer_.size() > 0) {
+                beast::error_code ec;
+                buffer_.consume(parser.put(buffer_.data(), ec));
+                if (ec && ec != http::error::need_more) co_return ec;
+                if (!ec) continue;
+            }
+            auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_size(parser)), nothrow_awaitable);
+            if (ec) co_return ec;
+            buffer_.commit(n);
+        }
+    }
+
+    // How much to ask for: a little more than the parser still needs, within limits.
+    std::size_t read_size(const http::request_parser<http::string_body>& parser) const {
+        const std::size_t limit = options().max_header_bytes + options().max_body_bytes;
+        const auto wanted = parser.content_length_remaining().value_or(4096);
+        return std::clamp<std::size_t>(wanted, 512, std::max<std::size_t>(512, limit - std::min(limit, buffer_.size())));
     }
 
     // Maps a read failure to the status to answer with; nullopt: close quietly.
