@@ -26,24 +26,35 @@ std::string_view level_name(log_level level) noexcept {
     return "info";
 }
 
-// RFC 3339 UTC with milliseconds, e.g. 2026-11-24T05:12:59.123Z.
+// RFC 3339 UTC with milliseconds, e.g. 2026-11-24T05:12:59.123Z. The part
+// up to the seconds is formatted once per second per thread.
 std::string now_rfc3339() {
+    thread_local std::time_t cached_second = -1;
+    thread_local char cached[32];
     const auto now = std::chrono::system_clock::now();
     const auto secs = std::chrono::system_clock::to_time_t(now);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-    return buf;
+    if (secs != cached_second) {
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_second = secs;
+    }
+    std::string out(cached);
+    out.push_back(static_cast<char>('0' + ms / 100));
+    out.push_back(static_cast<char>('0' + ms / 10 % 10));
+    out.push_back(static_cast<char>('0' + ms % 10));
+    out.push_back('Z');
+    return out;
 }
 
 std::mutex output_mutex;
 std::function<void(std::string_view)> output_sink;  // guarded by output_mutex
 
 std::string format_line(log_level level, std::string_view msg, boost::json::object fields) {
-    boost::json::object line;
+    // Same memory resource as the caller's fields (an access line's is a stack arena).
+    boost::json::object line(fields.storage());
     line.reserve(fields.size() + 3);
     line["time"] = now_rfc3339();
     line["level"] = level_name(level);
