@@ -184,7 +184,8 @@ private:
     // How much to ask for: a little more than the parser still needs, within limits.
     std::size_t read_size(const http::request_parser<http::string_body>& parser) const {
         const std::size_t limit = options().max_header_bytes + options().max_body_bytes;
-        const auto wanted = parser.content_length_remaining().value_or(4096);
+        std::size_t wanted = 4096;
+        if (parser.is_header_done()) wanted = parser.content_length_remaining().value_or(wanted);
         return std::clamp<std::size_t>(wanted, 512, std::max<std::size_t>(512, limit - std::min(limit, buffer_.size())));
     }
 

@@ -123,17 +123,31 @@ unsigned mint(tcp::endpoint ep, const std::string& token) {
     }
 }
 
+// The gateway binary in front of the in-process simulator, and a user's token.
+struct gateway_on_simulator {
+    json::object m = manifest();
+    std::string token;
+    upstream up;
+    fs::path dir;
+    std::unique_ptr<gateway> gw;
+
+    gateway_on_simulator(const std::string& user, const std::string& name, const std::string& server_extra)
+        : token(m.at("users").at(user).as_string()), dir(temp_dir(name)) {
+        write_text(dir / "gw.json", upstream_config(up, server_extra));
+        gw = std::make_unique<gateway>(dir / "gw.json", env_with_hs(m));
+    }
+    ~gateway_on_simulator() { fs::remove_all(dir); }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(signals)
 
 BOOST_AUTO_TEST_CASE(sigterm_lets_requests_waiting_on_a_slow_upstream_finish) {
-    const auto m = manifest();
-    const std::string token(m.at("users").at("alice").as_string());
-    upstream up;
-    const auto dir = temp_dir("drain");
-    write_text(dir / "gw.json", upstream_config(up, R"(, "drain_seconds": 1, "shutdown_grace_seconds": 10)"));
-    gateway gw(dir / "gw.json", env_with_hs(m));
+    gateway_on_simulator run("alice", "drain", R"(, "drain_seconds": 1, "shutdown_grace_seconds": 10)");
+    auto& up = run.up;
+    auto& gw = *run.gw;
+    const auto& token = run.token;
 
     constexpr int callers = 8;
     up.fault("create_session", R"({"mode": "delay", "delay_ms": 2500, "count": 8})");
@@ -157,16 +171,13 @@ BOOST_AUTO_TEST_CASE(sigterm_lets_requests_waiting_on_a_slow_upstream_finish) {
     BOOST_TEST(gw.count_in_log(R"("msg":"request")") >= static_cast<std::size_t>(callers));
     BOOST_TEST(gw.count_in_log(R"("msg":"stopped","exit_status":0)") == 1u);
     BOOST_CHECK_THROW(test_client(gw.public_ep, test_pki("ca.pem")), std::exception);  // listener closed
-    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_past_the_grace_period_cuts_off_and_exits_1) {
-    const auto m = manifest();
-    const std::string token(m.at("users").at("bob").as_string());
-    upstream up;
-    const auto dir = temp_dir("grace");
-    write_text(dir / "gw.json", upstream_config(up, R"(, "drain_seconds": 0, "shutdown_grace_seconds": 1)"));
-    gateway gw(dir / "gw.json", env_with_hs(m));
+    gateway_on_simulator run("bob", "grace", R"(, "drain_seconds": 0, "shutdown_grace_seconds": 1)");
+    auto& up = run.up;
+    auto& gw = *run.gw;
+    const auto& token = run.token;
 
     up.fault("create_session", R"({"mode": "delay", "delay_ms": 6000, "count": 1})");
     auto reply = std::async(std::launch::async, mint, gw.public_ep, token);
@@ -179,7 +190,6 @@ BOOST_AUTO_TEST_CASE(sigterm_past_the_grace_period_cuts_off_and_exits_1) {
     BOOST_TEST(ms_since(signalled) < 3000);
     BOOST_TEST(reply.get() == 0u);  // cut off: no reply
     BOOST_TEST(gw.count_in_log("grace period over") == 1u);
-    fs::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(sighup_replaces_certificate_and_jwks_without_dropping_connections) {
