@@ -34,7 +34,9 @@ std::optional<minted> read_session(std::string_view body) {
 }
 
 void note_upstream(reply& r, const result<upstream::upstream_response>& up, steady::time_point started) {
-    r.log["upstream_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count();
+    const auto upstream_us = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started).count();
+    r.log["upstream_ms"] = (upstream_us + 500) / 1000;
+    r.log["upstream_us"] = upstream_us;
     if (up) r.log["upstream_status"] = up->status;
 }
 
