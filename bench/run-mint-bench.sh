@@ -173,6 +173,15 @@ out += ["", f"- Gateway CPU time per minted session (64 connections): **{cpu_us:
         f"- The same 64-connection load through nginx 1.22 as a TLS reverse proxy doing no work: **{nginx_us:.1f} µs** of worker CPU per request.",
         f"- Gateway peak RSS: **{rss64/1024:.1f} MiB** after the 64-connection run; **{rss5k/1024:.1f} MiB** after 5,000 connections with 200 ms upstream latency.",
         f"- Latency added by the gateway at ~1,000 req/s, measured in the gateway (time from a request's first byte to its reply written, minus the upstream call; {len(added)} mints): p50 **{added_p50:.2f} ms**, p99 **{added_p99:.2f} ms**. Seen from wrk (gateway p99 minus simulator p99 in two separate runs, so VM stalls in either run land in it): {g1['p99'] - d1['p99']:.2f} ms ({g1['p99']:.2f} vs {d1['p99']:.2f}).", ""]
+def verdict(ok):
+    return "met" if ok else "**not met**"
+out += ["## Against the targets", "",
+        "| target | measured | |", "|---|---|---|",
+        f"| gateway CPU per mint ≤ 65 µs (64 connections, RS256) | {cpu_us:.1f} µs (nginx doing no work: {nginx_us:.1f} µs) | {verdict(cpu_us <= 65)} |",
+        f"| RSS < 40 MiB during that run | {rss64/1024:.1f} MiB | {verdict(rss64 / 1024 < 40)} |",
+        f"| p99 added latency < 2 ms at ~1,000 req/s | {added_p99:.2f} ms in the gateway; {g1['p99'] - d1['p99']:.2f} ms from wrk | {verdict(added_p99 < 2)} (in the gateway) |",
+        f"| 5,000 connections, 200 ms upstream: no errors, RSS < 300 MB | {g5['errors']} errors, {rss5k/1024:.1f} MiB | {verdict(g5['errors'] == 0 and rss5k / 1024 < 300)} |",
+        "", "Command: `bash bench/run-mint-bench.sh` (BENCH_SECONDS overrides the 20 s per run).", ""]
 open("docs/benchmarks.md", "w").write("\n".join(out))
 print("\n".join(out))
 PY
