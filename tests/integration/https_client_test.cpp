@@ -107,6 +107,26 @@ BOOST_AUTO_TEST_CASE(an_untrusted_certificate_is_an_upstream_error) {
     BOOST_TEST(count("list_threads") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(the_certificate_must_name_the_host) {
+    // The simulator on every local address; its certificate names 127.0.0.1,
+    // ::1 and localhost, not 127.0.0.2 (a loopback address all the same).
+    test_server anywhere(sim_options(), sim.make_router(), test_tls_store(), 1, "0.0.0.0");
+    upstream::client_options o;
+    o.port = std::to_string(anywhere.endpoint().port());
+    o.max_retries = 0;
+    o.host = "127.0.0.2";
+    auto wrong = std::make_shared<upstream::https_client>(ioc, o, upstream::make_client_tls_context(test_pki("ca.pem")));
+    auto r = call(wrong, http::verb::get, "/v1/chatkit/threads", true);
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST((r.error().code == errc::upstream_error));
+    BOOST_TEST(r.error().detail.find("certificate verification failed") != std::string::npos, r.error().detail);
+    o.host = "localhost";  // named in the certificate: the same server is fine
+    auto right = std::make_shared<upstream::https_client>(ioc, o, upstream::make_client_tls_context(test_pki("ca.pem")));
+    auto ok = call(right, http::verb::get, "/v1/chatkit/threads?user=alice", true);
+    BOOST_REQUIRE(ok.ok());
+    BOOST_TEST(ok->status == 200u);
+}
+
 BOOST_AUTO_TEST_CASE(a_refused_connection_is_unavailable_after_retries) {
     upstream::client_options o;
     o.host = "127.0.0.1";

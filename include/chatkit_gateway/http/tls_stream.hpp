@@ -124,11 +124,13 @@ private:
         auto& s = op.s;
         const bool first = op.where == op_base::at::start;
         switch (op.where) {
-            case op_base::at::sending:
+            case op_base::at::sending: {
                 s.output_sent();
+                const auto pending = std::exchange(s.pending_error_, {});
                 if (ec) return finish(self, ec);
-                if (s.pending_error_) return finish(self, std::exchange(s.pending_error_, {}));
+                if (pending) return finish(self, pending);
                 break;
+            }
             case op_base::at::reading:
                 if (ec) {
                     s.input_failed(ec);
