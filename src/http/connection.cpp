@@ -4,6 +4,7 @@
 #include "chatkit_gateway/http/framing.hpp"
 #include "chatkit_gateway/http/request_id.hpp"
 #include "chatkit_gateway/http/tls_stream.hpp"
+#include "chatkit_gateway/http/wire_format.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <tuple>
 #include <type_traits>
 
 namespace ckg::http_server {
@@ -154,7 +156,7 @@ private:
 
         // Write the reply
         lowest().expires_after(options().idle_timeout);
-        auto [wec, wn] = co_await http::async_write(stream_, r.res, nothrow_awaitable);
+        auto [wec, wn] = co_await write(r.res);
         record(outcome, started);
         if (wec) co_return outcome;
         outcome.keep_going = keep_alive;
@@ -214,9 +216,17 @@ private:
         finish_response(res, outcome.request_id, version, false);
         outcome.status = res.result_int();
         lowest().expires_after(options().header_timeout);
-        co_await http::async_write(stream_, res, nothrow_awaitable);
+        co_await write(res);
         record(outcome, started);
         co_return outcome;
+    }
+
+    // One buffer, one write (http/wire_format.hpp).
+    net::awaitable<std::tuple<beast::error_code, std::size_t>> write(const response& res) {
+        to_wire(res, wire_);
+        auto written = co_await net::async_write(stream_, net::buffer(wire_), nothrow_awaitable);
+        if (wire_.capacity() > 64 * 1024) std::string().swap(wire_);  // a large reply's buffer is not kept
+        co_return written;
     }
 
     net::awaitable<bool> send_continue(unsigned version) {
@@ -294,6 +304,7 @@ private:
     std::shared_ptr<ssl::context> tls_;  // keeps the context this connection was accepted with
     Stream stream_;
     beast::flat_buffer buffer_;
+    std::string wire_;  // the reply being written
     tcp::endpoint remote_;
     bool idle_ = false;  // waiting for a request; only touched on the connection's thread
     bool first_request_ = true;

@@ -2,6 +2,7 @@
 
 #include "chatkit_gateway/core/random.hpp"
 #include "chatkit_gateway/http/tls_stream.hpp"
+#include "chatkit_gateway/http/wire_format.hpp"
 
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -52,6 +53,7 @@ struct https_client::connection {
     explicit connection(net::any_io_executor ex, ssl::context& ctx) : stream(ex, ctx) {}
     tls_stream stream;
     beast::flat_buffer buffer;
+    std::string wire;  // the request being written
     steady::time_point last_used = steady::now();
     bool reused = false;
 };
@@ -220,7 +222,8 @@ net::awaitable<https_client::attempt_result> https_client::attempt(std::shared_p
     const auto deadline = steady::now() + options_.request_timeout;
     // Write the request
     lowest.expires_at(deadline);
-    auto [wec, wn] = co_await http::async_write(c->stream, req, nothrow_awaitable);
+    http_server::to_wire(req, c->wire);
+    auto [wec, wn] = co_await net::async_write(c->stream, net::buffer(c->wire), nothrow_awaitable);
     if (wec) {
         // A failed write never produced a request the upstream could act on.
         r.why = failure{errc::upstream_unavailable, "upstream write failed: " + wec.message()};

@@ -99,6 +99,12 @@ private:
     template <class ConstBuffers>
     net::const_buffer linearize(const ConstBuffers& buffers) {
         plain_.clear();
+        const auto total = net::buffer_size(buffers);
+        for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it)
+            if (net::const_buffer b(*it); b.size() != 0) {
+                if (b.size() == total) return b;  // a single buffer: written as it is
+                break;
+            }
         for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
             net::const_buffer b(*it);
             if (b.size() == 0) continue;

@@ -1,8 +1,9 @@
 // Moves log output off the io threads: lines are appended to a buffer in
 // memory and a background thread writes whatever has gathered to stdout
 // every few milliseconds, in one write. A burst that outruns stdout is
-// bounded (lines beyond `max_pending_bytes` are dropped and counted, and the
-// count is reported in a later line) instead of blocking request handling.
+// bounded (at most `max_pending_bytes` queued while a batch of at most that
+// size is being written; lines beyond are dropped and counted, and the count
+// is reported in a later line) instead of blocking request handling.
 #pragma once
 
 #include <condition_variable>

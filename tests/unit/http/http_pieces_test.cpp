@@ -2,11 +2,13 @@
 #include "chatkit_gateway/http/error_response.hpp"
 #include "chatkit_gateway/http/framing.hpp"
 #include "chatkit_gateway/http/request_id.hpp"
+#include "chatkit_gateway/http/wire_format.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <set>
+#include <sstream>
 
 using namespace ckg;
 using namespace ckg::http_server;
@@ -81,6 +83,35 @@ BOOST_AUTO_TEST_CASE(ambiguous_framing_is_detected) {
     BOOST_TEST(has_ambiguous_framing(header(11, {{f::transfer_encoding, "chunked"}, {f::transfer_encoding, "chunked"}})));
     BOOST_TEST(has_ambiguous_framing(header(11, {{f::transfer_encoding, "identity"}})));
     BOOST_TEST(has_ambiguous_framing(header(10, {{f::transfer_encoding, "chunked"}})));
+}
+
+BOOST_AUTO_TEST_CASE(wire_form_matches_beasts_serializer) {
+    using namespace ckg;
+    // Beast's own serializer (operator<<) is the reference.
+    auto res = http_server::make_json_response(http::status::too_many_requests, {{"a", 1}}, 11);
+    res.set("X-Request-Id", "abc");
+    res.set(http::field::retry_after, "3");
+    res.keep_alive(false);
+    res.prepare_payload();
+    http::request<http::string_body> req{http::verb::post, "/v1/chatkit/sessions?x=1", 11};
+    req.set(http::field::host, "api.example.com");
+    req.set("OpenAI-Beta", "chatkit_beta=v1");
+    req.body() = R"({"user":"u"})";
+    req.keep_alive(true);
+    req.prepare_payload();
+    http::response<http::string_body> old{http::status::not_found, 10};
+    old.prepare_payload();
+    std::string wire;
+    for (const auto* m : {&res, &old}) {
+        std::ostringstream expected;
+        expected << *m;
+        http_server::to_wire(*m, wire);
+        BOOST_TEST(wire == expected.str());
+    }
+    std::ostringstream expected;
+    expected << req;
+    http_server::to_wire(req, wire);
+    BOOST_TEST(wire == expected.str());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

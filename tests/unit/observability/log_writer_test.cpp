@@ -57,16 +57,23 @@ BOOST_AUTO_TEST_CASE(a_stalled_reader_costs_counted_lines_not_a_blocked_caller) 
     log_writer w(p.fds[1], dropped_line);
     const std::string line(1000, 'x');
     const auto started = std::chrono::steady_clock::now();
-    // Far more than the pipe (64 KiB) and the queue (8 MiB) hold together.
-    for (int i = 0; i < 12000; ++i) w.append(line + "\n", false);
+    // Far more than the pipe (64 KiB), the batch being written (up to 8 MiB)
+    // and the queue (8 MiB) hold together.
+    for (int i = 0; i < 24000; ++i) w.append(line + "\n", false);
     const auto took = std::chrono::steady_clock::now() - started;
     BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(took).count() < 2000);
-    // The reader comes back: what was queued arrives, then the drop report.
+    // The reader comes back: what was queued arrives, then the drop report
+    // (read as fast as the writer writes, for up to 20 s on a busy machine).
     std::string seen;
-    for (int i = 0; i < 200 && seen.find("dropped ") == std::string::npos; ++i) {
+    w.append("after\n", true);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (seen.find("dropped ") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        const auto before = seen.size();
         seen += p.drain();
-        w.append("after\n", true);
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (seen.size() == before) {
+            w.append("after\n", true);  // wakes the writer for the next batch
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
     }
     BOOST_TEST(seen.find("dropped ") != std::string::npos);
     BOOST_TEST(seen.size() > log_writer::max_pending_bytes / 2);
