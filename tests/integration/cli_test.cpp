@@ -1,6 +1,7 @@
 // The real binary: --check-config, --version, --help, one-line configuration
 // errors with exit status 2, and a run that answers probes and stops on SIGTERM.
 #include "process.hpp"
+#include "test_files.hpp"
 #include "test_client.hpp"
 
 #include <boost/json.hpp>
@@ -21,20 +22,6 @@ namespace {
 
 const std::string gateway = CKG_GATEWAY_BINARY;
 const std::string source_dir = CKG_SOURCE_DIR;
-
-fs::path temp_dir(const std::string& name) {
-    auto dir = fs::temp_directory_path() / ("ckg-cli-" + name + "-" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
-
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_text(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
 
 std::string valid_config(const std::string& extra_server = "") {
     return R"({"server": {"listen": "127.0.0.1:0")" + extra_server + R"(},
@@ -64,7 +51,7 @@ BOOST_AUTO_TEST_CASE(version_help_and_usage_errors) {
 
 BOOST_AUTO_TEST_CASE(shipped_configurations_pass_check_config) {
     // config/dev.json names .dev/tls/... relative to the working directory.
-    const auto dir = temp_dir("dev");
+    const auto dir = temp_dir("cli-dev");
     BOOST_REQUIRE(run_process({"/bin/bash", source_dir + "/tools/make-dev-cert.sh", ".dev/tls"}, gateway_env(),
                               dir.string()).exit_code == 0);
     auto dev = check(source_dir + "/config/dev.json", gateway_env(), dir.string());
@@ -82,7 +69,7 @@ BOOST_AUTO_TEST_CASE(shipped_configurations_pass_check_config) {
 }
 
 BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
-    const auto dir = temp_dir("bad");
+    const auto dir = temp_dir("cli-bad");
     const std::string junk = (dir / "junk.pem").string();
     write_text(junk, "this is not PEM\n");
     struct bad { std::string name; std::string text; env_map env; std::string expected_line; };
@@ -122,7 +109,7 @@ BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
 }
 
 BOOST_AUTO_TEST_CASE(runs_answers_probes_survives_sighup_and_stops_on_sigterm) {
-    const auto dir = temp_dir("run");
+    const auto dir = temp_dir("cli-run");
     write_text(dir / "gw.json", valid_config(R"(, "drain_seconds": 0)"));
     child_process p({gateway, "--config", (dir / "gw.json").string()}, gateway_env());
     // The start-up log line names the ephemeral admin port.

@@ -3,6 +3,7 @@
 // and the upstream simulator, labels bounded to route templates and reason
 // names) and the JSON log lines of SPEC section 6.
 #include "gateway_fixture.hpp"
+#include "test_files.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -68,16 +69,6 @@ std::string token_case(const json::object& manifest, const std::string& name) {
     for (const auto& c : cases)
         if (c.at("name").as_string() == name) return std::string(c.at("token").as_string());
     throw std::runtime_error("no token case " + name);
-}
-
-// A request is logged and counted right after its reply is written, so a
-// client can see the reply a moment before: poll briefly for what must come.
-bool eventually(const std::function<bool()>& f) {
-    for (int i = 0; i < 150; ++i) {
-        if (f()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // upstream request shape, validation, 401/415/429, handles, replaces, every
 // injectable upstream fault, and that no secret ever reaches a client or a log.
 #include "gateway_fixture.hpp"
+#include "test_files.hpp"
 
 #include "chatkit_gateway/core/base64.hpp"
 #include "chatkit_gateway/sessions/handle_sealer.hpp"
@@ -34,14 +35,6 @@ json::object last_upstream(gateway_fixture& f, const std::string& endpoint) {
     for (const auto& e : log.at("recent").as_array())
         if (e.at("endpoint").as_string() == endpoint) last = e.as_object();
     return last;
-}
-
-bool eventually(const std::function<bool()>& f) {
-    for (int i = 0; i < 150; ++i) {
-        if (f()) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return false;
 }
 
 }  // namespace

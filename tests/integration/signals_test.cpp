@@ -6,6 +6,7 @@
 #include "process.hpp"
 #include "simulator.hpp"
 #include "test_client.hpp"
+#include "test_files.hpp"
 #include "test_server.hpp"
 
 #include <boost/json.hpp>
@@ -28,20 +29,6 @@ namespace {
 
 const std::string sessions_path = "/v1/chatkit/sessions";
 const std::string api_key = "sk-test-never-leaks-0123456789";
-
-json::object manifest() {
-    std::ifstream in(std::string(CKG_TEST_TOKENS_DIR) + "/manifest.json");
-    return json::parse(std::string(std::istreambuf_iterator<char>(in), {})).as_object();
-}
-
-fs::path temp_dir(const std::string& name) {
-    auto dir = fs::temp_directory_path() / ("ckg-signals-" + name + "-" + std::to_string(getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
-
-void write_text(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::trunc) << text; }
 
 // The upstream simulator in this process, over TLS with the test CA.
 struct upstream {
@@ -125,14 +112,14 @@ unsigned mint(tcp::endpoint ep, const std::string& token) {
 
 // The gateway binary in front of the in-process simulator, and a user's token.
 struct gateway_on_simulator {
-    json::object m = manifest();
+    json::object m = token_manifest();
     std::string token;
     upstream up;
     fs::path dir;
     std::unique_ptr<gateway> gw;
 
     gateway_on_simulator(const std::string& user, const std::string& name, const std::string& server_extra)
-        : token(m.at("users").at(user).as_string()), dir(temp_dir(name)) {
+        : token(m.at("users").at(user).as_string()), dir(temp_dir("signals-" + name)) {
         write_text(dir / "gw.json", upstream_config(up, server_extra));
         gw = std::make_unique<gateway>(dir / "gw.json", env_with_hs(m));
     }
@@ -193,10 +180,10 @@ BOOST_AUTO_TEST_CASE(sigterm_past_the_grace_period_cuts_off_and_exits_1) {
 }
 
 BOOST_AUTO_TEST_CASE(sighup_replaces_certificate_and_jwks_without_dropping_connections) {
-    const auto m = manifest();
+    const auto m = token_manifest();
     const std::string rs256(m.at("bench_rs256").as_string());  // kid rsa-1 of jwks_rsa.json
     const std::string tokens_dir = CKG_TEST_TOKENS_DIR;
-    const auto dir = temp_dir("hup");
+    const auto dir = temp_dir("signals-hup");
     // A second, independent CA and server certificate.
     BOOST_REQUIRE(run_process({"/bin/bash", std::string(CKG_SOURCE_DIR) + "/tools/make-dev-cert.sh", (dir / "pki2").string()},
                               gateway_env()).exit_code == 0);

@@ -6,6 +6,7 @@
 
 #include "secret_scan.hpp"
 #include "test_client.hpp"
+#include "test_files.hpp"
 #include "test_server.hpp"
 
 #include "chatkit_gateway/app/app.hpp"
@@ -29,7 +30,7 @@ struct gateway_fixture {
     simulator::simulator sim{{upstream_api_key, std::chrono::milliseconds(0), {"alice", "bob"}}};
     test_server sim_server{sim_options(), sim.make_router(),
                            test_tls_store()};
-    boost::json::object manifest = read_manifest();
+    boost::json::object manifest = token_manifest();
     std::unique_ptr<app::app> application;
     std::future<int> exit_code;
 
@@ -55,10 +56,6 @@ struct gateway_fixture {
         o.public_headers = false;
         o.access_log = false;
         return o;
-    }
-    static boost::json::object read_manifest() {
-        std::ifstream in(std::string(CKG_TEST_TOKENS_DIR) + "/manifest.json");
-        return boost::json::parse(std::string(std::istreambuf_iterator<char>(in), {})).as_object();
     }
     config::gateway_config make_config(const std::string& extra_sessions, const std::string& cors, const std::string& cookie) {
         const std::string text = R"({
