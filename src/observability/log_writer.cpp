@@ -40,12 +40,12 @@ void log_writer::append(std::string_view line, bool urgent) {
     if (urgent) wake_.notify_one();
 }
 
-void log_writer::flush() {
+void log_writer::flush(std::chrono::milliseconds limit) {
     std::unique_lock lock(mutex_);
     const auto target = appended_;
     urgent_ = true;
     wake_.notify_one();
-    written_.wait(lock, [&] { return done_ >= target || stop_; });
+    written_.wait_for(lock, limit, [&] { return done_ >= target || stop_; });
 }
 
 void log_writer::run() {

@@ -65,13 +65,14 @@ std::string format_line(log_level level, std::string_view msg, boost::json::obje
     return text;
 }
 
-// Started on first use; its destructor (at exit) writes what is pending.
+// Started on first use and never destroyed: at exit, logger::flush() gives
+// pending lines a bounded time, so a stalled stdout cannot hang the exit
+// (a destructor would have to join a thread stuck in write()).
 log_writer& stdout_writer() {
-    static log_writer writer(1, [](std::uint64_t dropped) {
-        return format_line(log_level::warn, "log lines dropped: output too slow",
-                           {{"dropped", dropped}});
+    static auto* writer = new log_writer(1, [](std::uint64_t dropped) {
+        return format_line(log_level::warn, "log lines dropped: output too slow", {{"dropped", dropped}});
     });
-    return writer;
+    return *writer;
 }
 
 }  // namespace

@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
         signals.async_wait([&](auto, int) { pool.stop(); });
         observability::log_info("simulator listening", {{"port", srv.local_endpoint().port()}, {"tls", tls != nullptr}});
         pool.run();
+        observability::logger::flush();
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "chatkit-upstream-simulator: " << e.what() << "\n";

@@ -6,6 +6,7 @@
 // is reported in a later line) instead of blocking request handling.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -30,8 +31,9 @@ public:
 
     // Queues one complete line (with its newline); `urgent` wakes the writer now.
     void append(std::string_view line, bool urgent);
-    // Returns once everything queued so far has been written.
-    void flush();
+    // Returns once everything queued so far has been written, or after
+    // `limit` (a stalled reader must not hold the caller forever).
+    void flush(std::chrono::milliseconds limit = std::chrono::seconds(2));
 
 private:
     void run();

@@ -24,7 +24,8 @@ public:
     static void set_level(log_level level) noexcept;
     static bool enabled(log_level level) noexcept;
     static void write(log_level level, std::string_view msg, boost::json::object fields = {});
-    // Waits until every line written so far is on stdout (log_writer batches them).
+    // Waits until every line written so far is on stdout (log_writer batches
+    // them), at most 2 s. Called before the process exits.
     static void flush();
     // Where lines go (default: stdout). Tests capture them to check contents.
     static void set_sink(std::function<void(std::string_view line)> sink);

@@ -79,4 +79,21 @@ BOOST_AUTO_TEST_CASE(a_stalled_reader_costs_counted_lines_not_a_blocked_caller) 
     BOOST_TEST(seen.size() > log_writer::max_pending_bytes / 2);
 }
 
+BOOST_AUTO_TEST_CASE(flush_gives_up_on_a_stalled_reader) {
+    pipe_pair p;
+    log_writer w(p.fds[1], dropped_line);
+    const std::string line(1000, 'y');
+    for (int i = 0; i < 1000; ++i) w.append(line + "\n", false);  // 1 MB: more than the pipe holds
+    const auto started = std::chrono::steady_clock::now();
+    w.flush(std::chrono::milliseconds(200));
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    BOOST_TEST(took.count() >= 150);
+    BOOST_TEST(took.count() < 2000);
+    // Let the writer finish so it can be joined.
+    std::string seen;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (seen.size() < 1000u * 1001u && std::chrono::steady_clock::now() < deadline) seen += p.drain();
+    BOOST_TEST(seen.size() == 1000u * 1001u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
