@@ -1,6 +1,5 @@
 #include "chatkit_gateway/api/request_checks.hpp"
 
-#include "chatkit_gateway/observability/redaction.hpp"
 
 #include <chrono>
 
@@ -43,7 +42,7 @@ bool has_json_or_no_body(const http_server::request& req) {
 http_server::reply error_reply(const http_server::request_context& ctx, const http_server::api_error& e,
                                const user_ptr& user) {
     auto r = http_server::make_error_reply(e, ctx.req.version());
-    if (user) r.log["user"] = observability::user_hash(user->upstream_user_id);
+    if (user) r.log["user"] = user->log_id;
     return r;
 }
 

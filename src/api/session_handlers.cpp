@@ -3,8 +3,8 @@
 #include "chatkit_gateway/api/request_checks.hpp"
 #include "chatkit_gateway/api/session_request.hpp"
 #include "chatkit_gateway/api/upstream_errors.hpp"
+#include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
-#include "chatkit_gateway/observability/redaction.hpp"
 
 #include <boost/json.hpp>
 
@@ -22,15 +22,13 @@ struct minted {
 
 // Reads only what we return or need; anything else in the reply is ignored.
 std::optional<minted> read_session(std::string_view body) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(body, ec);
-    if (ec || !v.is_object()) return std::nullopt;
-    const auto& o = v.get_object();
-    const auto* id = o.if_contains("id");
-    const auto* secret = o.if_contains("client_secret");
-    const auto* expires = o.if_contains("expires_at");
-    if (!id || !id->is_string() || !secret || !secret->is_string() || !expires || !expires->is_int64()) return std::nullopt;
-    return minted{std::string(id->get_string()), std::string(secret->get_string()), expires->get_int64()};
+    top_level_scalars reply{"id", "client_secret", "expires_at"};
+    if (!reply.parse(body)) return std::nullopt;
+    auto* id = reply.string_member("id");
+    auto* secret = reply.string_member("client_secret");
+    const auto expires = reply.int64_member("expires_at");
+    if (!id || !secret || !expires) return std::nullopt;
+    return minted{*id, *secret, *expires};
 }
 
 void note_upstream(reply& r, const result<upstream::upstream_response>& up, steady::time_point started) {
@@ -80,12 +78,12 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
                                              {"expires_at", session->expires_at},
                                              {"session_handle", handle}},
                                             ctx.req.version())};
-    r.log["user"] = observability::user_hash(who.upstream_user_id);
+    r.log["user"] = who.log_id;
     note_upstream(r, up, started);
     if (request->replaces) {
         auto old = s.handles.open(*request->replaces, who.upstream_user_id, unix_now());
         if (old.contents) {
-            auto cancel = cancel_replaced(&s.chatkit, old.contents->session_id, observability::user_hash(who.upstream_user_id));
+            auto cancel = cancel_replaced(&s.chatkit, old.contents->session_id, who.log_id);
             // On this request's context, where its upstream pool lives; outlives the request.
             const auto here = co_await net::this_coro::executor;
             net::co_spawn(here, std::move(cancel), net::detached);
@@ -109,7 +107,7 @@ net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_
     if (failed && up && up->status == 404) failed.reset();  // already gone: cancelled all the same
     reply r = failed ? error_reply(ctx, *failed, *user)
                      : reply{http_server::make_json_response(http::status::ok, {{"cancelled", true}}, ctx.req.version())};
-    r.log["user"] = observability::user_hash((*user)->upstream_user_id);
+    r.log["user"] = (*user)->log_id;
     note_upstream(r, up, started);
     co_return r;
 }

@@ -3,7 +3,6 @@
 #include "chatkit_gateway/api/request_checks.hpp"
 #include "chatkit_gateway/api/thread_scoping.hpp"
 #include "chatkit_gateway/api/upstream_errors.hpp"
-#include "chatkit_gateway/observability/redaction.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -17,7 +16,7 @@ using steady = std::chrono::steady_clock;
 
 reply ok_json(const request_context& ctx, const boost::json::value& body, const user_ptr& user) {
     reply r{http_server::make_json_response(http::status::ok, body, ctx.req.version())};
-    r.log["user"] = observability::user_hash(user->upstream_user_id);
+    r.log["user"] = user->log_id;
     return r;
 }
 

@@ -4,6 +4,7 @@
 #include "chatkit_gateway/auth/jwt_parser.hpp"
 #include "chatkit_gateway/auth/user_id.hpp"
 #include "chatkit_gateway/config/config_error.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -75,6 +76,7 @@ result<std::shared_ptr<const authenticated_user>> authenticator::authenticate(st
     if (!verified) return verified.error();
     auto user = std::make_shared<authenticated_user>();
     user->upstream_user_id = upstream_user_id(users_, verified->issuer, verified->user);
+    user->log_id = observability::user_hash(user->upstream_user_id);
     user->who = std::move(*verified);
     cache_.insert(*token, user);
     return std::shared_ptr<const authenticated_user>(std::move(user));

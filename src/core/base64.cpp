@@ -60,19 +60,25 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 }
 
 std::string base64url_encode(std::string_view bytes) {
-    std::string out;
-    out.reserve((bytes.size() * 4 + 2) / 3);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    for (char c : bytes) {
-        acc = (acc << 8) | static_cast<unsigned char>(c);
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out.push_back(url_alphabet[(acc >> bits) & 0x3F]);
-        }
+    // Whole 3-byte groups first, then the 1- or 2-byte tail: no per-character
+    // growth checks (session handles are encoded on every mint).
+    const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t groups = bytes.size() / 3, tail = bytes.size() % 3;
+    std::string out(groups * 4 + (tail == 0 ? 0 : tail + 1), '\0');
+    char* o = out.data();
+    for (std::size_t g = 0; g < groups; ++g, in += 3, o += 4) {
+        const std::uint32_t v = (std::uint32_t{in[0]} << 16) | (std::uint32_t{in[1]} << 8) | in[2];
+        o[0] = url_alphabet[v >> 18];
+        o[1] = url_alphabet[(v >> 12) & 0x3F];
+        o[2] = url_alphabet[(v >> 6) & 0x3F];
+        o[3] = url_alphabet[v & 0x3F];
     }
-    if (bits > 0) out.push_back(url_alphabet[(acc << (6 - bits)) & 0x3F]);
+    if (tail > 0) {
+        const std::uint32_t v = (std::uint32_t{in[0]} << 16) | (tail == 2 ? std::uint32_t{in[1]} << 8 : 0);
+        o[0] = url_alphabet[v >> 18];
+        o[1] = url_alphabet[(v >> 12) & 0x3F];
+        if (tail == 2) o[2] = url_alphabet[(v >> 6) & 0x3F];
+    }
     return out;
 }
 

@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <stdexcept>
@@ -46,6 +47,8 @@ thread_local random_reserve reserve;
 
 }  // namespace
 
+void random_fill(unsigned char* out, std::size_t n) { reserve.take(out, n); }
+
 std::string random_bytes(std::size_t n) {
     std::string out(n, '\0');
     reserve.take(reinterpret_cast<unsigned char*>(out.data()), n);
@@ -55,14 +58,17 @@ std::string random_bytes(std::size_t n) {
 std::string random_alnum(std::size_t n) {
     constexpr std::string_view alphabet =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    std::string out;
-    out.reserve(n);
+    std::string out(n, '\0');
+    std::size_t filled = 0;
     // Rejection sampling keeps the distribution uniform: 248 = 4 * 62.
-    while (out.size() < n) {
-        for (unsigned char b : random_bytes(n - out.size() + 8)) {
-            if (b < 248 && out.size() < n) out.push_back(alphabet[b % alphabet.size()]);
-        }
+    unsigned char draw[64];
+    while (filled < n) {
+        const auto k = std::min(sizeof draw, n - filled + 8);
+        reserve.take(draw, k);
+        for (std::size_t i = 0; i < k && filled < n; ++i)
+            if (draw[i] < 248) out[filled++] = alphabet[draw[i] % alphabet.size()];
     }
+    OPENSSL_cleanse(draw, sizeof draw);
     return out;
 }
 

@@ -2,7 +2,7 @@
 
 #include "chatkit_gateway/observability/log_writer.hpp"
 
-#include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -28,9 +28,9 @@ std::string_view level_name(log_level level) noexcept {
 
 // RFC 3339 UTC with milliseconds, e.g. 2026-11-24T05:12:59.123Z. The part
 // up to the seconds is formatted once per second per thread.
-std::string now_rfc3339() {
+void append_rfc3339_now(std::string& out) {
     thread_local std::time_t cached_second = -1;
-    thread_local char cached[32];
+    thread_local char cached[80];  // room for any int the compiler imagines in %04d
     const auto now = std::chrono::system_clock::now();
     const auto secs = std::chrono::system_clock::to_time_t(now);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
@@ -41,26 +41,51 @@ std::string now_rfc3339() {
                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         cached_second = secs;
     }
-    std::string out(cached);
+    out += cached;
     out.push_back(static_cast<char>('0' + ms / 100));
     out.push_back(static_cast<char>('0' + ms / 10 % 10));
     out.push_back(static_cast<char>('0' + ms % 10));
     out.push_back('Z');
-    return out;
 }
 
 std::mutex output_mutex;
 std::function<void(std::string_view)> output_sink;  // guarded by output_mutex
 
+// Appends the JSON text of `what` (an object or a string) to `out`, through
+// a stack buffer: no intermediate string, no copy of the object.
+template <class T>
+void append_json(boost::json::serializer& sr, const T& what, std::string& out, bool skip_first = false) {
+    sr.reset(what);
+    char buf[512];
+    while (!sr.done()) {
+        std::string_view chunk = sr.read(buf);
+        if (skip_first && !chunk.empty()) {
+            chunk.remove_prefix(1);
+            skip_first = false;
+        }
+        out.append(chunk);
+    }
+}
+
+// {"time":...,"level":...,"msg":...,<fields>}: the caller's object is
+// serialized as it is, minus its opening brace.
 std::string format_line(log_level level, std::string_view msg, boost::json::object fields) {
-    // Same memory resource as the caller's fields (an access line's is a stack arena).
-    boost::json::object line(fields.storage());
-    line.reserve(fields.size() + 3);
-    line["time"] = now_rfc3339();
-    line["level"] = level_name(level);
-    line["msg"] = msg;
-    for (auto& f : fields) line[f.key()] = std::move(f.value());
-    std::string text = boost::json::serialize(line);
+    for (const auto reserved : {"time", "level", "msg"}) fields.erase(reserved);
+    std::string text;
+    text.reserve(256);
+    text += "{\"time\":\"";
+    append_rfc3339_now(text);
+    text += "\",\"level\":\"";
+    text += level_name(level);
+    text += "\",\"msg\":";
+    boost::json::serializer sr;
+    append_json(sr, boost::json::string_view(msg), text);
+    if (fields.empty()) {
+        text += '}';
+    } else {
+        text += ',';
+        append_json(sr, &fields, text, true);
+    }
     text.push_back('\n');
     return text;
 }

@@ -20,6 +20,7 @@ namespace ckg::auth {
 struct authenticated_user {
     principal who;
     std::string upstream_user_id;
+    std::string log_id;  // observability::user_hash(upstream_user_id), computed once per token
 };
 
 class token_cache {

@@ -21,6 +21,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <string>
@@ -78,6 +79,12 @@ private:
 
     // One OpenSSL call's outcome: finished, needs more ciphertext, or failed.
     step classify(int ret, beast::error_code& ec);
+    // SSL_get_error needs an empty error queue before each call. Looking is
+    // cheap, clearing all sixteen slots is not, and the queue is almost
+    // always empty already.
+    static void clear_errors() noexcept {
+        if (ERR_peek_error() != 0) ERR_clear_error();
+    }
     // Ciphertext OpenSSL produced and not yet sent.
     bool has_output() const noexcept { return !out_.empty(); }
     net::const_buffer output() const noexcept { return net::buffer(out_); }
@@ -181,7 +188,7 @@ private:
             if (where == at::finishing) ec = std::exchange(s.deferred_error_, {});
             auto attempt = [this](beast::error_code& e) {
                 if (buffer.size() == 0 || finished) return step::done;
-                ERR_clear_error();
+                s.clear_errors();
                 const auto r = s.classify(SSL_read_ex(s.ssl_, buffer.data(), buffer.size(), &got), e);
                 finished = r == step::done;
                 return r;
@@ -200,7 +207,7 @@ private:
             if (where == at::finishing) ec = std::exchange(s.deferred_error_, {});
             auto attempt = [this](beast::error_code& e) {
                 if (buffer.size() == 0 || written != 0) return step::done;
-                ERR_clear_error();
+                s.clear_errors();
                 return s.classify(SSL_write_ex(s.ssl_, buffer.data(), buffer.size(), &written), e);
             };
             auto finish = [this](Self& me, beast::error_code e) { me.complete(e, e ? 0 : written); };
@@ -216,7 +223,7 @@ private:
             if (where == at::finishing) ec = std::exchange(s.deferred_error_, {});
             auto attempt = [this](beast::error_code& e) {
                 if (finished) return step::done;
-                ERR_clear_error();
+                s.clear_errors();
                 const auto r = s.classify(SSL_do_handshake(s.ssl_), e);
                 finished = r == step::done;
                 return r;
@@ -234,7 +241,7 @@ private:
             if (where == at::finishing) ec = std::exchange(s.deferred_error_, {});
             auto attempt = [this](beast::error_code&) {
                 if (!sent) {
-                    ERR_clear_error();
+                    s.clear_errors();
                     SSL_shutdown(s.ssl_);  // queues close_notify; the peer's is not awaited
                     sent = true;
                 }

@@ -46,6 +46,7 @@ private:
         std::string id;  // 4 bytes
     };
     std::vector<key_entry> keys_;
+    std::uint64_t serial_;  // names this sealer's cached cipher contexts (see handle_sealer.cpp)
 };
 
 }  // namespace ckg::sessions

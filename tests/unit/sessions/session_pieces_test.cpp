@@ -4,13 +4,46 @@
 #include "chatkit_gateway/sessions/handle_sealer.hpp"
 
 #include <boost/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <boost/test/unit_test.hpp>
+
+#include <memory>
+#include <optional>
+#include <set>
 
 using namespace ckg;
 using namespace ckg::sessions;
 
 namespace {
 secret key(char fill) { return secret(std::string(32, fill)); }
+
+// Opens a handle the long way, with a fresh OpenSSL context and nothing
+// from handle_sealer: the layout the header documents, or nullopt.
+std::optional<std::string> open_independently(const std::string& handle, const std::string& key_bytes) {
+    const auto raw = base64url_decode(handle);
+    if (!raw || raw->size() < 32) return std::nullopt;
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(key_bytes.data()), key_bytes.size(), digest);
+    if (raw->compare(0, 4, reinterpret_cast<const char*>(digest), 4) != 0) return std::nullopt;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(raw->data());
+    const int sealed = static_cast<int>(raw->size()) - 4 - 12 - 16;
+    std::string plain(static_cast<std::size_t>(sealed), '\0');
+    const std::string aad = "chatkit-gateway session handle v1";
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+    int len = 0;
+    std::string tag = raw->substr(raw->size() - 16);
+    const bool ok =
+        EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key_bytes.data()),
+                           bytes + 4) == 1 &&
+        EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
+                          static_cast<int>(aad.size())) == 1 &&
+        EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len, bytes + 16, sealed) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, tag.data()) == 1 &&
+        EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &len) == 1;
+    if (!ok) return std::nullopt;
+    return plain;
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(session_pieces)
@@ -33,6 +66,32 @@ BOOST_AUTO_TEST_CASE(handles_open_only_for_their_user_key_and_time) {
     BOOST_TEST((sealer.open(base64url_encode(raw), "alice", 1).error == open_error::tampered));
     BOOST_TEST((sealer.open("!!", "alice", 1).error == open_error::malformed));
     BOOST_TEST((sealer.open("", "alice", 1).error == open_error::malformed));
+}
+
+// Sealers keep keyed cipher contexts per thread; interleaving two sealers,
+// and replacing one by a sealer with another key, must never mix them up,
+// and every seal must use its own nonce.
+BOOST_AUTO_TEST_CASE(interleaved_sealers_each_use_their_own_key_and_fresh_nonces) {
+    std::set<std::string> nonces;
+    for (int round = 0; round < 3; ++round) {
+        const char fill_a = static_cast<char>('a' + round), fill_b = static_cast<char>('k' + round);
+        handle_sealer a(key(fill_a)), b(key(fill_b));
+        for (int i = 0; i < 20; ++i) {
+            const handle_contents c{"cksess_" + std::to_string(i), "user \"" + std::to_string(round) + "\"", 5000 + i};
+            const auto ha = a.seal(c), hb = b.seal(c);
+            const auto expected = R"({"s":"cksess_)" + std::to_string(i) + R"(","u":"user \")" + std::to_string(round) +
+                                  R"(\"","e":)" + std::to_string(5000 + i) + "}";
+            BOOST_TEST(open_independently(ha, std::string(32, fill_a)).value_or("") == expected);
+            BOOST_TEST(open_independently(hb, std::string(32, fill_b)).value_or("") == expected);
+            BOOST_TEST(!open_independently(ha, std::string(32, fill_b)).has_value());
+            BOOST_TEST(a.open(ha, c.user_id, 1).contents.has_value());
+            BOOST_TEST((b.open(ha, c.user_id, 1).error == open_error::unknown_key));
+            BOOST_TEST(b.open(hb, c.user_id, 1).contents->session_id == c.session_id);
+            nonces.insert(base64url_decode(ha)->substr(4, 12));
+            nonces.insert(base64url_decode(hb)->substr(4, 12));
+        }
+    }
+    BOOST_TEST(nonces.size() == 120u);
 }
 
 BOOST_AUTO_TEST_CASE(rotation_keeps_live_handles_working) {
