@@ -6,7 +6,9 @@
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 
-#include <boost/json.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace ckg::api {
 namespace {
@@ -29,6 +31,19 @@ std::optional<minted> read_session(std::string_view body) {
     const auto expires = reply.int64_member("expires_at");
     if (!id || !secret || !expires) return std::nullopt;
     return minted{*id, *secret, *expires};
+}
+
+// {"client_secret":...,"expires_at":...,"session_handle":...}: the only
+// upstream values a browser ever sees. Built in a stack arena.
+std::string minted_body(const minted& session, const sessions::handle_sealer& handles, const std::string& user) {
+    const auto handle = handles.seal({session.id, user, session.expires_at});
+    unsigned char arena[1024];
+    boost::json::monotonic_resource memory(arena, sizeof arena);
+    const boost::json::object body({{"client_secret", session.client_secret},
+                                    {"expires_at", session.expires_at},
+                                    {"session_handle", handle}},
+                                   &memory);
+    return boost::json::serialize(body);
 }
 
 void note_upstream(reply& r, const result<upstream::upstream_response>& up, steady::time_point started) {
@@ -59,7 +74,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     if (!decision.allowed) s.metrics.record_rate_limited();
     if (!decision.allowed) co_return error_reply(ctx, {errc::rate_limited, "mint rate limit", decision.retry_after, {}}, *user);
 
-    const auto body = boost::json::serialize(build_upstream_session(*request, who.upstream_user_id, who.who.claims));
+    const auto body = upstream_session_body(*request, who.upstream_user_id, who.who.claims);
     const auto started = steady::now();
     auto up = co_await s.chatkit.create_session(body);
     std::optional<minted> session;
@@ -72,11 +87,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
         co_return r;
     }
 
-    const auto handle = s.handles.seal({session->id, who.upstream_user_id, session->expires_at});
-    reply r{http_server::make_json_response(http::status::ok,
-                                            {{"client_secret", session->client_secret},
-                                             {"expires_at", session->expires_at},
-                                             {"session_handle", handle}},
+    reply r{http_server::make_json_response(http::status::ok, minted_body(*session, s.handles, who.upstream_user_id),
                                             ctx.req.version())};
     r.log["user"] = who.log_id;
     note_upstream(r, up, started);

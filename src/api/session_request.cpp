@@ -1,6 +1,8 @@
 #include "chatkit_gateway/api/session_request.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 
@@ -58,24 +60,31 @@ result<mint_request> parse_mint_request(std::string_view body, const config::ses
 }
 
 boost::json::object build_upstream_session(const mint_request& request, std::string_view upstream_user,
-                                           const boost::json::object& claims) {
+                                           const boost::json::object& claims, boost::json::storage_ptr sp) {
     const auto& p = *request.profile;
-    boost::json::object vars = p.state_variables;
+    boost::json::object vars(p.state_variables, sp);
     for (const auto& [claim, variable] : p.claims_to_state_variables) {
         const auto* v = claims.if_contains(claim);
         if (v != nullptr && is_primitive(*v)) vars[variable] = *v;  // missing or non-primitive: left out
     }
     for (const auto& m : request.state_variables) vars[m.key()] = m.value();
 
-    boost::json::object workflow = {{"id", p.id}};
+    boost::json::object workflow({{"id", p.id}}, sp);
     if (p.version) workflow["version"] = *p.version;
     if (!vars.empty()) workflow["state_variables"] = std::move(vars);
     if (p.tracing) workflow["tracing"] = {{"enabled", *p.tracing}};
-    boost::json::object body = {{"user", upstream_user}, {"workflow", std::move(workflow)}};
+    boost::json::object body({{"user", upstream_user}, {"workflow", std::move(workflow)}}, sp);
     if (p.chatkit_configuration) body["chatkit_configuration"] = *p.chatkit_configuration;
     if (p.expires_after_seconds) body["expires_after"] = {{"anchor", "created_at"}, {"seconds", *p.expires_after_seconds}};
     if (p.max_requests_per_1_minute) body["rate_limits"] = {{"max_requests_per_1_minute", *p.max_requests_per_1_minute}};
     return body;
+}
+
+std::string upstream_session_body(const mint_request& request, std::string_view upstream_user,
+                                  const boost::json::object& claims) {
+    unsigned char arena[4096];
+    boost::json::monotonic_resource memory(arena, sizeof arena);
+    return boost::json::serialize(build_upstream_session(request, upstream_user, claims, &memory));
 }
 
 }  // namespace ckg::api

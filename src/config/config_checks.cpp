@@ -32,6 +32,20 @@ ckg::secret secret_from_env(const json_object_reader& reader, std::string_view k
     return ckg::secret(std::move(*value));
 }
 
+bool is_header_safe(std::string_view value) noexcept {
+    if (value.empty() || value.front() == ' ' || value.back() == ' ') return false;
+    for (unsigned char c : value)
+        if (c < 0x20 || c > 0x7e) return false;
+    return true;
+}
+
+std::optional<std::string> optional_header_value(json_object_reader& reader, std::string_view key) {
+    auto value = reader.optional_string(key);
+    if (value && !is_header_safe(*value))
+        reader.fail(key, "must be non-empty visible ASCII (it is sent as an HTTP header value)");
+    return value;
+}
+
 listen_address parse_listen(json_object_reader& reader, std::string_view key,
                             listen_address fallback) {
     auto text = reader.optional_string(key);

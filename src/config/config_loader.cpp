@@ -54,9 +54,11 @@ upstream_config parse_upstream(json_object_reader r, const environment& env) {
     while (!u.base_url.empty() && u.base_url.back() == '/') u.base_url.pop_back();
     u.api_key_env = r.string_or("api_key_env", u.api_key_env);
     u.api_key = secret_from_env(r, "api_key_env", u.api_key_env, env);
+    if (!is_header_safe(u.api_key.reveal()))
+        r.fail("api_key_env", "environment variable " + u.api_key_env + " holds characters not allowed in an HTTP header");
     u.ca_file = readable_file(r, "ca_file");
-    u.organization = r.optional_string("organization");
-    u.project = r.optional_string("project");
+    u.organization = optional_header_value(r, "organization");
+    u.project = optional_header_value(r, "project");
     u.connect_timeout = std::chrono::milliseconds(r.integer_or("connect_timeout_ms", 3000, 1, max_timeout_ms));
     u.request_timeout = std::chrono::milliseconds(r.integer_or("request_timeout_ms", 10000, 1, max_timeout_ms));
     u.max_connections = static_cast<std::size_t>(r.integer_or("max_connections", 64, 1, 100000));

@@ -40,9 +40,13 @@ error_entry entry_of(errc code) noexcept {
 http::status status_of(errc code) noexcept { return entry_of(code).status; }
 
 response make_json_response(http::status status, const boost::json::value& body, unsigned http_version) {
+    return make_json_response(status, boost::json::serialize(body), http_version);
+}
+
+response make_json_response(http::status status, std::string json_text, unsigned http_version) {
     response res{status, http_version};
     res.set(http::field::content_type, "application/json; charset=utf-8");
-    res.body() = boost::json::serialize(body);
+    res.body() = std::move(json_text);
     res.prepare_payload();
     return res;
 }

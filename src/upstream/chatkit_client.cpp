@@ -2,7 +2,9 @@
 
 #include "chatkit_gateway/config/config_error.hpp"
 
+#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include <algorithm>
 
@@ -31,6 +33,22 @@ std::shared_ptr<ssl::context> tls_for(const config::upstream_config& c) {
     }
 }
 
+// The secret key is put on a request here and nowhere else. Every value was
+// checked header-safe when the configuration was loaded.
+std::string constant_headers(const config::upstream_config& c, const std::string& host) {
+    std::string h;
+    const auto header = [&h](std::string_view name, std::string_view value) {
+        h.append(name).append(": ").append(value).append("\r\n");
+    };
+    header("Host", host);
+    h.append("Authorization: Bearer ").append(c.api_key.reveal()).append("\r\n");
+    header("OpenAI-Beta", "chatkit_beta=v1");
+    if (c.organization) header("OpenAI-Organization", *c.organization);
+    if (c.project) header("OpenAI-Project", *c.project);
+    header("Accept", "application/json");
+    return h;
+}
+
 }  // namespace
 
 chatkit_client::chatkit_client(io_pool& pool, const config::upstream_config& config) : config_(config), pool_(pool) {
@@ -39,6 +57,7 @@ chatkit_client::chatkit_client(io_pool& pool, const config::upstream_config& con
     const auto tls = tls_for(config);
     const auto options = options_for(config, *url, pool.size());
     for (std::size_t i = 0; i < pool.size(); ++i) clients_.push_back(std::make_shared<https_client>(pool.at(i), options, tls));
+    constant_headers_ = secret(constant_headers(config, options.host));
 }
 
 https_client& chatkit_client::client_for(const net::any_io_executor& ex) const {
@@ -58,22 +77,28 @@ std::size_t chatkit_client::idle_connections() const {
     return n;
 }
 
+// As Beast's prepare_payload would frame it: Content-Length on a POST even
+// when empty, none on a bodiless GET or DELETE.
+std::string chatkit_client::request_wire(http::verb method, std::string_view path, std::string_view body) const {
+    const auto headers = constant_headers_.reveal();
+    std::string wire;
+    wire.reserve(headers.size() + base_path_.size() + path.size() + body.size() + 96);
+    wire.append(http::to_string(method)).append(" ").append(base_path_).append(path).append(" HTTP/1.1\r\n");
+    wire.append(headers);
+    if (!body.empty()) wire.append("Content-Type: application/json\r\n");
+    if (!body.empty() || method == http::verb::post) wire.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+    wire.append("\r\n").append(body);
+    return wire;
+}
+
 net::awaitable<result<upstream_response>> chatkit_client::call(const char* operation, http::verb method,
                                                                std::string path, std::string body, bool idempotent) {
-    http::request<http::string_body> req{method, base_path_ + path, 11};
-    // The secret key is added here and nowhere else.
-    req.set(http::field::authorization, "Bearer " + std::string(config_.api_key.reveal()));
-    req.set("OpenAI-Beta", "chatkit_beta=v1");
-    if (config_.organization) req.set("OpenAI-Organization", *config_.organization);
-    if (config_.project) req.set("OpenAI-Project", *config_.project);
-    req.set(http::field::accept, "application/json");
-    if (!body.empty()) req.set(http::field::content_type, "application/json");
-    req.body() = std::move(body);
+    auto wire = request_wire(method, path, body);
     auto& client = client_for(co_await net::this_coro::executor);
-    if (metrics_ == nullptr) co_return co_await client.send(std::move(req), idempotent);
+    if (metrics_ == nullptr) co_return co_await client.send_wire(std::move(wire), idempotent);
     const auto started = std::chrono::steady_clock::now();
     metrics_->upstream_started();
-    auto r = co_await client.send(std::move(req), idempotent);
+    auto r = co_await client.send_wire(std::move(wire), idempotent);
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
     if (r) metrics_->record_upstream({operation, r->status, {}, elapsed});
     else metrics_->record_upstream({operation, 0, errc_code(r.error().code), elapsed});
@@ -85,7 +110,9 @@ net::awaitable<result<upstream_response>> chatkit_client::create_session(std::st
 }
 
 net::awaitable<result<upstream_response>> chatkit_client::cancel_session(std::string session_id) {
-    return call("cancel_session", http::verb::post, "/chatkit/sessions/" + session_id + "/cancel", {}, true);
+    // The id came from an upstream reply: encoded, so it can only ever be one path segment.
+    const auto segment = boost::urls::encode(session_id, boost::urls::unreserved_chars);
+    return call("cancel_session", http::verb::post, "/chatkit/sessions/" + segment + "/cancel", {}, true);
 }
 
 net::awaitable<result<upstream_response>> chatkit_client::get(std::string path_and_query) {

@@ -4,6 +4,7 @@
 #include "chatkit_gateway/http/tls_stream.hpp"
 #include "chatkit_gateway/http/wire_format.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
@@ -53,7 +54,6 @@ struct https_client::connection {
     explicit connection(net::any_io_executor ex, ssl::context& ctx) : stream(ex, ctx) {}
     tls_stream stream;
     beast::flat_buffer buffer;
-    std::string wire;  // the request being written
     steady::time_point last_used = steady::now();
     bool reused = false;
 };
@@ -95,15 +95,26 @@ bool https_client::on_home_context(const net::any_io_executor& ex) const noexcep
 }
 
 net::awaitable<result<upstream_response>> https_client::send(http::request<http::string_body> req, bool idempotent) {
-    auto self = shared_from_this();
-    if (!on_home_context(co_await net::this_coro::executor)) {
-        // Called from another thread's context: run there, wait here.
-        auto call = send(std::move(req), idempotent);
-        co_return co_await net::co_spawn(ioc_, std::move(call), net::use_awaitable);
-    }
     req.set(http::field::host, options_.host);
     req.keep_alive(true);
     req.prepare_payload();
+    std::string wire;
+    http_server::to_wire(req, wire);
+    return send_wire(std::move(wire), idempotent);
+}
+
+net::awaitable<result<upstream_response>> https_client::send_wire(std::string wire, bool idempotent) {
+    auto self = shared_from_this();
+    if (!on_home_context(co_await net::this_coro::executor)) {
+        // Called from another thread's context: run there, wait here.
+        auto call = send_wire(std::move(wire), idempotent);
+        co_return co_await net::co_spawn(ioc_, std::move(call), net::use_awaitable);
+    }
+    // The request may carry the API key: wiped when done, not left in freed memory.
+    struct wipe_on_exit {
+        std::string& s;
+        ~wipe_on_exit() { OPENSSL_cleanse(s.data(), s.size()); }
+    } wipe{wire};
     unsigned retries = 0, stale = 0;
     net::steady_timer pause(co_await net::this_coro::executor);
     for (;;) {
@@ -116,7 +127,7 @@ net::awaitable<result<upstream_response>> https_client::send(http::request<http:
             r.why = why;
         } else {
             auto conn = *c;
-            r = co_await attempt(conn, req, idempotent);
+            r = co_await attempt(conn, wire, idempotent);
             release(conn, r.reusable);
         }
         if (r.outcome == attempt_outcome::reply) {
@@ -215,15 +226,13 @@ net::awaitable<std::optional<failure>> https_client::connect_on(std::shared_ptr<
 }
 
 net::awaitable<https_client::attempt_result> https_client::attempt(std::shared_ptr<connection> c,
-                                                                   const http::request<http::string_body>& req,
-                                                                   bool idempotent) {
+                                                                   const std::string& wire, bool idempotent) {
     attempt_result r;
     auto& lowest = beast::get_lowest_layer(c->stream);
     const auto deadline = steady::now() + options_.request_timeout;
     // Write the request
     lowest.expires_at(deadline);
-    http_server::to_wire(req, c->wire);
-    auto [wec, wn] = co_await net::async_write(c->stream, net::buffer(c->wire), nothrow_awaitable);
+    auto [wec, wn] = co_await net::async_write(c->stream, net::buffer(wire), nothrow_awaitable);
     if (wec) {
         // A failed write never produced a request the upstream could act on.
         r.why = failure{errc::upstream_unavailable, "upstream write failed: " + wec.message()};

@@ -21,6 +21,13 @@ std::optional<std::string> readable_file(json_object_reader& reader, std::string
 ckg::secret secret_from_env(const json_object_reader& reader, std::string_view key,
                             const std::string& var, const environment& env);
 
+// True when `value` can go into an HTTP header value as it is: visible
+// ASCII and inner spaces only (no CR, LF or other control characters).
+bool is_header_safe(std::string_view value) noexcept;
+
+// An optional string for a header value; refused unless is_header_safe.
+std::optional<std::string> optional_header_value(json_object_reader& reader, std::string_view key);
+
 // "host:port" with a numeric IPv4 address or a bracketed IPv6 address.
 listen_address parse_listen(json_object_reader& reader, std::string_view key,
                             listen_address fallback);

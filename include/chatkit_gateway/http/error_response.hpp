@@ -30,5 +30,7 @@ reply make_error_reply(const api_error& error, unsigned http_version);
 
 // A JSON response with the SPEC content type.
 response make_json_response(http::status status, const boost::json::value& body, unsigned http_version);
+// The same with the body already serialized.
+response make_json_response(http::status status, std::string json_text, unsigned http_version);
 
 }  // namespace ckg::http_server

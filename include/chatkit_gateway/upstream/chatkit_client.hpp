@@ -7,6 +7,7 @@
 
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/core/io_pool.hpp"
+#include "chatkit_gateway/core/secret.hpp"
 #include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/upstream/https_client.hpp"
 
@@ -39,8 +40,13 @@ private:
     net::awaitable<result<upstream_response>> call(const char* operation, http::verb method, std::string path,
                                                    std::string body, bool idempotent);
 
+    std::string request_wire(http::verb method, std::string_view path, std::string_view body) const;
+
     const config::upstream_config& config_;
     std::string base_path_;  // e.g. "/v1"
+    // Host, Authorization, OpenAI-Beta, OpenAI-Organization/-Project and
+    // Accept, serialized once: every call's request starts with them.
+    secret constant_headers_;
     // The client of the context running the caller (the first one otherwise).
     https_client& client_for(const net::any_io_executor& ex) const;
 

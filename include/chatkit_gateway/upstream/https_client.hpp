@@ -65,6 +65,14 @@ public:
     // provably never left this process.
     net::awaitable<result<upstream_response>> send(http::request<http::string_body> req, bool idempotent);
 
+    // The same for a request already in wire form (request line, headers
+    // including Host and Content-Length when there is a body, blank line,
+    // body), written as it is: for callers that keep constant headers
+    // pre-serialized (chatkit_client).
+    net::awaitable<result<upstream_response>> send_wire(std::string wire, bool idempotent);
+
+    const std::string& host() const noexcept { return options_.host; }
+
     std::size_t open_connections() const;
     std::size_t idle_connections() const;
 
@@ -76,8 +84,7 @@ private:
     net::awaitable<std::optional<std::shared_ptr<connection>>> acquire(failure& why);
     // Resolves, connects and handshakes; nullopt on success.
     net::awaitable<std::optional<failure>> connect_on(std::shared_ptr<connection> c);
-    net::awaitable<attempt_result> attempt(std::shared_ptr<connection> c, const http::request<http::string_body>& req,
-                                           bool idempotent);
+    net::awaitable<attempt_result> attempt(std::shared_ptr<connection> c, const std::string& wire, bool idempotent);
     void release(std::shared_ptr<connection> c, bool reusable);
     void wake_one_waiter();
 

@@ -34,7 +34,8 @@ environment env_with(std::map<std::string, std::string> vars) {
 
 environment default_env() {
     return env_with({{"OPENAI_API_KEY", "sk-test"}, {"CHATKIT_GATEWAY_HANDLE_KEY", handle_key_b64},
-                     {"HS_SECRET", "hmac-secret"}, {"USER_KEY", "user-key"}});
+                     {"HS_SECRET", "hmac-secret"}, {"USER_KEY", "user-key"},
+                     {"BROKEN_KEY", "sk-first\r\nX-Evil: sk-second"}});
 }
 
 json::value minimal_config() {
@@ -183,6 +184,10 @@ BOOST_AUTO_TEST_CASE(every_bad_input_names_its_key) {
         {"state variable not primitive", "sessions.workflows.default.state_variables", json::parse(R"({"a": {"b": 1}})"), "sessions.workflows.default.state_variables.a", "string, a boolean or a number"},
         {"state variable name too long", "sessions.workflows.default.allowed_state_variables", json::value(json::array{json::value(std::string(65, 'k'))}), "sessions.workflows.default.allowed_state_variables", "1 to 64 characters"},
         {"bad cookie name", "auth.cookie_name", json::value("a b"), "auth.cookie_name", "valid cookie name"},
+        {"header injection in organization", "upstream.organization", json::value("org_1\r\nX-Evil: 1"), "upstream.organization", "visible ASCII"},
+        {"control character in project", "upstream.project", json::value("proj\t1"), "upstream.project", "visible ASCII"},
+        {"empty project", "upstream.project", json::value(""), "upstream.project", "visible ASCII"},
+        {"api key with a line break", "upstream.api_key_env", json::value("BROKEN_KEY"), "upstream.api_key_env", "BROKEN_KEY holds characters not allowed"},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.name) {
