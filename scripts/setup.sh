@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
-  libssl-dev openssl ca-certificates curl prometheus-cpp-dev
+  libssl-dev openssl ca-certificates curl prometheus-cpp-dev libgoogle-perftools-dev
   python3 python3-jwt python3-cryptography python3-yaml
   clang libclang-rt-14-dev libbenchmark-dev
   chromium

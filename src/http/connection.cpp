@@ -35,6 +35,9 @@ class connection final : public connection_base,
                          public std::enable_shared_from_this<connection<Stream>> {
 public:
     static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+    // What a read asks for while the header is incomplete: a typical
+    // request (token included) fits, a larger one takes a few reads.
+    static constexpr std::size_t idle_read_size = 2048;
 
     connection(tcp::socket socket, std::shared_ptr<server_state> state, std::shared_ptr<ssl::context> tls)
         : state_(std::move(state)), tls_(std::move(tls)), stream_(make_stream(std::move(socket), tls_)) {
@@ -109,8 +112,11 @@ private:
             co_return false;
         }
         idle_ = true;
+        // An idle connection holds only a small buffer (thousands may wait);
+        // a large request's buffer is given back first.
+        if (buffer_.capacity() > 2 * idle_read_size) buffer_.shrink_to_fit();
         lowest().expires_after(first_request_ ? options().header_timeout : options().idle_timeout);
-        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), nothrow_awaitable);
+        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_size), nothrow_awaitable);
         idle_ = false;
         first_request_ = false;
         if (ec) co_return false;
@@ -186,7 +192,7 @@ private:
     // How much to ask for: a little more than the parser still needs, within limits.
     std::size_t read_size(const http::request_parser<http::string_body>& parser) const {
         const std::size_t limit = options().max_header_bytes + options().max_body_bytes;
-        std::size_t wanted = 4096;
+        std::size_t wanted = idle_read_size;
         if (parser.is_header_done()) wanted = parser.content_length_remaining().value_or(wanted);
         return std::clamp<std::size_t>(wanted, 512, std::max<std::size_t>(512, limit - std::min(limit, buffer_.size())));
     }

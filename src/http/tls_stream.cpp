@@ -1,5 +1,6 @@
 #include "chatkit_gateway/http/tls_stream.hpp"
 
+#include <algorithm>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 
@@ -109,18 +110,22 @@ void tls_stream::output_sent() noexcept {
 net::mutable_buffer tls_stream::input_space() {
     if (in_used_ == in_filled_) {
         in_used_ = in_filled_ = 0;
-        if (in_.capacity() > 2 * read_chunk) std::string().swap(in_);
+        read_chunk_ = min_read_chunk;
+        if (in_.capacity() > 2 * min_read_chunk) std::string().swap(in_);
     } else if (in_used_ > 0) {
         // Keep the unconsumed part at the front so the buffer does not creep.
         std::memmove(in_.data(), in_.data() + in_used_, in_filled_ - in_used_);
         in_filled_ -= in_used_;
         in_used_ = 0;
     }
-    if (in_.size() < in_filled_ + read_chunk) in_.resize(in_filled_ + read_chunk);
-    return net::buffer(in_.data() + in_filled_, read_chunk);
+    if (in_.size() < in_filled_ + read_chunk_) in_.resize(in_filled_ + read_chunk_);
+    return net::buffer(in_.data() + in_filled_, read_chunk_);
 }
 
-void tls_stream::input_received(std::size_t n) noexcept { in_filled_ += n; }
+void tls_stream::input_received(std::size_t n) noexcept {
+    in_filled_ += n;
+    if (n == read_chunk_) read_chunk_ = std::min(2 * read_chunk_, max_read_chunk);  // more is coming: read more at once
+}
 
 void tls_stream::input_failed(beast::error_code& ec) const noexcept {
     // A peer that closes the TCP connection without close_notify.

@@ -72,7 +72,10 @@ public:
 
 private:
     friend struct tls_stream_bio;
-    static constexpr std::size_t read_chunk = 4096;  // ciphertext read per wait
+    // Ciphertext read per wait: small while requests are small (an idle
+    // connection's pending read holds this much), doubled while reads fill
+    // it (a large reply), back to small once the input is drained.
+    static constexpr std::size_t min_read_chunk = 2048, max_read_chunk = 32 * 1024;
     static constexpr std::size_t max_record_plaintext = 16 * 1024;
 
     enum class step { done, want_read, failed };
@@ -259,6 +262,7 @@ private:
     std::string in_;            // ciphertext received, not yet consumed by OpenSSL
     std::size_t in_used_ = 0;   // how much of in_ OpenSSL consumed
     std::size_t in_filled_ = 0;
+    std::size_t read_chunk_ = min_read_chunk;  // the next read's size
     std::string out_;           // ciphertext produced, not yet sent
     std::string plain_;         // a linearized write
     beast::error_code pending_error_, deferred_error_;
