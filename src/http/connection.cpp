@@ -7,8 +7,6 @@
 #include "chatkit_gateway/http/wire_format.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <optional>
@@ -280,21 +278,17 @@ private:
             options().metrics->record_request(
                 {options().name, o.route, o.method.empty() ? std::string_view("-") : o.method, o.status, elapsed});
         if (!options().access_log || !observability::logger::enabled(observability::log_level::info)) return;
-        const auto micros = elapsed.count();
-        // The line is built in a stack arena: no heap allocation per field.
-        unsigned char arena[2048];
-        boost::json::monotonic_resource memory(arena, sizeof arena);
-        boost::json::object fields(&memory);
-        fields.reserve(8 + o.log.size());
-        fields.emplace("listener", options().name);
-        fields.emplace("request_id", o.request_id);
-        fields.emplace("method", o.method);
-        fields.emplace("route", o.route);
-        fields.emplace("status", o.status);
-        fields.emplace("duration_ms", (micros + 500) / 1000);
-        fields.emplace("duration_us", micros);
-        for (const auto& f : o.log) fields[f.key()] = f.value();
-        observability::log_info("request", std::move(fields));
+        const std::int64_t micros = elapsed.count();
+        observability::log_line line(observability::log_level::info, "request");
+        line.add("listener", options().name)
+            .add("request_id", o.request_id)
+            .add("method", o.method)
+            .add("route", o.route)
+            .add("status", std::int64_t{o.status})
+            .add("duration_ms", (micros + 500) / 1000)
+            .add("duration_us", micros)
+            .add_all(o.log);
+        observability::logger::write(line);
     }
 
     net::awaitable<void> shutdown_tls() {

@@ -48,6 +48,32 @@ std::chrono::milliseconds backoff(std::chrono::milliseconds base, unsigned attem
     return std::chrono::milliseconds(static_cast<long>(static_cast<double>(base.count()) * factor));
 }
 
+// Reads one reply into `parser` as http::async_read would (same errors,
+// end of stream included), but parses what is already buffered first and
+// reads only when the parser needs more: one read for a typical reply.
+net::awaitable<beast::error_code> read_reply(tls_stream& stream, beast::flat_buffer& buffer,
+                                             http::response_parser<http::string_body>& parser) {
+    for (;;) {
+        if (buffer.size() > 0) {
+            beast::error_code ec;
+            buffer.consume(parser.put(buffer.data(), ec));
+            if (parser.is_done()) co_return beast::error_code{};
+            if (ec && ec != http::error::need_more) co_return ec;
+            if (!ec) continue;
+        }
+        std::size_t wanted = 4096;
+        if (parser.is_header_done()) wanted = std::clamp<std::size_t>(parser.content_length_remaining().value_or(wanted), 512, 64 * 1024);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(wanted), nothrow_awaitable);
+        if (ec == net::error::eof) {
+            if (!parser.got_some()) co_return http::error::end_of_stream;
+            parser.put_eof(ec);  // a body delimited by the close ends here; anything else is partial_message
+            co_return ec;
+        }
+        if (ec) co_return ec;
+        buffer.commit(n);
+    }
+}
+
 }  // namespace
 
 struct https_client::connection {
@@ -57,6 +83,8 @@ struct https_client::connection {
     steady::time_point last_used = steady::now();
     bool reused = false;
 };
+
+
 
 struct https_client::attempt_result {
     attempt_outcome outcome = attempt_outcome::fail;
@@ -244,7 +272,7 @@ net::awaitable<https_client::attempt_result> https_client::attempt(std::shared_p
     parser.header_limit(64 * 1024);
     parser.body_limit(options_.max_response_bytes);
     lowest.expires_at(deadline);
-    auto [rec, rn] = co_await http::async_read(c->stream, c->buffer, parser, nothrow_awaitable);
+    const auto rec = co_await read_reply(c->stream, c->buffer, parser);
     if (rec == beast::error::timeout) {
         r.why = failure{errc::upstream_timeout, "no upstream reply within the request timeout"};
         co_return r;  // never retried: the upstream may still be working on it

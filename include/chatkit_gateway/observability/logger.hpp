@@ -6,6 +6,8 @@
 // out of every field by construction (see docs/architecture.md).
 #pragma once
 
+#include "chatkit_gateway/observability/log_line.hpp"
+
 #include <boost/json/object.hpp>
 
 #include <atomic>
@@ -15,7 +17,6 @@
 
 namespace ckg::observability {
 
-enum class log_level { debug = 0, info = 1, warn = 2, error = 3 };
 
 std::optional<log_level> log_level_from_name(std::string_view name) noexcept;
 
@@ -24,6 +25,8 @@ public:
     static void set_level(log_level level) noexcept;
     static bool enabled(log_level level) noexcept;
     static void write(log_level level, std::string_view msg, boost::json::object fields = {});
+    // A line built with log_line (the access log: no intermediate object).
+    static void write(log_line& line);
     // Waits until every line written so far is on stdout (log_writer batches
     // them), at most 2 s. Called before the process exits.
     static void flush();
@@ -31,6 +34,7 @@ public:
     static void set_sink(std::function<void(std::string_view line)> sink);
 
 private:
+    static void emit(log_level level, const std::string& text);
     static std::atomic<int> level_;
 };
 

@@ -1,0 +1,47 @@
+// One JSON log line, built in place:
+//   {"time":"<RFC 3339 UTC>","level":"info","msg":"...",<members>}\n
+// Members are appended as JSON text as they are added (Boost.JSON's
+// serializer does the escaping), so a line costs one string, not an object
+// per line plus a copy: the access log writes one for every request.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/serializer.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ckg::observability {
+
+enum class log_level { debug = 0, info = 1, warn = 2, error = 3 };
+std::string_view level_name(log_level level) noexcept;
+
+class log_line {
+public:
+    log_line(log_level level, std::string_view msg);
+    log_line(const log_line&) = delete;
+    log_line& operator=(const log_line&) = delete;
+
+    log_line& add(std::string_view key, std::string_view value);
+    log_line& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
+    log_line& add(std::string_view key, std::int64_t value);
+    log_line& add(std::string_view key, const boost::json::value& value);
+    // Every member of `members` but time, level and msg (the line's own).
+    log_line& add_all(const boost::json::object& members);
+
+    log_level level() const noexcept { return level_; }
+    // The finished line, newline included; the builder is spent.
+    std::string finish();
+
+private:
+    void append_key(std::string_view key);
+    template <class T>
+    void append_json(const T& what);
+
+    log_level level_;
+    std::string text_;
+    boost::json::serializer serializer_;
+};
+
+}  // namespace ckg::observability

@@ -1,0 +1,98 @@
+#include "chatkit_gateway/observability/log_line.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace ckg::observability {
+namespace {
+
+// RFC 3339 UTC with milliseconds, e.g. 2026-11-24T05:12:59.123Z. The part
+// up to the seconds is formatted once per second per thread.
+void append_rfc3339_now(std::string& out) {
+    thread_local std::time_t cached_second = -1;
+    thread_local char cached[80];  // room for any int the compiler imagines in %04d
+    const auto now = std::chrono::system_clock::now();
+    const auto secs = std::chrono::system_clock::to_time_t(now);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    if (secs != cached_second) {
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_second = secs;
+    }
+    out += cached;
+    out.push_back(static_cast<char>('0' + ms / 100));
+    out.push_back(static_cast<char>('0' + ms / 10 % 10));
+    out.push_back(static_cast<char>('0' + ms % 10));
+    out.push_back('Z');
+}
+
+bool is_reserved(std::string_view key) noexcept { return key == "time" || key == "level" || key == "msg"; }
+
+}  // namespace
+
+std::string_view level_name(log_level level) noexcept {
+    switch (level) {
+        case log_level::debug: return "debug";
+        case log_level::info: return "info";
+        case log_level::warn: return "warn";
+        case log_level::error: return "error";
+    }
+    return "info";
+}
+
+log_line::log_line(log_level level, std::string_view msg) : level_(level) {
+    text_.reserve(320);
+    text_ += "{\"time\":\"";
+    append_rfc3339_now(text_);
+    text_ += "\",\"level\":\"";
+    text_ += level_name(level);
+    text_ += "\",\"msg\":";
+    append_json(boost::json::string_view(msg));
+}
+
+template <class T>
+void log_line::append_json(const T& what) {
+    serializer_.reset(what);
+    char buf[512];
+    while (!serializer_.done()) text_.append(serializer_.read(buf));
+}
+
+void log_line::append_key(std::string_view key) {
+    text_ += ',';
+    append_json(boost::json::string_view(key));
+    text_ += ':';
+}
+
+log_line& log_line::add(std::string_view key, std::string_view value) {
+    append_key(key);
+    append_json(boost::json::string_view(value));
+    return *this;
+}
+
+log_line& log_line::add(std::string_view key, std::int64_t value) {
+    append_key(key);
+    text_ += std::to_string(value);
+    return *this;
+}
+
+log_line& log_line::add(std::string_view key, const boost::json::value& value) {
+    append_key(key);
+    append_json(&value);
+    return *this;
+}
+
+log_line& log_line::add_all(const boost::json::object& members) {
+    for (const auto& m : members)
+        if (!is_reserved(m.key())) add(m.key(), m.value());
+    return *this;
+}
+
+std::string log_line::finish() {
+    text_ += "}\n";
+    return std::move(text_);
+}
+
+}  // namespace ckg::observability
