@@ -68,17 +68,20 @@ result<std::shared_ptr<const authenticated_user>> authenticator::authenticate(st
                                                                               bool has_authorization,
                                                                               std::string_view cookie_header,
                                                                               std::int64_t now) {
-    auto token = extract_token(authorization, has_authorization, cookie_header, auth_.cookie_name);
-    if (!token) return token.error();
-    if (auto cached = cache_.find(*token, now)) return cached;
+    auto located = locate_token(authorization, has_authorization, cookie_header, auth_.cookie_name);
+    if (!located) return located.error();
+    // A cached token passed the syntax check on its way in (the cache compares whole tokens).
+    if (auto cached = cache_.find(located->token, now)) return cached;
+    if (auto bad = check_token_syntax(*located)) return *bad;
+    const std::string_view token = located->token;
     const auto issuers = snapshot();
-    auto verified = verify_token(*token, *issuers, now, auth_.leeway);
+    auto verified = verify_token(token, *issuers, now, auth_.leeway);
     if (!verified) return verified.error();
     auto user = std::make_shared<authenticated_user>();
     user->upstream_user_id = upstream_user_id(users_, verified->issuer, verified->user);
     user->log_id = observability::user_hash(user->upstream_user_id);
     user->who = std::move(*verified);
-    cache_.insert(*token, user);
+    cache_.insert(token, user);
     return std::shared_ptr<const authenticated_user>(std::move(user));
 }
 

@@ -16,6 +16,17 @@ result<std::string_view> extract_token(std::string_view authorization, bool has_
                                        std::string_view cookie_header,
                                        const std::optional<std::string>& cookie_name);
 
+// The same in two steps, so that a token already verified (and cached) skips
+// the byte-by-byte syntax check: locate_token finds it (or fails for a
+// non-Bearer header or no credentials), check_token_syntax then requires token68.
+struct located_token {
+    std::string_view token;
+    bool from_cookie = false;
+};
+result<located_token> locate_token(std::string_view authorization, bool has_authorization,
+                                   std::string_view cookie_header, const std::optional<std::string>& cookie_name);
+std::optional<failure> check_token_syntax(const located_token& t);
+
 // The value of one cookie in a Cookie header (RFC 6265 section 5.4), if present.
 std::optional<std::string_view> find_cookie(std::string_view cookie_header, std::string_view name);
 
