@@ -3,8 +3,8 @@
 namespace ckg::http_server {
 namespace {
 
-std::vector<std::string_view> split_path(std::string_view path) {
-    std::vector<std::string_view> parts;
+router::segments_view split_path(std::string_view path) {
+    router::segments_view parts;
     if (path.empty() || path.front() != '/') return parts;
     path.remove_prefix(1);
     while (true) {
@@ -28,7 +28,7 @@ void router::add(http::verb method, std::string pattern, handler h) {
     routes_.push_back(route{method, std::move(pattern), std::move(segments), std::move(h)});
 }
 
-bool router::matches(const route& r, const std::vector<std::string_view>& parts, path_params& out) {
+bool router::matches(const route& r, const segments_view& parts, path_params& out) {
     if (parts.size() != r.segments.size()) return false;
     out.clear();
     for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -54,7 +54,8 @@ std::optional<route_match> router::match(http::verb method, std::string_view pat
             // Name the path's template even on 405, so logs and metrics stay bounded.
             found->pattern = r.pattern;
         }
-        found->allow += (found->allow.empty() ? "" : ", ") + std::string(http::to_string(r.method));
+        if (!found->allow.empty()) found->allow += ", ";
+        found->allow += http::to_string(r.method);
         if (r.method == method && found->target == nullptr) {
             found->target = &r.target;
             found->pattern = r.pattern;

@@ -6,6 +6,8 @@
 
 #include "chatkit_gateway/http/handler.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +24,9 @@ struct route_match {
 
 class router {
 public:
+    // A path's segments; inline storage: routing a request allocates nothing.
+    using segments_view = boost::container::small_vector<std::string_view, 8>;
+
     void add(http::verb method, std::string pattern, handler h);
 
     // nullopt when no pattern matches the path (404).
@@ -34,7 +39,7 @@ private:
         std::vector<std::string> segments;
         handler target;
     };
-    static bool matches(const route& r, const std::vector<std::string_view>& parts, path_params& out);
+    static bool matches(const route& r, const segments_view& parts, path_params& out);
     std::vector<route> routes_;
 };
 
