@@ -21,14 +21,18 @@ net::awaitable<result<user_ptr>> authenticate_request(const http_server::request
     const auto& req = ctx.req;
     const auto found = req.find(http::field::authorization);
     const bool has_authorization = found != req.end();
-    // Named locals, not temporaries: g++ 12 destroys temporaries of a
-    // conditional expression twice when the statement also co_awaits.
-    std::string authorization;
-    if (has_authorization) authorization = std::string(found->value());
-    std::string cookie(req[http::field::cookie]);
-    auto result = co_await s.auth.authenticate(std::move(authorization), has_authorization, std::move(cookie), unix_now());
-    if (!result) s.metrics.record_auth_failure(auth_failure_reason(result.error()));
-    co_return result;
+    std::string_view authorization;
+    if (has_authorization) authorization = found->value();
+    const std::string_view cookie = req[http::field::cookie];
+    auto now = s.auth.authenticate_now(authorization, has_authorization, cookie, unix_now());
+    if (!now) {
+        // Named locals, not temporaries: g++ 12 destroys temporaries of a
+        // conditional expression twice when the statement also co_awaits.
+        std::string authorization_copy(authorization), cookie_copy(cookie);
+        now = co_await s.auth.authenticate(std::move(authorization_copy), has_authorization, std::move(cookie_copy), unix_now());
+    }
+    if (!*now) s.metrics.record_auth_failure(auth_failure_reason(now->error()));
+    co_return std::move(*now);
 }
 
 bool has_json_or_no_body(const http_server::request& req) {

@@ -89,6 +89,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
 
     reply r{http_server::make_json_response(http::status::ok, minted_body(*session, s.handles, who.upstream_user_id),
                                             ctx.req.version())};
+    r.log.reserve(6);  // user, upstream_ms/_us/_status, replaces_ignored
     r.log["user"] = who.log_id;
     note_upstream(r, up, started);
     if (request->replaces) {

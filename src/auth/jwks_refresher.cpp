@@ -119,6 +119,13 @@ net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index, 
     else if (wait) co_await wait->async_wait(nothrow_awaitable);
 }
 
+std::optional<result<std::shared_ptr<const authenticated_user>>> jwks_refresher::authenticate_now(
+    std::string_view authorization, bool has_authorization, std::string_view cookie_header, std::int64_t now) {
+    auto r = authn_.authenticate(authorization, has_authorization, cookie_header, now);
+    if (r || r.error().detail != reason::unknown_kid) return r;
+    return std::nullopt;
+}
+
 net::awaitable<result<std::shared_ptr<const authenticated_user>>> jwks_refresher::authenticate(
     std::string authorization, bool has_authorization, std::string cookie_header, std::int64_t now) {
     // The common path (a cached or verifiable token) costs one atomic load here.

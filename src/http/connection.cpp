@@ -227,7 +227,7 @@ private:
 
     // One buffer, one write (http/wire_format.hpp).
     net::awaitable<std::tuple<beast::error_code, std::size_t>> write(const response& res) {
-        to_wire(res, wire_);
+        to_wire(res, wire_, reply_fields_);
         auto written = co_await net::async_write(stream_, net::buffer(wire_), nothrow_awaitable);
         if (wire_.capacity() > 64 * 1024) std::string().swap(wire_);  // a large reply's buffer is not kept
         co_return written;
@@ -262,13 +262,18 @@ private:
         co_return std::move(*r);
     }
 
+    // The headers every reply carries are the connection's: formatted once
+    // into reply_fields_ (written after the handler's own by write()), and
+    // any a handler set is dropped. The request id is sane (request_id.hpp).
     void finish_response(response& res, const std::string& request_id, unsigned version, bool keep_alive) {
         res.version(version);
-        res.set("X-Request-Id", request_id);
-        res.set(http::field::cache_control, "no-store");
-        if (options().public_headers) res.set(http::field::vary, "Origin");
+        res.erase("X-Request-Id");
+        res.erase(http::field::cache_control);
+        res.erase(http::field::vary);
         res.keep_alive(keep_alive);
         res.prepare_payload();
+        reply_fields_.assign("X-Request-Id: ").append(request_id).append("\r\nCache-Control: no-store\r\n");
+        if (options().public_headers) reply_fields_.append("Vary: Origin\r\n");
     }
 
     // The single point where a finished request is logged and counted.
@@ -304,7 +309,8 @@ private:
     std::shared_ptr<ssl::context> tls_;  // keeps the context this connection was accepted with
     Stream stream_;
     beast::flat_buffer buffer_;
-    std::string wire_;  // the reply being written
+    std::string wire_;          // the reply being written
+    std::string reply_fields_;  // its common headers (finish_response)
     tcp::endpoint remote_;
     bool idle_ = false;  // waiting for a request; only touched on the connection's thread
     bool first_request_ = true;

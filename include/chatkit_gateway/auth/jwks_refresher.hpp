@@ -16,6 +16,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace ckg::auth {
@@ -33,6 +36,12 @@ public:
 
     // Starts the first fetch (and the periodic refresh) of every jwks_url issuer.
     void start();
+
+    // The verdict without waiting: authenticator::authenticate, unless the
+    // token names an unknown kid (nullopt: only authenticate() below, which
+    // may refetch, can tell). The common case never starts a coroutine.
+    std::optional<result<std::shared_ptr<const authenticated_user>>> authenticate_now(
+        std::string_view authorization, bool has_authorization, std::string_view cookie_header, std::int64_t now);
 
     // authenticator::authenticate, plus one refetch-and-retry when the token
     // names an unknown kid of a jwks_url issuer.
