@@ -32,8 +32,16 @@ def b64(data: bytes) -> str:
 
 
 def jwk_of(private_key, kid, **extra):
-    key = json.loads(jwt.algorithms.get_default_algorithms()[
-        "RS256" if isinstance(private_key, rsa.RSAPrivateKey) else "ES256"].to_jwk(private_key.public_key()))
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        key = json.loads(jwt.algorithms.get_default_algorithms()["RS256"].to_jwk(private_key.public_key()))
+    else:
+        # Built here, not by PyJWT 2.6's to_jwk: that drops a coordinate's
+        # leading zero bytes, and RFC 7518 section 6.2.1.2 wants the full
+        # field size (which the gateway checks): one key in ~128 came out wrong.
+        numbers = private_key.public_key().public_numbers()
+        size = (private_key.curve.key_size + 7) // 8
+        key = {"kty": "EC", "crv": {256: "P-256", 384: "P-384", 521: "P-521"}[private_key.curve.key_size],
+               "x": b64(numbers.x.to_bytes(size, "big")), "y": b64(numbers.y.to_bytes(size, "big"))}
     key["kid"] = kid
     key.update(extra)
     return key
