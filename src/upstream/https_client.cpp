@@ -62,7 +62,8 @@ net::awaitable<beast::error_code> read_reply(tls_stream& stream, beast::flat_buf
             if (!ec) continue;
         }
         std::size_t wanted = 4096;
-        if (parser.is_header_done()) wanted = std::clamp<std::size_t>(parser.content_length_remaining().value_or(wanted), 512, 64 * 1024);
+        if (parser.is_header_done())
+            wanted = std::clamp<std::size_t>(parser.content_length_remaining().value_or(wanted), 512, 64 * 1024);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(wanted), nothrow_awaitable);
         if (ec == net::error::eof) {
             if (!parser.got_some()) co_return http::error::end_of_stream;
@@ -83,8 +84,6 @@ struct https_client::connection {
     steady::time_point last_used = steady::now();
     bool reused = false;
 };
-
-
 
 struct https_client::attempt_result {
     attempt_outcome outcome = attempt_outcome::fail;
