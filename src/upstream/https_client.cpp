@@ -3,6 +3,7 @@
 #include "chatkit_gateway/core/random.hpp"
 #include "chatkit_gateway/http/tls_stream.hpp"
 #include "chatkit_gateway/http/wire_format.hpp"
+#include "chatkit_gateway/upstream/reply_parser.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
@@ -51,8 +52,7 @@ std::chrono::milliseconds backoff(std::chrono::milliseconds base, unsigned attem
 // Reads one reply into `parser` as http::async_read would (same errors,
 // end of stream included), but parses what is already buffered first and
 // reads only when the parser needs more: one read for a typical reply.
-net::awaitable<beast::error_code> read_reply(tls_stream& stream, beast::flat_buffer& buffer,
-                                             http::response_parser<http::string_body>& parser) {
+net::awaitable<beast::error_code> read_reply(tls_stream& stream, beast::flat_buffer& buffer, reply_parser& parser) {
     for (;;) {
         if (buffer.size() > 0) {
             beast::error_code ec;
@@ -267,7 +267,7 @@ net::awaitable<https_client::attempt_result> https_client::attempt(std::shared_p
         co_return r;
     }
     // Read the reply
-    http::response_parser<http::string_body> parser;
+    reply_parser parser;
     parser.header_limit(64 * 1024);
     parser.body_limit(options_.max_response_bytes);
     lowest.expires_at(deadline);
@@ -288,12 +288,11 @@ net::awaitable<https_client::attempt_result> https_client::attempt(std::shared_p
         if (!nothing_arrived) r.why = failure{errc::upstream_error, "unreadable upstream reply: " + rec.message()};
         co_return r;
     }
-    auto res = parser.release();
     upstream_response out;
-    out.status = res.result_int();
-    out.retry_after = parse_retry_after(res[http::field::retry_after]);
-    out.body = std::move(res.body());
-    r.reusable = res.keep_alive();
+    out.status = parser.status();
+    out.retry_after = parse_retry_after(parser.retry_after());
+    out.body = std::move(parser.body());
+    r.reusable = parser.keep_alive();
     r.response = std::move(out);
     r.outcome = attempt_outcome::reply;
     co_return r;

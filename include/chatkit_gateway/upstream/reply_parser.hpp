@@ -1,0 +1,39 @@
+// An upstream reply as https_client needs it: the status, Retry-After and
+// the body. A Beast basic_parser, so framing (Content-Length, chunked, read
+// to EOF), keep-alive and the size limits are Beast's; only the storage is
+// ours. The API's replies carry a dozen headers nobody here reads, and a
+// full http::fields would allocate for each of them on every call.
+#pragma once
+
+#include "chatkit_gateway/core/asio.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace ckg::upstream {
+
+class reply_parser final : public http::basic_parser<false> {
+public:
+    unsigned status() const noexcept { return status_; }
+    // The first Retry-After header's value ("" when there was none).
+    std::string_view retry_after() const noexcept { return retry_after_; }
+    std::string& body() noexcept { return body_; }
+
+private:
+    void on_request_impl(http::verb, beast::string_view, beast::string_view, int, beast::error_code&) override {}
+    void on_response_impl(int code, beast::string_view, int, beast::error_code&) override;
+    void on_field_impl(http::field name, beast::string_view, beast::string_view value, beast::error_code&) override;
+    void on_header_impl(beast::error_code&) override {}
+    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length, beast::error_code&) override;
+    std::size_t on_body_impl(beast::string_view data, beast::error_code&) override;
+    void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data, beast::error_code&) override;
+    void on_finish_impl(beast::error_code&) override {}
+
+    unsigned status_ = 0;
+    bool has_retry_after_ = false;
+    std::string retry_after_;
+    std::string body_;
+};
+
+}  // namespace ckg::upstream

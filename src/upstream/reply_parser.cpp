@@ -1,0 +1,30 @@
+#include "chatkit_gateway/upstream/reply_parser.hpp"
+
+namespace ckg::upstream {
+
+void reply_parser::on_response_impl(int code, beast::string_view, int, beast::error_code&) {
+    status_ = static_cast<unsigned>(code);
+}
+
+void reply_parser::on_field_impl(http::field name, beast::string_view, beast::string_view value, beast::error_code&) {
+    if (name != http::field::retry_after || has_retry_after_) return;
+    has_retry_after_ = true;
+    retry_after_.assign(value.data(), value.size());
+}
+
+// Beast has already refused a Content-Length over the body limit.
+void reply_parser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length, beast::error_code&) {
+    if (content_length) body_.reserve(static_cast<std::size_t>(*content_length));
+}
+
+std::size_t reply_parser::on_body_impl(beast::string_view data, beast::error_code&) {
+    body_.append(data.data(), data.size());
+    return data.size();
+}
+
+std::size_t reply_parser::on_chunk_body_impl(std::uint64_t, beast::string_view data, beast::error_code&) {
+    body_.append(data.data(), data.size());
+    return data.size();
+}
+
+}  // namespace ckg::upstream
