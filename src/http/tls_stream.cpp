@@ -101,6 +101,23 @@ tls_stream::step tls_stream::classify(int ret, beast::error_code& ec) {
     }
 }
 
+bool tls_stream::send_now(beast::error_code& ec) {
+    auto& socket = next_.socket();
+    if (!socket.non_blocking()) {
+        socket.non_blocking(true, ec);  // asynchronous operations are unaffected
+        if (ec) return true;
+    }
+    const auto sent = socket.write_some(output(), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+        ec = {};
+        return false;
+    }
+    if (ec) return true;
+    if (sent == out_.size()) return true;
+    out_.erase(0, sent);  // the rest goes out asynchronously
+    return false;
+}
+
 void tls_stream::output_sent() noexcept {
     out_.clear();
     if (out_.capacity() > 64 * 1024) std::string().swap(out_);  // a large reply's buffer is not kept

@@ -2,11 +2,13 @@
 // custom BIO instead of asio::ssl::stream's engine. Why: asio's engine gives
 // every connection two fixed 17 KiB vectors plus a 2 x 17 KiB BIO pair
 // (~68 KiB resident per connection, whatever it is doing); here ciphertext
-// passes through a 4 KiB read buffer and a write buffer that is empty
-// between writes, and OpenSSL's own record buffers are released when idle
-// (SSL_MODE_RELEASE_BUFFERS) — a few KiB per idle connection. Timeouts stay
-// beast::tcp_stream's: every wait is a read or write on the next layer, so
-// `expires_after` on the lowest layer bounds it as before.
+// passes through a 2 KiB read buffer (grown while large input streams in)
+// and a write buffer that is empty between writes, and OpenSSL's own record
+// buffers are released when idle (SSL_MODE_RELEASE_BUFFERS) — a few KiB per
+// idle connection. Ciphertext is first sent with one non-blocking send; only
+// what the socket does not take at once needs an asynchronous write.
+// Timeouts stay beast::tcp_stream's: every wait is a read or write on the
+// next layer, so `expires_after` on the lowest layer bounds it as before.
 //
 // Meets Beast's AsyncReadStream/AsyncWriteStream. One operation at a time
 // (the service never reads and writes a connection concurrently). Errors
@@ -92,6 +94,13 @@ private:
     bool has_output() const noexcept { return !out_.empty(); }
     net::const_buffer output() const noexcept { return net::buffer(out_); }
     void output_sent() noexcept;
+    // Sends the pending ciphertext with one non-blocking send, now. True when
+    // that settled it: all of it sent, or `ec` set by a failure. False when
+    // the socket took only part (or nothing): the rest, still in output(),
+    // needs an asynchronous write. Most replies and requests fit the socket
+    // buffer, and then no write operation, deadline timer or reactor round
+    // trip is spent on them.
+    bool send_now(beast::error_code& ec);
     // Space for ciphertext from the peer, and how much arrived in it.
     net::mutable_buffer input_space();
     void input_received(std::size_t n) noexcept;
@@ -160,12 +169,23 @@ private:
                 break;
         }
         beast::error_code step_ec;
-        const auto outcome = attempt(step_ec);
-        if (s.has_output()) {  // always flush what OpenSSL wrote (records, alerts, tickets)
-            op.where = op_base::at::sending;
+        auto outcome = attempt(step_ec);
+        while (s.has_output()) {  // always flush what OpenSSL wrote (records, alerts, tickets)
             // A failure's alert is sent first; the error is reported after the write.
             if (outcome == step::failed) s.pending_error_ = step_ec;
-            return net::async_write(s.next_, s.output(), std::move(self));
+            if (!s.send_now(ec)) {
+                op.where = op_base::at::sending;
+                return net::async_write(s.next_, s.output(), std::move(self));
+            }
+            // All of it went out at once: no write operation was needed.
+            s.output_sent();
+            const auto pending = std::exchange(s.pending_error_, {});
+            if (ec || pending) {
+                outcome = step::failed;
+                step_ec = ec ? ec : pending;
+                break;
+            }
+            outcome = attempt(step_ec);
         }
         if (outcome == step::want_read) {
             op.where = op_base::at::reading;
