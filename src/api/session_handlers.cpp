@@ -3,12 +3,11 @@
 #include "chatkit_gateway/api/request_checks.hpp"
 #include "chatkit_gateway/api/session_request.hpp"
 #include "chatkit_gateway/api/upstream_errors.hpp"
+#include "chatkit_gateway/core/json_text.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace ckg::api {
 namespace {
@@ -34,16 +33,22 @@ std::optional<minted> read_session(std::string_view body) {
 }
 
 // {"client_secret":...,"expires_at":...,"session_handle":...}: the only
-// upstream values a browser ever sees. Built in a stack arena.
+// upstream values a browser ever sees.
 std::string minted_body(const minted& session, const sessions::handle_sealer& handles, const std::string& user) {
     const auto handle = handles.seal({session.id, user, session.expires_at});
-    unsigned char arena[1024];
-    boost::json::monotonic_resource memory(arena, sizeof arena);
-    const boost::json::object body({{"client_secret", session.client_secret},
-                                    {"expires_at", session.expires_at},
-                                    {"session_handle", handle}},
-                                   &memory);
-    return boost::json::serialize(body);
+    std::string body;
+    body.reserve(session.client_secret.size() + handle.size() + 80);
+    body += '{';
+    append_json_key(body, "client_secret");
+    append_json_string(body, session.client_secret);
+    body += ',';
+    append_json_key(body, "expires_at");
+    body += std::to_string(session.expires_at);
+    body += ',';
+    append_json_key(body, "session_handle");
+    append_json_string(body, handle);
+    body += '}';
+    return body;
 }
 
 void note_upstream(reply& r, const result<upstream::upstream_response>& up, steady::time_point started) {

@@ -1,5 +1,7 @@
 #include "chatkit_gateway/observability/log_line.hpp"
 
+#include "chatkit_gateway/core/json_text.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -50,37 +52,27 @@ log_line::log_line(log_level level, std::string_view msg) : level_(level) {
     text_ += "\",\"level\":\"";
     text_ += level_name(level);
     text_ += "\",\"msg\":";
-    append_json(boost::json::string_view(msg));
-}
-
-template <class T>
-void log_line::append_json(const T& what) {
-    serializer_.reset(what);
-    char buf[512];
-    while (!serializer_.done()) text_.append(serializer_.read(buf));
-}
-
-void log_line::append_key(std::string_view key) {
-    text_ += ',';
-    append_json(boost::json::string_view(key));
-    text_ += ':';
+    append_json_string(text_, msg);
 }
 
 log_line& log_line::add(std::string_view key, std::string_view value) {
-    append_key(key);
-    append_json(boost::json::string_view(value));
+    text_ += ',';
+    append_json_key(text_, key);
+    append_json_string(text_, value);
     return *this;
 }
 
 log_line& log_line::add(std::string_view key, std::int64_t value) {
-    append_key(key);
+    text_ += ',';
+    append_json_key(text_, key);
     text_ += std::to_string(value);
     return *this;
 }
 
 log_line& log_line::add(std::string_view key, const boost::json::value& value) {
-    append_key(key);
-    append_json(&value);
+    text_ += ',';
+    append_json_key(text_, key);
+    append_json_value(text_, value);
     return *this;
 }
 

@@ -1,10 +1,10 @@
 #include "chatkit_gateway/sessions/handle_sealer.hpp"
 
 #include "chatkit_gateway/core/base64.hpp"
+#include "chatkit_gateway/core/json_text.hpp"
 #include "chatkit_gateway/core/random.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 
-#include <boost/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -85,9 +85,9 @@ std::string encode_contents(const handle_contents& c) {
     std::string plain;
     plain.reserve(c.session_id.size() + c.user_id.size() + 40);
     plain += "{\"s\":";
-    plain += boost::json::serialize(boost::json::string_view(c.session_id));
+    append_json_string(plain, c.session_id);
     plain += ",\"u\":";
-    plain += boost::json::serialize(boost::json::string_view(c.user_id));
+    append_json_string(plain, c.user_id);
     plain += ",\"e\":";
     plain += std::to_string(c.expires_at);
     plain += '}';

@@ -1,12 +1,11 @@
 // One JSON log line, built in place:
 //   {"time":"<RFC 3339 UTC>","level":"info","msg":"...",<members>}\n
-// Members are appended as JSON text as they are added (Boost.JSON's
-// serializer does the escaping), so a line costs one string, not an object
-// per line plus a copy: the access log writes one for every request.
+// Members are appended as JSON text as they are added (core/json_text.hpp),
+// so a line costs one string, not an object per line plus a copy: the
+// access log writes one for every request.
 #pragma once
 
 #include <boost/json/object.hpp>
-#include <boost/json/serializer.hpp>
 
 #include <cstdint>
 #include <string>
@@ -35,13 +34,8 @@ public:
     std::string finish();
 
 private:
-    void append_key(std::string_view key);
-    template <class T>
-    void append_json(const T& what);
-
     log_level level_;
     std::string text_;
-    boost::json::serializer serializer_;
 };
 
 }  // namespace ckg::observability

@@ -1,0 +1,46 @@
+#include "chatkit_gateway/core/json_text.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <random>
+
+using namespace ckg;
+namespace json = boost::json;
+
+BOOST_AUTO_TEST_SUITE(json_text)
+
+// Whatever the bytes, the text is exactly what Boost.JSON's serializer gives.
+BOOST_AUTO_TEST_CASE(strings_come_out_as_boost_json_serializes_them) {
+    std::vector<std::string> samples = {"", "plain", "cksess_0123", "a\"b", "back\\slash", "line\nbreak", "tab\t",
+                                        std::string("nul\0byte", 8), "\x1f\x7f", "caf\xc3\xa9 \xf0\x9f\x98\x80", "/slash/"};
+    std::mt19937 rng(42);
+    for (int i = 0; i < 2000; ++i) {
+        std::string s(rng() % 24, '\0');
+        for (auto& c : s) c = static_cast<char>(rng() % 128);
+        samples.push_back(s);
+    }
+    for (const auto& s : samples) {
+        std::string out = "x";
+        append_json_string(out, s);
+        BOOST_TEST(out == "x" + json::serialize(json::string_view(s.data(), s.size())));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(values_and_keys) {
+    for (const char* text : {R"("s\"q")", "-9223372036854775808", "18446744073709551615", "true", "false", "null", "0.5",
+                             R"([1,"a",{"b":null}])", R"({"k":"v"})"}) {
+        BOOST_TEST_CONTEXT(text) {
+            const auto v = json::parse(text);
+            std::string out;
+            append_json_value(out, v);
+            BOOST_TEST(out == json::serialize(v));
+        }
+    }
+    std::string out;
+    append_json_key(out, "ke\"y");
+    BOOST_TEST(out == R"("ke\"y":)");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
