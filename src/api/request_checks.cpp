@@ -1,6 +1,5 @@
 #include "chatkit_gateway/api/request_checks.hpp"
 
-
 #include <chrono>
 
 namespace ckg::api {

@@ -51,7 +51,7 @@ void random_fill(unsigned char* out, std::size_t n) { reserve.take(out, n); }
 
 std::string random_bytes(std::size_t n) {
     std::string out(n, '\0');
-    reserve.take(reinterpret_cast<unsigned char*>(out.data()), n);
+    random_fill(reinterpret_cast<unsigned char*>(out.data()), n);
     return out;
 }
 

@@ -55,23 +55,25 @@ log_line::log_line(log_level level, std::string_view msg) : level_(level) {
     append_json_string(text_, msg);
 }
 
-log_line& log_line::add(std::string_view key, std::string_view value) {
+void log_line::start_member(std::string_view key) {
     text_ += ',';
     append_json_key(text_, key);
+}
+
+log_line& log_line::add(std::string_view key, std::string_view value) {
+    start_member(key);
     append_json_string(text_, value);
     return *this;
 }
 
 log_line& log_line::add(std::string_view key, std::int64_t value) {
-    text_ += ',';
-    append_json_key(text_, key);
+    start_member(key);
     text_ += std::to_string(value);
     return *this;
 }
 
 log_line& log_line::add(std::string_view key, const boost::json::value& value) {
-    text_ += ',';
-    append_json_key(text_, key);
+    start_member(key);
     append_json_value(text_, value);
     return *this;
 }

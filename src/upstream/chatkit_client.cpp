@@ -86,7 +86,8 @@ std::string chatkit_client::request_wire(http::verb method, std::string_view pat
     wire.append(http::to_string(method)).append(" ").append(base_path_).append(path).append(" HTTP/1.1\r\n");
     wire.append(headers);
     if (!body.empty()) wire.append("Content-Type: application/json\r\n");
-    if (!body.empty() || method == http::verb::post) wire.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+    if (!body.empty() || method == http::verb::post)
+        wire.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
     wire.append("\r\n").append(body);
     return wire;
 }

@@ -27,6 +27,7 @@
 #include <openssl/ssl.h>
 
 #include <string>
+#include <utility>
 
 namespace ckg::http_server {
 
@@ -94,6 +95,14 @@ private:
     bool has_output() const noexcept { return !out_.empty(); }
     net::const_buffer output() const noexcept { return net::buffer(out_); }
     void output_sent() noexcept;
+    // The pending ciphertext went out, or the send failed with `send_ec`:
+    // the error the operation reports (the send's, else the failure whose
+    // alert was just sent), if any.
+    beast::error_code output_done(const beast::error_code& send_ec) noexcept {
+        output_sent();
+        const auto pending = std::exchange(pending_error_, {});
+        return send_ec ? send_ec : pending;
+    }
     // Sends the pending ciphertext with one non-blocking send, now. True when
     // that settled it: all of it sent, or `ec` set by a failure. False when
     // the socket took only part (or nothing): the rest, still in output(),
@@ -149,13 +158,9 @@ private:
         auto& s = op.s;
         const bool first = op.where == op_base::at::start;
         switch (op.where) {
-            case op_base::at::sending: {
-                s.output_sent();
-                const auto pending = std::exchange(s.pending_error_, {});
-                if (ec) return finish(self, ec);
-                if (pending) return finish(self, pending);
+            case op_base::at::sending:
+                if (const auto e = s.output_done(ec)) return finish(self, e);
                 break;
-            }
             case op_base::at::reading:
                 if (ec) {
                     s.input_failed(ec);
@@ -177,12 +182,10 @@ private:
                 op.where = op_base::at::sending;
                 return net::async_write(s.next_, s.output(), std::move(self));
             }
-            // All of it went out at once: no write operation was needed.
-            s.output_sent();
-            const auto pending = std::exchange(s.pending_error_, {});
-            if (ec || pending) {
+            // Settled at once: no write operation was needed.
+            if (const auto e = s.output_done(ec)) {
                 outcome = step::failed;
-                step_ec = ec ? ec : pending;
+                step_ec = e;
                 break;
             }
             outcome = attempt(step_ec);

@@ -34,6 +34,8 @@ public:
     std::string finish();
 
 private:
+    void start_member(std::string_view key);  // ,"key":
+
     log_level level_;
     std::string text_;
 };

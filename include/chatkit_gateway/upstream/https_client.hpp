@@ -71,8 +71,6 @@ public:
     // pre-serialized (chatkit_client).
     net::awaitable<result<upstream_response>> send_wire(std::string wire, bool idempotent);
 
-    const std::string& host() const noexcept { return options_.host; }
-
     std::size_t open_connections() const;
     std::size_t idle_connections() const;
 
