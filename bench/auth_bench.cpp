@@ -27,7 +27,8 @@ struct bench_data {
         const char* dir_env = std::getenv("CKG_TOKENS_DIR");
         const std::string dir = dir_env ? dir_env : "build/test-tokens";
         std::ifstream in(dir + "/manifest.json");
-        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::string text((std::istreambuf_iterator<char>(in)),
+                               std::istreambuf_iterator<char>());
         const auto m = boost::json::parse(text);
         now = m.at("now").as_int64();
         for (const auto& c : m.at("cases").as_array())
@@ -39,7 +40,8 @@ struct bench_data {
             i.algorithms = std::move(algs);
             return i;
         };
-        auto rsa = issuer("https://rsa.test/", {a::rs256, a::rs384, a::rs512, a::ps256, a::ps384, a::ps512});
+        auto rsa = issuer("https://rsa.test/",
+                          {a::rs256, a::rs384, a::rs512, a::ps256, a::ps384, a::ps512});
         rsa.jwks_file = dir + "/jwks_rsa.json";
         rsa.audiences = {"chatkit-gateway", "other-app"};
         auto ec = issuer("https://ec.test/", {a::es256, a::es384});
@@ -53,7 +55,8 @@ struct bench_data {
         auth.issuers = {rsa, ec, ed, hs};
         authn = std::make_unique<auth::authenticator>(auth, users);
         for (const auto& i : auth.issuers)
-            issuers.push_back({&i, std::make_shared<const auth::key_set>(std::move(*auth::load_local_keys(i)))});
+            issuers.push_back(
+                {&i, std::make_shared<const auth::key_set>(std::move(*auth::load_local_keys(i)))});
     }
 };
 
@@ -92,7 +95,8 @@ BENCHMARK_CAPTURE(verify_uncached, PS384, "PS384 with kid")->Unit(benchmark::kMi
 BENCHMARK_CAPTURE(verify_uncached, PS512, "PS512 with kid")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(verify_uncached, ES256, "ES256")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(verify_uncached, ES384, "ES384")->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(verify_uncached, EdDSA, "EdDSA from a PEM key, email as user claim")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(verify_uncached, EdDSA, "EdDSA from a PEM key, email as user claim")
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(verify_uncached, HS256, "HS256")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(verify_uncached, HS384, "HS384")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(verify_uncached, HS512, "HS512")->Unit(benchmark::kMicrosecond);

@@ -28,14 +28,16 @@ void disable_core_dumps() {
 // io threads' request churn fits in a few MiB.
 void limit_allocator_caches() {
 #ifdef CKG_WITH_TCMALLOC
-    MallocExtension::instance()->SetNumericProperty("tcmalloc.max_total_thread_cache_bytes", 4 << 20);
+    MallocExtension::instance()->SetNumericProperty("tcmalloc.max_total_thread_cache_bytes",
+                                                    4 << 20);
 #endif
 }
 
 void apply_log_level() {
     const char* name = std::getenv("CHATKIT_GATEWAY_LOG_LEVEL");
     if (name == nullptr) return;
-    if (auto level = ckg::observability::log_level_from_name(name)) ckg::observability::logger::set_level(*level);
+    if (auto level = ckg::observability::log_level_from_name(name))
+        ckg::observability::logger::set_level(*level);
 }
 
 int run(int argc, char** argv) {
@@ -55,7 +57,8 @@ int run(int argc, char** argv) {
     }
     apply_log_level();
     try {
-        auto config = ckg::config::load_config_file(*cli.config_file, ckg::config::process_environment());
+        auto config =
+            ckg::config::load_config_file(*cli.config_file, ckg::config::process_environment());
         ckg::app::app application(std::move(config));
         if (cli.check_config) {
             std::cout << "configuration OK: " << *cli.config_file << "\n";

@@ -9,14 +9,16 @@ using http_server::reply;
 using http_server::request_context;
 
 net::awaitable<reply> healthz(request_context& ctx) {
-    co_return reply{http_server::make_json_response(http::status::ok, {{"status", "ok"}}, ctx.req.version())};
+    co_return reply{
+        http_server::make_json_response(http::status::ok, {{"status", "ok"}}, ctx.req.version())};
 }
 
 net::awaitable<reply> readyz(request_context& ctx, const observability::readiness* readiness) {
     const bool ready = readiness->ready();
     const char* status = ready ? "ready" : (readiness->draining() ? "draining" : "starting");
     co_return reply{http_server::make_json_response(
-        ready ? http::status::ok : http::status::service_unavailable, {{"status", status}}, ctx.req.version())};
+        ready ? http::status::ok : http::status::service_unavailable, {{"status", status}},
+        ctx.req.version())};
 }
 
 net::awaitable<reply> metrics_text(request_context& ctx, observability::metrics* metrics) {
@@ -28,7 +30,8 @@ net::awaitable<reply> metrics_text(request_context& ctx, observability::metrics*
 
 }  // namespace
 
-http_server::router make_admin_router(const observability::readiness& readiness, observability::metrics& metrics) {
+http_server::router make_admin_router(const observability::readiness& readiness,
+                                      observability::metrics& metrics) {
     http_server::router r;
     r.add(http::verb::get, "/healthz", [](request_context& ctx) { return healthz(ctx); });
     const auto* ready = &readiness;

@@ -17,7 +17,8 @@ std::optional<std::string_view> cors_policy::allowed_origin(const http_server::r
 
 bool cors_policy::refuses(const http_server::request& req) const {
     const bool has_origin = req.find(http::field::origin) != req.end();
-    const bool state_changing = req.method() == http::verb::post || req.method() == http::verb::delete_;
+    const bool state_changing =
+        req.method() == http::verb::post || req.method() == http::verb::delete_;
     return has_origin && state_changing && !allowed_origin(req);
 }
 
@@ -28,13 +29,17 @@ void cors_policy::decorate(const http_server::request& req, http_server::respons
     if (cookie_auth_) res.set(http::field::access_control_allow_credentials, "true");
 }
 
-http_server::reply cors_policy::preflight(const http_server::request& req, std::string_view allow) const {
+http_server::reply cors_policy::preflight(const http_server::request& req,
+                                          std::string_view allow) const {
     http_server::response res{http::status::no_content, req.version()};
     if (req.find(http::field::origin) == req.end()) {
         res.set(http::field::allow, allow);  // a plain OPTIONS: what the path supports
         return http_server::reply{std::move(res)};
     }
-    if (!allowed_origin(req)) return http_server::make_error_reply({errc::origin_not_allowed, "preflight from a disallowed origin", {}, {}}, req.version());
+    if (!allowed_origin(req))
+        return http_server::make_error_reply(
+            {errc::origin_not_allowed, "preflight from a disallowed origin", {}, {}},
+            req.version());
     res.set(http::field::access_control_allow_methods, allow);
     res.set(http::field::access_control_allow_headers, "Authorization, Content-Type, X-Request-Id");
     res.set(http::field::access_control_max_age, std::to_string(cors_.max_age.count()));

@@ -32,8 +32,9 @@ const route_entry routes[] = {
 // allowed origin's answer carries the CORS headers, whatever its status.
 net::awaitable<reply> with_cors(request_context& ctx, gateway_services& s, endpoint handler) {
     if (s.cors.refuses(ctx.req))
-        co_return http_server::make_error_reply({errc::origin_not_allowed, "origin not in cors.allowed_origins", {}, {}},
-                                                ctx.req.version());
+        co_return http_server::make_error_reply(
+            {errc::origin_not_allowed, "origin not in cors.allowed_origins", {}, {}},
+            ctx.req.version());
     reply r = co_await handler(ctx, s);
     s.cors.decorate(ctx.req, r.res);
     co_return r;
@@ -50,13 +51,15 @@ http_server::router make_public_router(gateway_services& services) {
     http_server::router r;
     std::map<std::string, std::string> methods;  // pattern -> "POST, DELETE"
     for (const auto& e : routes) {
-        r.add(e.method, e.pattern, [s, h = e.handler](request_context& ctx) { return with_cors(ctx, *s, h); });
+        r.add(e.method, e.pattern,
+              [s, h = e.handler](request_context& ctx) { return with_cors(ctx, *s, h); });
         auto& m = methods[e.pattern];
         m += (m.empty() ? "" : ", ") + std::string(http::to_string(e.method));
     }
     // Preflight (and plain OPTIONS) on every API path.
     for (const auto& [pattern, allow] : methods) {
-        r.add(http::verb::options, pattern, [s, allow](request_context& ctx) { return preflight(ctx, *s, allow); });
+        r.add(http::verb::options, pattern,
+              [s, allow](request_context& ctx) { return preflight(ctx, *s, allow); });
     }
     return r;
 }

@@ -5,7 +5,9 @@
 namespace ckg::api {
 
 std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 // The reason label of an authentication failure: missing_token, or the
@@ -16,7 +18,8 @@ std::string_view auth_failure_reason(const failure& f) {
     return detail.substr(0, detail.find(':'));
 }
 
-net::awaitable<result<user_ptr>> authenticate_request(const http_server::request_context& ctx, gateway_services& s) {
+net::awaitable<result<user_ptr>> authenticate_request(const http_server::request_context& ctx,
+                                                      gateway_services& s) {
     const auto& req = ctx.req;
     const auto found = req.find(http::field::authorization);
     const bool has_authorization = found != req.end();
@@ -28,7 +31,8 @@ net::awaitable<result<user_ptr>> authenticate_request(const http_server::request
         // Named locals, not temporaries: g++ 12 destroys temporaries of a
         // conditional expression twice when the statement also co_awaits.
         std::string authorization_copy(authorization), cookie_copy(cookie);
-        now = co_await s.auth.authenticate(std::move(authorization_copy), has_authorization, std::move(cookie_copy), unix_now());
+        now = co_await s.auth.authenticate(std::move(authorization_copy), has_authorization,
+                                           std::move(cookie_copy), unix_now());
     }
     if (!*now) s.metrics.record_auth_failure(auth_failure_reason(now->error()));
     co_return std::move(*now);
@@ -42,8 +46,8 @@ bool has_json_or_no_body(const http_server::request& req) {
     return beast::iequals(type, "application/json");
 }
 
-http_server::reply error_reply(const http_server::request_context& ctx, const http_server::api_error& e,
-                               const user_ptr& user) {
+http_server::reply error_reply(const http_server::request_context& ctx,
+                               const http_server::api_error& e, const user_ptr& user) {
     auto r = http_server::make_error_reply(e, ctx.req.version());
     if (user) r.log["user"] = user->log_id;
     return r;

@@ -34,7 +34,8 @@ std::optional<minted> read_session(std::string_view body) {
 
 // {"client_secret":...,"expires_at":...,"session_handle":...}: the only
 // upstream values a browser ever sees.
-std::string minted_body(const minted& session, const sessions::handle_sealer& handles, const std::string& user) {
+std::string minted_body(const minted& session, const sessions::handle_sealer& handles,
+                        const std::string& user) {
     const auto handle = handles.seal({session.id, user, session.expires_at});
     std::string body;
     body.reserve(session.client_secret.size() + handle.size() + 80);
@@ -51,18 +52,22 @@ std::string minted_body(const minted& session, const sessions::handle_sealer& ha
     return body;
 }
 
-void note_upstream(reply& r, const result<upstream::upstream_response>& up, steady::time_point started) {
-    const auto upstream_us = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started).count();
+void note_upstream(reply& r, const result<upstream::upstream_response>& up,
+                   steady::time_point started) {
+    const auto upstream_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started).count();
     r.log["upstream_ms"] = (upstream_us + 500) / 1000;
     r.log["upstream_us"] = upstream_us;
     if (up) r.log["upstream_status"] = up->status;
 }
 
 // Best effort, after the answer: a failure is logged, never reported.
-net::awaitable<void> cancel_replaced(upstream::chatkit_client* chatkit, std::string session_id, std::string user) {
+net::awaitable<void> cancel_replaced(upstream::chatkit_client* chatkit, std::string session_id,
+                                     std::string user) {
     auto up = co_await chatkit->cancel_session(std::move(session_id));
     if (auto e = upstream_failure(up); e && !(up && up->status == 404))
-        observability::log_warn("replaced session not cancelled", {{"user", user}, {"reason", e->log_detail}});
+        observability::log_warn("replaced session not cancelled",
+                                {{"user", user}, {"reason", e->log_detail}});
 }
 
 }  // namespace
@@ -71,13 +76,17 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     auto user = co_await authenticate_request(ctx, s);
     if (!user) co_return error_reply(ctx, {user.error().code, user.error().detail, {}, {}});
     const auto& who = **user;
-    if (!has_json_or_no_body(ctx.req)) co_return error_reply(ctx, {errc::unsupported_media_type, {}, {}, {}}, *user);
+    if (!has_json_or_no_body(ctx.req))
+        co_return error_reply(ctx, {errc::unsupported_media_type, {}, {}, {}}, *user);
     auto request = parse_mint_request(ctx.req.body(), s.config.sessions);
-    if (!request) co_return error_reply(ctx, {errc::invalid_request, request.error().detail, {}, {}}, *user);
+    if (!request)
+        co_return error_reply(ctx, {errc::invalid_request, request.error().detail, {}, {}}, *user);
     // Only a mint that passed authentication and validation takes a token.
     const auto decision = s.mint_limiter.take(who.upstream_user_id, steady::now());
     if (!decision.allowed) s.metrics.record_rate_limited();
-    if (!decision.allowed) co_return error_reply(ctx, {errc::rate_limited, "mint rate limit", decision.retry_after, {}}, *user);
+    if (!decision.allowed)
+        co_return error_reply(
+            ctx, {errc::rate_limited, "mint rate limit", decision.retry_after, {}}, *user);
 
     const auto body = upstream_session_body(*request, who.upstream_user_id, who.who.claims);
     const auto started = steady::now();
@@ -92,7 +101,8 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
         co_return r;
     }
 
-    reply r{http_server::make_json_response(http::status::ok, minted_body(*session, s.handles, who.upstream_user_id),
+    reply r{http_server::make_json_response(http::status::ok,
+                                            minted_body(*session, s.handles, who.upstream_user_id),
                                             ctx.req.version())};
     r.log.reserve(6);  // user, upstream_ms/_us/_status, replaces_ignored
     r.log["user"] = who.log_id;
@@ -115,15 +125,23 @@ net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_
     auto user = co_await authenticate_request(ctx, s);
     if (!user) co_return error_reply(ctx, {user.error().code, user.error().detail, {}, {}});
     // Tampered, foreign, other user's and expired handles all look the same: 404.
-    auto opened = s.handles.open(ctx.param("session_handle"), (*user)->upstream_user_id, unix_now());
+    auto opened =
+        s.handles.open(ctx.param("session_handle"), (*user)->upstream_user_id, unix_now());
     if (!opened.contents)
-        co_return error_reply(ctx, {errc::not_found, std::string("handle ") + std::string(sessions::open_error_name(opened.error)), {}, {}}, *user);
+        co_return error_reply(
+            ctx,
+            {errc::not_found,
+             std::string("handle ") + std::string(sessions::open_error_name(opened.error)),
+             {},
+             {}},
+            *user);
     const auto started = steady::now();
     auto up = co_await s.chatkit.cancel_session(opened.contents->session_id);
     auto failed = upstream_failure(up);
     if (failed && up && up->status == 404) failed.reset();  // already gone: cancelled all the same
     reply r = failed ? error_reply(ctx, *failed, *user)
-                     : reply{http_server::make_json_response(http::status::ok, {{"cancelled", true}}, ctx.req.version())};
+                     : reply{http_server::make_json_response(
+                           http::status::ok, {{"cancelled", true}}, ctx.req.version())};
     r.log["user"] = (*user)->log_id;
     note_upstream(r, up, started);
     co_return r;

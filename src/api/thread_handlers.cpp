@@ -20,7 +20,9 @@ reply ok_json(const request_context& ctx, const boost::json::value& body, const 
     return r;
 }
 
-api_error to_error(const failure& f) { return api_error{f.code, f.detail, std::nullopt, {}}; }
+api_error to_error(const failure& f) {
+    return api_error{f.code, f.detail, std::nullopt, {}};
+}
 
 // The caller's thread (from an upstream retrieve), or the error to answer
 // with (an api_error, so an upstream Retry-After survives).
@@ -90,7 +92,8 @@ net::awaitable<reply> list_thread_items(request_context& ctx, gateway_services& 
     if (auto e = upstream_failure(up, true)) co_return error_reply(ctx, *e, call->user);
     boost::system::error_code ec;
     auto items = boost::json::parse(up->body, ec);
-    if (ec || !items.is_object()) co_return failed(ctx, failure{errc::upstream_error, "unreadable item list"}, call->user);
+    if (ec || !items.is_object())
+        co_return failed(ctx, failure{errc::upstream_error, "unreadable item list"}, call->user);
     co_return ok_json(ctx, items, call->user);
 }
 
@@ -104,7 +107,8 @@ net::awaitable<reply> delete_thread(request_context& ctx, gateway_services& s) {
     if (auto e = upstream_failure(up, true)) co_return error_reply(ctx, *e, call->user);
     boost::system::error_code ec;
     auto body = boost::json::parse(up->body, ec);
-    if (ec || !body.is_object()) co_return failed(ctx, failure{errc::upstream_error, "unreadable delete reply"}, call->user);
+    if (ec || !body.is_object())
+        co_return failed(ctx, failure{errc::upstream_error, "unreadable delete reply"}, call->user);
     boost::json::object out;
     for (const char* k : {"id", "deleted", "object"})
         if (const auto* v = body.get_object().if_contains(k)) out[k] = *v;

@@ -11,7 +11,9 @@
 namespace ckg::api {
 namespace {
 
-failure bad(std::string why) { return failure{errc::invalid_request, std::move(why)}; }
+failure bad(std::string why) {
+    return failure{errc::invalid_request, std::move(why)};
+}
 
 bool is_limit(std::string_view raw) {
     if (raw.empty() || raw.size() > 3) return false;
@@ -24,7 +26,8 @@ bool is_limit(std::string_view raw) {
 }
 
 std::string encoded(std::string_view value) {
-    return boost::urls::encode(boost::urls::string_view(value.data(), value.size()), boost::urls::unreserved_chars);
+    return boost::urls::encode(boost::urls::string_view(value.data(), value.size()),
+                               boost::urls::unreserved_chars);
 }
 
 }  // namespace
@@ -32,7 +35,8 @@ std::string encoded(std::string_view value) {
 bool is_valid_id(std::string_view raw) noexcept {
     if (raw.empty() || raw.size() > 128) return false;
     for (char c : raw) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '-';
         if (!ok) return false;
     }
     return true;
@@ -61,11 +65,13 @@ result<std::string> upstream_list_query(std::string_view raw_query, const std::s
     return out;
 }
 
-result<boost::json::object> scope_thread_list(std::string_view upstream_body, std::string_view user) {
+result<boost::json::object> scope_thread_list(std::string_view upstream_body,
+                                              std::string_view user) {
     boost::system::error_code ec;
     auto v = boost::json::parse(upstream_body, ec);
     const auto* data = (!ec && v.is_object()) ? v.get_object().if_contains("data") : nullptr;
-    if (data == nullptr || !data->is_array()) return failure{errc::upstream_error, "unreadable thread list"};
+    if (data == nullptr || !data->is_array())
+        return failure{errc::upstream_error, "unreadable thread list"};
     boost::json::array mine;
     for (const auto& t : data->get_array()) {
         const auto* owner = t.is_object() ? t.get_object().if_contains("user") : nullptr;

@@ -17,7 +17,8 @@ std::optional<http_server::api_error> upstream_failure(const result<upstream::up
     }
     const auto status = r->status;
     if (status >= 200 && status < 300) return std::nullopt;
-    const std::string detail = "upstream answered " + std::to_string(status) + ": " + redact_for_log(r->body);
+    const std::string detail =
+        "upstream answered " + std::to_string(status) + ": " + redact_for_log(r->body);
     if (status == 404 && thread_lookup) return api_error{errc::not_found, detail, std::nullopt, {}};
     if (status == 429 || status == 503) {
         auto retry = r->retry_after.value_or(std::chrono::seconds(1));

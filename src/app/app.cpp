@@ -14,7 +14,8 @@ namespace {
 using observability::log_info;
 using observability::log_warn;
 
-http_server::server_options public_options(const config::server_config& s, observability::metrics& m) {
+http_server::server_options public_options(const config::server_config& s,
+                                           observability::metrics& m) {
     http_server::server_options o;
     o.name = "public";
     o.listen = s.listen;
@@ -27,7 +28,8 @@ http_server::server_options public_options(const config::server_config& s, obser
     return o;
 }
 
-http_server::server_options admin_options(const config::gateway_config& c, observability::metrics& m) {
+http_server::server_options admin_options(const config::gateway_config& c,
+                                          observability::metrics& m) {
     http_server::server_options o;
     o.name = "admin";
     o.listen = c.admin.listen;
@@ -48,27 +50,35 @@ std::size_t thread_count(const config::server_config& s) {
 }  // namespace
 
 app::app(config::gateway_config config, app_options options)
-    : config_(std::move(config)), options_(options), pool_(thread_count(config_.server)), signals_(pool_.at(0)) {
-    if (config_.server.tls) tls_ = std::make_shared<http_server::tls_context_store>(
-        http_server::make_server_tls_context(*config_.server.tls));
+    : config_(std::move(config)),
+      options_(options),
+      pool_(thread_count(config_.server)),
+      signals_(pool_.at(0)) {
+    if (config_.server.tls)
+        tls_ = std::make_shared<http_server::tls_context_store>(
+            http_server::make_server_tls_context(*config_.server.tls));
     authenticator_ = std::make_unique<auth::authenticator>(config_.auth, config_.users);
     // Background work (JWKS fetches, signals, the shutdown sequence) runs on the first context.
     auto& home = pool_.at(0);
-    jwks_ = std::make_unique<auth::jwks_refresher>(home, *authenticator_, config_.auth,
-                                                   upstream::make_jwks_fetcher(home, config_.auth, config_.upstream));
+    jwks_ = std::make_unique<auth::jwks_refresher>(
+        home, *authenticator_, config_.auth,
+        upstream::make_jwks_fetcher(home, config_.auth, config_.upstream));
     jwks_->set_metrics(&metrics_);
     readiness_.set_keys_check([authn = authenticator_.get()] { return authn->keys_loaded(); });
     chatkit_ = std::make_unique<upstream::chatkit_client>(pool_, config_.upstream);
     chatkit_->set_metrics(&metrics_);
-    handles_ = std::make_unique<sessions::handle_sealer>(config_.sessions.handle_key, config_.sessions.previous_handle_key);
-    mint_limiter_ = std::make_unique<ratelimit::user_rate_limiter>(config_.rate_limit.sessions_per_minute,
-                                                                   config_.rate_limit.burst);
+    handles_ = std::make_unique<sessions::handle_sealer>(config_.sessions.handle_key,
+                                                         config_.sessions.previous_handle_key);
+    mint_limiter_ = std::make_unique<ratelimit::user_rate_limiter>(
+        config_.rate_limit.sessions_per_minute, config_.rate_limit.burst);
     cors_ = std::make_unique<api::cors_policy>(config_.cors, config_.auth.cookie_name.has_value());
-    services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *mint_limiter_, *cors_, metrics_});
+    services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *mint_limiter_,
+                                              *cors_, metrics_});
     public_ = std::make_unique<http_server::server>(pool_, public_options(config_.server, metrics_),
                                                     api::make_public_router(*services_), tls_);
     admin_ = std::make_unique<http_server::server>(pool_, admin_options(config_, metrics_),
-                                                   api::make_admin_router(readiness_, metrics_), nullptr);
+                                                   api::make_admin_router(readiness_, metrics_),
+                                                   nullptr);
     metrics_.set_collector([this](observability::metrics& m) { collect_gauges(m); });
 }
 
@@ -134,7 +144,8 @@ void app::reload() {
             tls_->replace(http_server::make_server_tls_context(*config_.server.tls));
             log_info("tls certificate reloaded");
         } catch (const std::exception& e) {
-            log_warn("tls certificate reload failed; keeping the current one", {{"error", e.what()}});
+            log_warn("tls certificate reload failed; keeping the current one",
+                     {{"error", e.what()}});
         }
     }
     for (const auto& problem : authenticator_->reload_local_keys())

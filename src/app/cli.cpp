@@ -48,6 +48,8 @@ const char* usage_text() noexcept {
            "Signals: SIGTERM/SIGINT drain and stop; SIGHUP reloads certificates and keys.\n";
 }
 
-const char* version_text() noexcept { return "chatkit-gateway " CHATKIT_GATEWAY_VERSION; }
+const char* version_text() noexcept {
+    return "chatkit-gateway " CHATKIT_GATEWAY_VERSION;
+}
 
 }  // namespace ckg::app

@@ -64,10 +64,9 @@ std::shared_ptr<const std::vector<issuer_entry>> authenticator::snapshot() const
     return issuers_;
 }
 
-result<std::shared_ptr<const authenticated_user>> authenticator::authenticate(std::string_view authorization,
-                                                                              bool has_authorization,
-                                                                              std::string_view cookie_header,
-                                                                              std::int64_t now) {
+result<std::shared_ptr<const authenticated_user>> authenticator::authenticate(
+    std::string_view authorization, bool has_authorization, std::string_view cookie_header,
+    std::int64_t now) {
     auto located = locate_token(authorization, has_authorization, cookie_header, auth_.cookie_name);
     if (!located) return located.error();
     // A cached token passed the syntax check on its way in (the cache compares whole tokens).
@@ -93,7 +92,8 @@ std::vector<std::string> authenticator::reload_local_keys() {
         if (issuer.jwks_url || issuer.hmac_secret_env) continue;
         auto keys = load_local_keys(issuer);
         if (!keys) {
-            problems.push_back(key_source_path(issuer, i) + ": " + keys.error().detail + "; keeping the current keys");
+            problems.push_back(key_source_path(issuer, i) + ": " + keys.error().detail +
+                               "; keeping the current keys");
             continue;
         }
         (*next)[i].keys = std::make_shared<const key_set>(std::move(*keys));

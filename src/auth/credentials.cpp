@@ -10,7 +10,8 @@ namespace {
 // std::isalnum: this runs over every byte of every token on the hot path.
 constexpr std::array<bool, 256> token68_chars = [] {
     std::array<bool, 256> t{};
-    for (unsigned char c : std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/="))
+    for (unsigned char c :
+         std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/="))
         t[c] = true;
     return t;
 }();
@@ -31,7 +32,9 @@ std::string_view trim(std::string_view s) {
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
     return true;
 }
 
@@ -44,7 +47,8 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
         const auto eq = pair.find('=');
         if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
             auto value = pair.substr(eq + 1);
-            if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+            if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+                value = value.substr(1, value.size() - 2);
             return value;
         }
         if (semi == std::string_view::npos) break;
@@ -54,7 +58,8 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
 }
 
 result<located_token> locate_token(std::string_view authorization, bool has_authorization,
-                                   std::string_view cookie_header, const std::optional<std::string>& cookie_name) {
+                                   std::string_view cookie_header,
+                                   const std::optional<std::string>& cookie_name) {
     if (has_authorization) {
         const auto value = trim(authorization);
         const auto space = value.find(' ');
@@ -63,7 +68,8 @@ result<located_token> locate_token(std::string_view authorization, bool has_auth
         return located_token{trim(value.substr(space + 1)), false};
     }
     if (cookie_name) {
-        if (auto token = find_cookie(cookie_header, *cookie_name)) return located_token{*token, true};
+        if (auto token = find_cookie(cookie_header, *cookie_name))
+            return located_token{*token, true};
     }
     return failure{errc::missing_token, "no credentials"};
 }

@@ -15,14 +15,20 @@ constexpr auto max_wait_for_fetch = std::chrono::seconds(10);
 
 }  // namespace
 
-jwks_refresher::jwks_refresher(net::io_context& ioc, authenticator& authn, const config::auth_config& auth,
-                               fetch_fn fetch, std::chrono::seconds periodic_refresh)
-    : ioc_(ioc), authn_(authn), auth_(auth), fetch_(std::move(fetch)), periodic_refresh_(periodic_refresh),
+jwks_refresher::jwks_refresher(net::io_context& ioc, authenticator& authn,
+                               const config::auth_config& auth, fetch_fn fetch,
+                               std::chrono::seconds periodic_refresh)
+    : ioc_(ioc),
+      authn_(authn),
+      auth_(auth),
+      fetch_(std::move(fetch)),
+      periodic_refresh_(periodic_refresh),
       state_(auth.issuers.size()) {}
 
 void jwks_refresher::start() {
     for (std::size_t i = 0; i < auth_.issuers.size(); ++i)
-        if (auth_.issuers[i].jwks_url) net::co_spawn(net::make_strand(ioc_), initial_fetch_loop(this, i), net::detached);
+        if (auth_.issuers[i].jwks_url)
+            net::co_spawn(net::make_strand(ioc_), initial_fetch_loop(this, i), net::detached);
 }
 
 std::size_t jwks_refresher::fetch_count() const {
@@ -76,7 +82,8 @@ net::awaitable<bool> jwks_refresher::run_fetch(std::size_t index) {
     }
     if (metrics_) metrics_->record_jwks_refresh(auth_.issuers[index].issuer, ok);
     if (!ok)
-        observability::log_warn("jwks fetch failed", {{"issuer", auth_.issuers[index].issuer}, {"error", body.error().detail}});
+        observability::log_warn("jwks fetch failed", {{"issuer", auth_.issuers[index].issuer},
+                                                      {"error", body.error().detail}});
     std::vector<std::shared_ptr<net::steady_timer>> waiters;
     {
         std::lock_guard lock(mutex_);
@@ -98,7 +105,8 @@ std::uint64_t jwks_refresher::generation(std::size_t index) const {
     return state_[index].generation;
 }
 
-net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index, std::uint64_t seen) {
+net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index,
+                                                             std::uint64_t seen) {
     std::shared_ptr<net::steady_timer> wait;
     bool fetch = false;
     {
@@ -107,7 +115,8 @@ net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index, 
         if (s.generation != seen) {
             // New keys landed since the caller looked: just try again with them.
         } else if (s.in_flight) {
-            wait = std::make_shared<net::steady_timer>(co_await net::this_coro::executor, max_wait_for_fetch);
+            wait = std::make_shared<net::steady_timer>(co_await net::this_coro::executor,
+                                                       max_wait_for_fetch);
             s.waiters.push_back(wait);
         } else if (steady::now() - s.last_fetch >= auth_.issuers[index].jwks_min_refresh) {
             // Marked under the same lock as the check: one fetch, however many callers.
@@ -115,19 +124,23 @@ net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index, 
             fetch = true;
         }
     }
-    if (fetch) co_await run_fetch(index);
-    else if (wait) co_await wait->async_wait(nothrow_awaitable);
+    if (fetch)
+        co_await run_fetch(index);
+    else if (wait)
+        co_await wait->async_wait(nothrow_awaitable);
 }
 
 std::optional<result<std::shared_ptr<const authenticated_user>>> jwks_refresher::authenticate_now(
-    std::string_view authorization, bool has_authorization, std::string_view cookie_header, std::int64_t now) {
+    std::string_view authorization, bool has_authorization, std::string_view cookie_header,
+    std::int64_t now) {
     auto r = authn_.authenticate(authorization, has_authorization, cookie_header, now);
     if (r || r.error().detail != reason::unknown_kid) return r;
     return std::nullopt;
 }
 
 net::awaitable<result<std::shared_ptr<const authenticated_user>>> jwks_refresher::authenticate(
-    std::string authorization, bool has_authorization, std::string cookie_header, std::int64_t now) {
+    std::string authorization, bool has_authorization, std::string cookie_header,
+    std::int64_t now) {
     // The common path (a cached or verifiable token) costs one atomic load here.
     const auto installs_before = installs_.load();
     auto r = authn_.authenticate(authorization, has_authorization, cookie_header, now);

@@ -22,11 +22,19 @@ const EVP_MD* digest_of(jws_algorithm alg) noexcept {
     static const EVP_MD* sha384 = fetched("SHA2-384");
     static const EVP_MD* sha512 = fetched("SHA2-512");
     switch (alg) {
-        case jws_algorithm::rs256: case jws_algorithm::ps256: case jws_algorithm::es256: case jws_algorithm::hs256:
+        case jws_algorithm::rs256:
+        case jws_algorithm::ps256:
+        case jws_algorithm::es256:
+        case jws_algorithm::hs256:
             return sha256;
-        case jws_algorithm::rs384: case jws_algorithm::ps384: case jws_algorithm::es384: case jws_algorithm::hs384:
+        case jws_algorithm::rs384:
+        case jws_algorithm::ps384:
+        case jws_algorithm::es384:
+        case jws_algorithm::hs384:
             return sha384;
-        case jws_algorithm::rs512: case jws_algorithm::ps512: case jws_algorithm::hs512:
+        case jws_algorithm::rs512:
+        case jws_algorithm::ps512:
+        case jws_algorithm::hs512:
             return sha512;
         case jws_algorithm::eddsa:
             return nullptr;  // Ed25519 signs the message itself
@@ -35,10 +43,13 @@ const EVP_MD* digest_of(jws_algorithm alg) noexcept {
 }
 
 bool is_pss(jws_algorithm alg) noexcept {
-    return alg == jws_algorithm::ps256 || alg == jws_algorithm::ps384 || alg == jws_algorithm::ps512;
+    return alg == jws_algorithm::ps256 || alg == jws_algorithm::ps384 ||
+           alg == jws_algorithm::ps512;
 }
 
-const unsigned char* bytes(std::string_view s) noexcept { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* bytes(std::string_view s) noexcept {
+    return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 // JOSE carries ECDSA signatures as fixed-size R||S (RFC 7518 section 3.4);
 // OpenSSL verifies DER. Any other length is refused outright.
@@ -61,11 +72,13 @@ std::string jose_to_der(std::string_view sig, std::size_t half) {
     return der;
 }
 
-bool verify_hmac(jws_algorithm alg, const verification_key& key, std::string_view input, std::string_view sig) noexcept {
+bool verify_hmac(jws_algorithm alg, const verification_key& key, std::string_view input,
+                 std::string_view sig) noexcept {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     const auto secret = key.hmac_secret.reveal();
-    if (HMAC(digest_of(alg), secret.data(), static_cast<int>(secret.size()), bytes(input), input.size(), mac, &len) == nullptr)
+    if (HMAC(digest_of(alg), secret.data(), static_cast<int>(secret.size()), bytes(input),
+             input.size(), mac, &len) == nullptr)
         return false;
     // Constant time, and the full MAC: a truncated signature never matches.
     return sig.size() == len && CRYPTO_memcmp(mac, sig.data(), len) == 0;
@@ -114,8 +127,8 @@ void prepare_verifiers(verification_key& key) {
     }
 }
 
-bool verify_signature(jws_algorithm alg, const verification_key& key, std::string_view signing_input,
-                      std::string_view signature) noexcept {
+bool verify_signature(jws_algorithm alg, const verification_key& key,
+                      std::string_view signing_input, std::string_view signature) noexcept {
     if (!key.accepts(alg)) return false;
     if (key.family == key_family::hmac) return verify_hmac(alg, key, signing_input, signature);
     if (!key.pkey) return false;

@@ -8,7 +8,9 @@
 namespace ckg::auth {
 namespace {
 
-failure rejected(std::string why) { return failure{errc::invalid_token, std::move(why)}; }
+failure rejected(std::string why) {
+    return failure{errc::invalid_token, std::move(why)};
+}
 
 // Decodes one base64url JSON object segment, with a depth limit so a hostile
 // token cannot make the parser recurse deeply.

@@ -4,7 +4,8 @@
 
 namespace ckg::auth {
 
-std::vector<const verification_key*> key_set::candidates(jws_algorithm alg, const std::string* kid) const {
+std::vector<const verification_key*> key_set::candidates(jws_algorithm alg,
+                                                         const std::string* kid) const {
     std::vector<const verification_key*> out;
     for (const auto& k : keys_) {
         if (!k.accepts(alg)) continue;
@@ -25,16 +26,21 @@ result<key_set> key_set_from_jwks(std::string_view json_text) {
     auto doc = boost::json::parse(json_text, ec);
     if (ec || !doc.is_object()) return failure{errc::internal_error, "JWKS is not a JSON object"};
     const auto* keys = doc.get_object().if_contains("keys");
-    if (keys == nullptr || !keys->is_array()) return failure{errc::internal_error, "JWKS has no \"keys\" array"};
+    if (keys == nullptr || !keys->is_array())
+        return failure{errc::internal_error, "JWKS has no \"keys\" array"};
     std::vector<verification_key> usable;
     std::string last_problem = "empty";
     for (const auto& jwk : keys->get_array()) {
         if (!jwk.is_object()) continue;
         auto key = key_from_jwk(jwk.get_object());
-        if (key) usable.push_back(std::move(*key));
-        else last_problem = key.error().detail;
+        if (key)
+            usable.push_back(std::move(*key));
+        else
+            last_problem = key.error().detail;
     }
-    if (usable.empty()) return failure{errc::internal_error, "JWKS has no usable signature key (" + last_problem + ")"};
+    if (usable.empty())
+        return failure{errc::internal_error,
+                       "JWKS has no usable signature key (" + last_problem + ")"};
     return key_set(std::move(usable));
 }
 

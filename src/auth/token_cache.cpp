@@ -5,7 +5,8 @@
 namespace ckg::auth {
 
 token_cache::token_cache(std::size_t capacity, std::chrono::seconds leeway)
-    : per_shard_capacity_(std::max<std::size_t>(1, capacity / shard_count)), leeway_(leeway.count()) {}
+    : per_shard_capacity_(std::max<std::size_t>(1, capacity / shard_count)),
+      leeway_(leeway.count()) {}
 
 token_cache::shard& token_cache::shard_for(std::string_view token) const {
     // The shard comes from the token's last bytes (signature bytes, as good
@@ -16,7 +17,8 @@ token_cache::shard& token_cache::shard_for(std::string_view token) const {
     return shards_[h % shard_count];
 }
 
-std::shared_ptr<const authenticated_user> token_cache::find(std::string_view token, std::int64_t now) const {
+std::shared_ptr<const authenticated_user> token_cache::find(std::string_view token,
+                                                            std::int64_t now) const {
     auto& s = shard_for(token);
     std::lock_guard lock(s.mutex);
     auto it = s.entries.find(token);

@@ -20,7 +20,8 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
     return hex;
 }
 
-std::string upstream_user_id(const config::users_config& users, std::string_view issuer, std::string_view user) {
+std::string upstream_user_id(const config::users_config& users, std::string_view issuer,
+                             std::string_view user) {
     if (users.id_mode == config::user_id_mode::plain) return users.prefix + std::string(user);
     std::string message;
     message.reserve(issuer.size() + 1 + user.size());

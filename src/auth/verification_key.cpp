@@ -17,9 +17,13 @@ namespace {
 
 constexpr int min_rsa_bits = 2048;
 
-failure bad_key(std::string why) { return failure{errc::internal_error, std::move(why)}; }
+failure bad_key(std::string why) {
+    return failure{errc::internal_error, std::move(why)};
+}
 
-std::shared_ptr<EVP_PKEY> own(EVP_PKEY* p) { return std::shared_ptr<EVP_PKEY>(p, EVP_PKEY_free); }
+std::shared_ptr<EVP_PKEY> own(EVP_PKEY* p) {
+    return std::shared_ptr<EVP_PKEY>(p, EVP_PKEY_free);
+}
 
 std::optional<std::string> b64_member(const boost::json::object& jwk, const char* name) {
     const auto* v = jwk.if_contains(name);
@@ -43,8 +47,10 @@ result<verification_key> rsa_from_jwk(const boost::json::object& jwk) {
     auto n = b64_member(jwk, "n");
     auto e = b64_member(jwk, "e");
     if (!n || !e || n->empty() || e->empty()) return bad_key("RSA JWK needs base64url n and e");
-    BIGNUM* bn_n = BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr);
-    BIGNUM* bn_e = BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr);
+    BIGNUM* bn_n = BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()),
+                             static_cast<int>(n->size()), nullptr);
+    BIGNUM* bn_e = BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()),
+                             static_cast<int>(e->size()), nullptr);
     OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
     std::shared_ptr<EVP_PKEY> pkey;
     if (bn_n && bn_e && bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) == 1 &&
@@ -54,7 +60,8 @@ result<verification_key> rsa_from_jwk(const boost::json::object& jwk) {
     BN_free(bn_n);
     BN_free(bn_e);
     if (!pkey) return bad_key("RSA JWK does not form a public key");
-    if (EVP_PKEY_get_bits(pkey.get()) < min_rsa_bits) return bad_key("RSA key shorter than 2048 bits");
+    if (EVP_PKEY_get_bits(pkey.get()) < min_rsa_bits)
+        return bad_key("RSA key shorter than 2048 bits");
     verification_key k;
     k.family = key_family::rsa;
     k.pkey = std::move(pkey);
@@ -70,13 +77,16 @@ result<verification_key> ec_from_jwk(const boost::json::object& jwk) {
     const std::size_t size = p256 ? 32 : 48;
     auto x = b64_member(jwk, "x");
     auto y = b64_member(jwk, "y");
-    if (!x || !y || x->size() != size || y->size() != size) return bad_key("EC JWK x/y have the wrong size");
+    if (!x || !y || x->size() != size || y->size() != size)
+        return bad_key("EC JWK x/y have the wrong size");
     std::string point = "\x04" + *x + *y;  // uncompressed SEC1 point
     OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
     std::shared_ptr<EVP_PKEY> pkey;
     if (bld &&
-        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, p256 ? "prime256v1" : "secp384r1", 0) == 1 &&
-        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) == 1)
+        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+                                        p256 ? "prime256v1" : "secp384r1", 0) == 1 &&
+        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                         point.size()) == 1)
         pkey = pkey_from_params("EC", bld);
     OSSL_PARAM_BLD_free(bld);
     if (!pkey) return bad_key("EC JWK point is not on the curve");
@@ -88,11 +98,12 @@ result<verification_key> ec_from_jwk(const boost::json::object& jwk) {
 
 result<verification_key> okp_from_jwk(const boost::json::object& jwk) {
     const auto* crv = jwk.if_contains("crv");
-    if (crv == nullptr || !crv->is_string() || crv->get_string() != "Ed25519") return bad_key("unsupported OKP curve");
+    if (crv == nullptr || !crv->is_string() || crv->get_string() != "Ed25519")
+        return bad_key("unsupported OKP curve");
     auto x = b64_member(jwk, "x");
     if (!x || x->size() != 32) return bad_key("Ed25519 JWK x must be 32 bytes");
-    EVP_PKEY* p = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                              reinterpret_cast<const unsigned char*>(x->data()), x->size());
+    EVP_PKEY* p = EVP_PKEY_new_raw_public_key(
+        EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(x->data()), x->size());
     if (p == nullptr) return bad_key("Ed25519 JWK is not a public key");
     verification_key k;
     k.family = key_family::ed25519;
@@ -102,11 +113,14 @@ result<verification_key> okp_from_jwk(const boost::json::object& jwk) {
 
 // "use" and "key_ops" (RFC 7517 section 4.2/4.3) must allow verification.
 bool usable_for_signatures(const boost::json::object& jwk) {
-    if (const auto* use = jwk.if_contains("use"); use && (!use->is_string() || use->get_string() != "sig")) return false;
+    if (const auto* use = jwk.if_contains("use");
+        use && (!use->is_string() || use->get_string() != "sig"))
+        return false;
     if (const auto* ops = jwk.if_contains("key_ops")) {
         if (!ops->is_array()) return false;
         bool verify = false;
-        for (const auto& op : ops->get_array()) verify = verify || (op.is_string() && op.get_string() == "verify");
+        for (const auto& op : ops->get_array())
+            verify = verify || (op.is_string() && op.get_string() == "verify");
         if (!verify) return false;
     }
     return true;
@@ -116,12 +130,23 @@ bool usable_for_signatures(const boost::json::object& jwk) {
 
 key_family family_of(jws_algorithm alg) noexcept {
     switch (alg) {
-        case jws_algorithm::rs256: case jws_algorithm::rs384: case jws_algorithm::rs512:
-        case jws_algorithm::ps256: case jws_algorithm::ps384: case jws_algorithm::ps512: return key_family::rsa;
-        case jws_algorithm::es256: return key_family::ec_p256;
-        case jws_algorithm::es384: return key_family::ec_p384;
-        case jws_algorithm::eddsa: return key_family::ed25519;
-        case jws_algorithm::hs256: case jws_algorithm::hs384: case jws_algorithm::hs512: return key_family::hmac;
+        case jws_algorithm::rs256:
+        case jws_algorithm::rs384:
+        case jws_algorithm::rs512:
+        case jws_algorithm::ps256:
+        case jws_algorithm::ps384:
+        case jws_algorithm::ps512:
+            return key_family::rsa;
+        case jws_algorithm::es256:
+            return key_family::ec_p256;
+        case jws_algorithm::es384:
+            return key_family::ec_p384;
+        case jws_algorithm::eddsa:
+            return key_family::ed25519;
+        case jws_algorithm::hs256:
+        case jws_algorithm::hs384:
+        case jws_algorithm::hs512:
+            return key_family::hmac;
     }
     return key_family::hmac;
 }
@@ -133,13 +158,18 @@ bool verification_key::accepts(jws_algorithm a) const noexcept {
 result<verification_key> key_from_jwk(const boost::json::object& jwk) {
     const auto* kty = jwk.if_contains("kty");
     if (kty == nullptr || !kty->is_string()) return bad_key("JWK without kty");
-    if (!usable_for_signatures(jwk)) return bad_key("JWK not for signature verification (use/key_ops)");
+    if (!usable_for_signatures(jwk))
+        return bad_key("JWK not for signature verification (use/key_ops)");
     result<verification_key> key = bad_key("unsupported kty");
-    if (kty->get_string() == "RSA") key = rsa_from_jwk(jwk);
-    else if (kty->get_string() == "EC") key = ec_from_jwk(jwk);
-    else if (kty->get_string() == "OKP") key = okp_from_jwk(jwk);
+    if (kty->get_string() == "RSA")
+        key = rsa_from_jwk(jwk);
+    else if (kty->get_string() == "EC")
+        key = ec_from_jwk(jwk);
+    else if (kty->get_string() == "OKP")
+        key = okp_from_jwk(jwk);
     if (!key) return key;
-    if (const auto* kid = jwk.if_contains("kid"); kid && kid->is_string()) key->kid = std::string(kid->get_string());
+    if (const auto* kid = jwk.if_contains("kid"); kid && kid->is_string())
+        key->kid = std::string(kid->get_string());
     if (const auto* alg = jwk.if_contains("alg"); alg && alg->is_string()) {
         auto a = config::algorithm_from_name(alg->get_string());
         if (!a || family_of(*a) != key->family) return bad_key("JWK alg does not fit its key type");
@@ -166,9 +196,12 @@ result<verification_key> key_from_pem(std::string_view pem) {
         char group[32] = {};
         EVP_PKEY_get_utf8_string_param(p, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, nullptr);
         const std::string_view g = group;
-        if (g == "prime256v1") k.family = key_family::ec_p256;
-        else if (g == "secp384r1") k.family = key_family::ec_p384;
-        else return bad_key("unsupported EC curve");
+        if (g == "prime256v1")
+            k.family = key_family::ec_p256;
+        else if (g == "secp384r1")
+            k.family = key_family::ec_p384;
+        else
+            return bad_key("unsupported EC curve");
     } else {
         return bad_key("unsupported public key type");
     }

@@ -32,13 +32,15 @@ void check_key_sources(json_object_reader& r, const issuer_config& i) {
     if (sources != 1)
         r.fail("jwks_file",
                "exactly one key source is required (jwks_file, jwks_url, public_key_file or "
-               "hmac_secret_env); found " + std::to_string(sources));
+               "hmac_secret_env); found " +
+                   std::to_string(sources));
     if (i.jwks_ca_file && !i.jwks_url) r.fail("jwks_ca_file", "is only valid with jwks_url");
     // RFC 8725 section 3.1: a key is used with one algorithm family only, so
     // an RSA public key can never be used as an HMAC secret.
     for (auto alg : i.algorithms) {
         if (is_hmac_algorithm(alg) && !i.hmac_secret_env)
-            r.fail("algorithms", "HS* algorithms need hmac_secret_env, not an asymmetric key source");
+            r.fail("algorithms",
+                   "HS* algorithms need hmac_secret_env, not an asymmetric key source");
         if (!is_hmac_algorithm(alg) && i.hmac_secret_env)
             r.fail("algorithms", "hmac_secret_env allows only HS256, HS384 or HS512");
     }
@@ -50,17 +52,21 @@ issuer_config parse_issuer(json_object_reader r, const environment& env) {
     i.audiences = r.string_array_or("audiences", i.audiences);
     if (i.audiences.empty()) r.fail("audiences", "must list at least one audience");
     i.jwks_file = readable_file(r, "jwks_file");
-    if (r.has("jwks_url")) i.jwks_url = https_url(r, "jwks_url", "");
-    else r.find("jwks_url");
+    if (r.has("jwks_url"))
+        i.jwks_url = https_url(r, "jwks_url", "");
+    else
+        r.find("jwks_url");
     i.public_key_file = readable_file(r, "public_key_file");
     i.hmac_secret_env = r.optional_string("hmac_secret_env");
     i.jwks_ca_file = readable_file(r, "jwks_ca_file");
     i.algorithms = parse_algorithms(r);
     i.user_claim = r.string_or("user_claim", i.user_claim);
     if (i.user_claim.empty()) r.fail("user_claim", "must not be empty");
-    i.jwks_min_refresh = std::chrono::seconds(r.integer_or("jwks_min_refresh_seconds", 30, 0, 86400));
+    i.jwks_min_refresh =
+        std::chrono::seconds(r.integer_or("jwks_min_refresh_seconds", 30, 0, 86400));
     check_key_sources(r, i);
-    if (i.hmac_secret_env) i.hmac_secret = secret_from_env(r, "hmac_secret_env", *i.hmac_secret_env, env);
+    if (i.hmac_secret_env)
+        i.hmac_secret = secret_from_env(r, "hmac_secret_env", *i.hmac_secret_env, env);
     r.finish();
     return i;
 }
@@ -69,7 +75,9 @@ issuer_config parse_issuer(json_object_reader r, const environment& env) {
 bool is_cookie_name(const std::string& name) {
     if (name.empty()) return false;
     for (unsigned char c : name) {
-        if (c <= 32 || c >= 127 || std::string_view("()<>@,;:\\\"/[]?={}").find(static_cast<char>(c)) != std::string_view::npos)
+        if (c <= 32 || c >= 127 ||
+            std::string_view("()<>@,;:\\\"/[]?={}").find(static_cast<char>(c)) !=
+                std::string_view::npos)
             return false;
     }
     return true;
@@ -81,7 +89,8 @@ auth_config parse_auth(json_object_reader r, const environment& env) {
     auth_config a;
     a.leeway = std::chrono::seconds(r.integer_or("leeway_seconds", 60, 0, 3600));
     a.cookie_name = r.optional_string("cookie_name");
-    if (a.cookie_name && !is_cookie_name(*a.cookie_name)) r.fail("cookie_name", "must be a valid cookie name");
+    if (a.cookie_name && !is_cookie_name(*a.cookie_name))
+        r.fail("cookie_name", "must be a valid cookie name");
     const auto* issuers = r.find("issuers");
     if (issuers == nullptr) r.fail("issuers", "at least one issuer is required");
     if (!issuers->is_array()) r.fail("issuers", "must be an array of objects");
@@ -92,7 +101,8 @@ auth_config parse_auth(json_object_reader r, const environment& env) {
         const std::string path = r.path_of("issuers") + "[" + std::to_string(n) + "]";
         a.issuers.push_back(parse_issuer(json_object_reader(list[n], path), env));
         if (!seen.insert(a.issuers.back().issuer).second)
-            throw config_error(path + ".issuer", "duplicate issuer \"" + a.issuers.back().issuer + "\"");
+            throw config_error(path + ".issuer",
+                               "duplicate issuer \"" + a.issuers.back().issuer + "\"");
     }
     r.finish();
     return a;
@@ -101,9 +111,12 @@ auth_config parse_auth(json_object_reader r, const environment& env) {
 users_config parse_users(json_object_reader r, const environment& env) {
     users_config u;
     const auto mode = r.string_or("id_mode", "plain");
-    if (mode == "plain") u.id_mode = user_id_mode::plain;
-    else if (mode == "hmac") u.id_mode = user_id_mode::hmac;
-    else r.fail("id_mode", "must be \"plain\" or \"hmac\"");
+    if (mode == "plain")
+        u.id_mode = user_id_mode::plain;
+    else if (mode == "hmac")
+        u.id_mode = user_id_mode::hmac;
+    else
+        r.fail("id_mode", "must be \"plain\" or \"hmac\"");
     u.prefix = r.string_or("prefix", "");
     u.hmac_key_env = r.optional_string("hmac_key_env");
     if (u.id_mode == user_id_mode::hmac) {

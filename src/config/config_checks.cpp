@@ -15,7 +15,8 @@ std::optional<std::string> readable_file(json_object_reader& reader, std::string
     auto file = reader.optional_string(key);
     if (!file) return std::nullopt;
     if (file->empty()) reader.fail(key, "must not be empty");
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file->c_str(), "rb"), &std::fclose);
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file->c_str(), "rb"),
+                                                      &std::fclose);
     char probe = 0;
     // fopen succeeds on a directory; the first read is what fails.
     if (!f || (std::fread(&probe, 1, 1, f.get()) == 0 && std::ferror(f.get())))
@@ -50,7 +51,8 @@ listen_address parse_listen(json_object_reader& reader, std::string_view key,
                             listen_address fallback) {
     auto text = reader.optional_string(key);
     if (!text) return fallback;
-    const std::string problem = "must be \"host:port\" with a numeric IP address (IPv6 in brackets) and a port 0-65535";
+    const std::string problem =
+        "must be \"host:port\" with a numeric IP address (IPv6 in brackets) and a port 0-65535";
     const auto colon = text->rfind(':');
     if (colon == std::string::npos) reader.fail(key, problem);
     std::string host = text->substr(0, colon);
@@ -64,14 +66,18 @@ listen_address parse_listen(json_object_reader& reader, std::string_view key,
         if (inet_pton(AF_INET, host.c_str(), &a4) != 1) reader.fail(key, problem);
     }
     unsigned port = 0;
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    const auto [end, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
     if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535)
         reader.fail(key, problem);
     return {host, static_cast<std::uint16_t>(port)};
 }
 
 std::optional<jws_algorithm> algorithm_from_name(std::string_view name) {
-    struct entry { std::string_view name; jws_algorithm alg; };
+    struct entry {
+        std::string_view name;
+        jws_algorithm alg;
+    };
     static constexpr entry table[] = {
         {"RS256", jws_algorithm::rs256}, {"RS384", jws_algorithm::rs384},
         {"RS512", jws_algorithm::rs512}, {"PS256", jws_algorithm::ps256},
@@ -86,7 +92,8 @@ std::optional<jws_algorithm> algorithm_from_name(std::string_view name) {
 }
 
 bool is_hmac_algorithm(jws_algorithm alg) noexcept {
-    return alg == jws_algorithm::hs256 || alg == jws_algorithm::hs384 || alg == jws_algorithm::hs512;
+    return alg == jws_algorithm::hs256 || alg == jws_algorithm::hs384 ||
+           alg == jws_algorithm::hs512;
 }
 
 std::string https_url(json_object_reader& reader, std::string_view key, std::string fallback) {

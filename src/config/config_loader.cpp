@@ -32,9 +32,12 @@ server_config parse_server(json_object_reader r) {
     }
     s.threads = static_cast<unsigned>(r.integer_or("threads", 0, 0, 256));
     s.max_body_bytes = static_cast<std::size_t>(r.integer_or("max_body_bytes", 16384, 1, 64 << 20));
-    s.max_connections = static_cast<std::size_t>(r.integer_or("max_connections", 10000, 1, 1'000'000));
-    s.header_timeout = std::chrono::milliseconds(r.integer_or("header_timeout_ms", 10000, 1, max_timeout_ms));
-    s.idle_timeout = std::chrono::milliseconds(r.integer_or("idle_timeout_ms", 60000, 1, max_timeout_ms));
+    s.max_connections =
+        static_cast<std::size_t>(r.integer_or("max_connections", 10000, 1, 1'000'000));
+    s.header_timeout =
+        std::chrono::milliseconds(r.integer_or("header_timeout_ms", 10000, 1, max_timeout_ms));
+    s.idle_timeout =
+        std::chrono::milliseconds(r.integer_or("idle_timeout_ms", 60000, 1, max_timeout_ms));
     s.drain = std::chrono::seconds(r.integer_or("drain_seconds", 5, 0, 3600));
     s.shutdown_grace = std::chrono::seconds(r.integer_or("shutdown_grace_seconds", 25, 0, 3600));
     r.finish();
@@ -55,12 +58,15 @@ upstream_config parse_upstream(json_object_reader r, const environment& env) {
     u.api_key_env = r.string_or("api_key_env", u.api_key_env);
     u.api_key = secret_from_env(r, "api_key_env", u.api_key_env, env);
     if (!is_header_safe(u.api_key.reveal()))
-        r.fail("api_key_env", "environment variable " + u.api_key_env + " holds characters not allowed in an HTTP header");
+        r.fail("api_key_env", "environment variable " + u.api_key_env +
+                                  " holds characters not allowed in an HTTP header");
     u.ca_file = readable_file(r, "ca_file");
     u.organization = optional_header_value(r, "organization");
     u.project = optional_header_value(r, "project");
-    u.connect_timeout = std::chrono::milliseconds(r.integer_or("connect_timeout_ms", 3000, 1, max_timeout_ms));
-    u.request_timeout = std::chrono::milliseconds(r.integer_or("request_timeout_ms", 10000, 1, max_timeout_ms));
+    u.connect_timeout =
+        std::chrono::milliseconds(r.integer_or("connect_timeout_ms", 3000, 1, max_timeout_ms));
+    u.request_timeout =
+        std::chrono::milliseconds(r.integer_or("request_timeout_ms", 10000, 1, max_timeout_ms));
     u.max_connections = static_cast<std::size_t>(r.integer_or("max_connections", 64, 1, 100000));
     u.max_retries = static_cast<unsigned>(r.integer_or("max_retries", 2, 0, 10));
     r.finish();
@@ -69,7 +75,8 @@ upstream_config parse_upstream(json_object_reader r, const environment& env) {
 
 rate_limit_config parse_rate_limit(json_object_reader r) {
     rate_limit_config l;
-    l.sessions_per_minute = static_cast<unsigned>(r.integer_or("sessions_per_minute", 10, 1, 1'000'000));
+    l.sessions_per_minute =
+        static_cast<unsigned>(r.integer_or("sessions_per_minute", 10, 1, 1'000'000));
     l.burst = static_cast<unsigned>(r.integer_or("burst", 5, 1, 1'000'000));
     r.finish();
     return l;
@@ -118,7 +125,8 @@ boost::json::value parse_json(std::string_view text, const std::string& name) {
     const std::size_t used = parser.write_some(text.data(), text.size(), ec);
     if (!ec) parser.finish(ec);
     if (ec)
-        throw config_error(name, "invalid JSON at " + position_of(text, used) + ": " + ec.message());
+        throw config_error(name,
+                           "invalid JSON at " + position_of(text, used) + ": " + ec.message());
     return parser.release();
 }
 

@@ -24,7 +24,9 @@ const boost::json::object& as_object_or_fail(const boost::json::value& value,
 json_object_reader::json_object_reader(const boost::json::value& value, std::string path)
     : object_(&as_object_or_fail(value, path)), path_(std::move(path)) {}
 
-std::string json_object_reader::path_of(std::string_view key) const { return join_path(path_, key); }
+std::string json_object_reader::path_of(std::string_view key) const {
+    return join_path(path_, key);
+}
 
 void json_object_reader::fail(std::string_view key, std::string problem) const {
     throw config_error(path_of(key), std::move(problem));

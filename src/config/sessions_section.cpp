@@ -13,7 +13,8 @@ constexpr std::size_t max_state_variables = 64;
 constexpr std::size_t max_variable_name = 64;
 constexpr std::size_t max_string_value = 1024;
 
-void check_variable_name(const json_object_reader& r, std::string_view key, const std::string& name) {
+void check_variable_name(const json_object_reader& r, std::string_view key,
+                         const std::string& name) {
     if (name.empty() || name.size() > max_variable_name)
         r.fail(key, "state variable name \"" + name + "\" must be 1 to 64 characters");
 }
@@ -38,12 +39,14 @@ boost::json::object parse_constants(json_object_reader& r) {
 std::map<std::string, std::string> parse_claim_map(json_object_reader& r) {
     const auto* v = r.find("claims_to_state_variables");
     if (v == nullptr) return {};
-    if (!v->is_object()) r.fail("claims_to_state_variables", "must be an object of claim -> variable name");
+    if (!v->is_object())
+        r.fail("claims_to_state_variables", "must be an object of claim -> variable name");
     std::map<std::string, std::string> out;
     for (const auto& m : v->get_object()) {
         const std::string claim(m.key());
         if (!m.value().is_string())
-            r.fail("claims_to_state_variables." + claim, "must be a state variable name (a string)");
+            r.fail("claims_to_state_variables." + claim,
+                   "must be a state variable name (a string)");
         const std::string variable(m.value().get_string());
         check_variable_name(r, "claims_to_state_variables." + claim, variable);
         out.emplace(claim, variable);
@@ -57,14 +60,18 @@ void check_variable_sets(json_object_reader& r, const workflow_profile& p) {
     std::set<std::string> names;
     auto add = [&](const std::string& name, std::string_view key) {
         if (!names.insert(name).second)
-            r.fail(key, "state variable \"" + name + "\" is used by more than one of state_variables, "
-                        "claims_to_state_variables and allowed_state_variables");
+            r.fail(key, "state variable \"" + name +
+                            "\" is used by more than one of state_variables, "
+                            "claims_to_state_variables and allowed_state_variables");
     };
     for (const auto& m : p.state_variables) add(std::string(m.key()), "state_variables");
-    for (const auto& [claim, variable] : p.claims_to_state_variables) add(variable, "claims_to_state_variables");
+    for (const auto& [claim, variable] : p.claims_to_state_variables)
+        add(variable, "claims_to_state_variables");
     for (const auto& name : p.allowed_state_variables) add(name, "allowed_state_variables");
     if (names.size() > max_state_variables)
-        r.fail("state_variables", "at most 64 state variables per workflow (constants, claims and allowed keys together)");
+        r.fail("state_variables",
+               "at most 64 state variables per workflow (constants, claims and allowed keys "
+               "together)");
 }
 
 workflow_profile parse_workflow(json_object_reader r) {
@@ -74,13 +81,15 @@ workflow_profile parse_workflow(json_object_reader r) {
     p.tracing = r.optional_bool("tracing");
     p.state_variables = parse_constants(r);
     p.allowed_state_variables = r.string_array_or("allowed_state_variables", {});
-    for (const auto& name : p.allowed_state_variables) check_variable_name(r, "allowed_state_variables", name);
+    for (const auto& name : p.allowed_state_variables)
+        check_variable_name(r, "allowed_state_variables", name);
     p.claims_to_state_variables = parse_claim_map(r);
     if (const auto* c = r.find("chatkit_configuration")) {
         if (!c->is_object()) r.fail("chatkit_configuration", "must be an object");
         p.chatkit_configuration = c->get_object();
     }
-    if (auto s = r.optional_integer("expires_after_seconds", 1, 600)) p.expires_after_seconds = static_cast<unsigned>(*s);
+    if (auto s = r.optional_integer("expires_after_seconds", 1, 600))
+        p.expires_after_seconds = static_cast<unsigned>(*s);
     if (auto m = r.optional_integer("max_requests_per_1_minute", 1, 1'000'000))
         p.max_requests_per_1_minute = static_cast<unsigned>(*m);
     check_variable_sets(r, p);
@@ -96,8 +105,8 @@ sessions_config parse_sessions(json_object_reader r, const environment& env) {
     auto encoded = secret_from_env(r, "handle_key_env", s.handle_key_env, env);
     auto key = base64_decode(encoded.reveal());
     if (!key || key->size() != 32)
-        r.fail("handle_key_env", "environment variable " + s.handle_key_env +
-                                     " must hold 32 bytes, base64-encoded");
+        r.fail("handle_key_env",
+               "environment variable " + s.handle_key_env + " must hold 32 bytes, base64-encoded");
     s.handle_key = ckg::secret(std::move(*key));
     // Optional, for rotations (docs/operations.md): the key handles were sealed with before.
     if (auto previous = env(s.handle_key_env + "_PREVIOUS"); previous && !previous->empty()) {
@@ -112,10 +121,12 @@ sessions_config parse_sessions(json_object_reader r, const environment& env) {
     for (const auto& m : workflows.raw()) {
         const std::string name(m.key());
         workflows.find(name);
-        s.workflows.emplace(name, parse_workflow(json_object_reader(m.value(), workflows.path_of(name))));
+        s.workflows.emplace(name,
+                            parse_workflow(json_object_reader(m.value(), workflows.path_of(name))));
     }
     if (!s.workflows.contains(s.default_workflow))
-        r.fail("default_workflow", "no workflow profile named \"" + s.default_workflow + "\" in sessions.workflows");
+        r.fail("default_workflow",
+               "no workflow profile named \"" + s.default_workflow + "\" in sessions.workflows");
     r.finish();
     return s;
 }

@@ -74,7 +74,8 @@ std::string base64url_encode(std::string_view bytes) {
         o[3] = url_alphabet[v & 0x3F];
     }
     if (tail > 0) {
-        const std::uint32_t v = (std::uint32_t{in[0]} << 16) | (tail == 2 ? std::uint32_t{in[1]} << 8 : 0);
+        const std::uint32_t v =
+            (std::uint32_t{in[0]} << 16) | (tail == 2 ? std::uint32_t{in[1]} << 8 : 0);
         o[0] = url_alphabet[v >> 18];
         o[1] = url_alphabet[(v >> 12) & 0x3F];
         if (tail == 2) o[2] = url_alphabet[(v >> 6) & 0x3F];

@@ -27,7 +27,8 @@ void serialize_into(std::string& out, const T& what) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-    if (needs_escaping(text)) return serialize_into(out, boost::json::string_view(text.data(), text.size()));
+    if (needs_escaping(text))
+        return serialize_into(out, boost::json::string_view(text.data(), text.size()));
     out += '"';
     out += text;
     out += '"';
@@ -35,11 +36,19 @@ void append_json_string(std::string& out, std::string_view text) {
 
 void append_json_value(std::string& out, const boost::json::value& value) {
     switch (value.kind()) {
-        case boost::json::kind::string: return append_json_string(out, value.get_string());
-        case boost::json::kind::int64: out += std::to_string(value.get_int64()); return;
-        case boost::json::kind::uint64: out += std::to_string(value.get_uint64()); return;
-        case boost::json::kind::bool_: out += value.get_bool() ? "true" : "false"; return;
-        default: serialize_into(out, &value);  // null, double, array, object
+        case boost::json::kind::string:
+            return append_json_string(out, value.get_string());
+        case boost::json::kind::int64:
+            out += std::to_string(value.get_int64());
+            return;
+        case boost::json::kind::uint64:
+            out += std::to_string(value.get_uint64());
+            return;
+        case boost::json::kind::bool_:
+            out += value.get_bool() ? "true" : "false";
+            return;
+        default:
+            serialize_into(out, &value);  // null, double, array, object
     }
 }
 

@@ -35,7 +35,8 @@ public:
 
 private:
     void refill() {
-        if (RAND_bytes(bytes_.data(), static_cast<int>(bytes_.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+        if (RAND_bytes(bytes_.data(), static_cast<int>(bytes_.size())) != 1)
+            throw std::runtime_error("RAND_bytes failed");
         used_ = 0;
     }
 
@@ -47,7 +48,9 @@ thread_local random_reserve reserve;
 
 }  // namespace
 
-void random_fill(unsigned char* out, std::size_t n) { reserve.take(out, n); }
+void random_fill(unsigned char* out, std::size_t n) {
+    reserve.take(out, n);
+}
 
 std::string random_bytes(std::size_t n) {
     std::string out(n, '\0');

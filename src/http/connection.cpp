@@ -37,8 +37,11 @@ public:
     // request (token included) fits, a larger one takes a few reads.
     static constexpr std::size_t idle_read_size = 2048;
 
-    connection(tcp::socket socket, std::shared_ptr<server_state> state, std::shared_ptr<ssl::context> tls)
-        : state_(std::move(state)), tls_(std::move(tls)), stream_(make_stream(std::move(socket), tls_)) {
+    connection(tcp::socket socket, std::shared_ptr<server_state> state,
+               std::shared_ptr<ssl::context> tls)
+        : state_(std::move(state)),
+          tls_(std::move(tls)),
+          stream_(make_stream(std::move(socket), tls_)) {
         beast::error_code ec;
         remote_ = lowest().socket().remote_endpoint(ec);
     }
@@ -50,7 +53,8 @@ public:
         try {
             co_await self->run();
         } catch (const std::exception& e) {
-            observability::log_error("connection failed", {{"listener", self->state_->options.name}, {"error", e.what()}});
+            observability::log_error("connection failed", {{"listener", self->state_->options.name},
+                                                           {"error", e.what()}});
         }
         if (self->close_gracefully_) co_await self->shutdown_tls();
         self->close_socket(false);
@@ -71,8 +75,10 @@ public:
 
 private:
     static Stream make_stream(tcp::socket socket, const std::shared_ptr<ssl::context>& tls) {
-        if constexpr (is_tls) return Stream(std::move(socket), *tls);
-        else return Stream(std::move(socket));
+        if constexpr (is_tls)
+            return Stream(std::move(socket), *tls);
+        else
+            return Stream(std::move(socket));
     }
 
     beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
@@ -90,7 +96,8 @@ private:
             lowest().expires_after(options().header_timeout);
             auto [ec] = co_await stream_.async_handshake(tls_stream::server, nothrow_awaitable);
             if (ec) {
-                observability::log_debug("tls handshake failed", {{"listener", options().name}, {"error", ec.message()}});
+                observability::log_debug("tls handshake failed",
+                                         {{"listener", options().name}, {"error", ec.message()}});
                 co_return;
             }
         }
@@ -114,7 +121,8 @@ private:
         // a large request's buffer is given back first.
         if (buffer_.capacity() > 2 * idle_read_size) buffer_.shrink_to_fit();
         lowest().expires_after(first_request_ ? options().header_timeout : options().idle_timeout);
-        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_size), nothrow_awaitable);
+        auto [ec, n] =
+            co_await stream_.async_read_some(buffer_.prepare(idle_read_size), nothrow_awaitable);
         idle_ = false;
         first_request_ = false;
         if (ec) co_return false;
@@ -130,19 +138,22 @@ private:
 
         // Read the header
         lowest().expires_after(options().header_timeout);
-        if (auto hec = co_await read_into(parser, true)) co_return co_await refuse(read_error(hec), nullptr, started);
+        if (auto hec = co_await read_into(parser, true))
+            co_return co_await refuse(read_error(hec), nullptr, started);
 
         const auto& header = parser.get();
         if (has_ambiguous_framing(header) || !header.target().starts_with('/'))
             co_return co_await refuse(errc::invalid_request, &header, started);
         if (parser.content_length() && *parser.content_length() > options().max_body_bytes)
             co_return co_await refuse(errc::body_too_large, &header, started);
-        if (beast::iequals(header[http::field::expect], "100-continue") && !co_await send_continue(header.version()))
+        if (beast::iequals(header[http::field::expect], "100-continue") &&
+            !co_await send_continue(header.version()))
             co_return request_outcome{};
 
         // Read the body
         lowest().expires_after(options().header_timeout);
-        if (auto bec = co_await read_into(parser, false)) co_return co_await refuse(read_error(bec), &parser.get(), started);
+        if (auto bec = co_await read_into(parser, false))
+            co_return co_await refuse(read_error(bec), &parser.get(), started);
 
         const request req = parser.release();
         request_outcome outcome;
@@ -153,7 +164,8 @@ private:
             close_socket(true);
             co_return outcome;
         }
-        const bool keep_alive = req.keep_alive() && r.after == after_reply::keep_alive && !state_->closing.load();
+        const bool keep_alive =
+            req.keep_alive() && r.after == after_reply::keep_alive && !state_->closing.load();
         finish_response(r.res, outcome.request_id, req.version(), keep_alive);
         outcome.status = r.res.result_int();
         outcome.log = std::move(r.log);
@@ -172,16 +184,19 @@ private:
     // more: a whole request usually arrives in the read that woke us, and
     // then no read operation is started for it. The deadline set before the
     // call bounds all its reads together.
-    net::awaitable<beast::error_code> read_into(http::request_parser<http::string_body>& parser, bool header_only) {
+    net::awaitable<beast::error_code> read_into(http::request_parser<http::string_body>& parser,
+                                                bool header_only) {
         for (;;) {
-            if (header_only ? parser.is_header_done() : parser.is_done()) co_return beast::error_code{};
+            if (header_only ? parser.is_header_done() : parser.is_done())
+                co_return beast::error_code{};
             if (buffer_.size() > 0) {
                 beast::error_code ec;
                 buffer_.consume(parser.put(buffer_.data(), ec));
                 if (ec && ec != http::error::need_more) co_return ec;
                 if (!ec) continue;
             }
-            auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_size(parser)), nothrow_awaitable);
+            auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_size(parser)),
+                                                            nothrow_awaitable);
             if (ec) co_return ec;
             buffer_.commit(n);
         }
@@ -192,16 +207,18 @@ private:
         const std::size_t limit = options().max_header_bytes + options().max_body_bytes;
         std::size_t wanted = idle_read_size;
         if (parser.is_header_done()) wanted = parser.content_length_remaining().value_or(wanted);
-        return std::clamp<std::size_t>(wanted, 512, std::max<std::size_t>(512, limit - std::min(limit, buffer_.size())));
+        return std::clamp<std::size_t>(
+            wanted, 512, std::max<std::size_t>(512, limit - std::min(limit, buffer_.size())));
     }
 
     // Maps a read failure to the status to answer with; nullopt: close quietly.
     static std::optional<errc> read_error(const beast::error_code& ec) {
         if (ec == http::error::header_limit) return errc::headers_too_large;
         if (ec == http::error::body_limit) return errc::body_too_large;
-        if (ec == http::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
-            ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-            ec == http::error::partial_message || ec.category() == net::error::get_ssl_category() ||
+        if (ec == http::error::end_of_stream || ec == net::error::eof ||
+            ec == beast::error::timeout || ec == net::error::operation_aborted ||
+            ec == net::error::connection_reset || ec == http::error::partial_message ||
+            ec.category() == net::error::get_ssl_category() ||
             ec == net::ssl::error::stream_truncated)
             return std::nullopt;
         return errc::invalid_request;
@@ -209,11 +226,13 @@ private:
 
     // Answers a request that cannot be served (framing, size, syntax), then
     // closes: after such an error the byte stream cannot be trusted.
-    net::awaitable<request_outcome> refuse(std::optional<errc> code, const http::request_header<>* header,
+    net::awaitable<request_outcome> refuse(std::optional<errc> code,
+                                           const http::request_header<>* header,
                                            steady::time_point started) {
         request_outcome outcome;
         if (!code) co_return outcome;
-        outcome.request_id = request_id_for(header ? std::string_view((*header)["X-Request-Id"]) : std::string_view{});
+        outcome.request_id = request_id_for(header ? std::string_view((*header)["X-Request-Id"])
+                                                   : std::string_view{});
         if (header) outcome.method = http::to_string(header->method());
         const unsigned version = header ? header->version() : 11;
         auto res = make_error_response(api_error{*code, {}, {}, {}}, version);
@@ -229,7 +248,8 @@ private:
     net::awaitable<std::tuple<beast::error_code, std::size_t>> write(const response& res) {
         to_wire(res, wire_, reply_fields_);
         auto written = co_await net::async_write(stream_, net::buffer(wire_), nothrow_awaitable);
-        if (wire_.capacity() > 64 * 1024) std::string().swap(wire_);  // a large reply's buffer is not kept
+        if (wire_.capacity() > 64 * 1024)
+            std::string().swap(wire_);  // a large reply's buffer is not kept
         co_return written;
     }
 
@@ -249,14 +269,17 @@ private:
         if (!match) co_return make_error_reply({errc::not_found, {}, {}, {}}, req.version());
         outcome.route = match->pattern;
         if (match->target == nullptr)
-            co_return make_error_reply({errc::method_not_allowed, {}, {}, match->allow}, req.version());
-        request_context ctx{req, path, query, std::move(match->params), outcome.request_id, remote_};
+            co_return make_error_reply({errc::method_not_allowed, {}, {}, match->allow},
+                                       req.version());
+        request_context ctx{req,    path, query, std::move(match->params), outcome.request_id,
+                            remote_};
         std::optional<reply> r;
         try {
             r = co_await (*match->target)(ctx);
         } catch (const std::exception& e) {
             // One catch per request (STYLE habit 5): the client gets a 500, the log the reason.
-            observability::log_error("handler failed", {{"request_id", outcome.request_id}, {"error", e.what()}});
+            observability::log_error("handler failed",
+                                     {{"request_id", outcome.request_id}, {"error", e.what()}});
         }
         if (!r) r = make_error_reply({errc::internal_error, {}, {}, {}}, req.version());
         co_return std::move(*r);
@@ -265,24 +288,31 @@ private:
     // The headers every reply carries are the connection's: formatted once
     // into reply_fields_ (written after the handler's own by write()), and
     // any a handler set is dropped. The request id is sane (request_id.hpp).
-    void finish_response(response& res, const std::string& request_id, unsigned version, bool keep_alive) {
+    void finish_response(response& res, const std::string& request_id, unsigned version,
+                         bool keep_alive) {
         res.version(version);
         res.erase("X-Request-Id");
         res.erase(http::field::cache_control);
         res.erase(http::field::vary);
         res.keep_alive(keep_alive);
         res.prepare_payload();
-        reply_fields_.assign("X-Request-Id: ").append(request_id).append("\r\nCache-Control: no-store\r\n");
+        reply_fields_.assign("X-Request-Id: ")
+            .append(request_id)
+            .append("\r\nCache-Control: no-store\r\n");
         if (options().public_headers) reply_fields_.append("Vary: Origin\r\n");
     }
 
     // The single point where a finished request is logged and counted.
     void record(const request_outcome& o, steady::time_point started) const {
-        const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started);
+        const auto elapsed =
+            std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started);
         if (options().metrics)
-            options().metrics->record_request(
-                {options().name, o.route, o.method.empty() ? std::string_view("-") : o.method, o.status, elapsed});
-        if (!options().access_log || !observability::logger::enabled(observability::log_level::info)) return;
+            options().metrics->record_request({options().name, o.route,
+                                               o.method.empty() ? std::string_view("-") : o.method,
+                                               o.status, elapsed});
+        if (!options().access_log ||
+            !observability::logger::enabled(observability::log_level::info))
+            return;
         const std::int64_t micros = elapsed.count();
         observability::log_line line(observability::log_level::info, "request");
         line.add("listener", options().name)
@@ -318,9 +348,11 @@ private:
 };
 
 template <class Stream>
-void spawn(tcp::socket socket, std::shared_ptr<server_state> state, std::shared_ptr<ssl::context> tls) {
+void spawn(tcp::socket socket, std::shared_ptr<server_state> state,
+           std::shared_ptr<ssl::context> tls) {
     auto executor = socket.get_executor();
-    auto c = std::make_shared<connection<Stream>>(std::move(socket), std::move(state), std::move(tls));
+    auto c =
+        std::make_shared<connection<Stream>>(std::move(socket), std::move(state), std::move(tls));
     net::co_spawn(executor, connection<Stream>::serve(std::move(c)), net::detached);
 }
 

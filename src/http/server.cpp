@@ -9,7 +9,8 @@ server::server(io_pool& pool, server_options options, router routes,
                std::shared_ptr<tls_context_store> tls)
     : pool_(pool),
       acceptor_(std::make_shared<tcp::acceptor>(pool.at(0))),
-      state_(std::make_shared<server_state>(std::move(options), std::move(routes), std::move(tls))) {}
+      state_(
+          std::make_shared<server_state>(std::move(options), std::move(routes), std::move(tls))) {}
 
 void server::listen() {
     const auto& where = state_->options.listen;
@@ -19,7 +20,8 @@ void server::listen() {
     try {
         acceptor_->bind(endpoint);
     } catch (const boost::system::system_error& e) {
-        throw std::system_error(e.code(), "cannot listen on " + where.host + ":" + std::to_string(where.port));
+        throw std::system_error(
+            e.code(), "cannot listen on " + where.host + ":" + std::to_string(where.port));
     }
     acceptor_->listen(net::socket_base::max_listen_connections);
 }
@@ -28,7 +30,9 @@ void server::start() {
     net::co_spawn(acceptor_->get_executor(), accept_loop(acceptor_, state_, pool_), net::detached);
 }
 
-tcp::endpoint server::local_endpoint() const { return acceptor_->local_endpoint(); }
+tcp::endpoint server::local_endpoint() const {
+    return acceptor_->local_endpoint();
+}
 
 net::awaitable<void> server::accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
                                          std::shared_ptr<server_state> state, io_pool& pool) {
@@ -38,7 +42,8 @@ net::awaitable<void> server::accept_loop(std::shared_ptr<tcp::acceptor> acceptor
         if (ec == net::error::operation_aborted || !acceptor->is_open()) break;
         if (ec) {
             // Out of descriptors and the like: say so and pause instead of spinning.
-            observability::log_warn("accept failed", {{"listener", state->options.name}, {"error", ec.message()}});
+            observability::log_warn("accept failed",
+                                    {{"listener", state->options.name}, {"error", ec.message()}});
             backoff.expires_after(std::chrono::milliseconds(50));
             co_await backoff.async_wait(nothrow_awaitable);
             continue;

@@ -42,13 +42,16 @@ std::shared_ptr<ssl::context> make_server_tls_context(const config::tls_files& f
     SSL_CTX_set1_groups_list(native, groups);
     ERR_clear_error();
     if (SSL_CTX_use_certificate_chain_file(native, files.cert_file.c_str()) != 1)
-        throw config::config_error("server.tls.cert_file",
-                                   "cannot load certificate chain from " + files.cert_file + ": " + openssl_reason());
+        throw config::config_error(
+            "server.tls.cert_file",
+            "cannot load certificate chain from " + files.cert_file + ": " + openssl_reason());
     if (SSL_CTX_use_PrivateKey_file(native, files.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-        throw config::config_error("server.tls.key_file",
-                                   "cannot load private key from " + files.key_file + ": " + openssl_reason());
+        throw config::config_error(
+            "server.tls.key_file",
+            "cannot load private key from " + files.key_file + ": " + openssl_reason());
     if (SSL_CTX_check_private_key(native) != 1)
-        throw config::config_error("server.tls.key_file", "private key does not match the certificate");
+        throw config::config_error("server.tls.key_file",
+                                   "private key does not match the certificate");
     return ctx;
 }
 

@@ -1,8 +1,8 @@
 #include "chatkit_gateway/http/tls_stream.hpp"
 
-#include <algorithm>
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <algorithm>
 
 #include <cstring>
 #include <stdexcept>
@@ -37,16 +37,21 @@ struct tls_stream_bio {
     static long ctrl(BIO* bio, int cmd, long, void*) {
         auto* s = static_cast<tls_stream*>(BIO_get_data(bio));
         switch (cmd) {
-            case BIO_CTRL_FLUSH: return 1;
-            case BIO_CTRL_PENDING: return static_cast<long>(s->in_filled_ - s->in_used_);
-            case BIO_CTRL_WPENDING: return static_cast<long>(s->out_.size());
-            default: return 0;
+            case BIO_CTRL_FLUSH:
+                return 1;
+            case BIO_CTRL_PENDING:
+                return static_cast<long>(s->in_filled_ - s->in_used_);
+            case BIO_CTRL_WPENDING:
+                return static_cast<long>(s->out_.size());
+            default:
+                return 0;
         }
     }
 
     static const BIO_METHOD* method() {
         static BIO_METHOD* m = [] {
-            auto* meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "chatkit-gateway tls_stream");
+            auto* meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                                      "chatkit-gateway tls_stream");
             if (meth == nullptr) throw std::runtime_error("BIO_meth_new failed");
             BIO_meth_set_write(meth, &write);
             BIO_meth_set_read(meth, &read);
@@ -57,9 +62,13 @@ struct tls_stream_bio {
     }
 };
 
-tls_stream::tls_stream(tcp::socket socket, ssl::context& ctx) : next_(std::move(socket)) { attach(ctx); }
+tls_stream::tls_stream(tcp::socket socket, ssl::context& ctx) : next_(std::move(socket)) {
+    attach(ctx);
+}
 
-tls_stream::tls_stream(const executor_type& ex, ssl::context& ctx) : next_(ex) { attach(ctx); }
+tls_stream::tls_stream(const executor_type& ex, ssl::context& ctx) : next_(ex) {
+    attach(ctx);
+}
 
 tls_stream::~tls_stream() {
     if (ssl_ != nullptr) SSL_free(ssl_);  // frees the BIO too
@@ -95,7 +104,8 @@ tls_stream::step tls_stream::classify(int ret, beast::error_code& ec) {
             }
             [[fallthrough]];
         default:
-            ec = beast::error_code(static_cast<int>(ERR_get_error()), net::error::get_ssl_category());
+            ec = beast::error_code(static_cast<int>(ERR_get_error()),
+                                   net::error::get_ssl_category());
             if (!ec) ec = net::ssl::error::unspecified_system_error;
             return step::failed;
     }
@@ -120,7 +130,8 @@ bool tls_stream::send_now(beast::error_code& ec) {
 
 void tls_stream::output_sent() noexcept {
     out_.clear();
-    if (out_.capacity() > 64 * 1024) std::string().swap(out_);  // a large reply's buffer is not kept
+    if (out_.capacity() > 64 * 1024)
+        std::string().swap(out_);  // a large reply's buffer is not kept
     if (plain_.capacity() > 4 * 1024) std::string().swap(plain_);
 }
 
@@ -141,7 +152,9 @@ net::mutable_buffer tls_stream::input_space() {
 
 void tls_stream::input_received(std::size_t n) noexcept {
     in_filled_ += n;
-    if (n == read_chunk_) read_chunk_ = std::min(2 * read_chunk_, max_read_chunk);  // more is coming: read more at once
+    if (n == read_chunk_)
+        read_chunk_ =
+            std::min(2 * read_chunk_, max_read_chunk);  // more is coming: read more at once
 }
 
 void tls_stream::input_failed(beast::error_code& ec) const noexcept {

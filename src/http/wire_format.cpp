@@ -7,8 +7,8 @@ void append_version(unsigned version, std::string& out) {
     out += version == 10 ? "HTTP/1.0" : "HTTP/1.1";
 }
 
-void append_fields_and_body(const http::fields& fields, std::string_view extra_fields, const std::string& body,
-                            std::string& out) {
+void append_fields_and_body(const http::fields& fields, std::string_view extra_fields,
+                            const std::string& body, std::string& out) {
     for (const auto& f : fields) {
         out.append(f.name_string().data(), f.name_string().size());
         out += ": ";
@@ -22,7 +22,8 @@ void append_fields_and_body(const http::fields& fields, std::string_view extra_f
 
 }  // namespace
 
-void to_wire(const http::response<http::string_body>& res, std::string& out, std::string_view extra_fields) {
+void to_wire(const http::response<http::string_body>& res, std::string& out,
+             std::string_view extra_fields) {
     out.clear();
     append_version(res.version(), out);
     out += ' ';

@@ -16,12 +16,14 @@ void append_rfc3339_now(std::string& out) {
     thread_local char cached[80];  // room for any int the compiler imagines in %04d
     const auto now = std::chrono::system_clock::now();
     const auto secs = std::chrono::system_clock::to_time_t(now);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+        1000;
     if (secs != cached_second) {
         std::tm tm{};
         gmtime_r(&secs, &tm);
-        std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
-                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         cached_second = secs;
     }
     out += cached;
@@ -31,16 +33,22 @@ void append_rfc3339_now(std::string& out) {
     out.push_back('Z');
 }
 
-bool is_reserved(std::string_view key) noexcept { return key == "time" || key == "level" || key == "msg"; }
+bool is_reserved(std::string_view key) noexcept {
+    return key == "time" || key == "level" || key == "msg";
+}
 
 }  // namespace
 
 std::string_view level_name(log_level level) noexcept {
     switch (level) {
-        case log_level::debug: return "debug";
-        case log_level::info: return "info";
-        case log_level::warn: return "warn";
-        case log_level::error: return "error";
+        case log_level::debug:
+            return "debug";
+        case log_level::info:
+            return "info";
+        case log_level::warn:
+            return "warn";
+        case log_level::error:
+            return "error";
     }
     return "info";
 }

@@ -25,7 +25,8 @@ std::string format_line(log_level level, std::string_view msg, const boost::json
 // (a destructor would have to join a thread stuck in write()).
 log_writer& stdout_writer() {
     static auto* writer = new log_writer(1, [](std::uint64_t dropped) {
-        return format_line(log_level::warn, "log lines dropped: output too slow", {{"dropped", dropped}});
+        return format_line(log_level::warn, "log lines dropped: output too slow",
+                           {{"dropped", dropped}});
     });
     return *writer;
 }
@@ -38,9 +39,13 @@ std::optional<log_level> log_level_from_name(std::string_view name) noexcept {
     return std::nullopt;
 }
 
-void logger::set_level(log_level level) noexcept { level_.store(static_cast<int>(level)); }
+void logger::set_level(log_level level) noexcept {
+    level_.store(static_cast<int>(level));
+}
 
-bool logger::enabled(log_level level) noexcept { return static_cast<int>(level) >= level_.load(); }
+bool logger::enabled(log_level level) noexcept {
+    return static_cast<int>(level) >= level_.load();
+}
 
 void logger::write(log_level level, std::string_view msg, boost::json::object fields) {
     if (!enabled(level)) return;
@@ -64,7 +69,9 @@ void logger::emit(log_level level, const std::string& text) {
     stdout_writer().append(text, level >= log_level::warn);
 }
 
-void logger::flush() { stdout_writer().flush(); }
+void logger::flush() {
+    stdout_writer().flush();
+}
 
 void logger::set_sink(std::function<void(std::string_view line)> sink) {
     std::lock_guard lock(output_mutex);

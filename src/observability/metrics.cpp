@@ -19,12 +19,14 @@ namespace prom = prometheus;
 // Past this many series a family folds new label sets into "other".
 constexpr std::size_t max_series_per_family = 512;
 
-const prom::Histogram::BucketBoundaries latency_buckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                           0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+const prom::Histogram::BucketBoundaries latency_buckets = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
 struct string_hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
 };
 
 // A family plus a lock-light cache from label values to its series, so the
@@ -46,14 +48,16 @@ public:
         }
         {
             std::shared_lock lock(mutex_);
-            if (auto it = series_.find(std::string_view(key)); it != series_.end()) return *it->second;
+            if (auto it = series_.find(std::string_view(key)); it != series_.end())
+                return *it->second;
         }
         std::unique_lock lock(mutex_);
         if (auto it = series_.find(std::string_view(key)); it != series_.end()) return *it->second;
         prom::Labels labels;
         const bool full = series_.size() >= max_series_per_family;
         std::size_t i = 0;
-        for (auto v : values) labels.emplace(names_[i++], full ? std::string("other") : std::string(v));
+        for (auto v : values)
+            labels.emplace(names_[i++], full ? std::string("other") : std::string(v));
         // Family::Add returns the existing series for known labels ("other").
         T& series = family_.Add(labels, args...);
         if (!full) series_.emplace(key, &series);
@@ -92,7 +96,8 @@ struct metrics::impl {
                "Time from the first byte of a request to its last byte written."),
         {"listener", "route"}};
     series_cache<prom::Histogram> upstream_seconds{
-        family(prom::BuildHistogram(), registry, "chatkit_gateway_upstream_request_duration_seconds",
+        family(prom::BuildHistogram(), registry,
+               "chatkit_gateway_upstream_request_duration_seconds",
                "Upstream call duration, retries included, by operation."),
         {"operation"}};
     series_cache<prom::Counter> upstream_errors{
@@ -100,7 +105,8 @@ struct metrics::impl {
                "Upstream calls that failed or answered non-2xx, by operation and kind."),
         {"operation", "kind"}};
     prom::Gauge& upstream_in_flight =
-        family(prom::BuildGauge(), registry, "chatkit_gateway_upstream_in_flight", "Upstream calls in progress.")
+        family(prom::BuildGauge(), registry, "chatkit_gateway_upstream_in_flight",
+               "Upstream calls in progress.")
             .Add({});
     series_cache<prom::Gauge> upstream_connections{
         family(prom::BuildGauge(), registry, "chatkit_gateway_upstream_connections",
@@ -137,18 +143,25 @@ void metrics::record_request(const request_record& r) {
         .Observe(std::chrono::duration<double>(r.duration).count());
 }
 
-void metrics::upstream_started() { impl_->upstream_in_flight.Increment(); }
+void metrics::upstream_started() {
+    impl_->upstream_in_flight.Increment();
+}
 
 void metrics::record_upstream(const upstream_record& r) {
     impl_->upstream_in_flight.Decrement();
     impl_->upstream_seconds.get({r.operation}, latency_buckets)
         .Observe(std::chrono::duration<double>(r.duration).count());
-    if (r.status < 200 || r.status >= 300) impl_->upstream_errors.get({r.operation, upstream_error_kind(r)}).Increment();
+    if (r.status < 200 || r.status >= 300)
+        impl_->upstream_errors.get({r.operation, upstream_error_kind(r)}).Increment();
 }
 
-void metrics::record_auth_failure(std::string_view reason) { impl_->auth_failures.get({reason}).Increment(); }
+void metrics::record_auth_failure(std::string_view reason) {
+    impl_->auth_failures.get({reason}).Increment();
+}
 
-void metrics::record_rate_limited() { impl_->rate_limited.Increment(); }
+void metrics::record_rate_limited() {
+    impl_->rate_limited.Increment();
+}
 
 void metrics::record_jwks_refresh(std::string_view issuer, bool ok) {
     impl_->jwks_refreshes.get({issuer, ok ? "success" : "failure"}).Increment();

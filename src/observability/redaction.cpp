@@ -2,12 +2,12 @@
 
 #include <openssl/sha.h>
 
-
 namespace ckg::observability {
 
 std::string user_hash(std::string_view upstream_user_id) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(upstream_user_id.data()), upstream_user_id.size(), digest);
+    SHA256(reinterpret_cast<const unsigned char*>(upstream_user_id.data()), upstream_user_id.size(),
+           digest);
     static constexpr char hex[] = "0123456789abcdef";
     std::string out;
     for (int i = 0; i < 8; ++i) {
@@ -20,8 +20,8 @@ std::string user_hash(std::string_view upstream_user_id) {
 namespace {
 
 bool token_char(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-           c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
 }
 
 // Length of the secret starting at `i` ("sk-...", "ek_...", "Bearer ..."), or 0.

@@ -5,12 +5,16 @@
 namespace ckg::ratelimit {
 
 user_rate_limiter::user_rate_limiter(unsigned per_minute, unsigned burst, std::size_t max_users)
-    : per_minute_(per_minute), burst_(burst), per_shard_max_(std::max<std::size_t>(1, max_users / shard_count)) {}
+    : per_minute_(per_minute),
+      burst_(burst),
+      per_shard_max_(std::max<std::size_t>(1, max_users / shard_count)) {}
 
 void user_rate_limiter::evict_full(shard& s, token_bucket::time_point now) {
     for (auto it = s.buckets.begin(); it != s.buckets.end();) {
-        if (it->second.full(now)) it = s.buckets.erase(it);
-        else ++it;
+        if (it->second.full(now))
+            it = s.buckets.erase(it);
+        else
+            ++it;
     }
 }
 

@@ -27,7 +27,9 @@ std::string key_id(std::string_view key) {
     return std::string(reinterpret_cast<char*>(digest), id_size);
 }
 
-const unsigned char* u8(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* u8(std::string_view s) {
+    return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 // Each sealer gets a number never reused in this process, so a context
 // cached for one can never be taken for another's (an address could be).
@@ -38,7 +40,8 @@ std::atomic<std::uint64_t> next_serial{1};
 // open then costs setting the nonce, not a fetch and a key expansion. The
 // cache is tiny; the least recently added context is freed (and wiped by
 // OpenSSL) when a fifth is needed.
-EVP_CIPHER_CTX* keyed_context(std::uint64_t serial, std::size_t key_index, bool encrypt, std::string_view key) {
+EVP_CIPHER_CTX* keyed_context(std::uint64_t serial, std::size_t key_index, bool encrypt,
+                              std::string_view key) {
     struct entry {
         std::uint64_t serial;
         std::size_t key_index;
@@ -47,9 +50,11 @@ EVP_CIPHER_CTX* keyed_context(std::uint64_t serial, std::size_t key_index, bool 
     };
     thread_local std::vector<entry> cache;
     for (auto& e : cache)
-        if (e.serial == serial && e.key_index == key_index && e.encrypt == encrypt) return e.ctx.get();
+        if (e.serial == serial && e.key_index == key_index && e.encrypt == encrypt)
+            return e.ctx.get();
     cipher_ctx ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
-    if (!ctx || EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, u8(key), nullptr, encrypt ? 1 : 0) != 1)
+    if (!ctx || EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, u8(key), nullptr,
+                                  encrypt ? 1 : 0) != 1)
         return nullptr;
     if (cache.size() >= 4) cache.erase(cache.begin());
     cache.push_back({serial, key_index, encrypt, std::move(ctx)});
@@ -58,14 +63,16 @@ EVP_CIPHER_CTX* keyed_context(std::uint64_t serial, std::size_t key_index, bool 
 
 // Encrypts or decrypts `in` into `out` (same size) under a keyed context;
 // `tag` is written when encrypting and checked when decrypting.
-bool aes_gcm(EVP_CIPHER_CTX* ctx, bool encrypt, std::string_view nonce, std::string_view in, unsigned char* out,
-             unsigned char* tag) {
+bool aes_gcm(EVP_CIPHER_CTX* ctx, bool encrypt, std::string_view nonce, std::string_view in,
+             unsigned char* out, unsigned char* tag) {
     int len = 0, final_len = 0;
-    if (ctx == nullptr || EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, u8(nonce), encrypt ? 1 : 0) != 1 ||
+    if (ctx == nullptr ||
+        EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, u8(nonce), encrypt ? 1 : 0) != 1 ||
         EVP_CipherUpdate(ctx, nullptr, &len, u8(aad), static_cast<int>(aad.size())) != 1 ||
         EVP_CipherUpdate(ctx, out, &len, u8(in), static_cast<int>(in.size())) != 1)
         return false;
-    if (!encrypt && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, tag_size, tag) != 1) return false;
+    if (!encrypt && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, tag_size, tag) != 1)
+        return false;
     if (EVP_CipherFinal_ex(ctx, out + len, &final_len) != 1) return false;  // a bad tag fails here
     return !encrypt || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, tag_size, tag) == 1;
 }
@@ -98,16 +105,22 @@ std::string encode_contents(const handle_contents& c) {
 
 std::string_view open_error_name(open_error e) noexcept {
     switch (e) {
-        case open_error::malformed: return "malformed";
-        case open_error::unknown_key: return "unknown_key";
-        case open_error::tampered: return "tampered";
-        case open_error::other_user: return "other_user";
-        case open_error::expired: return "expired";
+        case open_error::malformed:
+            return "malformed";
+        case open_error::unknown_key:
+            return "unknown_key";
+        case open_error::tampered:
+            return "tampered";
+        case open_error::other_user:
+            return "other_user";
+        case open_error::expired:
+            return "expired";
     }
     return "malformed";
 }
 
-handle_sealer::handle_sealer(secret current, std::optional<secret> previous) : serial_(next_serial++) {
+handle_sealer::handle_sealer(secret current, std::optional<secret> previous)
+    : serial_(next_serial++) {
     keys_.push_back({current, key_id(current.reveal())});
     if (previous) keys_.push_back({*previous, key_id(previous->reveal())});
 }
@@ -122,15 +135,18 @@ std::string handle_sealer::seal(const handle_contents& c) const {
     random_fill(bytes + id_size, nonce_size);
     const std::string_view nonce(raw.data() + id_size, nonce_size);
     auto* ctx = keyed_context(serial_, 0, true, k.key.reveal());
-    if (!aes_gcm(ctx, true, nonce, plain, bytes + id_size + nonce_size, bytes + raw.size() - tag_size))
+    if (!aes_gcm(ctx, true, nonce, plain, bytes + id_size + nonce_size,
+                 bytes + raw.size() - tag_size))
         throw std::runtime_error("AES-256-GCM sealing failed");
     return base64url_encode(raw);
 }
 
-handle_sealer::opened handle_sealer::open(std::string_view handle, std::string_view user_id, std::int64_t now) const {
+handle_sealer::opened handle_sealer::open(std::string_view handle, std::string_view user_id,
+                                          std::int64_t now) const {
     if (handle.size() > 1024) return {std::nullopt, open_error::malformed};
     auto raw = base64url_decode(handle);
-    if (!raw || raw->size() < id_size + nonce_size + tag_size + 2) return {std::nullopt, open_error::malformed};
+    if (!raw || raw->size() < id_size + nonce_size + tag_size + 2)
+        return {std::nullopt, open_error::malformed};
     const std::string_view bytes(*raw);
     const auto id = bytes.substr(0, id_size);
     std::size_t key_index = keys_.size();
@@ -138,7 +154,8 @@ handle_sealer::opened handle_sealer::open(std::string_view handle, std::string_v
         if (keys_[i].id == id) key_index = i;
     if (key_index == keys_.size()) return {std::nullopt, open_error::unknown_key};
     const auto nonce = bytes.substr(id_size, nonce_size);
-    const auto sealed = bytes.substr(id_size + nonce_size, bytes.size() - id_size - nonce_size - tag_size);
+    const auto sealed =
+        bytes.substr(id_size + nonce_size, bytes.size() - id_size - nonce_size - tag_size);
     unsigned char tag[tag_size];
     std::copy_n(bytes.end() - tag_size, tag_size, tag);
     std::string plain(sealed.size(), '\0');

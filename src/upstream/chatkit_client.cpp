@@ -11,7 +11,8 @@
 namespace ckg::upstream {
 namespace {
 
-client_options options_for(const config::upstream_config& c, const boost::urls::url_view& url, std::size_t contexts) {
+client_options options_for(const config::upstream_config& c, const boost::urls::url_view& url,
+                           std::size_t contexts) {
     client_options o;
     o.host = std::string(url.host());
     o.port = url.has_port() ? std::string(url.port()) : "443";
@@ -29,7 +30,8 @@ std::shared_ptr<ssl::context> tls_for(const config::upstream_config& c) {
     try {
         return make_client_tls_context(c.ca_file);
     } catch (const std::exception& e) {
-        throw config::config_error("upstream.ca_file", std::string("cannot load CA certificates: ") + e.what());
+        throw config::config_error("upstream.ca_file",
+                                   std::string("cannot load CA certificates: ") + e.what());
     }
 }
 
@@ -51,12 +53,14 @@ std::string constant_headers(const config::upstream_config& c, const std::string
 
 }  // namespace
 
-chatkit_client::chatkit_client(io_pool& pool, const config::upstream_config& config) : config_(config), pool_(pool) {
+chatkit_client::chatkit_client(io_pool& pool, const config::upstream_config& config)
+    : config_(config), pool_(pool) {
     auto url = boost::urls::parse_absolute_uri(config.base_url);  // validated https:// at load time
     base_path_ = std::string(url->encoded_path());
     const auto tls = tls_for(config);
     const auto options = options_for(config, *url, pool.size());
-    for (std::size_t i = 0; i < pool.size(); ++i) clients_.push_back(std::make_shared<https_client>(pool.at(i), options, tls));
+    for (std::size_t i = 0; i < pool.size(); ++i)
+        clients_.push_back(std::make_shared<https_client>(pool.at(i), options, tls));
     constant_headers_ = secret(constant_headers(config, options.host));
 }
 
@@ -79,11 +83,16 @@ std::size_t chatkit_client::idle_connections() const {
 
 // As Beast's prepare_payload would frame it: Content-Length on a POST even
 // when empty, none on a bodiless GET or DELETE.
-std::string chatkit_client::request_wire(http::verb method, std::string_view path, std::string_view body) const {
+std::string chatkit_client::request_wire(http::verb method, std::string_view path,
+                                         std::string_view body) const {
     const auto headers = constant_headers_.reveal();
     std::string wire;
     wire.reserve(headers.size() + base_path_.size() + path.size() + body.size() + 96);
-    wire.append(http::to_string(method)).append(" ").append(base_path_).append(path).append(" HTTP/1.1\r\n");
+    wire.append(http::to_string(method))
+        .append(" ")
+        .append(base_path_)
+        .append(path)
+        .append(" HTTP/1.1\r\n");
     wire.append(headers);
     if (!body.empty()) wire.append("Content-Type: application/json\r\n");
     if (!body.empty() || method == http::verb::post)
@@ -92,28 +101,34 @@ std::string chatkit_client::request_wire(http::verb method, std::string_view pat
     return wire;
 }
 
-net::awaitable<result<upstream_response>> chatkit_client::call(const char* operation, http::verb method,
-                                                               std::string path, std::string body, bool idempotent) {
+net::awaitable<result<upstream_response>> chatkit_client::call(const char* operation,
+                                                               http::verb method, std::string path,
+                                                               std::string body, bool idempotent) {
     auto wire = request_wire(method, path, body);
     auto& client = client_for(co_await net::this_coro::executor);
     if (metrics_ == nullptr) co_return co_await client.send_wire(std::move(wire), idempotent);
     const auto started = std::chrono::steady_clock::now();
     metrics_->upstream_started();
     auto r = co_await client.send_wire(std::move(wire), idempotent);
-    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-    if (r) metrics_->record_upstream({operation, r->status, {}, elapsed});
-    else metrics_->record_upstream({operation, 0, errc_code(r.error().code), elapsed});
+    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (r)
+        metrics_->record_upstream({operation, r->status, {}, elapsed});
+    else
+        metrics_->record_upstream({operation, 0, errc_code(r.error().code), elapsed});
     co_return r;
 }
 
 net::awaitable<result<upstream_response>> chatkit_client::create_session(std::string json_body) {
-    return call("create_session", http::verb::post, "/chatkit/sessions", std::move(json_body), false);
+    return call("create_session", http::verb::post, "/chatkit/sessions", std::move(json_body),
+                false);
 }
 
 net::awaitable<result<upstream_response>> chatkit_client::cancel_session(std::string session_id) {
     // The id came from an upstream reply: encoded, so it can only ever be one path segment.
     const auto segment = boost::urls::encode(session_id, boost::urls::unreserved_chars);
-    return call("cancel_session", http::verb::post, "/chatkit/sessions/" + segment + "/cancel", {}, true);
+    return call("cancel_session", http::verb::post, "/chatkit/sessions/" + segment + "/cancel", {},
+                true);
 }
 
 net::awaitable<result<upstream_response>> chatkit_client::get(std::string path_and_query) {

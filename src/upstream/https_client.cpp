@@ -22,7 +22,8 @@ using http_server::tls_stream;
 
 bool is_certificate_failure(const beast::error_code& ec) {
     return ec.category() == net::error::get_ssl_category() &&
-           ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+           ERR_GET_REASON(static_cast<unsigned long>(ec.value())) ==
+               SSL_R_CERTIFICATE_VERIFY_FAILED;
 }
 
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) {
@@ -52,7 +53,8 @@ std::chrono::milliseconds backoff(std::chrono::milliseconds base, unsigned attem
 // Reads one reply into `parser` as http::async_read would (same errors,
 // end of stream included), but parses what is already buffered first and
 // reads only when the parser needs more: one read for a typical reply.
-net::awaitable<beast::error_code> read_reply(tls_stream& stream, beast::flat_buffer& buffer, reply_parser& parser) {
+net::awaitable<beast::error_code> read_reply(tls_stream& stream, beast::flat_buffer& buffer,
+                                             reply_parser& parser) {
     for (;;) {
         if (buffer.size() > 0) {
             beast::error_code ec;
@@ -63,11 +65,13 @@ net::awaitable<beast::error_code> read_reply(tls_stream& stream, beast::flat_buf
         }
         std::size_t wanted = 4096;
         if (parser.is_header_done())
-            wanted = std::clamp<std::size_t>(parser.content_length_remaining().value_or(wanted), 512, 64 * 1024);
+            wanted = std::clamp<std::size_t>(parser.content_length_remaining().value_or(wanted),
+                                             512, 64 * 1024);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(wanted), nothrow_awaitable);
         if (ec == net::error::eof) {
             if (!parser.got_some()) co_return http::error::end_of_stream;
-            parser.put_eof(ec);  // a body delimited by the close ends here; anything else is partial_message
+            parser.put_eof(
+                ec);  // a body delimited by the close ends here; anything else is partial_message
             co_return ec;
         }
         if (ec) co_return ec;
@@ -95,14 +99,18 @@ struct https_client::attempt_result {
 std::shared_ptr<ssl::context> make_client_tls_context(const std::optional<std::string>& ca_file) {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-    SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);  // pooled idle connections stay small
+    SSL_CTX_set_mode(ctx->native_handle(),
+                     SSL_MODE_RELEASE_BUFFERS);  // pooled idle connections stay small
     ctx->set_verify_mode(ssl::verify_peer);
-    if (ca_file) ctx->load_verify_file(*ca_file);
-    else ctx->set_default_verify_paths();
+    if (ca_file)
+        ctx->load_verify_file(*ca_file);
+    else
+        ctx->set_default_verify_paths();
     return ctx;
 }
 
-https_client::https_client(net::io_context& ioc, client_options options, std::shared_ptr<ssl::context> tls)
+https_client::https_client(net::io_context& ioc, client_options options,
+                           std::shared_ptr<ssl::context> tls)
     : ioc_(ioc), options_(std::move(options)), tls_(std::move(tls)) {}
 
 https_client::~https_client() = default;
@@ -121,7 +129,8 @@ bool https_client::on_home_context(const net::any_io_executor& ex) const noexcep
     return &net::query(ex, net::execution::context) == static_cast<net::execution_context*>(&ioc_);
 }
 
-net::awaitable<result<upstream_response>> https_client::send(http::request<http::string_body> req, bool idempotent) {
+net::awaitable<result<upstream_response>> https_client::send(http::request<http::string_body> req,
+                                                             bool idempotent) {
     req.set(http::field::host, options_.host);
     req.keep_alive(true);
     req.prepare_payload();
@@ -130,7 +139,8 @@ net::awaitable<result<upstream_response>> https_client::send(http::request<http:
     return send_wire(std::move(wire), idempotent);
 }
 
-net::awaitable<result<upstream_response>> https_client::send_wire(std::string wire, bool idempotent) {
+net::awaitable<result<upstream_response>> https_client::send_wire(std::string wire,
+                                                                  bool idempotent) {
     auto self = shared_from_this();
     if (!on_home_context(co_await net::this_coro::executor)) {
         // Called from another thread's context: run there, wait here.
@@ -150,7 +160,8 @@ net::awaitable<result<upstream_response>> https_client::send_wire(std::string wi
         attempt_result r;
         if (!c) {
             // Nothing was written: a failed connect is safe to retry for any request.
-            r.outcome = why.code == errc::upstream_unavailable ? attempt_outcome::retry_backoff : attempt_outcome::fail;
+            r.outcome = why.code == errc::upstream_unavailable ? attempt_outcome::retry_backoff
+                                                               : attempt_outcome::fail;
             r.why = why;
         } else {
             auto conn = *c;
@@ -160,8 +171,10 @@ net::awaitable<result<upstream_response>> https_client::send_wire(std::string wi
         if (r.outcome == attempt_outcome::reply) {
             const auto status = r.response->status;
             const bool transient = status == 502 || status == 503 || status == 504;
-            if (!(transient && idempotent && retries < options_.max_retries)) co_return std::move(*r.response);
-        } else if (r.outcome == attempt_outcome::retry_fresh && stale++ <= options_.max_connections) {
+            if (!(transient && idempotent && retries < options_.max_retries))
+                co_return std::move(*r.response);
+        } else if (r.outcome == attempt_outcome::retry_fresh &&
+                   stale++ <= options_.max_connections) {
             continue;  // a stale pooled connection: replaced at once, not counted
         } else if (r.outcome == attempt_outcome::fail || retries >= options_.max_retries) {
             co_return r.why;
@@ -171,7 +184,8 @@ net::awaitable<result<upstream_response>> https_client::send_wire(std::string wi
     }
 }
 
-net::awaitable<std::optional<std::shared_ptr<https_client::connection>>> https_client::acquire(failure& why) {
+net::awaitable<std::optional<std::shared_ptr<https_client::connection>>> https_client::acquire(
+    failure& why) {
     for (;;) {
         std::shared_ptr<connection> reuse;
         std::shared_ptr<net::steady_timer> wait;
@@ -182,10 +196,13 @@ net::awaitable<std::optional<std::shared_ptr<https_client::connection>>> https_c
                 auto c = std::move(idle_.back());
                 idle_.pop_back();
                 const auto idle = steady::now() - c->last_used;
-                // A connection that answered a moment ago is not checked again (a syscall saved per request).
-                if (idle < options_.idle_timeout && (idle < options_.recheck_after_idle || still_open(c->stream)))
+                // A connection that answered a moment ago is not checked again (a syscall saved per
+                // request).
+                if (idle < options_.idle_timeout &&
+                    (idle < options_.recheck_after_idle || still_open(c->stream)))
                     reuse = std::move(c);
-                else --open_;  // closed by the upstream, or idle so long it may close it any moment
+                else
+                    --open_;  // closed by the upstream, or idle so long it may close it any moment
             }
             if (!reuse && open_ < options_.max_connections) {
                 ++open_;
@@ -231,12 +248,17 @@ net::awaitable<std::optional<failure>> https_client::connect_on(std::shared_ptr<
     const auto deadline = steady::now() + options_.connect_timeout;
     // Resolve (asynchronously: Asio runs getaddrinfo off the io threads)
     tcp::resolver resolver(ioc_);
-    auto [rec, endpoints] = co_await resolver.async_resolve(options_.host, options_.port, nothrow_awaitable);
-    if (rec) co_return failure{errc::upstream_unavailable, "cannot resolve " + options_.host + ": " + rec.message()};
+    auto [rec, endpoints] =
+        co_await resolver.async_resolve(options_.host, options_.port, nothrow_awaitable);
+    if (rec)
+        co_return failure{errc::upstream_unavailable,
+                          "cannot resolve " + options_.host + ": " + rec.message()};
     // Connect
     lowest.expires_at(deadline);
     auto [cec, ep] = co_await lowest.async_connect(endpoints, nothrow_awaitable);
-    if (cec) co_return failure{errc::upstream_unavailable, "cannot connect to " + options_.host + ": " + cec.message()};
+    if (cec)
+        co_return failure{errc::upstream_unavailable,
+                          "cannot connect to " + options_.host + ": " + cec.message()};
     lowest.socket().set_option(tcp::no_delay(true));
     // Handshake, with SNI and the host name checked against the certificate
     if (!SSL_set_tlsext_host_name(c->stream.native_handle(), options_.host.c_str()))
@@ -247,13 +269,17 @@ net::awaitable<std::optional<failure>> https_client::connect_on(std::shared_ptr<
     lowest.expires_at(deadline);
     auto [hec] = co_await c->stream.async_handshake(tls_stream::client, nothrow_awaitable);
     if (hec && is_certificate_failure(hec))
-        co_return failure{errc::upstream_error, "upstream certificate verification failed for " + options_.host};
-    if (hec) co_return failure{errc::upstream_unavailable, "TLS handshake with " + options_.host + " failed: " + hec.message()};
+        co_return failure{errc::upstream_error,
+                          "upstream certificate verification failed for " + options_.host};
+    if (hec)
+        co_return failure{errc::upstream_unavailable,
+                          "TLS handshake with " + options_.host + " failed: " + hec.message()};
     co_return std::nullopt;
 }
 
 net::awaitable<https_client::attempt_result> https_client::attempt(std::shared_ptr<connection> c,
-                                                                   const std::string& wire, bool idempotent) {
+                                                                   const std::string& wire,
+                                                                   bool idempotent) {
     attempt_result r;
     auto& lowest = beast::get_lowest_layer(c->stream);
     const auto deadline = steady::now() + options_.request_timeout;
@@ -282,10 +308,14 @@ net::awaitable<https_client::attempt_result> https_client::attempt(std::shared_p
     }
     if (rec) {
         const bool nothing_arrived = !parser.got_some();
-        r.why = failure{errc::upstream_unavailable, "upstream connection failed before a reply: " + rec.message()};
-        if (nothing_arrived && c->reused && idempotent) r.outcome = attempt_outcome::retry_fresh;
-        else if (nothing_arrived && idempotent) r.outcome = attempt_outcome::retry_backoff;
-        if (!nothing_arrived) r.why = failure{errc::upstream_error, "unreadable upstream reply: " + rec.message()};
+        r.why = failure{errc::upstream_unavailable,
+                        "upstream connection failed before a reply: " + rec.message()};
+        if (nothing_arrived && c->reused && idempotent)
+            r.outcome = attempt_outcome::retry_fresh;
+        else if (nothing_arrived && idempotent)
+            r.outcome = attempt_outcome::retry_backoff;
+        if (!nothing_arrived)
+            r.why = failure{errc::upstream_error, "unreadable upstream reply: " + rec.message()};
         co_return r;
     }
     upstream_response out;

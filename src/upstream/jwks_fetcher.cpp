@@ -18,13 +18,16 @@ net::awaitable<result<std::string>> fetch(jwks_endpoint endpoint) {
     req.set(http::field::accept, "application/json");
     auto r = co_await endpoint.client->send(std::move(req), true);
     if (!r) co_return r.error();
-    if (r->status != 200) co_return failure{errc::upstream_error, "JWKS endpoint answered " + std::to_string(r->status)};
+    if (r->status != 200)
+        co_return failure{errc::upstream_error,
+                          "JWKS endpoint answered " + std::to_string(r->status)};
     co_return std::move(r->body);
 }
 
-jwks_endpoint make_endpoint(net::io_context& ioc, const config::issuer_config& issuer, std::size_t index,
-                            const config::upstream_config& timeouts) {
-    auto url = boost::urls::parse_absolute_uri(*issuer.jwks_url);  // validated https:// at load time
+jwks_endpoint make_endpoint(net::io_context& ioc, const config::issuer_config& issuer,
+                            std::size_t index, const config::upstream_config& timeouts) {
+    auto url =
+        boost::urls::parse_absolute_uri(*issuer.jwks_url);  // validated https:// at load time
     client_options o;
     o.host = std::string(url->host());
     o.port = url->has_port() ? std::string(url->port()) : "443";
@@ -46,12 +49,16 @@ jwks_endpoint make_endpoint(net::io_context& ioc, const config::issuer_config& i
 
 }  // namespace
 
-auth::jwks_refresher::fetch_fn make_jwks_fetcher(net::io_context& ioc, const config::auth_config& auth,
+auth::jwks_refresher::fetch_fn make_jwks_fetcher(net::io_context& ioc,
+                                                 const config::auth_config& auth,
                                                  const config::upstream_config& timeouts) {
     std::vector<jwks_endpoint> endpoints(auth.issuers.size());
     for (std::size_t i = 0; i < auth.issuers.size(); ++i)
-        if (auth.issuers[i].jwks_url) endpoints[i] = make_endpoint(ioc, auth.issuers[i], i, timeouts);
-    return [endpoints = std::move(endpoints)](std::size_t index) { return fetch(endpoints.at(index)); };
+        if (auth.issuers[i].jwks_url)
+            endpoints[i] = make_endpoint(ioc, auth.issuers[i], i, timeouts);
+    return [endpoints = std::move(endpoints)](std::size_t index) {
+        return fetch(endpoints.at(index));
+    };
 }
 
 }  // namespace ckg::upstream

@@ -6,14 +6,16 @@ void reply_parser::on_response_impl(int code, beast::string_view, int, beast::er
     status_ = static_cast<unsigned>(code);
 }
 
-void reply_parser::on_field_impl(http::field name, beast::string_view, beast::string_view value, beast::error_code&) {
+void reply_parser::on_field_impl(http::field name, beast::string_view, beast::string_view value,
+                                 beast::error_code&) {
     if (name != http::field::retry_after || has_retry_after_) return;
     has_retry_after_ = true;
     retry_after_.assign(value.data(), value.size());
 }
 
 // Beast has already refused a Content-Length over the body limit.
-void reply_parser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length, beast::error_code&) {
+void reply_parser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                                     beast::error_code&) {
     if (content_length) body_.reserve(static_cast<std::size_t>(*content_length));
 }
 
@@ -22,7 +24,8 @@ std::size_t reply_parser::on_body_impl(beast::string_view data, beast::error_cod
     return data.size();
 }
 
-std::size_t reply_parser::on_chunk_body_impl(std::uint64_t, beast::string_view data, beast::error_code&) {
+std::size_t reply_parser::on_chunk_body_impl(std::uint64_t, beast::string_view data,
+                                             beast::error_code&) {
     body_.append(data.data(), data.size());
     return data.size();
 }

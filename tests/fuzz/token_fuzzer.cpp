@@ -20,10 +20,12 @@ struct fixture {
         hs.algorithms = {config::jws_algorithm::hs256, config::jws_algorithm::hs512};
         hs.hmac_secret = secret("fuzz-hmac-secret");
         ec.issuer = "https://ec.fuzz/";
-        ec.algorithms = {config::jws_algorithm::es256, config::jws_algorithm::rs256, config::jws_algorithm::eddsa};
+        ec.algorithms = {config::jws_algorithm::es256, config::jws_algorithm::rs256,
+                         config::jws_algorithm::eddsa};
         auto keys = auth::key_set_from_jwks(
             R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]})");
-        issuers.push_back({&hs, std::make_shared<const auth::key_set>(auth::key_set({auth::key_from_hmac_secret(hs.hmac_secret)}))});
+        issuers.push_back({&hs, std::make_shared<const auth::key_set>(
+                                    auth::key_set({auth::key_from_hmac_secret(hs.hmac_secret)}))});
         issuers.push_back({&ec, std::make_shared<const auth::key_set>(std::move(*keys))});
     }
 };

@@ -12,17 +12,20 @@
 #include <thread>
 
 using namespace ckg;
-using ckg::test::test_client;
 using ckg::test::ms_since;
+using ckg::test::test_client;
 using namespace std::chrono_literals;
 
 namespace {
 
 config::gateway_config app_config(int drain_seconds) {
     const std::string text = R"({
-      "server": {"listen": "127.0.0.1:0", "threads": 2, "drain_seconds": )" + std::to_string(drain_seconds) + R"(,
+      "server": {"listen": "127.0.0.1:0", "threads": 2, "drain_seconds": )" +
+                             std::to_string(drain_seconds) + R"(,
                  "shutdown_grace_seconds": 5,
-                 "tls": {"cert_file": ")" + test::test_pki("server.pem") + R"(", "key_file": ")" + test::test_pki("server.key") + R"("}},
+                 "tls": {"cert_file": ")" +
+                             test::test_pki("server.pem") + R"(", "key_file": ")" +
+                             test::test_pki("server.key") + R"("}},
       "admin": {"listen": "127.0.0.1:0"},
       "auth": {"issuers": [{"issuer": "https://id/", "hmac_secret_env": "HS", "algorithms": ["HS256"]}]},
       "sessions": {"workflows": {"default": {"id": "wf_1"}}}
@@ -30,14 +33,16 @@ config::gateway_config app_config(int drain_seconds) {
     const config::environment env = [](const std::string& name) -> std::optional<std::string> {
         if (name == "OPENAI_API_KEY") return "sk-test";
         if (name == "HS") return "secret";
-        if (name == "CHATKIT_GATEWAY_HANDLE_KEY") return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        if (name == "CHATKIT_GATEWAY_HANDLE_KEY")
+            return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
         return std::nullopt;
     };
     return config::load_config_text(text, "test.json", env);
 }
 
 struct running_app {
-    explicit running_app(int drain_seconds) : application(app_config(drain_seconds), {.handle_signals = false}) {
+    explicit running_app(int drain_seconds)
+        : application(app_config(drain_seconds), {.handle_signals = false}) {
         application.start();
         exit_code = std::async(std::launch::async, [this] { return application.run(); });
     }

@@ -1,8 +1,8 @@
 // The real binary: --check-config, --version, --help, one-line configuration
 // errors with exit status 2, and a run that answers probes and stops on SIGTERM.
 #include "process.hpp"
-#include "test_files.hpp"
 #include "test_client.hpp"
+#include "test_files.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -30,8 +30,10 @@ std::string valid_config(const std::string& extra_server = "") {
       "sessions": {"workflows": {"default": {"id": "wf_1"}}}})";
 }
 
-process_result check(const fs::path& config, env_map env = gateway_env(), const std::string& cwd = {}) {
-    return run_process({gateway, "--config", config.string(), "--check-config"}, std::move(env), cwd);
+process_result check(const fs::path& config, env_map env = gateway_env(),
+                     const std::string& cwd = {}) {
+    return run_process({gateway, "--config", config.string(), "--check-config"}, std::move(env),
+                       cwd);
 }
 
 }  // namespace
@@ -52,16 +54,19 @@ BOOST_AUTO_TEST_CASE(version_help_and_usage_errors) {
 BOOST_AUTO_TEST_CASE(shipped_configurations_pass_check_config) {
     // config/dev.json names .dev/tls/... relative to the working directory.
     const auto dir = temp_dir("cli-dev");
-    BOOST_REQUIRE(run_process({"/bin/bash", source_dir + "/tools/make-dev-cert.sh", ".dev/tls"}, gateway_env(),
-                              dir.string()).exit_code == 0);
+    BOOST_REQUIRE(run_process({"/bin/bash", source_dir + "/tools/make-dev-cert.sh", ".dev/tls"},
+                              gateway_env(), dir.string())
+                      .exit_code == 0);
     auto dev = check(source_dir + "/config/dev.json", gateway_env(), dir.string());
     BOOST_TEST(dev.exit_code == 0, dev.err);
 
     // The production example mounts its certificate under /etc; point that one
     // prefix at test certificates and check everything else as shipped.
     auto prod = read_text(source_dir + "/config/production.example.json");
-    prod = std::regex_replace(prod, std::regex("/etc/chatkit-gateway/tls/tls\\.crt"), (dir / ".dev/tls/server.pem").string());
-    prod = std::regex_replace(prod, std::regex("/etc/chatkit-gateway/tls/tls\\.key"), (dir / ".dev/tls/server.key").string());
+    prod = std::regex_replace(prod, std::regex("/etc/chatkit-gateway/tls/tls\\.crt"),
+                              (dir / ".dev/tls/server.pem").string());
+    prod = std::regex_replace(prod, std::regex("/etc/chatkit-gateway/tls/tls\\.key"),
+                              (dir / ".dev/tls/server.key").string());
     write_text(dir / "production.json", prod);
     auto p = check(dir / "production.json");
     BOOST_TEST(p.exit_code == 0, p.err);
@@ -72,24 +77,50 @@ BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
     const auto dir = temp_dir("cli-bad");
     const std::string junk = (dir / "junk.pem").string();
     write_text(junk, "this is not PEM\n");
-    struct bad { std::string name; std::string text; env_map env; std::string expected_line; };
+    struct bad {
+        std::string name;
+        std::string text;
+        env_map env;
+        std::string expected_line;
+    };
     auto env_without = [](const std::string& var) {
         auto e = gateway_env();
         e.erase(var);
         return e;
     };
     const std::vector<bad> cases = {
-        {"unknown key", valid_config(R"(, "colour": "blue")"), gateway_env(), "config error: server.colour: unknown key"},
-        {"wrong type", valid_config(R"(, "threads": "four")"), gateway_env(), "config error: server.threads: must be an integer"},
-        {"out of range", valid_config(R"(, "max_connections": 0)"), gateway_env(), "config error: server.max_connections: must be an integer from 1 to 1000000"},
-        {"malformed listen", R"({"server": {"listen": "nowhere"}})", gateway_env(), "config error: server.listen: must be \"host:port\""},
-        {"missing secret", valid_config(), env_without("OPENAI_API_KEY"), "config error: upstream.api_key_env: environment variable OPENAI_API_KEY is not set or empty"},
-        {"unreadable certificate", valid_config(R"(, "tls": {"cert_file": "/x", "key_file": "/y"})"), gateway_env(), "config error: server.tls.cert_file: cannot read /x: No such file or directory"},
-        {"not a certificate", valid_config(R"(, "tls": {"cert_file": ")" + junk + R"(", "key_file": ")" + junk + R"("})"), gateway_env(), "config error: server.tls.cert_file: cannot load certificate chain from " + junk},
-        {"workflow without id", std::regex_replace(valid_config(), std::regex(R"("id": "wf_1")"), R"("version": "1")"), gateway_env(), "config error: sessions.workflows.default.id: is required"},
-        {"unusable JWKS", std::regex_replace(valid_config(), std::regex(R"("hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": \["HS256"\])"),
-                                             R"("jwks_file": ")" + junk + R"(")"), gateway_env(), "config error: auth.issuers[0].jwks_file: JWKS is not a JSON object"},
-        {"invalid JSON", "{\"server\": {\"listen\": }", gateway_env(), "config error: " + (dir / "invalid JSON.json").string() + ": invalid JSON at line 1, column 23"},
+        {"unknown key", valid_config(R"(, "colour": "blue")"), gateway_env(),
+         "config error: server.colour: unknown key"},
+        {"wrong type", valid_config(R"(, "threads": "four")"), gateway_env(),
+         "config error: server.threads: must be an integer"},
+        {"out of range", valid_config(R"(, "max_connections": 0)"), gateway_env(),
+         "config error: server.max_connections: must be an integer from 1 to 1000000"},
+        {"malformed listen", R"({"server": {"listen": "nowhere"}})", gateway_env(),
+         "config error: server.listen: must be \"host:port\""},
+        {"missing secret", valid_config(), env_without("OPENAI_API_KEY"),
+         "config error: upstream.api_key_env: environment variable OPENAI_API_KEY is not set or "
+         "empty"},
+        {"unreadable certificate",
+         valid_config(R"(, "tls": {"cert_file": "/x", "key_file": "/y"})"), gateway_env(),
+         "config error: server.tls.cert_file: cannot read /x: No such file or directory"},
+        {"not a certificate",
+         valid_config(R"(, "tls": {"cert_file": ")" + junk + R"(", "key_file": ")" + junk +
+                      R"("})"),
+         gateway_env(),
+         "config error: server.tls.cert_file: cannot load certificate chain from " + junk},
+        {"workflow without id",
+         std::regex_replace(valid_config(), std::regex(R"("id": "wf_1")"), R"("version": "1")"),
+         gateway_env(), "config error: sessions.workflows.default.id: is required"},
+        {"unusable JWKS",
+         std::regex_replace(
+             valid_config(),
+             std::regex(
+                 R"("hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": \["HS256"\])"),
+             R"("jwks_file": ")" + junk + R"(")"),
+         gateway_env(), "config error: auth.issuers[0].jwks_file: JWKS is not a JSON object"},
+        {"invalid JSON", "{\"server\": {\"listen\": }", gateway_env(),
+         "config error: " + (dir / "invalid JSON.json").string() +
+             ": invalid JSON at line 1, column 23"},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.name) {
@@ -104,7 +135,9 @@ BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
     }
     auto missing = check(dir / "absent.json");
     BOOST_TEST(missing.exit_code == 2);
-    BOOST_TEST(missing.err.starts_with("config error: " + (dir / "absent.json").string() + ": cannot read"), missing.err);
+    BOOST_TEST(missing.err.starts_with("config error: " + (dir / "absent.json").string() +
+                                       ": cannot read"),
+               missing.err);
     fs::remove_all(dir);
 }
 
@@ -116,13 +149,16 @@ BOOST_AUTO_TEST_CASE(runs_answers_probes_survives_sighup_and_stops_on_sigterm) {
     std::smatch m;
     const std::regex admin_re(R"re("admin":"127\.0\.0\.1:(\d+)")re");
     std::string out;
-    for (int i = 0; i < 200 && !std::regex_search(out = p.out(), m, admin_re); ++i) std::this_thread::sleep_for(20ms);
+    for (int i = 0; i < 200 && !std::regex_search(out = p.out(), m, admin_re); ++i)
+        std::this_thread::sleep_for(20ms);
     BOOST_REQUIRE_MESSAGE(!m.empty(), "no listening line: " << out << p.err());
-    const tcp::endpoint admin(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(std::stoi(m[1])));
+    const tcp::endpoint admin(net::ip::make_address("127.0.0.1"),
+                              static_cast<unsigned short>(std::stoi(m[1])));
     test_client c(admin);
     BOOST_TEST(c.request(http::verb::get, "/readyz").result_int() == 200);
     p.signal(SIGHUP);
-    for (int i = 0; i < 100 && p.out().find("keys reloaded") == std::string::npos; ++i) std::this_thread::sleep_for(20ms);
+    for (int i = 0; i < 100 && p.out().find("keys reloaded") == std::string::npos; ++i)
+        std::this_thread::sleep_for(20ms);
     BOOST_TEST(p.out().find("keys reloaded") != std::string::npos);
     BOOST_TEST(!p.wait(0ms).has_value());
     BOOST_TEST(c.request(http::verb::get, "/healthz").result_int() == 200);

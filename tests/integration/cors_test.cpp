@@ -18,25 +18,30 @@ struct cors_fixture : gateway_fixture {
     cors_fixture() : gateway_fixture("", R"(["https://app.example.com"])", R"("session_token")") {}
 };
 
-std::string code_of(const response& r) { return std::string(json::parse(r.body()).at("error").at("code").as_string()); }
+std::string code_of(const response& r) {
+    return std::string(json::parse(r.body()).at("error").at("code").as_string());
+}
 
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(cors, cors_fixture)
 
 BOOST_AUTO_TEST_CASE(allowed_origin_gets_cors_headers_on_every_answer) {
-    auto ok = call(http::verb::post, "/v1/chatkit/sessions", "alice", "{}", {{"Origin", app_origin}});
+    auto ok =
+        call(http::verb::post, "/v1/chatkit/sessions", "alice", "{}", {{"Origin", app_origin}});
     BOOST_TEST(ok.result_int() == 200);
     BOOST_TEST(ok[http::field::access_control_allow_origin] == app_origin);
     BOOST_TEST(ok[http::field::access_control_allow_credentials] == "true");
     BOOST_TEST(ok[http::field::vary] == "Origin");
-    auto unauthorized = call(http::verb::post, "/v1/chatkit/sessions", "", "{}", {{"Origin", app_origin}});
+    auto unauthorized =
+        call(http::verb::post, "/v1/chatkit/sessions", "", "{}", {{"Origin", app_origin}});
     BOOST_TEST(unauthorized.result_int() == 401);
     BOOST_TEST(unauthorized[http::field::access_control_allow_origin] == app_origin);
 }
 
 BOOST_AUTO_TEST_CASE(disallowed_origin_cannot_change_state) {
-    auto r = call(http::verb::post, "/v1/chatkit/sessions", "alice", "{}", {{"Origin", evil_origin}});
+    auto r =
+        call(http::verb::post, "/v1/chatkit/sessions", "alice", "{}", {{"Origin", evil_origin}});
     BOOST_TEST(r.result_int() == 403);
     BOOST_TEST(code_of(r) == "origin_not_allowed");
     BOOST_TEST(r.count(http::field::access_control_allow_origin) == 0u);
@@ -44,14 +49,16 @@ BOOST_AUTO_TEST_CASE(disallowed_origin_cannot_change_state) {
     auto cookie = call(http::verb::post, "/v1/chatkit/sessions", "", "{}",
                        {{"Origin", evil_origin}, {"Cookie", "session_token=" + token("alice")}});
     BOOST_TEST(cookie.result_int() == 403);
-    auto del = call(http::verb::delete_, "/v1/chatkit/sessions/abc", "alice", "", {{"Origin", "https://app.example.com.evil"}});
+    auto del = call(http::verb::delete_, "/v1/chatkit/sessions/abc", "alice", "",
+                    {{"Origin", "https://app.example.com.evil"}});
     BOOST_TEST(del.result_int() == 403);
     BOOST_TEST(upstream_count("create_session") == 0);
 }
 
 BOOST_AUTO_TEST_CASE(cookie_auth_from_an_allowed_origin_works) {
-    auto r = call(http::verb::post, "/v1/chatkit/sessions", "", "{}",
-                  {{"Origin", app_origin}, {"Cookie", "theme=dark; session_token=" + token("bob")}});
+    auto r =
+        call(http::verb::post, "/v1/chatkit/sessions", "", "{}",
+             {{"Origin", app_origin}, {"Cookie", "theme=dark; session_token=" + token("bob")}});
     BOOST_TEST(r.result_int() == 200);
     BOOST_TEST(r[http::field::access_control_allow_credentials] == "true");
 }
@@ -65,7 +72,8 @@ BOOST_AUTO_TEST_CASE(preflights_answer_per_route) {
     auto ok = c.send(pre);
     BOOST_TEST(ok.result_int() == 204);
     BOOST_TEST(ok[http::field::access_control_allow_methods] == "POST");
-    BOOST_TEST(ok[http::field::access_control_allow_headers] == "Authorization, Content-Type, X-Request-Id");
+    BOOST_TEST(ok[http::field::access_control_allow_headers] ==
+               "Authorization, Content-Type, X-Request-Id");
     BOOST_TEST(ok[http::field::access_control_max_age] == "600");
     BOOST_TEST(ok[http::field::access_control_allow_origin] == app_origin);
     BOOST_TEST(ok[http::field::access_control_allow_credentials] == "true");

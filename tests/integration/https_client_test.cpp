@@ -25,8 +25,7 @@ const std::string key = "sk-client-test";
 
 struct client_fixture {
     simulator::simulator sim{{key, 0ms, {"alice", "bob"}}};
-    test_server server{sim_options(), sim.make_router(),
-                       test_tls_store()};
+    test_server server{sim_options(), sim.make_router(), test_tls_store()};
     net::io_context ioc;
     net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
     std::vector<std::thread> threads;
@@ -52,10 +51,12 @@ struct client_fixture {
         o.port = std::to_string(server.endpoint().port());
         if (o.request_timeout == 10000ms) o.request_timeout = 2s;
         o.backoff_base = 10ms;
-        return std::make_shared<upstream::https_client>(ioc, o, upstream::make_client_tls_context(test_pki("ca.pem")));
+        return std::make_shared<upstream::https_client>(
+            ioc, o, upstream::make_client_tls_context(test_pki("ca.pem")));
     }
-    result<upstream::upstream_response> call(std::shared_ptr<upstream::https_client> c, http::verb v, std::string target,
-                                             bool idempotent, std::string body = {}) {
+    result<upstream::upstream_response> call(std::shared_ptr<upstream::https_client> c,
+                                             http::verb v, std::string target, bool idempotent,
+                                             std::string body = {}) {
         http::request<http::string_body> req{v, target, 11};
         req.set(http::field::authorization, "Bearer " + key);
         req.set("OpenAI-Beta", "chatkit_beta=v1");
@@ -67,11 +68,13 @@ struct client_fixture {
     }
     void fault(const std::string& endpoint, const std::string& spec) {
         test_client admin(server.endpoint(), test_pki("ca.pem"));
-        BOOST_REQUIRE(admin.request(http::verb::put, "/__sim/faults/" + endpoint, spec).result_int() == 200);
+        BOOST_REQUIRE(
+            admin.request(http::verb::put, "/__sim/faults/" + endpoint, spec).result_int() == 200);
     }
     std::int64_t count(const std::string& endpoint) {
         test_client admin(server.endpoint(), test_pki("ca.pem"));
-        const auto log = boost::json::parse(admin.request(http::verb::get, "/__sim/requests").body());
+        const auto log =
+            boost::json::parse(admin.request(http::verb::get, "/__sim/requests").body());
         const auto* n = log.at("counts").as_object().if_contains(endpoint);
         return n ? n->as_int64() : 0;
     }
@@ -100,7 +103,8 @@ BOOST_AUTO_TEST_CASE(an_untrusted_certificate_is_an_upstream_error) {
     o.host = "127.0.0.1";
     o.port = std::to_string(server.endpoint().port());
     // The system store does not know the test CA.
-    auto c = std::make_shared<upstream::https_client>(ioc, o, upstream::make_client_tls_context(std::nullopt));
+    auto c = std::make_shared<upstream::https_client>(
+        ioc, o, upstream::make_client_tls_context(std::nullopt));
     auto r = call(c, http::verb::get, "/v1/chatkit/threads", true);
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST((r.error().code == errc::upstream_error));
@@ -115,13 +119,16 @@ BOOST_AUTO_TEST_CASE(the_certificate_must_name_the_host) {
     o.port = std::to_string(anywhere.endpoint().port());
     o.max_retries = 0;
     o.host = "127.0.0.2";
-    auto wrong = std::make_shared<upstream::https_client>(ioc, o, upstream::make_client_tls_context(test_pki("ca.pem")));
+    auto wrong = std::make_shared<upstream::https_client>(
+        ioc, o, upstream::make_client_tls_context(test_pki("ca.pem")));
     auto r = call(wrong, http::verb::get, "/v1/chatkit/threads", true);
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST((r.error().code == errc::upstream_error));
-    BOOST_TEST(r.error().detail.find("certificate verification failed") != std::string::npos, r.error().detail);
+    BOOST_TEST(r.error().detail.find("certificate verification failed") != std::string::npos,
+               r.error().detail);
     o.host = "localhost";  // named in the certificate: the same server is fine
-    auto right = std::make_shared<upstream::https_client>(ioc, o, upstream::make_client_tls_context(test_pki("ca.pem")));
+    auto right = std::make_shared<upstream::https_client>(
+        ioc, o, upstream::make_client_tls_context(test_pki("ca.pem")));
     auto ok = call(right, http::verb::get, "/v1/chatkit/threads?user=alice", true);
     BOOST_REQUIRE(ok.ok());
     BOOST_TEST(ok->status == 200u);
@@ -132,7 +139,8 @@ BOOST_AUTO_TEST_CASE(a_refused_connection_is_unavailable_after_retries) {
     o.host = "127.0.0.1";
     o.port = "1";  // nothing listens there
     o.backoff_base = 10ms;
-    auto c = std::make_shared<upstream::https_client>(ioc, o, upstream::make_client_tls_context(test_pki("ca.pem")));
+    auto c = std::make_shared<upstream::https_client>(
+        ioc, o, upstream::make_client_tls_context(test_pki("ca.pem")));
     auto r = call(c, http::verb::post, "/v1/chatkit/sessions", false, create_body);
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST((r.error().code == errc::upstream_unavailable));
@@ -220,8 +228,10 @@ BOOST_AUTO_TEST_CASE(the_pool_is_bounded_and_its_queue_too) {
     for (auto& f : calls) {
         BOOST_REQUIRE(f.wait_for(10s) == std::future_status::ready);
         auto r = f.get();
-        if (r.ok()) ++ok;
-        else if (r.error().code == errc::overloaded) ++overloaded;
+        if (r.ok())
+            ++ok;
+        else if (r.error().code == errc::overloaded)
+            ++overloaded;
     }
     BOOST_TEST(ok == 2);  // one on the connection, one waiting for it
     BOOST_TEST(overloaded == 1);

@@ -30,7 +30,8 @@ const std::string tokens_dir = CKG_TEST_TOKENS_DIR;
 
 json::value read_json(const std::string& path) {
     std::ifstream in(path);
-    return json::parse(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+    return json::parse(
+        std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
 }
 
 // The PyJWT RSA JWKS, restricted to the given kids.
@@ -38,14 +39,16 @@ std::string jwks_with(const std::vector<std::string>& kids) {
     json::array keys;
     const auto all = read_json(tokens_dir + "/jwks_rsa.json");
     for (const auto& k : all.at("keys").as_array())
-        if (std::find(kids.begin(), kids.end(), k.at("kid").as_string()) != kids.end()) keys.push_back(k);
+        if (std::find(kids.begin(), kids.end(), k.at("kid").as_string()) != kids.end())
+            keys.push_back(k);
     return json::serialize(json::object{{"keys", keys}});
 }
 
 std::string token(const std::string& name) {
     const auto m = read_json(tokens_dir + "/manifest.json");
     for (const auto& c : m.at("cases").as_array())
-        if (c.at("name").as_string() == name) return "Bearer " + std::string(c.at("token").as_string());
+        if (c.at("name").as_string() == name)
+            return "Bearer " + std::string(c.at("token").as_string());
     throw std::runtime_error(name);
 }
 
@@ -54,8 +57,7 @@ struct jwks_fixture {
     std::string document = jwks_with({"rsa-1"});
     unsigned status = 200;
     std::atomic<int> hits{0};
-    test_server jwks_server{options(), routes(),
-                            test_tls_store()};
+    test_server jwks_server{options(), routes(), test_tls_store()};
     net::io_context ioc;
     net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
     std::vector<std::thread> threads;
@@ -73,14 +75,15 @@ struct jwks_fixture {
     }
     http_server::router routes() {
         http_server::router r;
-        r.add(http::verb::get, "/keys/jwks.json", [this](http_server::request_context& ctx) -> net::awaitable<http_server::reply> {
-            ++hits;
-            std::lock_guard lock(mutex);
-            http_server::response res{static_cast<http::status>(status), ctx.req.version()};
-            res.body() = document;
-            res.prepare_payload();
-            co_return http_server::reply{std::move(res)};
-        });
+        r.add(http::verb::get, "/keys/jwks.json",
+              [this](http_server::request_context& ctx) -> net::awaitable<http_server::reply> {
+                  ++hits;
+                  std::lock_guard lock(mutex);
+                  http_server::response res{static_cast<http::status>(status), ctx.req.version()};
+                  res.body() = document;
+                  res.prepare_payload();
+                  co_return http_server::reply{std::move(res)};
+              });
         return r;
     }
     void serve(std::string doc, unsigned st = 200) {
@@ -91,14 +94,20 @@ struct jwks_fixture {
     config::gateway_config make_config(int min_refresh) {
         const std::string text = R"({
           "auth": {"issuers": [{"issuer": "https://rsa.test/", "audiences": ["chatkit-gateway"],
-             "jwks_url": "https://127.0.0.1:)" + std::to_string(jwks_server.endpoint().port()) + R"(/keys/jwks.json",
-             "jwks_ca_file": ")" + test_pki("ca.pem") + R"(", "jwks_min_refresh_seconds": )" + std::to_string(min_refresh) + R"(}]},
+             "jwks_url": "https://127.0.0.1:)" +
+                                 std::to_string(jwks_server.endpoint().port()) +
+                                 R"(/keys/jwks.json",
+             "jwks_ca_file": ")" +
+                                 test_pki("ca.pem") + R"(", "jwks_min_refresh_seconds": )" +
+                                 std::to_string(min_refresh) + R"(}]},
           "sessions": {"workflows": {"default": {"id": "wf"}}}})";
-        return config::load_config_text(text, "test.json", [](const std::string& n) -> std::optional<std::string> {
-            if (n == "OPENAI_API_KEY") return "sk";
-            if (n == "CHATKIT_GATEWAY_HANDLE_KEY") return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-            return std::nullopt;
-        });
+        return config::load_config_text(
+            text, "test.json", [](const std::string& n) -> std::optional<std::string> {
+                if (n == "OPENAI_API_KEY") return "sk";
+                if (n == "CHATKIT_GATEWAY_HANDLE_KEY")
+                    return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+                return std::nullopt;
+            });
     }
     void run_threads() {
         // One thread: an https_client's context is run by one thread (io_pool's rule).
@@ -122,7 +131,8 @@ BOOST_AUTO_TEST_CASE(not_ready_until_the_first_fetch_succeeds) {
     serve("oops", 500);
     const auto cfg = make_config(30);
     auth::authenticator authn(cfg.auth, cfg.users);
-    auth::jwks_refresher refresher(ioc, authn, cfg.auth, upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
+    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
+                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
     refresher.start();
     run_threads();
     BOOST_TEST(wait_until([&] { return hits.load() >= 1; }, 3s));
@@ -137,7 +147,8 @@ BOOST_AUTO_TEST_CASE(not_ready_until_the_first_fetch_succeeds) {
 BOOST_AUTO_TEST_CASE(an_unknown_kid_triggers_exactly_one_refetch) {
     const auto cfg = make_config(1);
     auth::authenticator authn(cfg.auth, cfg.users);
-    auth::jwks_refresher refresher(ioc, authn, cfg.auth, upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
+    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
+                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
     refresher.start();
     run_threads();
     BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
@@ -148,7 +159,8 @@ BOOST_AUTO_TEST_CASE(an_unknown_kid_triggers_exactly_one_refetch) {
     const auto rotated = token("RS256 3072-bit key");
     std::vector<std::future<result<std::shared_ptr<const auth::authenticated_user>>>> calls;
     for (int i = 0; i < 100; ++i)
-        calls.push_back(net::co_spawn(ioc, refresher.authenticate(rotated, true, "", now), net::use_future));
+        calls.push_back(
+            net::co_spawn(ioc, refresher.authenticate(rotated, true, "", now), net::use_future));
     int ok = 0;
     for (auto& f : calls) {
         BOOST_REQUIRE(f.wait_for(10s) == std::future_status::ready);
@@ -162,13 +174,15 @@ BOOST_AUTO_TEST_CASE(an_unknown_kid_triggers_exactly_one_refetch) {
 BOOST_AUTO_TEST_CASE(the_min_refresh_window_bounds_refetches) {
     const auto cfg = make_config(30);
     auth::authenticator authn(cfg.auth, cfg.users);
-    auth::jwks_refresher refresher(ioc, authn, cfg.auth, upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
+    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
+                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
     refresher.start();
     run_threads();
     BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
     // The start-up fetch opened the 30 s window: an unknown kid now fetches nothing.
     for (int i = 0; i < 5; ++i) {
-        auto f = net::co_spawn(ioc, refresher.authenticate(token("unknown kid"), true, "", now), net::use_future);
+        auto f = net::co_spawn(ioc, refresher.authenticate(token("unknown kid"), true, "", now),
+                               net::use_future);
         BOOST_REQUIRE(f.wait_for(5s) == std::future_status::ready);
         auto r = f.get();
         BOOST_REQUIRE(!r.ok());
@@ -176,7 +190,9 @@ BOOST_AUTO_TEST_CASE(the_min_refresh_window_bounds_refetches) {
     }
     BOOST_TEST(hits.load() == 1);
     // Other failures never fetch at all.
-    auto bad = net::co_spawn(ioc, refresher.authenticate(token("signed by a key not in the JWKS"), true, "", now), net::use_future);
+    auto bad = net::co_spawn(
+        ioc, refresher.authenticate(token("signed by a key not in the JWKS"), true, "", now),
+        net::use_future);
     BOOST_TEST(bad.get().error().detail == "bad_signature");
     BOOST_TEST(hits.load() == 1);
 }

@@ -77,22 +77,29 @@ BOOST_FIXTURE_TEST_SUITE(metrics_and_logs, gateway_fixture)
 
 BOOST_AUTO_TEST_CASE(metrics_count_requests_failures_and_upstream_calls) {
     BOOST_TEST(call(http::verb::post, sessions_path, "alice", "{}").result_int() == 200);
-    for (int i = 0; i < 6; ++i) call(http::verb::post, sessions_path, "bob", "{}");  // burst 5: the 6th is 429
+    for (int i = 0; i < 6; ++i)
+        call(http::verb::post, sessions_path, "bob", "{}");  // burst 5: the 6th is 429
     BOOST_TEST(call(http::verb::post, sessions_path, "", "{}").result_int() == 401);
-    BOOST_TEST(call(http::verb::post, sessions_path, "", "{}", {{"Authorization", "Bearer x.y"}}).result_int() == 401);
-    BOOST_TEST(call(http::verb::post, sessions_path, "", "{}", {{"Authorization", "Basic abc"}}).result_int() == 401);
+    BOOST_TEST(call(http::verb::post, sessions_path, "", "{}", {{"Authorization", "Bearer x.y"}})
+                   .result_int() == 401);
+    BOOST_TEST(call(http::verb::post, sessions_path, "", "{}", {{"Authorization", "Basic abc"}})
+                   .result_int() == 401);
     const auto expired = token_case(manifest, "expired beyond leeway");
-    BOOST_TEST(call(http::verb::post, sessions_path, "", "{}", {{"Authorization", "Bearer " + expired}}).result_int() == 401);
+    BOOST_TEST(
+        call(http::verb::post, sessions_path, "", "{}", {{"Authorization", "Bearer " + expired}})
+            .result_int() == 401);
     fault("create_session", R"({"mode": "status", "status": 500, "count": 1})");
     BOOST_TEST(call(http::verb::post, sessions_path, "carol", "{}").result_int() == 502);
     fault("create_session", R"({"mode": "hang", "hang_ms": 3000, "count": 1})");
     BOOST_TEST(call(http::verb::post, sessions_path, "dave", "{}").result_int() == 504);
-    BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads/cthr_secretpath", "alice").result_int() == 404);
+    BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads/cthr_secretpath", "alice").result_int() ==
+               404);
 
     test_client admin(application->admin_endpoint());
     response res;
     std::vector<sample> s;
-    const std::map<std::string, std::string> last = {{"route", "/v1/chatkit/threads/{thread_id}"}, {"status", "404"}};
+    const std::map<std::string, std::string> last = {{"route", "/v1/chatkit/threads/{thread_id}"},
+                                                     {"status", "404"}};
     BOOST_TEST(eventually([&] {
         res = admin.request(http::verb::get, "/metrics");
         s = parse_samples(res.body());
@@ -103,8 +110,10 @@ BOOST_AUTO_TEST_CASE(metrics_count_requests_failures_and_upstream_calls) {
     const std::string text = res.body();
 
     const std::string requests = "chatkit_gateway_http_requests_total";
-    const std::map<std::string, std::string> mint = {{"listener", "public"}, {"route", sessions_path}, {"method", "POST"}};
-    auto with = [](std::map<std::string, std::string> m, const std::string& k, const std::string& v) {
+    const std::map<std::string, std::string> mint = {
+        {"listener", "public"}, {"route", sessions_path}, {"method", "POST"}};
+    auto with = [](std::map<std::string, std::string> m, const std::string& k,
+                   const std::string& v) {
         m[k] = v;
         return m;
     };
@@ -114,23 +123,32 @@ BOOST_AUTO_TEST_CASE(metrics_count_requests_failures_and_upstream_calls) {
     BOOST_TEST(value_of(s, requests, with(mint, "status", "502")) == 1);
     BOOST_TEST(value_of(s, requests, with(mint, "status", "504")) == 1);
     // Route templates, never raw paths: a thread id never becomes a label.
-    BOOST_TEST(value_of(s, requests, {{"route", "/v1/chatkit/threads/{thread_id}"}, {"status", "404"}}) == 1);
+    BOOST_TEST(value_of(s, requests,
+                        {{"route", "/v1/chatkit/threads/{thread_id}"}, {"status", "404"}}) == 1);
     BOOST_TEST(text.find("cthr_secretpath") == std::string::npos);
 
-    BOOST_TEST(value_of(s, "chatkit_gateway_http_request_duration_seconds_count", {{"route", sessions_path}}) == 13);
-    BOOST_TEST(value_of(s, "chatkit_gateway_http_request_duration_seconds_bucket", {{"route", sessions_path}, {"le", "+Inf"}}) == 13);
+    BOOST_TEST(value_of(s, "chatkit_gateway_http_request_duration_seconds_count",
+                        {{"route", sessions_path}}) == 13);
+    BOOST_TEST(value_of(s, "chatkit_gateway_http_request_duration_seconds_bucket",
+                        {{"route", sessions_path}, {"le", "+Inf"}}) == 13);
     BOOST_TEST(value_of(s, "chatkit_gateway_rate_limit_rejections_total") == 1);
     for (const char* reason : {"missing_token", "malformed", "not_bearer", "expired"})
-        BOOST_TEST(value_of(s, "chatkit_gateway_auth_failures_total", {{"reason", reason}}) == 1, reason);
+        BOOST_TEST(value_of(s, "chatkit_gateway_auth_failures_total", {{"reason", reason}}) == 1,
+                   reason);
 
     // 6 minted, 1 answered 500, 1 timed out (no retry of a mint that may have arrived).
-    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_request_duration_seconds_count", {{"operation", "create_session"}}) == 8);
-    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_errors_total", {{"operation", "create_session"}, {"kind", "http_5xx"}}) == 1);
-    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_errors_total", {{"operation", "create_session"}, {"kind", "upstream_timeout"}}) == 1);
-    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_errors_total", {{"operation", "get"}, {"kind", "http_4xx"}}) == 1);
+    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_request_duration_seconds_count",
+                        {{"operation", "create_session"}}) == 8);
+    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_errors_total",
+                        {{"operation", "create_session"}, {"kind", "http_5xx"}}) == 1);
+    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_errors_total",
+                        {{"operation", "create_session"}, {"kind", "upstream_timeout"}}) == 1);
+    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_errors_total",
+                        {{"operation", "get"}, {"kind", "http_4xx"}}) == 1);
     BOOST_TEST(value_of(s, "chatkit_gateway_upstream_in_flight") == 0);
     BOOST_TEST(value_of(s, "chatkit_gateway_upstream_connections", {{"state", "open"}}) >= 1);
-    BOOST_TEST(value_of(s, "chatkit_gateway_open_connections", {{"listener", "admin"}}) == 1);  // this scrape
+    BOOST_TEST(value_of(s, "chatkit_gateway_open_connections", {{"listener", "admin"}}) ==
+               1);  // this scrape
     BOOST_TEST(value_of(s, "chatkit_gateway_open_connections", {{"listener", "public"}}) >= 0);
 
     // Nothing secret in the exposition.
@@ -141,9 +159,11 @@ BOOST_AUTO_TEST_CASE(metrics_count_requests_failures_and_upstream_calls) {
 }
 
 BOOST_AUTO_TEST_CASE(access_lines_carry_the_spec_fields_and_no_secret) {
-    const auto minted = call(http::verb::post, sessions_path, "alice", "{}", {{"X-Request-Id", "trace0123456789abcdef"}});
+    const auto minted = call(http::verb::post, sessions_path, "alice", "{}",
+                             {{"X-Request-Id", "trace0123456789abcdef"}});
     BOOST_REQUIRE(minted.result_int() == 200);
-    const auto client_secret = std::string(json::parse(minted.body()).at("client_secret").as_string());
+    const auto client_secret =
+        std::string(json::parse(minted.body()).at("client_secret").as_string());
     call(http::verb::post, sessions_path, "", "{}");
     BOOST_TEST(eventually([&] {
         for (const auto& line : logs())
@@ -172,7 +192,8 @@ BOOST_AUTO_TEST_CASE(access_lines_carry_the_spec_fields_and_no_secret) {
     BOOST_TEST(mint_line.at("route").as_string() == sessions_path);
     BOOST_TEST(mint_line.at("level") == "info");
     BOOST_TEST(mint_line.at("upstream_status") == 200);
-    for (const char* k : {"duration_ms", "upstream_ms", "user"}) BOOST_TEST(mint_line.contains(k), k);
+    for (const char* k : {"duration_ms", "upstream_ms", "user"})
+        BOOST_TEST(mint_line.contains(k), k);
     BOOST_TEST(mint_line.at("user").as_string().size() == 16u);  // a hash, not "alice"
     BOOST_TEST(mint_line.at("user") != "alice");
     BOOST_REQUIRE(!refused_line.empty());
@@ -189,7 +210,8 @@ BOOST_AUTO_TEST_CASE(the_log_level_drops_lower_lines) {
         after = logs();
         return after.size() > before;
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a dropped line would have come by now
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(200));  // a dropped line would have come by now
     after = logs();
     observability::logger::set_level(observability::log_level::info);
     BOOST_REQUIRE(after.size() == before + 1);

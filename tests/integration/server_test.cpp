@@ -14,8 +14,8 @@
 
 using namespace ckg;
 using namespace ckg::http_server;
-using ckg::test::test_client;
 using ckg::test::ms_since;
+using ckg::test::test_client;
 using ckg::test::test_server;
 using namespace std::chrono_literals;
 
@@ -26,7 +26,8 @@ const std::string& big_body() {
     static const std::string body = [] {
         std::string b;
         b.reserve(15 << 20);
-        for (std::uint32_t i = 0; b.size() < (15u << 20); ++i) b += std::to_string(i * 2654435761u) + ',';
+        for (std::uint32_t i = 0; b.size() < (15u << 20); ++i)
+            b += std::to_string(i * 2654435761u) + ',';
         return b;
     }();
     return body;
@@ -36,8 +37,10 @@ const std::string& big_body() {
 router echo_router() {
     router r;
     auto echo = [](request_context& ctx) -> net::awaitable<reply> {
-        boost::json::object body = {{"body", ctx.req.body()}, {"port", ctx.remote.port()},
-                                    {"method", http::to_string(ctx.req.method())}, {"query", ctx.query}};
+        boost::json::object body = {{"body", ctx.req.body()},
+                                    {"port", ctx.remote.port()},
+                                    {"method", http::to_string(ctx.req.method())},
+                                    {"query", ctx.query}};
         co_return reply{make_json_response(http::status::ok, body, ctx.req.version())};
     };
     r.add(http::verb::get, "/echo", echo);
@@ -69,8 +72,9 @@ server_options fast_options() {
     return o;
 }
 
-
-boost::json::value json_of(const test::response& res) { return boost::json::parse(res.body()); }
+boost::json::value json_of(const test::response& res) {
+    return boost::json::parse(res.body());
+}
 
 std::string error_code_of(const test::response& res) {
     return std::string(json_of(res).at("error").at("code").as_string());
@@ -123,7 +127,8 @@ BOOST_AUTO_TEST_CASE(a_large_reply_to_a_late_reader_arrives_whole) {
     BOOST_TEST(res->count(http::field::cache_control) == 1u);
     BOOST_TEST((*res)[http::field::cache_control] == "no-store");
     BOOST_TEST(res->count(http::field::vary) == 1u);
-    BOOST_TEST(c.request(http::verb::get, "/echo").result_int() == 200);  // and the connection goes on
+    BOOST_TEST(c.request(http::verb::get, "/echo").result_int() ==
+               200);  // and the connection goes on
 }
 
 BOOST_AUTO_TEST_CASE(insane_request_ids_are_replaced) {
@@ -156,7 +161,8 @@ BOOST_AUTO_TEST_CASE(tls_refuses_old_protocols_and_non_aead_ciphers) {
     }));
     BOOST_TEST(!handshake([](SSL_CTX* c) {
         SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION);
-        SSL_CTX_set_cipher_list(c, "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:AES128-GCM-SHA256");
+        SSL_CTX_set_cipher_list(
+            c, "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:AES128-GCM-SHA256");
     }));
 }
 
@@ -203,8 +209,10 @@ BOOST_AUTO_TEST_CASE(oversized_bodies_are_413) {
     }
     {
         test_client c(srv.endpoint());
-        c.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    "400\r\n" + std::string(1024, 'a') + "\r\n10\r\n" + std::string(16, 'b') + "\r\n0\r\n\r\n");
+        c.write_raw(
+            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "400\r\n" +
+            std::string(1024, 'a') + "\r\n10\r\n" + std::string(16, 'b') + "\r\n0\r\n\r\n");
         auto res = c.read_response();
         BOOST_REQUIRE(res.has_value());
         BOOST_TEST(res->result_int() == 413);
@@ -224,7 +232,8 @@ BOOST_AUTO_TEST_CASE(headers_over_16k_are_431) {
 BOOST_AUTO_TEST_CASE(ambiguous_framing_is_refused) {
     test_server srv(fast_options(), echo_router());
     const std::vector<std::string> requests = {
-        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: "
+        "chunked\r\n\r\n0\r\n\r\n",
         "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
         "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n",
         "POST /echo HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -246,7 +255,8 @@ BOOST_AUTO_TEST_CASE(ambiguous_framing_is_refused) {
 BOOST_AUTO_TEST_CASE(garbage_and_malformed_requests_never_crash) {
     test_server srv(fast_options(), echo_router());
     const std::vector<std::string> inputs = {
-        std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),  // a TLS hello on a plain port
+        std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+                    11),  // a TLS hello on a plain port
         "GARBAGE\r\n\r\n",
         "GET /echo HTTP/9.9\r\n\r\n",
         "GET /echo HTTP/1.1\r\nNo colon here\r\n\r\n",
@@ -287,7 +297,8 @@ BOOST_AUTO_TEST_CASE(unknown_routes_are_404_and_wrong_methods_405) {
 BOOST_AUTO_TEST_CASE(expect_100_continue_is_honoured) {
     test_server srv(fast_options(), echo_router());
     test_client c(srv.endpoint());
-    c.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+    c.write_raw(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
     auto interim = c.read_response();
     BOOST_REQUIRE(interim.has_value());
     BOOST_TEST(interim->result_int() == 100);

@@ -21,11 +21,17 @@ namespace {
 
 const std::string sessions_path = "/v1/chatkit/sessions";
 
-json::object body_of(const response& r) { return json::parse(r.body()).as_object(); }
-std::string code_of(const response& r) { return std::string(body_of(r).at("error").at("code").as_string()); }
+json::object body_of(const response& r) {
+    return json::parse(r.body()).as_object();
+}
+std::string code_of(const response& r) {
+    return std::string(body_of(r).at("error").at("code").as_string());
+}
 
 std::int64_t now_s() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 // The last upstream request the simulator recorded for `endpoint`.
@@ -42,7 +48,8 @@ json::object last_upstream(gateway_fixture& f, const std::string& endpoint) {
 BOOST_FIXTURE_TEST_SUITE(session_minting, gateway_fixture)
 
 BOOST_AUTO_TEST_CASE(mint_sends_the_profile_and_returns_only_three_fields) {
-    auto r = call(http::verb::post, sessions_path, "alice", R"({"state_variables": {"locale": "fr", "count": 3, "beta": true}})");
+    auto r = call(http::verb::post, sessions_path, "alice",
+                  R"({"state_variables": {"locale": "fr", "count": 3, "beta": true}})");
     BOOST_REQUIRE(r.result_int() == 200);
     const auto b = body_of(r);
     BOOST_TEST(b.size() == 3u);
@@ -73,22 +80,36 @@ BOOST_AUTO_TEST_CASE(mint_sends_the_profile_and_returns_only_three_fields) {
 BOOST_AUTO_TEST_CASE(empty_body_and_minimal_profile) {
     auto r = call(http::verb::post, sessions_path, "bob", "");
     BOOST_TEST(r.result_int() == 200);
-    BOOST_TEST(json::parse(last_upstream(*this, "create_session").at("body").as_string()).at("workflow").at("id") == "wf_default");
+    BOOST_TEST(json::parse(last_upstream(*this, "create_session").at("body").as_string())
+                   .at("workflow")
+                   .at("id") == "wf_default");
     r = call(http::verb::post, sessions_path, "bob", R"({"workflow": "support"})");
     BOOST_TEST(r.result_int() == 200);
     const auto sent = json::parse(last_upstream(*this, "create_session").at("body").as_string());
-    BOOST_TEST(sent == json::parse(R"({"user": "bob", "workflow": {"id": "wf_support"}})"), json::serialize(sent));
+    BOOST_TEST(sent == json::parse(R"({"user": "bob", "workflow": {"id": "wf_support"}})"),
+               json::serialize(sent));
 }
 
 BOOST_AUTO_TEST_CASE(bad_bodies_are_400_and_never_reach_upstream) {
     const std::vector<std::string> bodies = {
-        R"({"colour": "blue"})", R"({"workflow": "nope"})", R"({"workflow": "wf_default"})", R"({"workflow": 5})",
-        R"({"state_variables": {"product": "x"}})", R"({"state_variables": {"customer_plan": "free"}})",
-        R"({"state_variables": {"other": "x"}})", R"({"state_variables": {"locale": {"a": 1}}})",
-        R"({"state_variables": {"locale": [1]}})", R"({"state_variables": {"locale": null}})",
+        R"({"colour": "blue"})",
+        R"({"workflow": "nope"})",
+        R"({"workflow": "wf_default"})",
+        R"({"workflow": 5})",
+        R"({"state_variables": {"product": "x"}})",
+        R"({"state_variables": {"customer_plan": "free"}})",
+        R"({"state_variables": {"other": "x"}})",
+        R"({"state_variables": {"locale": {"a": 1}}})",
+        R"({"state_variables": {"locale": [1]}})",
+        R"({"state_variables": {"locale": null}})",
         R"({"state_variables": {"locale": ")" + std::string(1025, 'x') + R"("}})",
-        R"({"state_variables": {")" + std::string(65, 'k') + R"(": "x"}})", R"({"state_variables": []})",
-        R"({"replaces": 5})", "{", "[1]", "\"x\"", "null"};
+        R"({"state_variables": {")" + std::string(65, 'k') + R"(": "x"}})",
+        R"({"state_variables": []})",
+        R"({"replaces": 5})",
+        "{",
+        "[1]",
+        "\"x\"",
+        "null"};
     for (const auto& b : bodies) {
         BOOST_TEST_CONTEXT(b.substr(0, 80)) {
             auto r = call(http::verb::post, sessions_path, "alice", b);
@@ -100,11 +121,18 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_400_and_never_reach_upstream) {
 }
 
 BOOST_AUTO_TEST_CASE(media_type_rules) {
-    BOOST_TEST(call(http::verb::post, sessions_path, "alice", "{}", {{"Content-Type", "text/plain"}}).result_int() == 415);
-    BOOST_TEST(code_of(call(http::verb::post, sessions_path, "alice", "{}", {{"Content-Type", "application/x-www-form-urlencoded"}})) == "unsupported_media_type");
-    BOOST_TEST(call(http::verb::post, sessions_path, "alice", "{}", {{"Content-Type", "Application/JSON; charset=utf-8"}}).result_int() == 200);
+    BOOST_TEST(
+        call(http::verb::post, sessions_path, "alice", "{}", {{"Content-Type", "text/plain"}})
+            .result_int() == 415);
+    BOOST_TEST(code_of(call(http::verb::post, sessions_path, "alice", "{}",
+                            {{"Content-Type", "application/x-www-form-urlencoded"}})) ==
+               "unsupported_media_type");
+    BOOST_TEST(call(http::verb::post, sessions_path, "alice", "{}",
+                    {{"Content-Type", "Application/JSON; charset=utf-8"}})
+                   .result_int() == 200);
     // The token is checked before the media type.
-    BOOST_TEST(call(http::verb::post, sessions_path, "", "{}", {{"Content-Type", "text/plain"}}).result_int() == 401);
+    BOOST_TEST(call(http::verb::post, sessions_path, "", "{}", {{"Content-Type", "text/plain"}})
+                   .result_int() == 401);
 }
 
 BOOST_AUTO_TEST_CASE(missing_and_invalid_tokens_are_401) {
@@ -112,21 +140,26 @@ BOOST_AUTO_TEST_CASE(missing_and_invalid_tokens_are_401) {
     BOOST_TEST(missing.result_int() == 401);
     BOOST_TEST(code_of(missing) == "missing_token");
     BOOST_TEST(missing[http::field::www_authenticate] == "Bearer");
-    auto invalid = call(http::verb::post, sessions_path, "", "{}", {{"Authorization", "Bearer " + token("alice") + "x"}});
+    auto invalid = call(http::verb::post, sessions_path, "", "{}",
+                        {{"Authorization", "Bearer " + token("alice") + "x"}});
     BOOST_TEST(invalid.result_int() == 401);
     BOOST_TEST(code_of(invalid) == "invalid_token");
     BOOST_TEST(invalid[http::field::www_authenticate] == "Bearer error=\"invalid_token\"");
-    auto basic = call(http::verb::delete_, sessions_path + "/abc", "", "", {{"Authorization", "Basic YTpi"}});
+    auto basic = call(http::verb::delete_, sessions_path + "/abc", "", "",
+                      {{"Authorization", "Basic YTpi"}});
     BOOST_TEST(code_of(basic) == "invalid_token");
     BOOST_TEST(upstream_count("create_session") == 0);
     bool reason_logged = false;
-    for (const auto& l : logs()) reason_logged = reason_logged || l.find(R"("reason":"bad_signature")") != std::string::npos;
+    for (const auto& l : logs())
+        reason_logged = reason_logged || l.find(R"("reason":"bad_signature")") != std::string::npos;
     BOOST_TEST(reason_logged);
 }
 
 BOOST_AUTO_TEST_CASE(the_mint_rate_limit_is_per_user) {
-    for (int i = 0; i < 5; ++i) call(http::verb::post, sessions_path, "carol", R"({"bad": 1})");  // invalid: no token taken
-    for (int i = 0; i < 5; ++i) BOOST_TEST(call(http::verb::post, sessions_path, "carol", "{}").result_int() == 200);
+    for (int i = 0; i < 5; ++i)
+        call(http::verb::post, sessions_path, "carol", R"({"bad": 1})");  // invalid: no token taken
+    for (int i = 0; i < 5; ++i)
+        BOOST_TEST(call(http::verb::post, sessions_path, "carol", "{}").result_int() == 200);
     auto limited = call(http::verb::post, sessions_path, "carol", "{}");
     BOOST_TEST(limited.result_int() == 429);
     BOOST_TEST(code_of(limited) == "rate_limited");
@@ -136,14 +169,18 @@ BOOST_AUTO_TEST_CASE(the_mint_rate_limit_is_per_user) {
 }
 
 BOOST_AUTO_TEST_CASE(cancel_by_handle_only_for_its_owner) {
-    const auto handle = std::string(body_of(call(http::verb::post, sessions_path, "alice", "{}")).at("session_handle").as_string());
+    const auto handle = std::string(body_of(call(http::verb::post, sessions_path, "alice", "{}"))
+                                        .at("session_handle")
+                                        .as_string());
     BOOST_TEST(call(http::verb::delete_, sessions_path + "/" + handle, "bob").result_int() == 404);
     std::string tampered = handle;
     tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
-    BOOST_TEST(call(http::verb::delete_, sessions_path + "/" + tampered, "alice").result_int() == 404);
+    BOOST_TEST(call(http::verb::delete_, sessions_path + "/" + tampered, "alice").result_int() ==
+               404);
     BOOST_TEST(call(http::verb::delete_, sessions_path + "/garbage", "alice").result_int() == 404);
     // An expired handle sealed with the service's own key.
-    sessions::handle_sealer sealer(secret(*base64_decode("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")));
+    sessions::handle_sealer sealer(
+        secret(*base64_decode("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")));
     const auto expired = sealer.seal({"cksess_x", "alice", now_s() - 1});
     auto gone = call(http::verb::delete_, sessions_path + "/" + expired, "alice");
     BOOST_TEST(gone.result_int() == 404);
@@ -153,15 +190,20 @@ BOOST_AUTO_TEST_CASE(cancel_by_handle_only_for_its_owner) {
     auto ok = call(http::verb::delete_, sessions_path + "/" + handle, "alice");
     BOOST_TEST(ok.result_int() == 200);
     BOOST_TEST(body_of(ok) == json::parse(R"({"cancelled": true})").as_object());
-    BOOST_TEST(call(http::verb::delete_, sessions_path + "/" + handle, "alice").result_int() == 200);
+    BOOST_TEST(call(http::verb::delete_, sessions_path + "/" + handle, "alice").result_int() ==
+               200);
     BOOST_TEST(upstream_count("cancel_session") == 2);
     fault("cancel_session", R"({"mode": "status", "status": 404, "count": 1})");
-    BOOST_TEST(call(http::verb::delete_, sessions_path + "/" + handle, "alice").result_int() == 200);
+    BOOST_TEST(call(http::verb::delete_, sessions_path + "/" + handle, "alice").result_int() ==
+               200);
 }
 
 BOOST_AUTO_TEST_CASE(replaces_cancels_the_old_session_after_answering) {
-    const auto first = std::string(body_of(call(http::verb::post, sessions_path, "alice", "{}")).at("session_handle").as_string());
-    auto second = call(http::verb::post, sessions_path, "alice", R"({"replaces": ")" + first + R"("})");
+    const auto first = std::string(body_of(call(http::verb::post, sessions_path, "alice", "{}"))
+                                       .at("session_handle")
+                                       .as_string());
+    auto second =
+        call(http::verb::post, sessions_path, "alice", R"({"replaces": ")" + first + R"("})");
     BOOST_TEST(second.result_int() == 200);
     BOOST_TEST(eventually([&] { return upstream_count("cancel_session") == 1; }));
     const auto cancelled = last_upstream(*this, "cancel_session");
@@ -169,30 +211,43 @@ BOOST_AUTO_TEST_CASE(replaces_cancels_the_old_session_after_answering) {
     BOOST_TEST(cancelled.at("authorization_ok").as_bool());
 
     // Another user's, garbage and unknown-key handles are ignored: 200, nothing cancelled.
-    const auto bobs = std::string(body_of(call(http::verb::post, sessions_path, "bob", "{}")).at("session_handle").as_string());
-    BOOST_TEST(call(http::verb::post, sessions_path, "alice", R"({"replaces": ")" + bobs + R"("})").result_int() == 200);
-    BOOST_TEST(call(http::verb::post, sessions_path, "alice", R"({"replaces": "nonsense"})").result_int() == 200);
+    const auto bobs = std::string(body_of(call(http::verb::post, sessions_path, "bob", "{}"))
+                                      .at("session_handle")
+                                      .as_string());
+    BOOST_TEST(call(http::verb::post, sessions_path, "alice", R"({"replaces": ")" + bobs + R"("})")
+                   .result_int() == 200);
+    BOOST_TEST(call(http::verb::post, sessions_path, "alice", R"({"replaces": "nonsense"})")
+                   .result_int() == 200);
     std::this_thread::sleep_for(200ms);
     BOOST_TEST(upstream_count("cancel_session") == 1);
     bool logged = false;
-    for (const auto& l : logs()) logged = logged || l.find(R"("replaces_ignored":"other_user")") != std::string::npos;
+    for (const auto& l : logs())
+        logged = logged || l.find(R"("replaces_ignored":"other_user")") != std::string::npos;
     BOOST_TEST(logged);
 }
 
 BOOST_AUTO_TEST_CASE(upstream_failures_map_to_the_spec_table) {
-    struct row { std::string fault; unsigned status; std::string code; std::string retry_after; };
+    struct row {
+        std::string fault;
+        unsigned status;
+        std::string code;
+        std::string retry_after;
+    };
     const std::vector<row> rows = {
         {R"({"mode": "status", "status": 500, "count": 1})", 502, "upstream_error", ""},
         {R"({"mode": "status", "status": 400, "count": 1})", 502, "upstream_error", ""},
         {R"({"mode": "status", "status": 401, "count": 1})", 502, "upstream_error", ""},
-        {R"({"mode": "status", "status": 429, "retry_after": 7, "count": 1})", 503, "upstream_unavailable", "7"},
-        {R"({"mode": "status", "status": 503, "retry_after": 120, "count": 1})", 503, "upstream_unavailable", "60"},
+        {R"({"mode": "status", "status": 429, "retry_after": 7, "count": 1})", 503,
+         "upstream_unavailable", "7"},
+        {R"({"mode": "status", "status": 503, "retry_after": 120, "count": 1})", 503,
+         "upstream_unavailable", "60"},
         {R"({"mode": "status", "status": 503, "count": 1})", 503, "upstream_unavailable", "1"},
         {R"({"mode": "reset", "count": 1})", 503, "upstream_unavailable", "1"},
         {R"({"mode": "hang", "hang_ms": 3000, "count": 1})", 504, "upstream_timeout", ""},
         {R"({"mode": "malformed", "count": 1})", 502, "upstream_error", ""},
     };
-    const std::string users[] = {"alice", "bob", "carol", "dave"};  // each mint takes a token of its user
+    const std::string users[] = {"alice", "bob", "carol",
+                                 "dave"};  // each mint takes a token of its user
     std::size_t n = 0;
     for (const auto& row : rows) {
         BOOST_TEST_CONTEXT(row.fault) {
@@ -212,24 +267,29 @@ BOOST_AUTO_TEST_CASE(no_secret_reaches_a_client_or_a_log) {
     std::vector<std::string> seen;  // every response header and body
     std::vector<std::string> secrets = {upstream_api_key, token("alice"), token("bob")};
     auto record = [&](const response& r) {
-        for (const auto& h : r) seen.push_back(std::string(h.name_string()) + ": " + std::string(h.value()));
+        for (const auto& h : r)
+            seen.push_back(std::string(h.name_string()) + ": " + std::string(h.value()));
         seen.push_back(r.body());
     };
-    for (const char* f : {R"({"mode": "status", "status": 401, "count": 1})", R"({"mode": "status", "status": 500, "count": 1})",
-                          R"({"mode": "reset", "count": 1})", R"({"mode": "malformed", "count": 1})"}) {
+    for (const char* f :
+         {R"({"mode": "status", "status": 401, "count": 1})",
+          R"({"mode": "status", "status": 500, "count": 1})", R"({"mode": "reset", "count": 1})",
+          R"({"mode": "malformed", "count": 1})"}) {
         fault("create_session", f);
         record(call(http::verb::post, sessions_path, "alice", "{}"));
     }
     std::vector<std::string> client_secrets;
     for (const char* who : {"alice", "bob"}) {
-        auto r = call(http::verb::post, sessions_path, who, R"({"state_variables": {"locale": "de"}})");
+        auto r =
+            call(http::verb::post, sessions_path, who, R"({"state_variables": {"locale": "de"}})");
         record(r);
         client_secrets.emplace_back(body_of(r).at("client_secret").as_string());
         const std::string handle(body_of(r).at("session_handle").as_string());
         record(call(http::verb::delete_, sessions_path + "/" + handle, who));
         record(call(http::verb::post, sessions_path, who, R"({"replaces": ")" + handle + R"("})"));
     }
-    record(call(http::verb::post, sessions_path, "", "{}", {{"Authorization", "Bearer " + token("alice") + "x"}}));
+    record(call(http::verb::post, sessions_path, "", "{}",
+                {{"Authorization", "Bearer " + token("alice") + "x"}}));
     record(call(http::verb::get, "/nope", "alice"));
     for (const auto& text : seen)
         for (const auto& s : secrets) BOOST_TEST(text.find(s) == std::string::npos);

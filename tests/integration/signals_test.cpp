@@ -43,7 +43,8 @@ struct upstream {
     }
     void fault(const std::string& endpoint, const std::string& spec) {
         test_client c(server.endpoint(), test_pki("ca.pem"));
-        BOOST_REQUIRE(c.request(http::verb::put, "/__sim/faults/" + endpoint, spec).result_int() == 200);
+        BOOST_REQUIRE(c.request(http::verb::put, "/__sim/faults/" + endpoint, spec).result_int() ==
+                      200);
     }
     std::int64_t count(const std::string& endpoint) {
         test_client c(server.endpoint(), test_pki("ca.pem"));
@@ -59,12 +60,15 @@ struct gateway {
     tcp::endpoint public_ep, admin_ep;
 
     gateway(const fs::path& config, env_map env) {
-        process = std::make_unique<child_process>(std::vector<std::string>{CKG_GATEWAY_BINARY, "--config", config.string()},
-                                                  std::move(env));
-        const std::regex re(R"re("msg":"listening".*"public":"127\.0\.0\.1:(\d+)".*"admin":"127\.0\.0\.1:(\d+)")re");
+        process = std::make_unique<child_process>(
+            std::vector<std::string>{CKG_GATEWAY_BINARY, "--config", config.string()},
+            std::move(env));
+        const std::regex re(
+            R"re("msg":"listening".*"public":"127\.0\.0\.1:(\d+)".*"admin":"127\.0\.0\.1:(\d+)")re");
         std::smatch m;
         std::string out;
-        for (int i = 0; i < 250 && !std::regex_search(out = process->out(), m, re); ++i) std::this_thread::sleep_for(20ms);
+        for (int i = 0; i < 250 && !std::regex_search(out = process->out(), m, re); ++i)
+            std::this_thread::sleep_for(20ms);
         BOOST_REQUIRE_MESSAGE(!m.empty(), "no listening line: " << out << process->err());
         const auto lo = net::ip::make_address("127.0.0.1");
         public_ep = {lo, static_cast<unsigned short>(std::stoi(m[1]))};
@@ -73,21 +77,27 @@ struct gateway {
     std::size_t count_in_log(const std::string& text) const {
         const auto out = process->out();
         std::size_t n = 0;
-        for (auto pos = out.find(text); pos != std::string::npos; pos = out.find(text, pos + 1)) ++n;
+        for (auto pos = out.find(text); pos != std::string::npos; pos = out.find(text, pos + 1))
+            ++n;
         return n;
     }
     void wait_for_log(const std::string& text, std::size_t times = 1) const {
-        for (int i = 0; i < 250 && count_in_log(text) < times; ++i) std::this_thread::sleep_for(20ms);
-        BOOST_REQUIRE_MESSAGE(count_in_log(text) >= times, "log never said " << text << ": " << process->out());
+        for (int i = 0; i < 250 && count_in_log(text) < times; ++i)
+            std::this_thread::sleep_for(20ms);
+        BOOST_REQUIRE_MESSAGE(count_in_log(text) >= times,
+                              "log never said " << text << ": " << process->out());
     }
 };
 
 std::string upstream_config(const upstream& up, const std::string& server_extra) {
     return R"({"server": {"listen": "127.0.0.1:0", "threads": 2)" + server_extra + R"(,
-        "tls": {"cert_file": ")" + test_pki("server.pem") + R"(", "key_file": ")" + test_pki("server.key") + R"("}},
+        "tls": {"cert_file": ")" +
+           test_pki("server.pem") + R"(", "key_file": ")" + test_pki("server.key") + R"("}},
       "admin": {"listen": "127.0.0.1:0"},
-      "upstream": {"base_url": "https://127.0.0.1:)" + std::to_string(up.server.endpoint().port()) + R"(/v1",
-                   "ca_file": ")" + test_pki("ca.pem") + R"(", "request_timeout_ms": 8000, "max_retries": 0},
+      "upstream": {"base_url": "https://127.0.0.1:)" +
+           std::to_string(up.server.endpoint().port()) + R"(/v1",
+                   "ca_file": ")" +
+           test_pki("ca.pem") + R"(", "request_timeout_ms": 8000, "max_retries": 0},
       "auth": {"issuers": [{"issuer": "https://hs.test/", "hmac_secret_env": "HS", "algorithms": ["HS256"]}]},
       "sessions": {"workflows": {"default": {"id": "wf_1"}}},
       "rate_limit": {"sessions_per_minute": 600, "burst": 100}})";
@@ -104,7 +114,9 @@ env_map env_with_hs(const json::object& m) {
 unsigned mint(tcp::endpoint ep, const std::string& token) {
     try {
         test_client c(ep, test_pki("ca.pem"), 15s);
-        return c.request(http::verb::post, sessions_path, "{}", {{"Authorization", "Bearer " + token}}).result_int();
+        return c
+            .request(http::verb::post, sessions_path, "{}", {{"Authorization", "Bearer " + token}})
+            .result_int();
     } catch (const std::exception&) {
         return 0;
     }
@@ -118,7 +130,8 @@ struct gateway_on_simulator {
     fs::path dir;
     std::unique_ptr<gateway> gw;
 
-    gateway_on_simulator(const std::string& user, const std::string& name, const std::string& server_extra)
+    gateway_on_simulator(const std::string& user, const std::string& name,
+                         const std::string& server_extra)
         : token(m.at("users").at(user).as_string()), dir(temp_dir("signals-" + name)) {
         write_text(dir / "gw.json", upstream_config(up, server_extra));
         gw = std::make_unique<gateway>(dir / "gw.json", env_with_hs(m));
@@ -131,7 +144,8 @@ struct gateway_on_simulator {
 BOOST_AUTO_TEST_SUITE(signals)
 
 BOOST_AUTO_TEST_CASE(sigterm_lets_requests_waiting_on_a_slow_upstream_finish) {
-    gateway_on_simulator run("alice", "drain", R"(, "drain_seconds": 1, "shutdown_grace_seconds": 10)");
+    gateway_on_simulator run("alice", "drain",
+                             R"(, "drain_seconds": 1, "shutdown_grace_seconds": 10)");
     auto& up = run.up;
     auto& gw = *run.gw;
     const auto& token = run.token;
@@ -139,8 +153,10 @@ BOOST_AUTO_TEST_CASE(sigterm_lets_requests_waiting_on_a_slow_upstream_finish) {
     constexpr int callers = 8;
     up.fault("create_session", R"({"mode": "delay", "delay_ms": 2500, "count": 8})");
     std::vector<std::future<unsigned>> replies;
-    for (int i = 0; i < callers; ++i) replies.push_back(std::async(std::launch::async, mint, gw.public_ep, token));
-    for (int i = 0; i < 200 && up.count("create_session") < callers; ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < callers; ++i)
+        replies.push_back(std::async(std::launch::async, mint, gw.public_ep, token));
+    for (int i = 0; i < 200 && up.count("create_session") < callers; ++i)
+        std::this_thread::sleep_for(10ms);
     BOOST_REQUIRE(up.count("create_session") == callers);  // all of them wait on the upstream now
 
     const auto signalled = std::chrono::steady_clock::now();
@@ -148,7 +164,9 @@ BOOST_AUTO_TEST_CASE(sigterm_lets_requests_waiting_on_a_slow_upstream_finish) {
     gw.wait_for_log("\"draining\"");
     // Draining: not ready, still serving new connections.
     BOOST_TEST(test_client(gw.admin_ep).request(http::verb::get, "/readyz").result_int() == 503);
-    BOOST_TEST(test_client(gw.public_ep, test_pki("ca.pem")).request(http::verb::get, "/nope").result_int() == 404);
+    BOOST_TEST(test_client(gw.public_ep, test_pki("ca.pem"))
+                   .request(http::verb::get, "/nope")
+                   .result_int() == 404);
 
     for (auto& r : replies) BOOST_TEST(r.get() == 200u);
     const auto status = gw.process->wait(10s);
@@ -157,18 +175,21 @@ BOOST_AUTO_TEST_CASE(sigterm_lets_requests_waiting_on_a_slow_upstream_finish) {
     BOOST_TEST(ms_since(signalled) >= 2000);  // it waited for the slow replies
     BOOST_TEST(gw.count_in_log(R"("msg":"request")") >= static_cast<std::size_t>(callers));
     BOOST_TEST(gw.count_in_log(R"("msg":"stopped","exit_status":0)") == 1u);
-    BOOST_CHECK_THROW(test_client(gw.public_ep, test_pki("ca.pem")), std::exception);  // listener closed
+    BOOST_CHECK_THROW(test_client(gw.public_ep, test_pki("ca.pem")),
+                      std::exception);  // listener closed
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_past_the_grace_period_cuts_off_and_exits_1) {
-    gateway_on_simulator run("bob", "grace", R"(, "drain_seconds": 0, "shutdown_grace_seconds": 1)");
+    gateway_on_simulator run("bob", "grace",
+                             R"(, "drain_seconds": 0, "shutdown_grace_seconds": 1)");
     auto& up = run.up;
     auto& gw = *run.gw;
     const auto& token = run.token;
 
     up.fault("create_session", R"({"mode": "delay", "delay_ms": 6000, "count": 1})");
     auto reply = std::async(std::launch::async, mint, gw.public_ep, token);
-    for (int i = 0; i < 200 && up.count("create_session") < 1; ++i) std::this_thread::sleep_for(10ms);
+    for (int i = 0; i < 200 && up.count("create_session") < 1; ++i)
+        std::this_thread::sleep_for(10ms);
     const auto signalled = std::chrono::steady_clock::now();
     gw.process->signal(SIGTERM);
     const auto status = gw.process->wait(5s);
@@ -185,16 +206,20 @@ BOOST_AUTO_TEST_CASE(sighup_replaces_certificate_and_jwks_without_dropping_conne
     const std::string tokens_dir = CKG_TEST_TOKENS_DIR;
     const auto dir = temp_dir("signals-hup");
     // A second, independent CA and server certificate.
-    BOOST_REQUIRE(run_process({"/bin/bash", std::string(CKG_SOURCE_DIR) + "/tools/make-dev-cert.sh", (dir / "pki2").string()},
-                              gateway_env()).exit_code == 0);
+    BOOST_REQUIRE(run_process({"/bin/bash", std::string(CKG_SOURCE_DIR) + "/tools/make-dev-cert.sh",
+                               (dir / "pki2").string()},
+                              gateway_env())
+                      .exit_code == 0);
     fs::copy_file(test_pki("server.pem"), dir / "tls.pem");
     fs::copy_file(test_pki("server.key"), dir / "tls.key");
     fs::copy_file(tokens_dir + "/jwks_ec.json", dir / "jwks.json");  // no rsa-1 yet
     write_text(dir / "gw.json", R"({"server": {"listen": "127.0.0.1:0", "drain_seconds": 0,
-        "tls": {"cert_file": ")" + (dir / "tls.pem").string() + R"(", "key_file": ")" + (dir / "tls.key").string() + R"("}},
+        "tls": {"cert_file": ")" + (dir / "tls.pem").string() +
+                                    R"(", "key_file": ")" + (dir / "tls.key").string() + R"("}},
       "admin": {"listen": "127.0.0.1:0"},
       "upstream": {"base_url": "https://127.0.0.1:9/v1"},
-      "auth": {"issuers": [{"issuer": "https://rsa.test/", "jwks_file": ")" + (dir / "jwks.json").string() + R"(",
+      "auth": {"issuers": [{"issuer": "https://rsa.test/", "jwks_file": ")" +
+                                    (dir / "jwks.json").string() + R"(",
                             "algorithms": ["RS256", "ES256"]}]},
       "sessions": {"workflows": {"default": {"id": "wf_1"}}}})");
     gateway gw(dir / "gw.json", gateway_env());
@@ -204,20 +229,24 @@ BOOST_AUTO_TEST_CASE(sighup_replaces_certificate_and_jwks_without_dropping_conne
     // was accepted, 401 that it was not; no upstream call either way.
     test_client live(gw.public_ep, old_ca);
     auto authenticated = [&](test_client& c) {
-        const auto r = c.request(http::verb::post, sessions_path, "[]", {{"Authorization", "Bearer " + rs256}});
+        const auto r = c.request(http::verb::post, sessions_path, "[]",
+                                 {{"Authorization", "Bearer " + rs256}});
         BOOST_TEST_REQUIRE((r.result_int() == 400 || r.result_int() == 401));
         return r.result_int() == 400;
     };
     BOOST_TEST(!authenticated(live));
 
     // New certificate and a JWKS that has the token's key.
-    fs::copy_file(dir / "pki2" / "server.pem", dir / "tls.pem", fs::copy_options::overwrite_existing);
-    fs::copy_file(dir / "pki2" / "server.key", dir / "tls.key", fs::copy_options::overwrite_existing);
-    fs::copy_file(tokens_dir + "/jwks_rsa.json", dir / "jwks.json", fs::copy_options::overwrite_existing);
+    fs::copy_file(dir / "pki2" / "server.pem", dir / "tls.pem",
+                  fs::copy_options::overwrite_existing);
+    fs::copy_file(dir / "pki2" / "server.key", dir / "tls.key",
+                  fs::copy_options::overwrite_existing);
+    fs::copy_file(tokens_dir + "/jwks_rsa.json", dir / "jwks.json",
+                  fs::copy_options::overwrite_existing);
     gw.process->signal(SIGHUP);
     gw.wait_for_log("keys reloaded");
     BOOST_TEST(gw.count_in_log("tls certificate reloaded") == 1u);
-    BOOST_TEST(authenticated(live));  // same connection, new keys
+    BOOST_TEST(authenticated(live));          // same connection, new keys
     test_client fresh(gw.public_ep, new_ca);  // new connections get the new certificate
     BOOST_TEST(authenticated(fresh));
     BOOST_CHECK_THROW(test_client(gw.public_ep, old_ca), std::exception);

@@ -19,8 +19,7 @@ const std::string api_key = "sk-sim-test-key";
 
 struct sim_fixture {
     simulator::simulator sim{{api_key, 0ms, {"alice", "bob"}}};
-    test_server server{options(), sim.make_router(),
-                       test_tls_store()};
+    test_server server{options(), sim.make_router(), test_tls_store()};
     test_client client{server.endpoint(), test_pki("ca.pem")};
 
     static http_server::server_options options() {
@@ -38,11 +37,14 @@ struct sim_fixture {
     }
     void fault(const std::string& endpoint, const std::string& spec) {
         test_client c(server.endpoint(), test_pki("ca.pem"));
-        BOOST_REQUIRE(c.request(http::verb::put, "/__sim/faults/" + endpoint, spec).result_int() == 200);
+        BOOST_REQUIRE(c.request(http::verb::put, "/__sim/faults/" + endpoint, spec).result_int() ==
+                      200);
     }
 };
 
-json::value body_of(const response& r) { return json::parse(r.body()); }
+json::value body_of(const response& r) {
+    return json::parse(r.body());
+}
 
 std::vector<std::string> ids_of(const json::value& list) {
     std::vector<std::string> ids;
@@ -66,23 +68,29 @@ BOOST_AUTO_TEST_CASE(create_session_returns_a_realistic_chat_session) {
     BOOST_TEST(s.at("status").as_string() == "active");
     BOOST_TEST(s.at("user").as_string() == "alice");
     BOOST_TEST(s.at("workflow").at("state_variables").at("k").as_string() == "v");
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
     BOOST_TEST(std::abs(s.at("expires_at").as_int64() - (now + 120)) <= 2);
-    auto again = body_of(call(http::verb::post, "/v1/chatkit/sessions", R"({"user": "alice", "workflow": {"id": "wf_1"}})"));
+    auto again = body_of(call(http::verb::post, "/v1/chatkit/sessions",
+                              R"({"user": "alice", "workflow": {"id": "wf_1"}})"));
     BOOST_TEST(again.at("client_secret") != s.at("client_secret"));
 }
 
 BOOST_AUTO_TEST_CASE(credentials_and_request_shape_are_checked) {
-    auto wrong_key = client.request(http::verb::post, "/v1/chatkit/sessions", R"({"user":"a","workflow":{"id":"w"}})",
-                                    {{"Authorization", "Bearer nope"}, {"OpenAI-Beta", "chatkit_beta=v1"}});
+    auto wrong_key = client.request(
+        http::verb::post, "/v1/chatkit/sessions", R"({"user":"a","workflow":{"id":"w"}})",
+        {{"Authorization", "Bearer nope"}, {"OpenAI-Beta", "chatkit_beta=v1"}});
     BOOST_TEST(wrong_key.result_int() == 401);
     BOOST_TEST(body_of(wrong_key).at("error").at("code").as_string() == "invalid_api_key");
     BOOST_TEST(body_of(wrong_key).at("error").as_object().contains("type"));
-    auto no_beta = client.request(http::verb::get, "/v1/chatkit/threads", {}, {{"Authorization", "Bearer " + api_key}});
+    auto no_beta = client.request(http::verb::get, "/v1/chatkit/threads", {},
+                                  {{"Authorization", "Bearer " + api_key}});
     BOOST_TEST(no_beta.result_int() == 400);
-    for (const char* bad : {R"({"workflow": {"id": "w"}})", R"({"user": "", "workflow": {"id": "w"}})",
-                            R"({"user": "a"})", R"({"user": "a", "workflow": {}})", R"({"user": "a", "workflow": {"id": "w"}, "extra": 1})",
-                            R"(not json)"}) {
+    for (const char* bad :
+         {R"({"workflow": {"id": "w"}})", R"({"user": "", "workflow": {"id": "w"}})",
+          R"({"user": "a"})", R"({"user": "a", "workflow": {}})",
+          R"({"user": "a", "workflow": {"id": "w"}, "extra": 1})", R"(not json)"}) {
         BOOST_TEST_CONTEXT(bad) {
             auto r = call(http::verb::post, "/v1/chatkit/sessions", bad);
             BOOST_TEST(r.result_int() == 400);
@@ -92,30 +100,38 @@ BOOST_AUTO_TEST_CASE(credentials_and_request_shape_are_checked) {
 }
 
 BOOST_AUTO_TEST_CASE(cancel_marks_the_session_cancelled) {
-    const auto s = body_of(call(http::verb::post, "/v1/chatkit/sessions", R"({"user": "bob", "workflow": {"id": "w"}})"));
+    const auto s = body_of(call(http::verb::post, "/v1/chatkit/sessions",
+                                R"({"user": "bob", "workflow": {"id": "w"}})"));
     const std::string id(s.at("id").as_string());
     auto c = call(http::verb::post, "/v1/chatkit/sessions/" + id + "/cancel");
     BOOST_TEST(c.result_int() == 200);
     BOOST_TEST(body_of(c).at("status").as_string() == "cancelled");
-    BOOST_TEST(call(http::verb::post, "/v1/chatkit/sessions/" + id + "/cancel").result_int() == 200);
-    BOOST_TEST(call(http::verb::post, "/v1/chatkit/sessions/cksess_unknown/cancel").result_int() == 404);
+    BOOST_TEST(call(http::verb::post, "/v1/chatkit/sessions/" + id + "/cancel").result_int() ==
+               200);
+    BOOST_TEST(call(http::verb::post, "/v1/chatkit/sessions/cksess_unknown/cancel").result_int() ==
+               404);
 }
 
 BOOST_AUTO_TEST_CASE(threads_are_filtered_by_user_and_paginated) {
     const auto all = body_of(call(http::verb::get, "/v1/chatkit/threads?limit=100"));
     BOOST_TEST(all.at("data").as_array().size() == 6u);
     const auto alice = body_of(call(http::verb::get, "/v1/chatkit/threads?user=alice"));
-    BOOST_TEST(ids_of(alice) == (std::vector<std::string>{"cthr_000003", "cthr_000002", "cthr_000001"}));
-    for (const auto& t : alice.at("data").as_array()) BOOST_TEST(t.at("user").as_string() == "alice");
-    const auto page1 = body_of(call(http::verb::get, "/v1/chatkit/threads?user=alice&limit=2&order=asc"));
+    BOOST_TEST(ids_of(alice) ==
+               (std::vector<std::string>{"cthr_000003", "cthr_000002", "cthr_000001"}));
+    for (const auto& t : alice.at("data").as_array())
+        BOOST_TEST(t.at("user").as_string() == "alice");
+    const auto page1 =
+        body_of(call(http::verb::get, "/v1/chatkit/threads?user=alice&limit=2&order=asc"));
     BOOST_TEST(ids_of(page1) == (std::vector<std::string>{"cthr_000001", "cthr_000002"}));
     BOOST_TEST(page1.at("has_more").as_bool());
     BOOST_TEST(page1.at("first_id").as_string() == "cthr_000001");
     BOOST_TEST(page1.at("last_id").as_string() == "cthr_000002");
-    const auto page2 = body_of(call(http::verb::get, "/v1/chatkit/threads?user=alice&limit=2&order=asc&after=cthr_000002"));
+    const auto page2 = body_of(call(
+        http::verb::get, "/v1/chatkit/threads?user=alice&limit=2&order=asc&after=cthr_000002"));
     BOOST_TEST(ids_of(page2) == (std::vector<std::string>{"cthr_000003"}));
     BOOST_TEST(!page2.at("has_more").as_bool());
-    const auto before = body_of(call(http::verb::get, "/v1/chatkit/threads?user=alice&before=cthr_000001"));
+    const auto before =
+        body_of(call(http::verb::get, "/v1/chatkit/threads?user=alice&before=cthr_000001"));
     BOOST_TEST(ids_of(before) == (std::vector<std::string>{"cthr_000003", "cthr_000002"}));
     const auto nobody = body_of(call(http::verb::get, "/v1/chatkit/threads?user=carol"));
     BOOST_TEST(nobody.at("data").as_array().empty());
@@ -129,13 +145,17 @@ BOOST_AUTO_TEST_CASE(retrieve_items_and_delete) {
     auto t = call(http::verb::get, "/v1/chatkit/threads/cthr_000004");
     BOOST_TEST(t.result_int() == 200);
     BOOST_TEST(body_of(t).at("user").as_string() == "bob");
-    auto items = body_of(call(http::verb::get, "/v1/chatkit/threads/cthr_000004/items?order=asc&limit=2"));
+    auto items =
+        body_of(call(http::verb::get, "/v1/chatkit/threads/cthr_000004/items?order=asc&limit=2"));
     BOOST_TEST(items.at("data").as_array().size() == 2u);
     BOOST_TEST(items.at("data").at(0).at("thread_id").as_string() == "cthr_000004");
     BOOST_TEST(items.at("has_more").as_bool());
     auto d = call(http::verb::delete_, "/v1/chatkit/threads/cthr_000004");
     BOOST_TEST(d.result_int() == 200);
-    BOOST_TEST(body_of(d) == json::parse(R"({"id": "cthr_000004", "deleted": true, "object": "chatkit.thread.deleted"})"));
+    BOOST_TEST(
+        body_of(d) ==
+        json::parse(
+            R"({"id": "cthr_000004", "deleted": true, "object": "chatkit.thread.deleted"})"));
     BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads/cthr_000004").result_int() == 404);
     BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads/cthr_000004/items").result_int() == 404);
     BOOST_TEST(call(http::verb::delete_, "/v1/chatkit/threads/cthr_000004").result_int() == 404);
@@ -143,11 +163,14 @@ BOOST_AUTO_TEST_CASE(retrieve_items_and_delete) {
 
 BOOST_AUTO_TEST_CASE(status_fault_with_retry_after_then_recovers) {
     fault("create_session", R"({"mode": "status", "status": 429, "retry_after": 7, "count": 1})");
-    auto r = call(http::verb::post, "/v1/chatkit/sessions", R"({"user": "a", "workflow": {"id": "w"}})");
+    auto r =
+        call(http::verb::post, "/v1/chatkit/sessions", R"({"user": "a", "workflow": {"id": "w"}})");
     BOOST_TEST(r.result_int() == 429);
     BOOST_TEST(r[http::field::retry_after] == "7");
     BOOST_TEST(body_of(r).at("error").as_object().contains("type"));
-    BOOST_TEST(call(http::verb::post, "/v1/chatkit/sessions", R"({"user": "a", "workflow": {"id": "w"}})").result_int() == 200);
+    BOOST_TEST(
+        call(http::verb::post, "/v1/chatkit/sessions", R"({"user": "a", "workflow": {"id": "w"}})")
+            .result_int() == 200);
 }
 
 BOOST_AUTO_TEST_CASE(reset_fault_closes_without_a_reply) {
@@ -162,8 +185,9 @@ BOOST_AUTO_TEST_CASE(reset_fault_closes_without_a_reply) {
 BOOST_AUTO_TEST_CASE(hang_fault_never_answers_in_time) {
     fault("retrieve_thread", R"({"mode": "hang", "hang_ms": 1500, "count": 1})");
     test_client c(server.endpoint(), test_pki("ca.pem"), 500ms);
-    c.write_raw("GET /v1/chatkit/threads/cthr_000001 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + api_key +
-                "\r\nOpenAI-Beta: chatkit_beta=v1\r\n\r\n");
+    c.write_raw(
+        "GET /v1/chatkit/threads/cthr_000001 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+        api_key + "\r\nOpenAI-Beta: chatkit_beta=v1\r\n\r\n");
     const auto started = std::chrono::steady_clock::now();
     BOOST_TEST(!c.read_response().has_value());
     BOOST_TEST(ms_since(started) >= 450);
@@ -187,9 +211,13 @@ BOOST_AUTO_TEST_CASE(delay_fault_adds_latency) {
 
 BOOST_AUTO_TEST_CASE(bad_fault_specs_are_refused_and_requests_are_counted) {
     test_client c(server.endpoint(), test_pki("ca.pem"));
-    BOOST_TEST(c.request(http::verb::put, "/__sim/faults/x", R"({"mode": "explode"})").result_int() == 400);
-    BOOST_TEST(c.request(http::verb::put, "/__sim/faults/x", R"({"mode": "status", "status": 42})").result_int() == 400);
-    BOOST_TEST(c.request(http::verb::put, "/__sim/faults/x", R"({"mode": "status", "colour": 1})").result_int() == 400);
+    BOOST_TEST(
+        c.request(http::verb::put, "/__sim/faults/x", R"({"mode": "explode"})").result_int() ==
+        400);
+    BOOST_TEST(c.request(http::verb::put, "/__sim/faults/x", R"({"mode": "status", "status": 42})")
+                   .result_int() == 400);
+    BOOST_TEST(c.request(http::verb::put, "/__sim/faults/x", R"({"mode": "status", "colour": 1})")
+                   .result_int() == 400);
     call(http::verb::get, "/v1/chatkit/threads");
     call(http::verb::get, "/v1/chatkit/threads");
     const auto log = body_of(c.request(http::verb::get, "/__sim/requests"));

@@ -28,8 +28,7 @@ struct gateway_fixture {
     std::mutex log_mutex;
     std::vector<std::string> log_lines;
     simulator::simulator sim{{upstream_api_key, std::chrono::milliseconds(0), {"alice", "bob"}}};
-    test_server sim_server{sim_options(), sim.make_router(),
-                           test_tls_store()};
+    test_server sim_server{sim_options(), sim.make_router(), test_tls_store()};
     boost::json::object manifest = token_manifest();
     std::unique_ptr<app::app> application;
     std::future<int> exit_code;
@@ -41,7 +40,8 @@ struct gateway_fixture {
             std::lock_guard lock(log_mutex);
             log_lines.emplace_back(line);
         });
-        application = std::make_unique<app::app>(make_config(extra_sessions, cors, cookie), app::app_options{false});
+        application = std::make_unique<app::app>(make_config(extra_sessions, cors, cookie),
+                                                 app::app_options{false});
         application->start();
         exit_code = std::async(std::launch::async, [this] { return application->run(); });
     }
@@ -57,37 +57,50 @@ struct gateway_fixture {
         o.access_log = false;
         return o;
     }
-    config::gateway_config make_config(const std::string& extra_sessions, const std::string& cors, const std::string& cookie) {
-        const std::string text = R"({
+    config::gateway_config make_config(const std::string& extra_sessions, const std::string& cors,
+                                       const std::string& cookie) {
+        const std::string text =
+            R"({
           "server": {"listen": "127.0.0.1:0", "threads": 2, "drain_seconds": 0, "shutdown_grace_seconds": 5,
-                     "tls": {"cert_file": ")" + test_pki("server.pem") + R"(", "key_file": ")" + test_pki("server.key") + R"("}},
+                     "tls": {"cert_file": ")" +
+            test_pki("server.pem") + R"(", "key_file": ")" + test_pki("server.key") + R"("}},
           "admin": {"listen": "127.0.0.1:0"},
-          "upstream": {"base_url": "https://127.0.0.1:)" + std::to_string(sim_server.endpoint().port()) + R"(/v1",
-                       "ca_file": ")" + test_pki("ca.pem") + R"(", "request_timeout_ms": 1000, "max_retries": 1,
+          "upstream": {"base_url": "https://127.0.0.1:)" +
+            std::to_string(sim_server.endpoint().port()) + R"(/v1",
+                       "ca_file": ")" +
+            test_pki("ca.pem") + R"(", "request_timeout_ms": 1000, "max_retries": 1,
                        "organization": "org-test", "project": "proj-test"},
-          "auth": {"cookie_name": )" + cookie + R"(, "issuers": [{"issuer": "https://hs.test/", "hmac_secret_env": "HS", "algorithms": ["HS256"]}]},
+          "auth": {"cookie_name": )" +
+            cookie +
+            R"(, "issuers": [{"issuer": "https://hs.test/", "hmac_secret_env": "HS", "algorithms": ["HS256"]}]},
           "sessions": {"workflows": {
              "default": {"id": "wf_default", "version": "7", "tracing": false,
                          "state_variables": {"product": "web"}, "allowed_state_variables": ["locale", "count", "beta"],
                          "claims_to_state_variables": {"plan": "customer_plan", "tier": "tier_var", "absent": "absent_var"},
                          "chatkit_configuration": {"file_upload": {"enabled": false}},
                          "expires_after_seconds": 300, "max_requests_per_1_minute": 12},
-             "support": {"id": "wf_support"})" + extra_sessions + R"(}},
+             "support": {"id": "wf_support"})" +
+            extra_sessions + R"(}},
           "rate_limit": {"sessions_per_minute": 60, "burst": 5},
-          "cors": {"allowed_origins": )" + cors + R"(}})";
+          "cors": {"allowed_origins": )" +
+            cors + R"(}})";
         const std::string hs(manifest.at("hs_secret").as_string());
-        return config::load_config_text(text, "test.json", [hs](const std::string& n) -> std::optional<std::string> {
-            if (n == "OPENAI_API_KEY") return upstream_api_key;
-            if (n == "HS") return hs;
-            if (n == "CHATKIT_GATEWAY_HANDLE_KEY") return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-            return std::nullopt;
-        });
+        return config::load_config_text(
+            text, "test.json", [hs](const std::string& n) -> std::optional<std::string> {
+                if (n == "OPENAI_API_KEY") return upstream_api_key;
+                if (n == "HS") return hs;
+                if (n == "CHATKIT_GATEWAY_HANDLE_KEY")
+                    return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+                return std::nullopt;
+            });
     }
 
-    std::string token(const std::string& user) const { return std::string(manifest.at("users").at(user).as_string()); }
+    std::string token(const std::string& user) const {
+        return std::string(manifest.at("users").at(user).as_string());
+    }
     test_client client() { return test_client(application->public_endpoint(), test_pki("ca.pem")); }
-    response call(http::verb v, const std::string& target, const std::string& user, const std::string& body = {},
-                  std::map<std::string, std::string> headers = {}) {
+    response call(http::verb v, const std::string& target, const std::string& user,
+                  const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
         if (!user.empty()) headers["Authorization"] = "Bearer " + token(user);
         auto c = client();
         return c.request(v, target, body, headers);

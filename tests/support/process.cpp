@@ -25,7 +25,8 @@ std::string read_file(const std::string& path) {
 
 std::string temp_name(const char* what) {
     static std::atomic<int> counter{0};
-    return "/tmp/ckg-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "." + what;
+    return "/tmp/ckg-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "." +
+           what;
 }
 
 }  // namespace
@@ -73,7 +74,9 @@ child_process::~child_process() {
     unlink(err_file_.c_str());
 }
 
-void child_process::signal(int signo) const { kill(pid_, signo); }
+void child_process::signal(int signo) const {
+    kill(pid_, signo);
+}
 
 std::optional<int> child_process::wait(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -90,8 +93,12 @@ std::optional<int> child_process::wait(std::chrono::milliseconds timeout) {
     return status_;
 }
 
-std::string child_process::out() const { return read_file(out_file_); }
-std::string child_process::err() const { return read_file(err_file_); }
+std::string child_process::out() const {
+    return read_file(out_file_);
+}
+std::string child_process::err() const {
+    return read_file(err_file_);
+}
 
 process_result run_process(std::vector<std::string> argv, env_map env, std::string cwd,
                            std::chrono::milliseconds timeout) {

@@ -18,8 +18,12 @@ std::vector<std::pair<observed_kind, std::string>> records;  // guarded by mutex
 std::vector<std::string> known_secrets() {
     std::vector<std::string> secrets = {
         "sk-test",  // prefix of every "sk-test..." key used by the suites
-        "sk-client-test", "sk-sim-test-key", "sk-browser-test",
-        "hs-secret-for-tests-0123456789abcdef", "dev-hs256-secret-for-tests", "user-id-key-for-tests",
+        "sk-client-test",
+        "sk-sim-test-key",
+        "sk-browser-test",
+        "hs-secret-for-tests-0123456789abcdef",
+        "dev-hs256-secret-for-tests",
+        "user-id-key-for-tests",
         "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",  // the test handle key
     };
     // For the check of the check: a string every run sees must be reported.
@@ -29,7 +33,8 @@ std::vector<std::string> known_secrets() {
     boost::system::error_code ec;
     const auto manifest = boost::json::parse(text, ec);
     if (ec) return secrets;
-    for (const auto& [name, token] : manifest.at("users").as_object()) secrets.emplace_back(token.as_string());
+    for (const auto& [name, token] : manifest.at("users").as_object())
+        secrets.emplace_back(token.as_string());
     secrets.emplace_back(manifest.at("bench_rs256").as_string());
     for (const auto& c : manifest.at("cases").as_array()) {
         const std::string token(c.at("token").as_string());
@@ -61,7 +66,8 @@ std::vector<std::string> find_leaks() {
     std::lock_guard lock(mutex);
     for (const auto& [kind, text] : records) {
         for (const auto& s : secrets)
-            if (text.find(s) != std::string::npos) leaks.push_back("a secret (" + s.substr(0, 6) + "...) in: " + text.substr(0, 300));
+            if (text.find(s) != std::string::npos)
+                leaks.push_back("a secret (" + s.substr(0, 6) + "...) in: " + text.substr(0, 300));
         if (kind != observed_kind::response && std::regex_search(text, client_secret))
             leaks.push_back("a client secret in: " + text.substr(0, 300));
     }

@@ -7,7 +7,9 @@
 
 namespace ckg::test {
 
-std::string test_pki(const std::string& file) { return std::string(CKG_TEST_PKI_DIR) + "/" + file; }
+std::string test_pki(const std::string& file) {
+    return std::string(CKG_TEST_PKI_DIR) + "/" + file;
+}
 
 namespace {
 
@@ -55,7 +57,8 @@ response test_client::request(http::verb method, std::string target, std::string
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, "127.0.0.1");
     for (const auto& [k, v] : headers) req.set(k, v);
-    if (!body.empty() && !headers.contains("Content-Type")) req.set(http::field::content_type, "application/json");
+    if (!body.empty() && !headers.contains("Content-Type"))
+        req.set(http::field::content_type, "application/json");
     req.body() = std::move(body);
     req.prepare_payload();
     return send(std::move(req));
@@ -80,7 +83,8 @@ std::optional<response> test_client::read_response() {
     if (ec) return std::nullopt;
     auto res = parser.release();
     std::string seen;
-    for (const auto& h : res) seen.append(h.name_string()).append(": ").append(h.value()).append("\n");
+    for (const auto& h : res)
+        seen.append(h.name_string()).append(": ").append(h.value()).append("\n");
     record_observed(observed_kind::response, seen + res.body());
     return res;
 }
@@ -89,7 +93,8 @@ bool test_client::peer_closed() {
     char byte = 0;
     beast::error_code ec;
     with_stream([&](auto& s) { s.read_some(net::buffer(&byte, 1), ec); });
-    return ec == net::error::eof || ec == net::error::connection_reset || ec == ssl::error::stream_truncated ||
+    return ec == net::error::eof || ec == net::error::connection_reset ||
+           ec == ssl::error::stream_truncated ||
            (ec && ec != net::error::would_block && ec != net::error::try_again);
 }
 

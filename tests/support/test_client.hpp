@@ -47,7 +47,8 @@ private:
 // Milliseconds since `start`, as a plain number that Boost.Test can print.
 inline long ms_since(std::chrono::steady_clock::time_point start) {
     return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 std::chrono::steady_clock::now() - start).count());
+                                 std::chrono::steady_clock::now() - start)
+                                 .count());
 }
 
 // A CA file made at test time by tools/make-dev-cert.sh (the ctest fixture).

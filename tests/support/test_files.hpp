@@ -19,7 +19,8 @@ namespace ckg::test {
 
 // A fresh, empty directory under the system temp dir, unique to this process.
 inline std::filesystem::path temp_dir(const std::string& name) {
-    auto dir = std::filesystem::temp_directory_path() / ("ckg-" + name + "-" + std::to_string(getpid()));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("ckg-" + name + "-" + std::to_string(getpid()));
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;
@@ -36,7 +37,8 @@ inline void write_text(const std::filesystem::path& p, const std::string& text) 
 
 // The keys, tokens and cases PyJWT made for this run.
 inline boost::json::object token_manifest() {
-    return boost::json::parse(read_text(std::string(CKG_TEST_TOKENS_DIR) + "/manifest.json")).as_object();
+    return boost::json::parse(read_text(std::string(CKG_TEST_TOKENS_DIR) + "/manifest.json"))
+        .as_object();
 }
 
 // Polls `f` every 20 ms for up to 3 s; whether it became true.

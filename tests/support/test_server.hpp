@@ -23,7 +23,8 @@ public:
                 std::shared_ptr<http_server::tls_context_store> tls = nullptr, unsigned threads = 2,
                 std::string host = "127.0.0.1")
         : pool_(threads),
-          server_(pool_, with_ephemeral_port(std::move(options), std::move(host)), std::move(routes), std::move(tls)) {
+          server_(pool_, with_ephemeral_port(std::move(options), std::move(host)),
+                  std::move(routes), std::move(tls)) {
         server_.listen();
         server_.start();
         pool_.start();
@@ -37,7 +38,8 @@ public:
     http_server::server& server() { return server_; }
 
 private:
-    static http_server::server_options with_ephemeral_port(http_server::server_options o, std::string host) {
+    static http_server::server_options with_ephemeral_port(http_server::server_options o,
+                                                           std::string host) {
         o.listen = {std::move(host), 0};
         return o;
     }

@@ -3,12 +3,13 @@
 namespace ckg::simulator {
 namespace {
 
-std::optional<std::int64_t> integer_member(const boost::json::object& o, const char* key, std::int64_t min,
-                                           std::int64_t max, std::string& error) {
+std::optional<std::int64_t> integer_member(const boost::json::object& o, const char* key,
+                                           std::int64_t min, std::int64_t max, std::string& error) {
     const auto* v = o.if_contains(key);
     if (v == nullptr) return std::nullopt;
     if (!v->is_int64() || v->get_int64() < min || v->get_int64() > max) {
-        error = std::string(key) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+        error = std::string(key) + " must be an integer from " + std::to_string(min) + " to " +
+                std::to_string(max);
         return std::nullopt;
     }
     return v->get_int64();
@@ -27,7 +28,8 @@ std::optional<fault_mode> mode_from(std::string_view name) {
 }  // namespace
 
 std::optional<fault> fault_plan::parse(const boost::json::object& body, std::string& error) {
-    static const std::set<std::string_view> known = {"mode", "status", "delay_ms", "hang_ms", "retry_after", "count"};
+    static const std::set<std::string_view> known = {"mode",    "status",      "delay_ms",
+                                                     "hang_ms", "retry_after", "count"};
     for (const auto& m : body)
         if (!known.contains(m.key())) {
             error = "unknown field " + std::string(m.key());
@@ -40,11 +42,16 @@ std::optional<fault> fault_plan::parse(const boost::json::object& body, std::str
         return std::nullopt;
     }
     f.mode = *mode_from(mode->get_string());
-    if (auto v = integer_member(body, "status", 100, 599, error)) f.status = static_cast<unsigned>(*v);
-    if (auto v = integer_member(body, "delay_ms", 0, 600000, error)) f.delay = std::chrono::milliseconds(*v);
-    if (auto v = integer_member(body, "hang_ms", 0, 600000, error)) f.hang = std::chrono::milliseconds(*v);
-    if (auto v = integer_member(body, "retry_after", 0, 3600, error)) f.retry_after = static_cast<unsigned>(*v);
-    if (auto v = integer_member(body, "count", 1, 1000000, error)) f.remaining = static_cast<int>(*v);
+    if (auto v = integer_member(body, "status", 100, 599, error))
+        f.status = static_cast<unsigned>(*v);
+    if (auto v = integer_member(body, "delay_ms", 0, 600000, error))
+        f.delay = std::chrono::milliseconds(*v);
+    if (auto v = integer_member(body, "hang_ms", 0, 600000, error))
+        f.hang = std::chrono::milliseconds(*v);
+    if (auto v = integer_member(body, "retry_after", 0, 3600, error))
+        f.retry_after = static_cast<unsigned>(*v);
+    if (auto v = integer_member(body, "count", 1, 1000000, error))
+        f.remaining = static_cast<int>(*v);
     if (!error.empty()) return std::nullopt;
     return f;
 }

@@ -2,16 +2,17 @@
 // control API (PUT /__sim/faults/{endpoint}): an error status, a connection
 // reset before any reply byte, a hang, a malformed JSON reply, only a
 // delay, or (thread lists) "unscoped": the user filter ignored, as a buggy
-// upstream might, to test the gateway's own scoping. Each fault applies `count` times (or until cleared). Thread-safe.
+// upstream might, to test the gateway's own scoping. Each fault applies `count` times (or until
+// cleared). Thread-safe.
 #pragma once
 
 #include <boost/json/object.hpp>
 
 #include <chrono>
 #include <map>
-#include <set>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace ckg::simulator {

@@ -48,14 +48,22 @@ bool parse(int argc, char** argv, options& o) {
             if (colon == std::string::npos) return false;
             o.host = v.substr(0, colon);
             o.port = static_cast<unsigned short>(std::stoul(v.substr(colon + 1)));
-        } else if (arg == "--cert") o.cert = next();
-        else if (arg == "--key") o.key = next();
-        else if (arg == "--api-key-env") o.api_key_env = next();
-        else if (arg == "--latency-ms") o.latency_ms = std::stol(next());
-        else if (arg == "--threads") o.threads = static_cast<unsigned>(std::stoul(next()));
-        else if (arg == "--seed-users") o.seed_users = split(next(), ',');
-        else if (arg == "--quiet") o.quiet = true;
-        else return false;
+        } else if (arg == "--cert")
+            o.cert = next();
+        else if (arg == "--key")
+            o.key = next();
+        else if (arg == "--api-key-env")
+            o.api_key_env = next();
+        else if (arg == "--latency-ms")
+            o.latency_ms = std::stol(next());
+        else if (arg == "--threads")
+            o.threads = static_cast<unsigned>(std::stoul(next()));
+        else if (arg == "--seed-users")
+            o.seed_users = split(next(), ',');
+        else if (arg == "--quiet")
+            o.quiet = true;
+        else
+            return false;
     }
     return o.cert.empty() == o.key.empty();
 }
@@ -73,7 +81,8 @@ int main(int argc, char** argv) {
     }
     const char* key = std::getenv(o.api_key_env.c_str());
     if (key == nullptr || *key == '\0') {
-        std::cerr << "chatkit-upstream-simulator: environment variable " << o.api_key_env << " is not set\n";
+        std::cerr << "chatkit-upstream-simulator: environment variable " << o.api_key_env
+                  << " is not set\n";
         return 2;
     }
     if (o.quiet) observability::logger::set_level(observability::log_level::warn);
@@ -95,7 +104,8 @@ int main(int argc, char** argv) {
         srv.start();
         net::signal_set signals(pool.at(0), SIGTERM, SIGINT);
         signals.async_wait([&](auto, int) { pool.stop(); });
-        observability::log_info("simulator listening", {{"port", srv.local_endpoint().port()}, {"tls", tls != nullptr}});
+        observability::log_info("simulator listening",
+                                {{"port", srv.local_endpoint().port()}, {"tls", tls != nullptr}});
         pool.run();
         observability::logger::flush();
         return 0;

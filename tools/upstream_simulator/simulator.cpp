@@ -16,8 +16,11 @@ using http_server::request_context;
 // The upstream's error envelope: {"error": {"message", "type", "param", "code"}}.
 reply upstream_error(const request_context& ctx, http::status status, std::string_view message,
                      std::string_view code, boost::json::value param = nullptr) {
-    boost::json::value body = {{"error", {{"message", message}, {"type", "invalid_request_error"},
-                                          {"param", param}, {"code", code}}}};
+    boost::json::value body = {{"error",
+                                {{"message", message},
+                                 {"type", "invalid_request_error"},
+                                 {"param", param},
+                                 {"code", code}}}};
     return reply{http_server::make_json_response(status, body, ctx.req.version())};
 }
 
@@ -36,18 +39,22 @@ std::optional<boost::json::object> json_body(const request_context& ctx) {
 std::variant<list_query, reply> parse_list_query(const request_context& ctx, bool with_user) {
     list_query q;
     auto params = http_server::parse_query_params(ctx.query);
-    if (!params) return upstream_error(ctx, http::status::bad_request, "Malformed query string.", "invalid_value");
+    if (!params)
+        return upstream_error(ctx, http::status::bad_request, "Malformed query string.",
+                              "invalid_value");
     for (const auto& p : *params) {
         const std::string& value = p.value;
         if (p.key == "limit") {
             std::size_t n = 0;
             auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
             if (ec != std::errc{} || end != value.data() + value.size() || n < 1 || n > 100)
-                return upstream_error(ctx, http::status::bad_request, "Invalid 'limit'.", "invalid_value", "limit");
+                return upstream_error(ctx, http::status::bad_request, "Invalid 'limit'.",
+                                      "invalid_value", "limit");
             q.limit = n;
         } else if (p.key == "order") {
             if (value != "asc" && value != "desc")
-                return upstream_error(ctx, http::status::bad_request, "Invalid 'order'.", "invalid_value", "order");
+                return upstream_error(ctx, http::status::bad_request, "Invalid 'order'.",
+                                      "invalid_value", "order");
             q.ascending = value == "asc";
         } else if (p.key == "after") {
             q.after = value;
@@ -73,10 +80,13 @@ http_server::router simulator::make_router() {
         });
     };
     api(http::verb::post, "/v1/chatkit/sessions", "create_session", &simulator::create_session);
-    api(http::verb::post, "/v1/chatkit/sessions/{id}/cancel", "cancel_session", &simulator::cancel_session);
+    api(http::verb::post, "/v1/chatkit/sessions/{id}/cancel", "cancel_session",
+        &simulator::cancel_session);
     api(http::verb::get, "/v1/chatkit/threads", "list_threads", &simulator::list_threads);
-    api(http::verb::get, "/v1/chatkit/threads/{id}", "retrieve_thread", &simulator::retrieve_thread);
-    api(http::verb::delete_, "/v1/chatkit/threads/{id}", "delete_thread", &simulator::delete_thread);
+    api(http::verb::get, "/v1/chatkit/threads/{id}", "retrieve_thread",
+        &simulator::retrieve_thread);
+    api(http::verb::delete_, "/v1/chatkit/threads/{id}", "delete_thread",
+        &simulator::delete_thread);
     api(http::verb::get, "/v1/chatkit/threads/{id}/items", "list_items", &simulator::list_items);
 
     auto control = [this, &r](http::verb verb, std::string pattern, logic fn) {
@@ -92,10 +102,12 @@ http_server::router simulator::make_router() {
     return r;
 }
 
-net::awaitable<reply> simulator::api_call(simulator* self, request_context& ctx, std::string endpoint, logic fn) {
+net::awaitable<reply> simulator::api_call(simulator* self, request_context& ctx,
+                                          std::string endpoint, logic fn) {
     boost::json::object entry = {{"method", http::to_string(ctx.req.method())},
                                  {"target", ctx.req.target()},
-                                 {"authorization_ok", ctx.req[http::field::authorization] == "Bearer " + self->settings_.api_key},
+                                 {"authorization_ok", ctx.req[http::field::authorization] ==
+                                                          "Bearer " + self->settings_.api_key},
                                  {"body", ctx.req.body()}};
     boost::json::object headers;
     for (const auto& h : ctx.req)
@@ -109,15 +121,18 @@ net::awaitable<reply> simulator::api_call(simulator* self, request_context& ctx,
         net::steady_timer timer(co_await net::this_coro::executor, delay);
         co_await timer.async_wait(nothrow_awaitable);
     }
-    if (f && f->mode != fault_mode::delay && f->mode != fault_mode::unscoped) co_return co_await apply_fault(ctx, *f);
+    if (f && f->mode != fault_mode::delay && f->mode != fault_mode::unscoped)
+        co_return co_await apply_fault(ctx, *f);
     if (auto refused = self->check_credentials(ctx)) co_return std::move(*refused);
-    if (f && f->mode == fault_mode::unscoped && endpoint == "list_threads") co_return self->list_all_threads(ctx);
+    if (f && f->mode == fault_mode::unscoped && endpoint == "list_threads")
+        co_return self->list_all_threads(ctx);
     co_return (self->*fn)(ctx);
 }
 
 net::awaitable<reply> simulator::apply_fault(request_context& ctx, fault f) {
     switch (f.mode) {
-        case fault_mode::reset: co_return reply{{}, http_server::after_reply::reset};
+        case fault_mode::reset:
+            co_return reply{{}, http_server::after_reply::reset};
         case fault_mode::hang: {
             net::steady_timer timer(co_await net::this_coro::executor, f.hang);
             co_await timer.async_wait(nothrow_awaitable);
@@ -131,44 +146,56 @@ net::awaitable<reply> simulator::apply_fault(request_context& ctx, fault f) {
         }
         case fault_mode::status:
         case fault_mode::delay:
-        case fault_mode::unscoped: break;
+        case fault_mode::unscoped:
+            break;
     }
-    auto r = upstream_error(ctx, static_cast<http::status>(f.status), "Injected fault.", "injected_fault");
+    auto r = upstream_error(ctx, static_cast<http::status>(f.status), "Injected fault.",
+                            "injected_fault");
     if (f.retry_after) r.res.set(http::field::retry_after, std::to_string(*f.retry_after));
     co_return r;
 }
 
 std::optional<reply> simulator::check_credentials(request_context& ctx) const {
     if (ctx.req[http::field::authorization] != "Bearer " + settings_.api_key)
-        return upstream_error(ctx, http::status::unauthorized, "Incorrect API key provided.", "invalid_api_key");
+        return upstream_error(ctx, http::status::unauthorized, "Incorrect API key provided.",
+                              "invalid_api_key");
     if (ctx.req["OpenAI-Beta"] != "chatkit_beta=v1")
         return upstream_error(ctx, http::status::bad_request,
-                              "You must provide the 'OpenAI-Beta: chatkit_beta=v1' header.", "missing_beta_header");
+                              "You must provide the 'OpenAI-Beta: chatkit_beta=v1' header.",
+                              "missing_beta_header");
     return std::nullopt;
 }
 
 reply simulator::create_session(request_context& ctx) {
     auto body = json_body(ctx);
-    if (!body) return upstream_error(ctx, http::status::bad_request, "The body must be a JSON object.", "invalid_json");
-    static const std::set<std::string_view> known = {"user", "workflow", "chatkit_configuration", "expires_after", "rate_limits"};
+    if (!body)
+        return upstream_error(ctx, http::status::bad_request, "The body must be a JSON object.",
+                              "invalid_json");
+    static const std::set<std::string_view> known = {"user", "workflow", "chatkit_configuration",
+                                                     "expires_after", "rate_limits"};
     for (const auto& m : *body)
         if (!known.contains(m.key()))
-            return upstream_error(ctx, http::status::bad_request, "Unknown parameter: '" + std::string(m.key()) + "'.",
+            return upstream_error(ctx, http::status::bad_request,
+                                  "Unknown parameter: '" + std::string(m.key()) + "'.",
                                   "unknown_parameter", boost::json::string(m.key()));
     const auto* user = body->if_contains("user");
     if (user == nullptr || !user->is_string() || user->get_string().empty())
-        return upstream_error(ctx, http::status::bad_request, "Missing required parameter: 'user'.", "missing_required_parameter", "user");
+        return upstream_error(ctx, http::status::bad_request, "Missing required parameter: 'user'.",
+                              "missing_required_parameter", "user");
     const auto* workflow = body->if_contains("workflow");
-    const auto* id = workflow && workflow->is_object() ? workflow->get_object().if_contains("id") : nullptr;
+    const auto* id =
+        workflow && workflow->is_object() ? workflow->get_object().if_contains("id") : nullptr;
     if (id == nullptr || !id->is_string() || id->get_string().empty())
-        return upstream_error(ctx, http::status::bad_request, "Missing required parameter: 'workflow.id'.",
+        return upstream_error(ctx, http::status::bad_request,
+                              "Missing required parameter: 'workflow.id'.",
                               "missing_required_parameter", "workflow.id");
     return ok(ctx, store_.create_session(*body));
 }
 
 reply simulator::cancel_session(request_context& ctx) {
     auto session = store_.cancel_session(std::string(ctx.param("id")));
-    if (!session) return upstream_error(ctx, http::status::not_found, "No session found.", "not_found");
+    if (!session)
+        return upstream_error(ctx, http::status::not_found, "No session found.", "not_found");
     return ok(ctx, *session);
 }
 
@@ -186,7 +213,8 @@ reply simulator::list_all_threads(request_context& ctx) {
 
 reply simulator::retrieve_thread(request_context& ctx) {
     auto thread = store_.thread(std::string(ctx.param("id")));
-    if (!thread) return upstream_error(ctx, http::status::not_found, "No thread found.", "not_found");
+    if (!thread)
+        return upstream_error(ctx, http::status::not_found, "No thread found.", "not_found");
     return ok(ctx, *thread);
 }
 
@@ -194,13 +222,15 @@ reply simulator::list_items(request_context& ctx) {
     auto q = parse_list_query(ctx, false);
     if (auto* error = std::get_if<reply>(&q)) return std::move(*error);
     auto items = store_.list_items(std::string(ctx.param("id")), std::get<list_query>(q));
-    if (!items) return upstream_error(ctx, http::status::not_found, "No thread found.", "not_found");
+    if (!items)
+        return upstream_error(ctx, http::status::not_found, "No thread found.", "not_found");
     return ok(ctx, *items);
 }
 
 reply simulator::delete_thread(request_context& ctx) {
     const std::string id(ctx.param("id"));
-    if (!store_.delete_thread(id)) return upstream_error(ctx, http::status::not_found, "No thread found.", "not_found");
+    if (!store_.delete_thread(id))
+        return upstream_error(ctx, http::status::not_found, "No thread found.", "not_found");
     return ok(ctx, {{"id", id}, {"deleted", true}, {"object", "chatkit.thread.deleted"}});
 }
 
@@ -218,7 +248,9 @@ reply simulator::clear_faults(request_context& ctx) {
     return ok(ctx, {{"ok", true}});
 }
 
-reply simulator::requests(request_context& ctx) { return ok(ctx, log_.snapshot()); }
+reply simulator::requests(request_context& ctx) {
+    return ok(ctx, log_.snapshot());
+}
 
 reply simulator::clear_requests(request_context& ctx) {
     log_.clear();
@@ -232,7 +264,8 @@ reply simulator::add_thread(request_context& ctx) {
     if (user == nullptr || !user->is_string())
         return upstream_error(ctx, http::status::bad_request, "user is required", "invalid_value");
     const auto* title = body->if_contains("title");
-    const std::string t = title && title->is_string() ? std::string(title->get_string()) : "Added thread";
+    const std::string t =
+        title && title->is_string() ? std::string(title->get_string()) : "Added thread";
     return ok(ctx, {{"id", store_.add_thread(std::string(user->get_string()), t)}});
 }
 

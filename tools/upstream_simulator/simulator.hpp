@@ -17,7 +17,7 @@
 namespace ckg::simulator {
 
 struct simulator_settings {
-    std::string api_key;                  // the Bearer token every call must carry
+    std::string api_key;                   // the Bearer token every call must carry
     std::chrono::milliseconds latency{0};  // added to every API call
     std::vector<std::string> seed_users{"dev-user", "alice", "bob"};
 };
@@ -35,9 +35,11 @@ public:
 
 private:
     using logic = http_server::reply (simulator::*)(http_server::request_context&);
-    static net::awaitable<http_server::reply> api_call(simulator* self, http_server::request_context& ctx,
+    static net::awaitable<http_server::reply> api_call(simulator* self,
+                                                       http_server::request_context& ctx,
                                                        std::string endpoint, logic fn);
-    static net::awaitable<http_server::reply> apply_fault(http_server::request_context& ctx, fault f);
+    static net::awaitable<http_server::reply> apply_fault(http_server::request_context& ctx,
+                                                          fault f);
     std::optional<http_server::reply> check_credentials(http_server::request_context& ctx) const;
 
     http_server::reply create_session(http_server::request_context& ctx);

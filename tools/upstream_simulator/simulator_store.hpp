@@ -25,7 +25,8 @@ struct list_query {
 class simulator_store {
 public:
     // Seeds `threads_per_user` threads (with a few items each) per user.
-    explicit simulator_store(const std::vector<std::string>& seed_users, unsigned threads_per_user = 3);
+    explicit simulator_store(const std::vector<std::string>& seed_users,
+                             unsigned threads_per_user = 3);
 
     // Creates an active session from a validated create-session body.
     boost::json::object create_session(const boost::json::object& body);
@@ -34,7 +35,8 @@ public:
 
     boost::json::object list_threads(const list_query& q) const;
     std::optional<boost::json::object> thread(const std::string& id) const;
-    std::optional<boost::json::object> list_items(const std::string& thread_id, const list_query& q) const;
+    std::optional<boost::json::object> list_items(const std::string& thread_id,
+                                                  const list_query& q) const;
     bool delete_thread(const std::string& id);
 
     // Adds a thread owned by `user`; returns its id (for tests).
@@ -50,7 +52,7 @@ private:
     mutable std::mutex mutex_;
     std::map<std::string, boost::json::object> sessions_;
     std::vector<thread_record> threads_;  // in creation order
-    std::int64_t clock_ = 1'760'000'000;   // deterministic created_at values
+    std::int64_t clock_ = 1'760'000'000;  // deterministic created_at values
     unsigned next_thread_ = 0;
 };
 

@@ -9,6 +9,7 @@
 namespace ckg::api {
 
 // Both objects must outlive the router.
-http_server::router make_admin_router(const observability::readiness& readiness, observability::metrics& metrics);
+http_server::router make_admin_router(const observability::readiness& readiness,
+                                      observability::metrics& metrics);
 
 }  // namespace ckg::api

@@ -15,7 +15,8 @@ namespace ckg::api {
 
 class cors_policy {
 public:
-    cors_policy(const config::cors_config& cors, bool cookie_auth) : cors_(cors), cookie_auth_(cookie_auth) {}
+    cors_policy(const config::cors_config& cors, bool cookie_auth)
+        : cors_(cors), cookie_auth_(cookie_auth) {}
 
     // True when the request must be refused with 403 (before the token is looked at).
     bool refuses(const http_server::request& req) const;

@@ -13,7 +13,8 @@ namespace ckg::api {
 using user_ptr = std::shared_ptr<const auth::authenticated_user>;
 
 // The caller, or the 401 reply (with the reason in its log fields).
-net::awaitable<result<user_ptr>> authenticate_request(const http_server::request_context& ctx, gateway_services& s);
+net::awaitable<result<user_ptr>> authenticate_request(const http_server::request_context& ctx,
+                                                      gateway_services& s);
 
 // A non-empty body must be application/json (parameters allowed, any case).
 bool has_json_or_no_body(const http_server::request& req);
@@ -22,7 +23,7 @@ bool has_json_or_no_body(const http_server::request& req);
 std::int64_t unix_now();
 
 // The error reply for `e`, with the user's hash in the log line when known.
-http_server::reply error_reply(const http_server::request_context& ctx, const http_server::api_error& e,
-                               const user_ptr& user = nullptr);
+http_server::reply error_reply(const http_server::request_context& ctx,
+                               const http_server::api_error& e, const user_ptr& user = nullptr);
 
 }  // namespace ckg::api

@@ -7,7 +7,9 @@
 
 namespace ckg::api {
 
-net::awaitable<http_server::reply> mint_session(http_server::request_context& ctx, gateway_services& s);
-net::awaitable<http_server::reply> cancel_session(http_server::request_context& ctx, gateway_services& s);
+net::awaitable<http_server::reply> mint_session(http_server::request_context& ctx,
+                                                gateway_services& s);
+net::awaitable<http_server::reply> cancel_session(http_server::request_context& ctx,
+                                                  gateway_services& s);
 
 }  // namespace ckg::api

@@ -23,11 +23,14 @@ struct mint_request {
 };
 
 // Fails with invalid_request and a reason for the log.
-result<mint_request> parse_mint_request(std::string_view body, const config::sessions_config& sessions);
+result<mint_request> parse_mint_request(std::string_view body,
+                                        const config::sessions_config& sessions);
 
 // The create-session body (SPEC section 2), in `sp`'s memory.
-boost::json::object build_upstream_session(const mint_request& request, std::string_view upstream_user,
-                                           const boost::json::object& claims, boost::json::storage_ptr sp = {});
+boost::json::object build_upstream_session(const mint_request& request,
+                                           std::string_view upstream_user,
+                                           const boost::json::object& claims,
+                                           boost::json::storage_ptr sp = {});
 
 // The same, serialized; built in a stack arena (one allocation: the text).
 std::string upstream_session_body(const mint_request& request, std::string_view upstream_user,

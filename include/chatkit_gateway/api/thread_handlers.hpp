@@ -9,9 +9,13 @@
 
 namespace ckg::api {
 
-net::awaitable<http_server::reply> list_threads(http_server::request_context& ctx, gateway_services& s);
-net::awaitable<http_server::reply> retrieve_thread(http_server::request_context& ctx, gateway_services& s);
-net::awaitable<http_server::reply> list_thread_items(http_server::request_context& ctx, gateway_services& s);
-net::awaitable<http_server::reply> delete_thread(http_server::request_context& ctx, gateway_services& s);
+net::awaitable<http_server::reply> list_threads(http_server::request_context& ctx,
+                                                gateway_services& s);
+net::awaitable<http_server::reply> retrieve_thread(http_server::request_context& ctx,
+                                                   gateway_services& s);
+net::awaitable<http_server::reply> list_thread_items(http_server::request_context& ctx,
+                                                     gateway_services& s);
+net::awaitable<http_server::reply> delete_thread(http_server::request_context& ctx,
+                                                 gateway_services& s);
 
 }  // namespace ckg::api

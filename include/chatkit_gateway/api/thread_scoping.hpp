@@ -22,7 +22,8 @@ bool is_valid_id(std::string_view raw) noexcept;
 result<std::string> upstream_list_query(std::string_view raw_query, const std::string* for_user);
 
 // The upstream list with every thread not owned by `user` removed.
-result<boost::json::object> scope_thread_list(std::string_view upstream_body, std::string_view user);
+result<boost::json::object> scope_thread_list(std::string_view upstream_body,
+                                              std::string_view user);
 
 // The upstream thread if it parses and belongs to `user`; not_found otherwise.
 result<boost::json::object> owned_thread(std::string_view upstream_body, std::string_view user);

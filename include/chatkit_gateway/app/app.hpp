@@ -3,8 +3,8 @@
 // and runs the shutdown sequence of SPEC section 6.
 #pragma once
 
-#include "chatkit_gateway/auth/authenticator.hpp"
 #include "chatkit_gateway/api/gateway_services.hpp"
+#include "chatkit_gateway/auth/authenticator.hpp"
 #include "chatkit_gateway/auth/jwks_refresher.hpp"
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/core/asio.hpp"

@@ -24,7 +24,8 @@ struct located_token {
     bool from_cookie = false;
 };
 result<located_token> locate_token(std::string_view authorization, bool has_authorization,
-                                   std::string_view cookie_header, const std::optional<std::string>& cookie_name);
+                                   std::string_view cookie_header,
+                                   const std::optional<std::string>& cookie_name);
 std::optional<failure> check_token_syntax(const located_token& t);
 
 // The value of one cookie in a Cookie header (RFC 6265 section 5.4), if present.

@@ -28,7 +28,8 @@ public:
     // Fetches the JWKS document of issuer `index`; a failure is logged and retried.
     using fetch_fn = std::function<net::awaitable<result<std::string>>(std::size_t index)>;
 
-    jwks_refresher(net::io_context& ioc, authenticator& authn, const config::auth_config& auth, fetch_fn fetch,
+    jwks_refresher(net::io_context& ioc, authenticator& authn, const config::auth_config& auth,
+                   fetch_fn fetch,
                    std::chrono::seconds periodic_refresh = std::chrono::seconds(600));
 
     // Every fetch's result is counted here when set (before start()).
@@ -41,12 +42,14 @@ public:
     // token names an unknown kid (nullopt: only authenticate() below, which
     // may refetch, can tell). The common case never starts a coroutine.
     std::optional<result<std::shared_ptr<const authenticated_user>>> authenticate_now(
-        std::string_view authorization, bool has_authorization, std::string_view cookie_header, std::int64_t now);
+        std::string_view authorization, bool has_authorization, std::string_view cookie_header,
+        std::int64_t now);
 
     // authenticator::authenticate, plus one refetch-and-retry when the token
     // names an unknown kid of a jwks_url issuer.
     net::awaitable<result<std::shared_ptr<const authenticated_user>>> authenticate(
-        std::string authorization, bool has_authorization, std::string cookie_header, std::int64_t now);
+        std::string authorization, bool has_authorization, std::string cookie_header,
+        std::int64_t now);
 
     std::size_t fetch_count() const;
 

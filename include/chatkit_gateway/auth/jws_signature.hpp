@@ -15,7 +15,7 @@ namespace ckg::auth {
 // each verification copies it instead of initialising from scratch.
 void prepare_verifiers(verification_key& key);
 
-bool verify_signature(jws_algorithm alg, const verification_key& key, std::string_view signing_input,
-                      std::string_view signature) noexcept;
+bool verify_signature(jws_algorithm alg, const verification_key& key,
+                      std::string_view signing_input, std::string_view signature) noexcept;
 
 }  // namespace ckg::auth

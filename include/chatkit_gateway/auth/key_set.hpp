@@ -15,7 +15,8 @@ public:
     explicit key_set(std::vector<verification_key> keys) : keys_(std::move(keys)) {}
 
     // Keys that may verify `alg`: with `kid`, only keys carrying that kid.
-    std::vector<const verification_key*> candidates(jws_algorithm alg, const std::string* kid) const;
+    std::vector<const verification_key*> candidates(jws_algorithm alg,
+                                                    const std::string* kid) const;
     bool has_kid(std::string_view kid) const;
     std::size_t size() const noexcept { return keys_.size(); }
 

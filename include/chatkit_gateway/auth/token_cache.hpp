@@ -25,7 +25,8 @@ struct authenticated_user {
 
 class token_cache {
 public:
-    explicit token_cache(std::size_t capacity = 16384, std::chrono::seconds leeway = std::chrono::seconds(60));
+    explicit token_cache(std::size_t capacity = 16384,
+                         std::chrono::seconds leeway = std::chrono::seconds(60));
 
     // The cached user, if the token is cached and still within exp + leeway.
     std::shared_ptr<const authenticated_user> find(std::string_view token, std::int64_t now) const;
@@ -38,11 +39,15 @@ private:
     // Transparent hashing: look-ups take the token's view without copying it.
     struct token_hash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
     };
     struct shard {
         mutable std::mutex mutex;
-        std::unordered_map<std::string, std::shared_ptr<const authenticated_user>, token_hash, std::equal_to<>> entries;
+        std::unordered_map<std::string, std::shared_ptr<const authenticated_user>, token_hash,
+                           std::equal_to<>>
+            entries;
     };
     shard& shard_for(std::string_view token) const;
 

@@ -21,7 +21,8 @@ namespace ckg::auth {
 
 // Reasons (failure::detail) a token is refused; a bounded set of labels.
 namespace reason {
-inline constexpr std::string_view malformed = "malformed";  // parse_jwt's reasons are folded into this
+inline constexpr std::string_view malformed =
+    "malformed";  // parse_jwt's reasons are folded into this
 inline constexpr std::string_view unknown_issuer = "unknown_issuer";
 inline constexpr std::string_view alg_not_allowed = "alg_not_allowed";
 inline constexpr std::string_view unknown_kid = "unknown_kid";
@@ -32,7 +33,8 @@ inline constexpr std::string_view not_yet_valid = "not_yet_valid";
 inline constexpr std::string_view issued_in_future = "issued_in_future";
 inline constexpr std::string_view wrong_audience = "wrong_audience";
 inline constexpr std::string_view missing_user_claim = "missing_user_claim";
-inline constexpr std::string_view not_bearer = "not_bearer";  // credentials.cpp: Authorization without "Bearer "
+inline constexpr std::string_view not_bearer =
+    "not_bearer";  // credentials.cpp: Authorization without "Bearer "
 }  // namespace reason
 
 struct issuer_entry {

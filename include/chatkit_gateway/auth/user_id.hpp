@@ -10,7 +10,8 @@
 
 namespace ckg::auth {
 
-std::string upstream_user_id(const config::users_config& users, std::string_view issuer, std::string_view user);
+std::string upstream_user_id(const config::users_config& users, std::string_view issuer,
+                             std::string_view user);
 
 // Lowercase hex of HMAC-SHA256(key, message).
 std::string hmac_sha256_hex(std::string_view key, std::string_view message);

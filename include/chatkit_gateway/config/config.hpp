@@ -56,7 +56,20 @@ struct upstream_config {
     unsigned max_retries = 2;
 };
 
-enum class jws_algorithm { rs256, rs384, rs512, ps256, ps384, ps512, es256, es384, eddsa, hs256, hs384, hs512 };
+enum class jws_algorithm {
+    rs256,
+    rs384,
+    rs512,
+    ps256,
+    ps384,
+    ps512,
+    es256,
+    es384,
+    eddsa,
+    hs256,
+    hs384,
+    hs512
+};
 
 struct issuer_config {
     std::string issuer;

@@ -11,7 +11,9 @@ namespace ckg::config {
 class config_error : public std::runtime_error {
 public:
     config_error(std::string path, std::string problem)
-        : std::runtime_error(path + ": " + problem), path_(std::move(path)), problem_(std::move(problem)) {}
+        : std::runtime_error(path + ": " + problem),
+          path_(std::move(path)),
+          problem_(std::move(problem)) {}
 
     const std::string& path() const noexcept { return path_; }
     const std::string& problem() const noexcept { return problem_; }

@@ -38,7 +38,8 @@ public:
                                                  std::int64_t max);
     std::int64_t integer_or(std::string_view key, std::int64_t fallback, std::int64_t min,
                             std::int64_t max);
-    std::vector<std::string> string_array_or(std::string_view key, std::vector<std::string> fallback);
+    std::vector<std::string> string_array_or(std::string_view key,
+                                             std::vector<std::string> fallback);
 
     // A nested object (an empty one when absent or null).
     json_object_reader object(std::string_view key);

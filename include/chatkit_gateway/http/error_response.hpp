@@ -16,9 +16,9 @@ namespace ckg::http_server {
 
 struct api_error {
     errc code = errc::internal_error;
-    std::string log_detail;                         // for the log line only
+    std::string log_detail;                           // for the log line only
     std::optional<std::chrono::seconds> retry_after;  // 429 and 503 (default 1 s)
-    std::string allow;                              // 405
+    std::string allow;                                // 405
 };
 
 http::status status_of(errc code) noexcept;
@@ -29,7 +29,8 @@ response make_error_response(const api_error& error, unsigned http_version);
 reply make_error_reply(const api_error& error, unsigned http_version);
 
 // A JSON response with the SPEC content type.
-response make_json_response(http::status status, const boost::json::value& body, unsigned http_version);
+response make_json_response(http::status status, const boost::json::value& body,
+                            unsigned http_version);
 // The same with the body already serialized.
 response make_json_response(http::status status, std::string json_text, unsigned http_version);
 

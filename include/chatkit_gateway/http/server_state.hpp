@@ -48,7 +48,7 @@ public:
     const server_options options;
     const router routes;
     const std::shared_ptr<tls_context_store> tls;  // null: plain HTTP
-    std::atomic<bool> closing{false};               // listener closed: finish and close
+    std::atomic<bool> closing{false};              // listener closed: finish and close
 
     std::uint64_t add(std::weak_ptr<connection_base> c);
     void remove(std::uint64_t id);

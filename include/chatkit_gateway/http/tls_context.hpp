@@ -19,7 +19,8 @@ std::shared_ptr<ssl::context> make_server_tls_context(const config::tls_files& f
 
 class tls_context_store {
 public:
-    explicit tls_context_store(std::shared_ptr<ssl::context> initial) : current_(std::move(initial)) {}
+    explicit tls_context_store(std::shared_ptr<ssl::context> initial)
+        : current_(std::move(initial)) {}
 
     std::shared_ptr<ssl::context> current() const {
         std::lock_guard lock(mutex_);

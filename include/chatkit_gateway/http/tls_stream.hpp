@@ -62,9 +62,12 @@ public:
 
     template <class Token>
     auto async_handshake(handshake_type type, Token&& token) {
-        if (type == client) SSL_set_connect_state(ssl_);
-        else SSL_set_accept_state(ssl_);
-        return net::async_compose<Token, void(beast::error_code)>(handshake_op{*this}, token, next_);
+        if (type == client)
+            SSL_set_connect_state(ssl_);
+        else
+            SSL_set_accept_state(ssl_);
+        return net::async_compose<Token, void(beast::error_code)>(handshake_op{*this}, token,
+                                                                  next_);
     }
 
     // Sends close_notify; does not wait for the peer's.
@@ -117,7 +120,8 @@ private:
 
     template <class MutableBuffers>
     static net::mutable_buffer first_buffer(const MutableBuffers& buffers) {
-        for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it)
+        for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+             ++it)
             if (net::mutable_buffer b(*it); b.size() != 0) return b;
         return {};
     }
@@ -128,12 +132,14 @@ private:
     net::const_buffer linearize(const ConstBuffers& buffers) {
         plain_.clear();
         const auto total = net::buffer_size(buffers);
-        for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it)
+        for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+             ++it)
             if (net::const_buffer b(*it); b.size() != 0) {
                 if (b.size() == total) return b;  // a single buffer: written as it is
                 break;
             }
-        for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
+        for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+             ++it) {
             net::const_buffer b(*it);
             if (b.size() == 0) continue;
             if (plain_.empty() && b.size() >= max_record_plaintext) return b;
@@ -154,7 +160,8 @@ private:
     // The common loop of every operation; `attempt()` returns true once the
     // OpenSSL call succeeded (its result stored by the op).
     template <class Self, class Attempt, class Finish>
-    static void drive(op_base& op, Self& self, beast::error_code ec, std::size_t n, Attempt attempt, Finish finish) {
+    static void drive(op_base& op, Self& self, beast::error_code ec, std::size_t n, Attempt attempt,
+                      Finish finish) {
         auto& s = op.s;
         const bool first = op.where == op_base::at::start;
         switch (op.where) {
@@ -215,7 +222,8 @@ private:
             auto attempt = [this](beast::error_code& e) {
                 if (buffer.size() == 0 || finished) return step::done;
                 s.clear_errors();
-                const auto r = s.classify(SSL_read_ex(s.ssl_, buffer.data(), buffer.size(), &got), e);
+                const auto r =
+                    s.classify(SSL_read_ex(s.ssl_, buffer.data(), buffer.size(), &got), e);
                 finished = r == step::done;
                 return r;
             };
@@ -236,7 +244,9 @@ private:
                 s.clear_errors();
                 return s.classify(SSL_write_ex(s.ssl_, buffer.data(), buffer.size(), &written), e);
             };
-            auto finish = [this](Self& me, beast::error_code e) { me.complete(e, e ? 0 : written); };
+            auto finish = [this](Self& me, beast::error_code e) {
+                me.complete(e, e ? 0 : written);
+            };
             drive(*this, self, ec, n, attempt, finish);
         }
     };
@@ -282,12 +292,12 @@ private:
 
     next_layer_type next_;
     SSL* ssl_ = nullptr;
-    std::string in_;            // ciphertext received, not yet consumed by OpenSSL
-    std::size_t in_used_ = 0;   // how much of in_ OpenSSL consumed
+    std::string in_;           // ciphertext received, not yet consumed by OpenSSL
+    std::size_t in_used_ = 0;  // how much of in_ OpenSSL consumed
     std::size_t in_filled_ = 0;
     std::size_t read_chunk_ = min_read_chunk;  // the next read's size
-    std::string out_;           // ciphertext produced, not yet sent
-    std::string plain_;         // a linearized write
+    std::string out_;                          // ciphertext produced, not yet sent
+    std::string plain_;                        // a linearized write
     beast::error_code pending_error_, deferred_error_;
 };
 

@@ -23,7 +23,9 @@ public:
     log_line& operator=(const log_line&) = delete;
 
     log_line& add(std::string_view key, std::string_view value);
-    log_line& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
+    log_line& add(std::string_view key, const char* value) {
+        return add(key, std::string_view(value));
+    }
     log_line& add(std::string_view key, std::int64_t value);
     log_line& add(std::string_view key, const boost::json::value& value);
     // Every member of `members` but time, level and msg (the line's own).

@@ -17,7 +17,6 @@
 
 namespace ckg::observability {
 
-
 std::optional<log_level> log_level_from_name(std::string_view name) noexcept;
 
 class logger {
@@ -38,9 +37,17 @@ private:
     static std::atomic<int> level_;
 };
 
-inline void log_debug(std::string_view msg, boost::json::object f = {}) { logger::write(log_level::debug, msg, std::move(f)); }
-inline void log_info(std::string_view msg, boost::json::object f = {}) { logger::write(log_level::info, msg, std::move(f)); }
-inline void log_warn(std::string_view msg, boost::json::object f = {}) { logger::write(log_level::warn, msg, std::move(f)); }
-inline void log_error(std::string_view msg, boost::json::object f = {}) { logger::write(log_level::error, msg, std::move(f)); }
+inline void log_debug(std::string_view msg, boost::json::object f = {}) {
+    logger::write(log_level::debug, msg, std::move(f));
+}
+inline void log_info(std::string_view msg, boost::json::object f = {}) {
+    logger::write(log_level::info, msg, std::move(f));
+}
+inline void log_warn(std::string_view msg, boost::json::object f = {}) {
+    logger::write(log_level::warn, msg, std::move(f));
+}
+inline void log_error(std::string_view msg, boost::json::object f = {}) {
+    logger::write(log_level::error, msg, std::move(f));
+}
 
 }  // namespace ckg::observability

@@ -29,7 +29,7 @@ struct request_record {
 struct upstream_record {
     std::string_view operation;  // "create_session", "cancel_session", "get", "delete"
     unsigned status = 0;
-    std::string_view failure;    // e.g. "upstream_timeout"; empty when a reply came
+    std::string_view failure;  // e.g. "upstream_timeout"; empty when a reply came
     std::chrono::microseconds duration{0};
 };
 

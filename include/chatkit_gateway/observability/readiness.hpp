@@ -15,7 +15,9 @@ public:
     void set_draining() noexcept { draining_.store(true); }
 
     bool draining() const noexcept { return draining_.load(); }
-    bool ready() const { return listening_.load() && !draining_.load() && keys_check_ && keys_check_(); }
+    bool ready() const {
+        return listening_.load() && !draining_.load() && keys_check_ && keys_check_();
+    }
 
 private:
     std::atomic<bool> listening_{false};

@@ -37,8 +37,9 @@ public:
 
 private:
     // `operation` is a static label ("create_session", ...) for the metrics.
-    net::awaitable<result<upstream_response>> call(const char* operation, http::verb method, std::string path,
-                                                   std::string body, bool idempotent);
+    net::awaitable<result<upstream_response>> call(const char* operation, http::verb method,
+                                                   std::string path, std::string body,
+                                                   bool idempotent);
 
     std::string request_wire(http::verb method, std::string_view path, std::string_view body) const;
 

@@ -63,7 +63,8 @@ public:
     // is added). `idempotent`: safe to resend after the upstream may have
     // seen it (GET, DELETE, cancel); a create is resent only when it
     // provably never left this process.
-    net::awaitable<result<upstream_response>> send(http::request<http::string_body> req, bool idempotent);
+    net::awaitable<result<upstream_response>> send(http::request<http::string_body> req,
+                                                   bool idempotent);
 
     // The same for a request already in wire form (request line, headers
     // including Host and Content-Length when there is a body, blank line,
@@ -82,7 +83,8 @@ private:
     net::awaitable<std::optional<std::shared_ptr<connection>>> acquire(failure& why);
     // Resolves, connects and handshakes; nullopt on success.
     net::awaitable<std::optional<failure>> connect_on(std::shared_ptr<connection> c);
-    net::awaitable<attempt_result> attempt(std::shared_ptr<connection> c, const std::string& wire, bool idempotent);
+    net::awaitable<attempt_result> attempt(std::shared_ptr<connection> c, const std::string& wire,
+                                           bool idempotent);
     void release(std::shared_ptr<connection> c, bool reusable);
     void wake_one_waiter();
 

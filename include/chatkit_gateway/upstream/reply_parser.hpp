@@ -20,14 +20,18 @@ public:
     std::string& body() noexcept { return body_; }
 
 private:
-    void on_request_impl(http::verb, beast::string_view, beast::string_view, int, beast::error_code&) override {}
+    void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
+                         beast::error_code&) override {}
     void on_response_impl(int code, beast::string_view, int, beast::error_code&) override;
-    void on_field_impl(http::field name, beast::string_view, beast::string_view value, beast::error_code&) override;
+    void on_field_impl(http::field name, beast::string_view, beast::string_view value,
+                       beast::error_code&) override;
     void on_header_impl(beast::error_code&) override {}
-    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length, beast::error_code&) override;
+    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                           beast::error_code&) override;
     std::size_t on_body_impl(beast::string_view data, beast::error_code&) override;
     void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data, beast::error_code&) override;
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data,
+                                   beast::error_code&) override;
     void on_finish_impl(beast::error_code&) override {}
 
     unsigned status_ = 0;

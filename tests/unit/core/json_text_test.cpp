@@ -13,8 +13,17 @@ BOOST_AUTO_TEST_SUITE(json_text)
 
 // Whatever the bytes, the text is exactly what Boost.JSON's serializer gives.
 BOOST_AUTO_TEST_CASE(strings_come_out_as_boost_json_serializes_them) {
-    std::vector<std::string> samples = {"", "plain", "cksess_0123", "a\"b", "back\\slash", "line\nbreak", "tab\t",
-                                        std::string("nul\0byte", 8), "\x1f\x7f", "caf\xc3\xa9 \xf0\x9f\x98\x80", "/slash/"};
+    std::vector<std::string> samples = {"",
+                                        "plain",
+                                        "cksess_0123",
+                                        "a\"b",
+                                        "back\\slash",
+                                        "line\nbreak",
+                                        "tab\t",
+                                        std::string("nul\0byte", 8),
+                                        "\x1f\x7f",
+                                        "caf\xc3\xa9 \xf0\x9f\x98\x80",
+                                        "/slash/"};
     std::mt19937 rng(42);
     for (int i = 0; i < 2000; ++i) {
         std::string s(rng() % 24, '\0');
@@ -29,8 +38,8 @@ BOOST_AUTO_TEST_CASE(strings_come_out_as_boost_json_serializes_them) {
 }
 
 BOOST_AUTO_TEST_CASE(values_and_keys) {
-    for (const char* text : {R"("s\"q")", "-9223372036854775808", "18446744073709551615", "true", "false", "null", "0.5",
-                             R"([1,"a",{"b":null}])", R"({"k":"v"})"}) {
+    for (const char* text : {R"("s\"q")", "-9223372036854775808", "18446744073709551615", "true",
+                             "false", "null", "0.5", R"([1,"a",{"b":null}])", R"({"k":"v"})"}) {
         BOOST_TEST_CONTEXT(text) {
             const auto v = json::parse(text);
             std::string out;

@@ -8,8 +8,9 @@ BOOST_AUTO_TEST_SUITE(top_level_scalar_reading)
 
 BOOST_AUTO_TEST_CASE(reads_wanted_top_level_strings_and_integers) {
     top_level_scalars r{"id", "secret", "expires_at", "absent"};
-    BOOST_REQUIRE(r.parse(R"({"object":"x","id":"cksess_1","nested":{"id":"inner","expires_at":1},)"
-                          R"("list":["id",{"secret":"no"}],"secret":"a\"b\\c\u00e9\ud83d\ude00","expires_at":1795519581})"));
+    BOOST_REQUIRE(r.parse(
+        R"({"object":"x","id":"cksess_1","nested":{"id":"inner","expires_at":1},)"
+        R"("list":["id",{"secret":"no"}],"secret":"a\"b\\c\u00e9\ud83d\ude00","expires_at":1795519581})"));
     BOOST_TEST(*r.string_member("id") == "cksess_1");
     BOOST_TEST(*r.string_member("secret") == "a\"b\\c\xc3\xa9\xf0\x9f\x98\x80");
     BOOST_TEST(r.int64_member("expires_at").value() == 1795519581);
@@ -20,9 +21,9 @@ BOOST_AUTO_TEST_CASE(reads_wanted_top_level_strings_and_integers) {
 
 BOOST_AUTO_TEST_CASE(types_are_as_a_json_document_would_have_them) {
     top_level_scalars r{"a", "b", "c", "d", "e", "f", "g"};
-    BOOST_REQUIRE(r.parse(R"({"a":18446744073709551615,"b":1.0,"c":true,"d":null,"e":{},"f":[],"g":-9223372036854775808})"));
-    for (const char* name : {"a", "b", "c", "d", "e", "f"})
-        BOOST_TEST_CONTEXT(name) {
+    BOOST_REQUIRE(r.parse(
+        R"({"a":18446744073709551615,"b":1.0,"c":true,"d":null,"e":{},"f":[],"g":-9223372036854775808})"));
+    for (const char* name : {"a", "b", "c", "d", "e", "f"}) BOOST_TEST_CONTEXT(name) {
             BOOST_TEST(!r.int64_member(name).has_value());
             BOOST_TEST(r.string_member(name) == nullptr);
         }
@@ -42,8 +43,9 @@ BOOST_AUTO_TEST_CASE(the_last_occurrence_of_a_name_counts) {
 BOOST_AUTO_TEST_CASE(anything_but_one_object_is_refused_and_leaves_nothing) {
     top_level_scalars r{"id"};
     BOOST_REQUIRE(r.parse(R"({"id":"kept"})"));
-    for (const char* bad : {"", "[]", "\"id\"", "7", "null", R"({"id":"x"} extra)", R"({"id":"x")", R"({"id":"x",})",
-                            R"({"id":"x"}{"id":"y"})", R"([{"id":"x"}])", "{\"id\":\"\xff\"}"})
+    for (const char* bad :
+         {"", "[]", "\"id\"", "7", "null", R"({"id":"x"} extra)", R"({"id":"x")", R"({"id":"x",})",
+          R"({"id":"x"}{"id":"y"})", R"([{"id":"x"}])", "{\"id\":\"\xff\"}"})
         BOOST_TEST_CONTEXT(bad) {
             BOOST_TEST(!r.parse(bad));
             BOOST_TEST(r.string_member("id") == nullptr);

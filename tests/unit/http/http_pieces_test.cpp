@@ -19,8 +19,8 @@ BOOST_AUTO_TEST_CASE(request_ids_are_echoed_only_when_sane) {
     BOOST_TEST(request_id_for("abc-123_x.y") == "abc-123_x.y");
     BOOST_TEST(request_id_for(std::string(128, 'a')) == std::string(128, 'a'));
     std::set<std::string> seen;
-    for (std::string bad : {std::string(), std::string(129, 'a'), std::string("a b"), std::string("a\r\nb"),
-                            std::string("<script>"), std::string("é")}) {
+    for (std::string bad : {std::string(), std::string(129, 'a'), std::string("a b"),
+                            std::string("a\r\nb"), std::string("<script>"), std::string("é")}) {
         const auto id = request_id_for(bad);
         BOOST_TEST(id != bad);
         BOOST_TEST(id.size() >= 16u);
@@ -32,19 +32,31 @@ BOOST_AUTO_TEST_CASE(request_ids_are_echoed_only_when_sane) {
 }
 
 BOOST_AUTO_TEST_CASE(every_errc_maps_to_the_spec_table) {
-    struct row { errc code; unsigned status; const char* name; };
+    struct row {
+        errc code;
+        unsigned status;
+        const char* name;
+    };
     const row table[] = {
-        {errc::invalid_request, 400, "invalid_request"}, {errc::missing_token, 401, "missing_token"},
-        {errc::invalid_token, 401, "invalid_token"}, {errc::origin_not_allowed, 403, "origin_not_allowed"},
-        {errc::not_found, 404, "not_found"}, {errc::method_not_allowed, 405, "method_not_allowed"},
-        {errc::body_too_large, 413, "body_too_large"}, {errc::unsupported_media_type, 415, "unsupported_media_type"},
-        {errc::rate_limited, 429, "rate_limited"}, {errc::headers_too_large, 431, "headers_too_large"},
-        {errc::upstream_error, 502, "upstream_error"}, {errc::overloaded, 503, "overloaded"},
-        {errc::upstream_unavailable, 503, "upstream_unavailable"}, {errc::upstream_timeout, 504, "upstream_timeout"},
+        {errc::invalid_request, 400, "invalid_request"},
+        {errc::missing_token, 401, "missing_token"},
+        {errc::invalid_token, 401, "invalid_token"},
+        {errc::origin_not_allowed, 403, "origin_not_allowed"},
+        {errc::not_found, 404, "not_found"},
+        {errc::method_not_allowed, 405, "method_not_allowed"},
+        {errc::body_too_large, 413, "body_too_large"},
+        {errc::unsupported_media_type, 415, "unsupported_media_type"},
+        {errc::rate_limited, 429, "rate_limited"},
+        {errc::headers_too_large, 431, "headers_too_large"},
+        {errc::upstream_error, 502, "upstream_error"},
+        {errc::overloaded, 503, "overloaded"},
+        {errc::upstream_unavailable, 503, "upstream_unavailable"},
+        {errc::upstream_timeout, 504, "upstream_timeout"},
     };
     for (const auto& r : table) {
         BOOST_TEST_CONTEXT(r.name) {
-            const auto res = make_error_response({r.code, "secret detail sk-123", std::nullopt, "GET"}, 11);
+            const auto res =
+                make_error_response({r.code, "secret detail sk-123", std::nullopt, "GET"}, 11);
             BOOST_TEST(res.result_int() == r.status);
             const auto body = boost::json::parse(res.body());
             BOOST_TEST(body.at("error").at("code").as_string() == r.name);
@@ -56,14 +68,19 @@ BOOST_AUTO_TEST_CASE(every_errc_maps_to_the_spec_table) {
 }
 
 BOOST_AUTO_TEST_CASE(error_headers) {
-    BOOST_TEST(make_error_response({errc::missing_token, {}, {}, {}}, 11)[http::field::www_authenticate] == "Bearer");
-    BOOST_TEST(make_error_response({errc::invalid_token, {}, {}, {}}, 11)[http::field::www_authenticate] ==
-               "Bearer error=\"invalid_token\"");
-    BOOST_TEST(make_error_response({errc::method_not_allowed, {}, {}, "GET, DELETE"}, 11)[http::field::allow] ==
-               "GET, DELETE");
-    BOOST_TEST(make_error_response({errc::overloaded, {}, {}, {}}, 11)[http::field::retry_after] == "1");
-    BOOST_TEST(make_error_response({errc::rate_limited, {}, std::chrono::seconds(7), {}}, 11)[http::field::retry_after] == "7");
-    BOOST_TEST(make_error_response({errc::upstream_unavailable, {}, std::chrono::seconds(0), {}}, 11)[http::field::retry_after] == "1");
+    BOOST_TEST(make_error_response({errc::missing_token, {}, {}, {}},
+                                   11)[http::field::www_authenticate] == "Bearer");
+    BOOST_TEST(
+        make_error_response({errc::invalid_token, {}, {}, {}}, 11)[http::field::www_authenticate] ==
+        "Bearer error=\"invalid_token\"");
+    BOOST_TEST(make_error_response({errc::method_not_allowed, {}, {}, "GET, DELETE"},
+                                   11)[http::field::allow] == "GET, DELETE");
+    BOOST_TEST(make_error_response({errc::overloaded, {}, {}, {}}, 11)[http::field::retry_after] ==
+               "1");
+    BOOST_TEST(make_error_response({errc::rate_limited, {}, std::chrono::seconds(7), {}},
+                                   11)[http::field::retry_after] == "7");
+    BOOST_TEST(make_error_response({errc::upstream_unavailable, {}, std::chrono::seconds(0), {}},
+                                   11)[http::field::retry_after] == "1");
 }
 
 BOOST_AUTO_TEST_CASE(ambiguous_framing_is_detected) {
@@ -78,9 +95,11 @@ BOOST_AUTO_TEST_CASE(ambiguous_framing_is_detected) {
     BOOST_TEST(!has_ambiguous_framing(header(11, {{f::content_length, "5"}})));
     BOOST_TEST(!has_ambiguous_framing(header(11, {{f::transfer_encoding, "chunked"}})));
     BOOST_TEST(!has_ambiguous_framing(header(11, {{f::transfer_encoding, "Chunked"}})));
-    BOOST_TEST(has_ambiguous_framing(header(11, {{f::transfer_encoding, "chunked"}, {f::content_length, "5"}})));
+    BOOST_TEST(has_ambiguous_framing(
+        header(11, {{f::transfer_encoding, "chunked"}, {f::content_length, "5"}})));
     BOOST_TEST(has_ambiguous_framing(header(11, {{f::transfer_encoding, "gzip, chunked"}})));
-    BOOST_TEST(has_ambiguous_framing(header(11, {{f::transfer_encoding, "chunked"}, {f::transfer_encoding, "chunked"}})));
+    BOOST_TEST(has_ambiguous_framing(
+        header(11, {{f::transfer_encoding, "chunked"}, {f::transfer_encoding, "chunked"}})));
     BOOST_TEST(has_ambiguous_framing(header(11, {{f::transfer_encoding, "identity"}})));
     BOOST_TEST(has_ambiguous_framing(header(10, {{f::transfer_encoding, "chunked"}})));
 }
@@ -124,7 +143,8 @@ BOOST_AUTO_TEST_CASE(key_like_text_is_redacted_for_logs) {
     using ckg::observability::redact_for_log;
     BOOST_TEST(redact_for_log(R"({"error": "Incorrect API key provided: sk-proj-abcd1234"})") ==
                R"({"error": "Incorrect API key provided: [redacted]"})");
-    BOOST_TEST(redact_for_log("Authorization: Bearer eyJ.abc.def done") == "Authorization: [redacted] done");
+    BOOST_TEST(redact_for_log("Authorization: Bearer eyJ.abc.def done") ==
+               "Authorization: [redacted] done");
     BOOST_TEST(redact_for_log("secret ek_0123456789 leaked") == "secret [redacted] leaked");
     BOOST_TEST(redact_for_log("task-1234 and sk- alone") == "task-1234 and sk- alone");
     BOOST_TEST(redact_for_log(std::string(600, 'x')).size() == 512u);

@@ -42,9 +42,12 @@ BOOST_AUTO_TEST_CASE(raw_segments_are_not_decoded) {
 
 BOOST_AUTO_TEST_CASE(unknown_paths_are_404) {
     const auto r = sample();
-    for (const char* path : {"/", "", "/v1/chatkit", "/v1/chatkit/threads/", "/v1/chatkit/threads//items",
-                             "/v1/chatkit/sessions/x/y", "/V1/chatkit/sessions", "/v1/chatkit/sessions/"}) {
-        BOOST_TEST_CONTEXT(path) { BOOST_TEST(!r.match(http::verb::get, path).has_value()); }
+    for (const char* path :
+         {"/", "", "/v1/chatkit", "/v1/chatkit/threads/", "/v1/chatkit/threads//items",
+          "/v1/chatkit/sessions/x/y", "/V1/chatkit/sessions", "/v1/chatkit/sessions/"}) {
+        BOOST_TEST_CONTEXT(path) {
+            BOOST_TEST(!r.match(http::verb::get, path).has_value());
+        }
     }
 }
 

@@ -13,11 +13,15 @@ BOOST_AUTO_TEST_SUITE(log_line_format)
 
 BOOST_AUTO_TEST_CASE(a_line_is_one_json_object_with_time_level_msg_first) {
     log_line line(log_level::warn, "upstream \"slow\"\n");
-    line.add("route", "/v1/chatkit/sessions").add("status", std::int64_t{503}).add("negative", std::int64_t{-7});
+    line.add("route", "/v1/chatkit/sessions")
+        .add("status", std::int64_t{503})
+        .add("negative", std::int64_t{-7});
     const auto text = line.finish();
     BOOST_TEST(text.back() == '\n');
     BOOST_TEST(text.find('\n') == text.size() - 1);  // escaped inside, one line
-    BOOST_TEST(std::regex_search(text, std::regex(R"(^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","level":"warn","msg":)")));
+    BOOST_TEST(std::regex_search(
+        text,
+        std::regex(R"(^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","level":"warn","msg":)")));
     const auto v = json::parse(text);
     BOOST_TEST(v.at("msg").as_string() == "upstream \"slow\"\n");
     BOOST_TEST(v.at("route").as_string() == "/v1/chatkit/sessions");
@@ -26,8 +30,12 @@ BOOST_AUTO_TEST_CASE(a_line_is_one_json_object_with_time_level_msg_first) {
 }
 
 BOOST_AUTO_TEST_CASE(keys_and_values_are_escaped_and_objects_merged_without_reserved_names) {
-    json::object extra{{"time", "forged"}, {"level", "error"}, {"msg", "forged"}, {"k\"ey", "v\\al\x01"},
-                       {"nested", {{"a", json::array{1, true, nullptr}}}}, {"ratio", 0.5}};
+    json::object extra{{"time", "forged"},
+                       {"level", "error"},
+                       {"msg", "forged"},
+                       {"k\"ey", "v\\al\x01"},
+                       {"nested", {{"a", json::array{1, true, nullptr}}}},
+                       {"ratio", 0.5}};
     log_line line(log_level::info, "request");
     line.add_all(extra).add("after", "x");
     const auto v = json::parse(line.finish()).as_object();

@@ -28,12 +28,15 @@ struct pipe_pair {
         ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
         std::string out;
         char buf[65536];
-        for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+        for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+            out.append(buf, static_cast<std::size_t>(n));
         return out;
     }
 };
 
-std::string dropped_line(std::uint64_t n) { return "dropped " + std::to_string(n) + "\n"; }
+std::string dropped_line(std::uint64_t n) {
+    return "dropped " + std::to_string(n) + "\n";
+}
 
 }  // namespace
 
@@ -67,7 +70,8 @@ BOOST_AUTO_TEST_CASE(a_stalled_reader_costs_counted_lines_not_a_blocked_caller) 
     std::string seen;
     w.append("after\n", true);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (seen.find("dropped ") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    while (seen.find("dropped ") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
         const auto before = seen.size();
         seen += p.drain();
         if (seen.size() == before) {
@@ -86,13 +90,15 @@ BOOST_AUTO_TEST_CASE(flush_gives_up_on_a_stalled_reader) {
     for (int i = 0; i < 1000; ++i) w.append(line + "\n", false);  // 1 MB: more than the pipe holds
     const auto started = std::chrono::steady_clock::now();
     w.flush(std::chrono::milliseconds(200));
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
     BOOST_TEST(took.count() >= 150);
     BOOST_TEST(took.count() < 2000);
     // Let the writer finish so it can be joined.
     std::string seen;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (seen.size() < 1000u * 1001u && std::chrono::steady_clock::now() < deadline) seen += p.drain();
+    while (seen.size() < 1000u * 1001u && std::chrono::steady_clock::now() < deadline)
+        seen += p.drain();
     BOOST_TEST(seen.size() == 1000u * 1001u);
 }
 

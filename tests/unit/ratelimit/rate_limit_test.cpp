@@ -39,7 +39,8 @@ BOOST_AUTO_TEST_CASE(memory_stays_bounded_however_many_users) {
     BOOST_TEST(l.tracked_users() <= 1600u);
     // Refilled buckets are dropped to make room: later users are tracked again.
     const auto later = t + 10s;
-    for (int i = 0; i < 1000; ++i) BOOST_TEST(!l.take("late-" + std::to_string(i), later).untracked);
+    for (int i = 0; i < 1000; ++i)
+        BOOST_TEST(!l.take("late-" + std::to_string(i), later).untracked);
     BOOST_TEST(l.tracked_users() <= 1600u);
 }
 

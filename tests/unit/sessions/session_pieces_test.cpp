@@ -3,9 +3,9 @@
 #include "chatkit_gateway/core/base64.hpp"
 #include "chatkit_gateway/sessions/handle_sealer.hpp"
 
-#include <boost/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <memory>
@@ -16,11 +16,14 @@ using namespace ckg;
 using namespace ckg::sessions;
 
 namespace {
-secret key(char fill) { return secret(std::string(32, fill)); }
+secret key(char fill) {
+    return secret(std::string(32, fill));
+}
 
 // Opens a handle the long way, with a fresh OpenSSL context and nothing
 // from handle_sealer: the layout the header documents, or nullopt.
-std::optional<std::string> open_independently(const std::string& handle, const std::string& key_bytes) {
+std::optional<std::string> open_independently(const std::string& handle,
+                                              const std::string& key_bytes) {
     const auto raw = base64url_decode(handle);
     if (!raw || raw->size() < 32) return std::nullopt;
     unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -30,17 +33,21 @@ std::optional<std::string> open_independently(const std::string& handle, const s
     const int sealed = static_cast<int>(raw->size()) - 4 - 12 - 16;
     std::string plain(static_cast<std::size_t>(sealed), '\0');
     const std::string aad = "chatkit-gateway session handle v1";
-    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free);
+    std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                        EVP_CIPHER_CTX_free);
     int len = 0;
     std::string tag = raw->substr(raw->size() - 16);
-    const bool ok =
-        EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key_bytes.data()),
-                           bytes + 4) == 1 &&
-        EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
-                          static_cast<int>(aad.size())) == 1 &&
-        EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len, bytes + 16, sealed) == 1 &&
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, tag.data()) == 1 &&
-        EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &len) == 1;
+    const bool ok = EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr,
+                                       reinterpret_cast<const unsigned char*>(key_bytes.data()),
+                                       bytes + 4) == 1 &&
+                    EVP_DecryptUpdate(ctx.get(), nullptr, &len,
+                                      reinterpret_cast<const unsigned char*>(aad.data()),
+                                      static_cast<int>(aad.size())) == 1 &&
+                    EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()),
+                                      &len, bytes + 16, sealed) == 1 &&
+                    EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, 16, tag.data()) == 1 &&
+                    EVP_DecryptFinal_ex(
+                        ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &len) == 1;
     if (!ok) return std::nullopt;
     return plain;
 }
@@ -51,7 +58,9 @@ BOOST_AUTO_TEST_SUITE(session_pieces)
 BOOST_AUTO_TEST_CASE(handles_open_only_for_their_user_key_and_time) {
     handle_sealer sealer(key('a'));
     const auto h = sealer.seal({"cksess_1", "alice", 2000});
-    BOOST_TEST(h.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos);
+    BOOST_TEST(
+        h.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+        std::string::npos);
     BOOST_TEST(h.find("cksess") == std::string::npos);
     BOOST_TEST(sealer.seal({"cksess_1", "alice", 2000}) != h);  // random nonce
     auto ok = sealer.open(h, "alice", 1999);
@@ -77,10 +86,12 @@ BOOST_AUTO_TEST_CASE(interleaved_sealers_each_use_their_own_key_and_fresh_nonces
         const char fill_a = static_cast<char>('a' + round), fill_b = static_cast<char>('k' + round);
         handle_sealer a(key(fill_a)), b(key(fill_b));
         for (int i = 0; i < 20; ++i) {
-            const handle_contents c{"cksess_" + std::to_string(i), "user \"" + std::to_string(round) + "\"", 5000 + i};
+            const handle_contents c{"cksess_" + std::to_string(i),
+                                    "user \"" + std::to_string(round) + "\"", 5000 + i};
             const auto ha = a.seal(c), hb = b.seal(c);
-            const auto expected = R"({"s":"cksess_)" + std::to_string(i) + R"(","u":"user \")" + std::to_string(round) +
-                                  R"(\"","e":)" + std::to_string(5000 + i) + "}";
+            const auto expected = R"({"s":"cksess_)" + std::to_string(i) + R"(","u":"user \")" +
+                                  std::to_string(round) + R"(\"","e":)" + std::to_string(5000 + i) +
+                                  "}";
             BOOST_TEST(open_independently(ha, std::string(32, fill_a)).value_or("") == expected);
             BOOST_TEST(open_independently(hb, std::string(32, fill_b)).value_or("") == expected);
             BOOST_TEST(!open_independently(ha, std::string(32, fill_b)).has_value());
@@ -108,15 +119,18 @@ BOOST_AUTO_TEST_CASE(state_variables_merge_without_override) {
     config::workflow_profile p;
     p.id = "wf";
     p.state_variables = {{"const", "c"}};
-    p.claims_to_state_variables = {{"plan", "plan_var"}, {"groups", "groups_var"}, {"missing", "missing_var"}};
+    p.claims_to_state_variables = {
+        {"plan", "plan_var"}, {"groups", "groups_var"}, {"missing", "missing_var"}};
     p.allowed_state_variables = {"locale"};
     s.workflows.emplace("default", p);
     auto req = api::parse_mint_request(R"({"state_variables": {"locale": "fr"}})", s);
     BOOST_REQUIRE(req.ok());
     const boost::json::object claims = {{"plan", "pro"}, {"groups", boost::json::array{"a"}}};
     const auto body = api::build_upstream_session(*req, "u1", claims);
-    BOOST_TEST(boost::json::value(body) == boost::json::parse(
-        R"({"user": "u1", "workflow": {"id": "wf", "state_variables": {"const": "c", "plan_var": "pro", "locale": "fr"}}})"));
+    BOOST_TEST(
+        boost::json::value(body) ==
+        boost::json::parse(
+            R"({"user": "u1", "workflow": {"id": "wf", "state_variables": {"const": "c", "plan_var": "pro", "locale": "fr"}}})"));
     BOOST_TEST(!api::parse_mint_request(R"({"state_variables": {"const": "x"}})", s).ok());
     BOOST_TEST(!api::parse_mint_request(R"({"state_variables": {"plan_var": "x"}})", s).ok());
 }

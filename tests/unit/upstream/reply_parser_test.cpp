@@ -50,13 +50,17 @@ BOOST_AUTO_TEST_CASE(status_first_retry_after_and_body_whatever_the_read_sizes) 
 
 BOOST_AUTO_TEST_CASE(chunked_and_close_delimited_bodies) {
     reply_parser chunked;
-    BOOST_TEST(!feed(chunked, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n", 3));
+    BOOST_TEST(!feed(
+        chunked,
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\n\r\n",
+        3));
     BOOST_TEST(chunked.body() == "{\"a\":1}");
     BOOST_TEST(chunked.retry_after().empty());
     BOOST_TEST(chunked.keep_alive());
 
     reply_parser until_close;
-    BOOST_TEST(!feed(until_close, "HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\nupstream down", 4));
+    BOOST_TEST(!feed(until_close,
+                     "HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\nupstream down", 4));
     BOOST_TEST(until_close.status() == 502u);
     BOOST_TEST(until_close.body() == "upstream down");
     BOOST_TEST(!until_close.keep_alive());
@@ -65,13 +69,17 @@ BOOST_AUTO_TEST_CASE(chunked_and_close_delimited_bodies) {
 BOOST_AUTO_TEST_CASE(limits_and_garbage_are_errors) {
     reply_parser big;
     big.body_limit(10);
-    BOOST_TEST((feed(big, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n01234567890", 64) == http::error::body_limit));
+    BOOST_TEST((feed(big, "HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n01234567890", 64) ==
+                http::error::body_limit));
     reply_parser big_chunks;
     big_chunks.body_limit(10);
-    BOOST_TEST((feed(big_chunks, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\n012345\r\n6\r\n678901\r\n0\r\n\r\n", 64) ==
-                http::error::body_limit));
+    BOOST_TEST((feed(big_chunks,
+                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+                     "chunked\r\n\r\n6\r\n012345\r\n6\r\n678901\r\n0\r\n\r\n",
+                     64) == http::error::body_limit));
     reply_parser truncated;
-    BOOST_TEST((feed(truncated, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\nshort", 64) == http::error::partial_message));
+    BOOST_TEST((feed(truncated, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\nshort", 64) ==
+                http::error::partial_message));
     reply_parser garbage;
     BOOST_TEST(feed(garbage, "SMTP ready\r\n\r\n", 64).failed());
 }
