@@ -11,7 +11,9 @@ std::optional<std::string_view> cors_policy::allowed_origin(const http_server::r
     if (it == req.end()) return std::nullopt;
     const std::string_view origin = it->value();
     const auto& list = cors_.allowed_origins;
-    if (std::find(list.begin(), list.end(), origin) == list.end()) return std::nullopt;
+    const bool allowed =
+        std::any_of(list.begin(), list.end(), [&](const auto& p) { return p.matches(origin); });
+    if (!allowed) return std::nullopt;
     return origin;
 }
 
@@ -26,6 +28,8 @@ void cors_policy::decorate(const http_server::request& req, http_server::respons
     const auto origin = allowed_origin(req);
     if (!origin) return;
     res.set(http::field::access_control_allow_origin, *origin);
+    // So that a page can read them (docs/api.md, "CORS"): a 429/503's wait and the id to quote.
+    res.set(http::field::access_control_expose_headers, "Retry-After, X-Request-Id");
     if (cookie_auth_) res.set(http::field::access_control_allow_credentials, "true");
 }
 

@@ -79,8 +79,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     if (!has_json_or_no_body(ctx.req))
         co_return error_reply(ctx, {errc::unsupported_media_type, {}, {}, {}}, *user);
     auto request = parse_mint_request(ctx.req.body(), s.config.sessions);
-    if (!request)
-        co_return error_reply(ctx, {errc::invalid_request, request.error().detail, {}, {}}, *user);
+    if (!request) co_return error_reply(ctx, http_server::api_error_of(request.error()), *user);
     // Only a mint that passed authentication and validation takes a token.
     const auto decision = s.mint_limiter.take(who.upstream_user_id, steady::now());
     if (!decision.allowed) s.metrics.record_rate_limited();
@@ -133,7 +132,8 @@ net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_
             {errc::not_found,
              std::string("handle ") + std::string(sessions::open_error_name(opened.error)),
              {},
-             {}},
+             {},
+             "Session handle not found: it is malformed, expired or not yours."},
             *user);
     const auto started = steady::now();
     auto up = co_await s.chatkit.cancel_session(opened.contents->session_id);

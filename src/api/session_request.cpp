@@ -1,36 +1,65 @@
 #include "chatkit_gateway/api/session_request.hpp"
 
+#include "chatkit_gateway/core/request_name.hpp"
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ckg::api {
 namespace {
-
-failure bad(std::string why) {
-    return failure{errc::invalid_request, std::move(why)};
-}
 
 bool is_primitive(const boost::json::value& v) {
     return v.is_string() || v.is_bool() || v.is_number();
 }
 
-std::optional<failure> check_state_variables(const boost::json::value& v,
-                                             const config::workflow_profile& p) {
-    if (!v.is_object()) return bad("state_variables is not an object");
-    for (const auto& m : v.get_object()) {
-        const auto& allowed = p.allowed_state_variables;
-        if (m.key().size() > 64) return bad("state variable name over 64 characters");
-        if (std::find(allowed.begin(), allowed.end(), m.key()) == allowed.end())
-            return bad("state variable not allowed: " + std::string(m.key()));
-        if (!is_primitive(m.value()))
-            return bad("state variable value not a string, boolean or number");
-        if (m.value().is_string() && m.value().get_string().size() > 1024)
-            return bad("state variable value over 1024 bytes");
-    }
+// A number the upstream can take: JSON has no infinity, and a double that
+// overflowed while parsing (1e400) is not one.
+bool is_finite_number(const boost::json::value& v) {
+    return !v.is_double() || std::isfinite(v.get_double());
+}
+
+constexpr std::string_view vars_param = "state_variables";
+
+std::optional<failure> check_state_variable(std::string_view name, const boost::json::value& v,
+                                            const std::string& workflow,
+                                            const config::workflow_profile& p) {
+    const auto quoted = quoted_request_name(name);
+    const auto& allowed = p.allowed_state_variables;
+    if (name.size() > 64)
+        return invalid_request("state variable name " + quoted + " is longer than 64 bytes",
+                               std::string(vars_param));
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+        return invalid_request("state variable " + quoted + " is not allowed for workflow " +
+                                   quoted_request_name(workflow),
+                               std::string(vars_param));
+    if (!is_primitive(v) || !is_finite_number(v))
+        return invalid_request(
+            "state variable " + quoted + " must be a string, a boolean or a finite number",
+            std::string(vars_param));
+    if (v.is_string() && v.get_string().size() > 1024)
+        return invalid_request("state variable " + quoted + " is longer than 1024 bytes",
+                               std::string(vars_param));
     return std::nullopt;
+}
+
+std::optional<failure> check_state_variables(const boost::json::value& v,
+                                             const std::string& workflow,
+                                             const config::workflow_profile& p) {
+    if (!v.is_object())
+        return invalid_request("field \"state_variables\" must be an object",
+                               std::string(vars_param));
+    for (const auto& m : v.get_object())
+        if (auto f = check_state_variable(m.key(), m.value(), workflow, p)) return f;
+    return std::nullopt;
+}
+
+failure not_a_string(std::string_view field) {
+    return invalid_request("field \"" + std::string(field) + "\" must be a string",
+                           std::string(field));
 }
 
 }  // namespace
@@ -41,27 +70,30 @@ result<mint_request> parse_mint_request(std::string_view body,
     if (!body.empty()) {
         boost::system::error_code ec;
         doc = boost::json::parse(body, ec);
-        if (ec) return bad("body is not valid JSON");
+        if (ec) return invalid_request("the request body is not valid JSON (" + ec.message() + ")");
     }
-    if (!doc.is_object()) return bad("body is not a JSON object");
+    if (!doc.is_object()) return invalid_request("the request body must be a JSON object");
     mint_request out;
     std::string workflow = sessions.default_workflow;
     for (const auto& m : doc.get_object()) {
         if (m.key() == "workflow") {
-            if (!m.value().is_string()) return bad("workflow is not a string");
+            if (!m.value().is_string()) return not_a_string("workflow");
             workflow = std::string(m.value().get_string());
         } else if (m.key() == "replaces") {
-            if (!m.value().is_string()) return bad("replaces is not a string");
+            if (!m.value().is_string()) return not_a_string("replaces");
             out.replaces = std::string(m.value().get_string());
         } else if (m.key() != "state_variables") {
-            return bad("unknown field: " + std::string(m.key()).substr(0, 64));
+            return invalid_request("unknown field " + quoted_request_name(m.key()),
+                                   request_name(m.key()));
         }
     }
     const auto it = sessions.workflows.find(workflow);
-    if (it == sessions.workflows.end()) return bad("unknown workflow profile");
+    if (it == sessions.workflows.end())
+        return invalid_request("workflow " + quoted_request_name(workflow) + " is not configured",
+                               "workflow");
     out.profile = &it->second;
     if (const auto* vars = doc.get_object().if_contains("state_variables")) {
-        if (auto f = check_state_variables(*vars, *out.profile)) return *f;
+        if (auto f = check_state_variables(*vars, workflow, *out.profile)) return *f;
         out.state_variables = vars->get_object();
     }
     return out;

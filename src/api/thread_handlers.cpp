@@ -20,10 +20,6 @@ reply ok_json(const request_context& ctx, const boost::json::value& body, const 
     return r;
 }
 
-api_error to_error(const failure& f) {
-    return api_error{f.code, f.detail, std::nullopt, {}};
-}
-
 // The caller's thread (from an upstream retrieve), or the error to answer
 // with (an api_error, so an upstream Retry-After survives).
 struct owned {
@@ -35,7 +31,7 @@ net::awaitable<owned> fetch_owned(gateway_services& s, std::string id, std::stri
     auto up = co_await s.chatkit.get("/chatkit/threads/" + id);
     if (auto e = upstream_failure(up, true)) co_return owned{std::nullopt, *e};
     auto thread = owned_thread(up->body, user);
-    if (!thread) co_return owned{std::nullopt, to_error(thread.error())};
+    if (!thread) co_return owned{std::nullopt, http_server::api_error_of(thread.error())};
     co_return owned{std::move(*thread), {}};
 }
 
@@ -49,12 +45,15 @@ net::awaitable<result<thread_call>> begin_thread_call(request_context& ctx, gate
     auto user = co_await authenticate_request(ctx, s);
     if (!user) co_return user.error();
     const std::string id(ctx.param("thread_id"));
-    if (!is_valid_id(id)) co_return failure{errc::invalid_request, "malformed thread id"};
+    if (!is_valid_id(id))
+        co_return invalid_request(
+            "thread_id must be 1 to 128 characters A-Z a-z 0-9 _ - (as sent, not percent-encoded)",
+            "thread_id");
     co_return thread_call{*user, id};
 }
 
 reply failed(const request_context& ctx, const failure& f, const user_ptr& user = nullptr) {
-    return error_reply(ctx, to_error(f), user);
+    return error_reply(ctx, http_server::api_error_of(f), user);
 }
 
 }  // namespace

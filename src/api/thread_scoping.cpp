@@ -1,5 +1,6 @@
 #include "chatkit_gateway/api/thread_scoping.hpp"
 
+#include "chatkit_gateway/core/request_name.hpp"
 #include "chatkit_gateway/http/query_params.hpp"
 
 #include <boost/json/parse.hpp>
@@ -10,10 +11,6 @@
 
 namespace ckg::api {
 namespace {
-
-failure bad(std::string why) {
-    return failure{errc::invalid_request, std::move(why)};
-}
 
 bool is_limit(std::string_view raw) {
     if (raw.empty() || raw.size() > 3) return false;
@@ -30,6 +27,29 @@ std::string encoded(std::string_view value) {
                                boost::urls::unreserved_chars);
 }
 
+// Why a list query parameter is refused, or nullopt when its raw value is fine.
+std::optional<failure> check_list_param(const std::string& key, std::string_view raw) {
+    if (key == "limit") {
+        if (!is_limit(raw)) return invalid_request("limit must be an integer from 1 to 100", key);
+    } else if (key == "after" || key == "before") {
+        if (!is_valid_id(raw))
+            return invalid_request(
+                key + " must be a thread id: 1 to 128 characters A-Z a-z 0-9 _ -", key);
+    } else if (key == "order") {
+        if (raw != "asc" && raw != "desc")
+            return invalid_request("order must be \"asc\" or \"desc\"", key);
+    } else if (key == "user") {
+        return invalid_request(
+            "query parameter \"user\" is not allowed: the gateway always scopes to the caller",
+            key);
+    } else {
+        return invalid_request("unknown query parameter " + quoted_request_name(key) +
+                                   " (allowed: limit, after, before, order)",
+                               request_name(key));
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 bool is_valid_id(std::string_view raw) noexcept {
@@ -44,21 +64,16 @@ bool is_valid_id(std::string_view raw) noexcept {
 
 result<std::string> upstream_list_query(std::string_view raw_query, const std::string* for_user) {
     auto params = http_server::parse_query_params(raw_query);
-    if (!params) return bad("malformed query string");
+    if (!params) return invalid_request("the query string is not valid percent-encoded text");
     std::string out = for_user ? "user=" + encoded(*for_user) : std::string();
     std::set<std::string> seen;
     for (const auto& p : *params) {
-        if (!seen.insert(p.key).second) return bad("repeated query parameter");
+        if (!seen.insert(p.key).second)
+            return invalid_request(
+                "query parameter " + quoted_request_name(p.key) + " is given more than once",
+                request_name(p.key));
         const std::string_view raw = p.raw_value;
-        if (p.key == "limit") {
-            if (!is_limit(raw)) return bad("limit must be 1 to 100");
-        } else if (p.key == "after" || p.key == "before") {
-            if (!is_valid_id(raw)) return bad(p.key + " is not a valid id");
-        } else if (p.key == "order") {
-            if (raw != "asc" && raw != "desc") return bad("order must be asc or desc");
-        } else {
-            return bad("unknown or forbidden query parameter");  // `user` included
-        }
+        if (auto refused = check_list_param(p.key, raw)) return *refused;
         // The raw text passed validation, so it is already its own encoding.
         out += (out.empty() ? "" : "&") + p.key + "=" + std::string(raw);
     }
@@ -97,7 +112,8 @@ result<boost::json::object> owned_thread(std::string_view upstream_body, std::st
     const auto* owner = v.get_object().if_contains("user");
     // Absent and foreign look the same to the caller (SPEC: existence is not revealed).
     if (owner == nullptr || !owner->is_string() || owner->get_string() != user)
-        return failure{errc::not_found, "thread belongs to another user"};
+        return failure{errc::not_found, "thread belongs to another user",
+                       std::string(thread_not_found_message)};
     return std::move(v.get_object());
 }
 

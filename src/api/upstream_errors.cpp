@@ -1,5 +1,6 @@
 #include "chatkit_gateway/api/upstream_errors.hpp"
 
+#include "chatkit_gateway/api/thread_scoping.hpp"
 #include "chatkit_gateway/observability/redaction.hpp"
 
 #include <algorithm>
@@ -19,7 +20,11 @@ std::optional<http_server::api_error> upstream_failure(const result<upstream::up
     if (status >= 200 && status < 300) return std::nullopt;
     const std::string detail =
         "upstream answered " + std::to_string(status) + ": " + redact_for_log(r->body);
-    if (status == 404 && thread_lookup) return api_error{errc::not_found, detail, std::nullopt, {}};
+    if (status == 404 && thread_lookup) {
+        api_error e{errc::not_found, detail};
+        e.message = thread_not_found_message;
+        return e;
+    }
     if (status == 429 || status == 503) {
         auto retry = r->retry_after.value_or(std::chrono::seconds(1));
         retry = std::clamp(retry, std::chrono::seconds(1), std::chrono::seconds(60));

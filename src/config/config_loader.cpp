@@ -82,23 +82,16 @@ rate_limit_config parse_rate_limit(json_object_reader r) {
     return l;
 }
 
-// An origin is "scheme://host[:port]" exactly as browsers send it.
-bool is_origin(const std::string& text) {
-    const auto sep = text.find("://");
-    if (sep == std::string::npos || sep == 0) return false;
-    const auto scheme = text.substr(0, sep);
-    const auto rest = text.substr(sep + 3);
-    return (scheme == "http" || scheme == "https") && !rest.empty() &&
-           rest.find_first_of("/?#@ ") == std::string::npos;
-}
-
 cors_config parse_cors(json_object_reader r) {
     cors_config c;
-    c.allowed_origins = r.string_array_or("allowed_origins", {});
-    for (std::size_t i = 0; i < c.allowed_origins.size(); ++i) {
-        if (!is_origin(c.allowed_origins[i]))
+    const auto entries = r.string_array_or("allowed_origins", {});
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        std::string problem;
+        auto pattern = origin_pattern::parse(entries[i], problem);
+        if (!pattern)
             throw config_error(r.path_of("allowed_origins") + "[" + std::to_string(i) + "]",
-                               "must be an origin like \"https://app.example.com\"");
+                               problem);
+        c.allowed_origins.push_back(std::move(*pattern));
     }
     c.max_age = std::chrono::seconds(r.integer_or("max_age_seconds", 600, 0, 86400));
     r.finish();

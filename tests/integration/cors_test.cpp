@@ -1,6 +1,8 @@
-// CORS and the CSRF rule (SPEC sections 2 and 7) on the session routes:
-// allowed origins get the headers, others get none and cannot change state,
-// preflights answer per route, cookie auth adds Allow-Credentials.
+// CORS and the CSRF rule (docs/api.md, "CORS") on the session routes:
+// allowed origins get the headers (a page can read Retry-After and
+// X-Request-Id), others get none and cannot change state, preflights answer
+// per route, cookie auth adds Allow-Credentials; mobile WebView origins and
+// one-label patterns are matched as configured.
 #include "gateway_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -33,10 +35,13 @@ BOOST_AUTO_TEST_CASE(allowed_origin_gets_cors_headers_on_every_answer) {
     BOOST_TEST(ok[http::field::access_control_allow_origin] == app_origin);
     BOOST_TEST(ok[http::field::access_control_allow_credentials] == "true");
     BOOST_TEST(ok[http::field::vary] == "Origin");
+    BOOST_TEST(ok[http::field::access_control_expose_headers] == "Retry-After, X-Request-Id");
     auto unauthorized =
         call(http::verb::post, "/v1/chatkit/sessions", "", "{}", {{"Origin", app_origin}});
     BOOST_TEST(unauthorized.result_int() == 401);
     BOOST_TEST(unauthorized[http::field::access_control_allow_origin] == app_origin);
+    BOOST_TEST(unauthorized[http::field::access_control_expose_headers] ==
+               "Retry-After, X-Request-Id");
 }
 
 BOOST_AUTO_TEST_CASE(disallowed_origin_cannot_change_state) {
@@ -45,6 +50,7 @@ BOOST_AUTO_TEST_CASE(disallowed_origin_cannot_change_state) {
     BOOST_TEST(r.result_int() == 403);
     BOOST_TEST(code_of(r) == "origin_not_allowed");
     BOOST_TEST(r.count(http::field::access_control_allow_origin) == 0u);
+    BOOST_TEST(r.count(http::field::access_control_expose_headers) == 0u);
     // Checked before the token: a cookie-carrying cross-site request never gets further.
     auto cookie = call(http::verb::post, "/v1/chatkit/sessions", "", "{}",
                        {{"Origin", evil_origin}, {"Cookie", "session_token=" + token("alice")}});
@@ -95,6 +101,73 @@ BOOST_AUTO_TEST_CASE(preflights_answer_per_route) {
 
     plain.target("/v1/unknown");
     BOOST_TEST(c.send(plain).result_int() == 404);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// Mobile WebViews and preview deployments: any scheme, and "*" for one label.
+struct pattern_fixture : gateway_fixture {
+    pattern_fixture()
+        : gateway_fixture("",
+                          R"(["capacitor://localhost", "http://localhost:3000",
+                              "https://*.preview.example.com"])") {}
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(cors_patterns, pattern_fixture)
+
+BOOST_AUTO_TEST_CASE(webview_and_one_label_origins_are_allowed) {
+    for (const std::string origin :
+         {"capacitor://localhost", "http://localhost:3000", "https://pr-7.preview.example.com"}) {
+        BOOST_TEST_CONTEXT(origin) {
+            auto r =
+                call(http::verb::post, "/v1/chatkit/sessions", "alice", "{}", {{"Origin", origin}});
+            BOOST_TEST(r.result_int() == 200);
+            BOOST_TEST(r[http::field::access_control_allow_origin] == origin);
+            BOOST_TEST(r[http::field::access_control_expose_headers] ==
+                       "Retry-After, X-Request-Id");
+            BOOST_TEST(r.count(http::field::access_control_allow_credentials) == 0u);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_domain_itself_and_deeper_names_are_refused) {
+    for (const std::string origin :
+         {"https://preview.example.com", "https://a.b.preview.example.com",
+          "http://pr-7.preview.example.com", "https://pr-7.preview.example.com:8443",
+          "https://pr-7.preview.example.com.evil.net", "ionic://localhost", "http://localhost:3001",
+          "null"}) {
+        BOOST_TEST_CONTEXT(origin) {
+            auto r =
+                call(http::verb::post, "/v1/chatkit/sessions", "alice", "{}", {{"Origin", origin}});
+            BOOST_TEST(r.result_int() == 403);
+            BOOST_TEST(code_of(r) == "origin_not_allowed");
+            BOOST_TEST(r.count(http::field::access_control_allow_origin) == 0u);
+            // A read is served, but without CORS headers the page cannot see it.
+            auto read =
+                call(http::verb::get, "/v1/chatkit/threads", "alice", "", {{"Origin", origin}});
+            BOOST_TEST(read.result_int() == 200);
+            BOOST_TEST(read.count(http::field::access_control_allow_origin) == 0u);
+        }
+    }
+    BOOST_TEST(upstream_count("create_session") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_page_can_read_retry_after_on_a_429) {
+    const std::string origin = "https://pr-7.preview.example.com";
+    response last;
+    for (int i = 0; i < 8; ++i) {
+        last = call(http::verb::post, "/v1/chatkit/sessions", "bob", "{}", {{"Origin", origin}});
+        if (last.result_int() == 429) break;
+    }
+    BOOST_TEST_REQUIRE(last.result_int() == 429);
+    BOOST_TEST(last[http::field::access_control_allow_origin] == origin);
+    BOOST_TEST(last[http::field::access_control_expose_headers] == "Retry-After, X-Request-Id");
+    BOOST_TEST(!last[http::field::retry_after].empty());
+    BOOST_TEST(!last["X-Request-Id"].empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,7 @@
-// CORS and the CSRF rule of SPEC sections 2 and 7, as pure decisions:
-// an exactly-listed Origin gets Access-Control-Allow-Origin (and
-// -Credentials when cookie auth is on); a present, unlisted Origin gets no
+// CORS and the CSRF rule (docs/api.md, "CORS"), as pure decisions: an Origin
+// that an entry of cors.allowed_origins matches (config/origin_pattern.hpp)
+// gets Access-Control-Allow-Origin, -Expose-Headers (and -Credentials when
+// cookie auth is on); a present, unmatched Origin gets no
 // CORS headers, and its state-changing requests (POST, DELETE) and
 // preflights are refused with 403 origin_not_allowed.
 #pragma once

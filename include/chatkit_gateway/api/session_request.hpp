@@ -22,7 +22,7 @@ struct mint_request {
     std::optional<std::string> replaces;
 };
 
-// Fails with invalid_request and a reason for the log.
+// Fails with invalid_request, a message naming what is wrong and the field at fault.
 result<mint_request> parse_mint_request(std::string_view body,
                                         const config::sessions_config& sessions);
 

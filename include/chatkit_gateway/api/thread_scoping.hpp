@@ -13,6 +13,11 @@
 
 namespace ckg::api {
 
+// The one public sentence for a thread that does not exist and for one that
+// is another user's: the two must look the same (docs/api.md, "Threads").
+inline constexpr std::string_view thread_not_found_message =
+    "Thread not found: it does not exist, or it is not yours.";
+
 // ^[A-Za-z0-9_-]{1,128}$ on the raw (undecoded) text.
 bool is_valid_id(std::string_view raw) noexcept;
 

@@ -4,6 +4,7 @@
 // environment by the loader and held as ckg::secret.
 #pragma once
 
+#include "chatkit_gateway/config/origin_pattern.hpp"
 #include "chatkit_gateway/core/secret.hpp"
 
 #include <boost/json/value.hpp>
@@ -127,7 +128,7 @@ struct rate_limit_config {
 };
 
 struct cors_config {
-    std::vector<std::string> allowed_origins;
+    std::vector<origin_pattern> allowed_origins;
     std::chrono::seconds max_age{600};
 };
 

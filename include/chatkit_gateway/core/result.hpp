@@ -1,5 +1,6 @@
-// result<T>: a value or a failure (an errc plus detail for the log), passed
-// between rooms instead of exceptions.
+// result<T>: a value or a failure (an errc, detail for the log and, for a
+// request the caller can fix, the public message and the parameter at
+// fault), passed between rooms instead of exceptions.
 #pragma once
 
 #include "chatkit_gateway/core/errc.hpp"
@@ -13,7 +14,18 @@ namespace ckg {
 struct failure {
     errc code = errc::internal_error;
     std::string detail;  // for the log line only; never sent to a client
+    // What the caller sees (docs/api.md, "Errors"): a sentence saying what is
+    // wrong (empty: the code's general sentence) and the one field, query
+    // parameter or path segment at fault. Built from names, never from values.
+    std::string message;
+    std::string param;
 };
+
+// A 400 invalid_request the caller can act on; the log gets the same sentence.
+inline failure invalid_request(std::string message, std::string param = {}) {
+    failure f{errc::invalid_request, message, std::move(message), std::move(param)};
+    return f;
+}
 
 template <class T>
 class result {

@@ -1,9 +1,11 @@
 // The ONE mapping from ckg::errc to an HTTP status, the public error code and
-// a fixed human sentence (SPEC section 2, "Errors"). Detail about what went
-// wrong goes to the log only, never into the body.
+// a human sentence (docs/api.md, "Errors"). A request the caller can fix
+// carries its own sentence and the parameter at fault; detail about anything
+// else (why a token failed, what the upstream said) goes to the log only.
 #pragma once
 
 #include "chatkit_gateway/core/errc.hpp"
+#include "chatkit_gateway/core/result.hpp"
 #include "chatkit_gateway/http/handler.hpp"
 
 #include <boost/json/value.hpp>
@@ -19,7 +21,13 @@ struct api_error {
     std::string log_detail;                           // for the log line only
     std::optional<std::chrono::seconds> retry_after;  // 429 and 503 (default 1 s)
     std::string allow;                                // 405
+    std::string message;                              // public; empty: the code's general sentence
+    std::string param;  // 400: the field, query parameter or path segment at fault
 };
+
+// The error answer for a failure from another room, its public message and
+// parameter kept.
+api_error api_error_of(const failure& f);
 
 http::status status_of(errc code) noexcept;
 

@@ -233,8 +233,9 @@ BOOST_AUTO_TEST_CASE(every_bad_input_names_its_key) {
         {"no issuers", "auth.issuers", json::array(), "auth.issuers", "at least one issuer"},
         {"empty audiences", "auth.issuers[0].audiences", json::array(), "auth.issuers[0].audiences",
          "at least one audience"},
-        {"bad cors origin", "cors.allowed_origins", json::parse(R"(["https://app.example.com/"])"),
-         "cors.allowed_origins[0]", "must be an origin"},
+        {"cors origin with a path", "cors.allowed_origins",
+         json::parse(R"(["https://app.example.com/"])"), "cors.allowed_origins[0]",
+         "without a path"},
         {"state variable not primitive", "sessions.workflows.default.state_variables",
          json::parse(R"({"a": {"b": 1}})"), "sessions.workflows.default.state_variables.a",
          "string, a boolean or a number"},
@@ -360,6 +361,63 @@ BOOST_AUTO_TEST_CASE(hmac_user_ids_and_listen_forms_load) {
     BOOST_TEST(c.users.hmac_key.reveal() == "user-key");
     BOOST_TEST(c.server.listen.host == "::1");
     BOOST_TEST(c.upstream.base_url == "https://127.0.0.1:8787/v1");
+}
+
+// cors.allowed_origins (docs/api.md, "CORS"): any scheme, one-label patterns;
+// every refusal names the entry's index.
+BOOST_AUTO_TEST_CASE(cors_origins_of_any_scheme_and_patterns_load) {
+    auto doc = minimal_config();
+    patch(doc, "cors.allowed_origins", json::parse(R"([
+        "https://app.example.com", "http://localhost:3000", "capacitor://localhost",
+        "ionic://localhost", "https://*.preview.example.com", "http://[::1]:8080",
+        "HTTPS://App.Example.COM:8443"])"));
+    const auto c = load(doc);
+    BOOST_TEST_REQUIRE(c.cors.allowed_origins.size() == 7u);
+    BOOST_TEST(c.cors.allowed_origins[2].matches("capacitor://localhost"));
+    BOOST_TEST(c.cors.allowed_origins[4].is_wildcard());
+    BOOST_TEST(c.cors.allowed_origins[4].matches("https://pr-12.preview.example.com"));
+    BOOST_TEST(c.cors.allowed_origins[6].text() == "https://app.example.com:8443");
+}
+
+BOOST_AUTO_TEST_CASE(bad_cors_origins_name_their_index) {
+    struct bad {
+        const char* entry;
+        const char* problem;
+    };
+    const bad cases[] = {
+        {"null", "\"null\" cannot be allowed"},
+        {"*", "may only stand for the whole first label"},
+        {"https://*", "may only stand for the whole first label"},
+        {"https://app-*.example.com", "may only stand for the whole first label"},
+        {"https://app.*.example.com", "may only stand for the whole first label"},
+        {"*://app.example.com", "may only stand for the whole first label"},
+        {"https://*.*.example.com", "several \"*\""},
+        {"https://*.com", "at least two labels"},
+        {"https://app.example.com/path", "without a path"},
+        {"https://app.example.com?x=1", "without a path"},
+        {"https://user@app.example.com", "user info"},
+        {"https://app.example.com:0", "port must be a number from 1 to 65535"},
+        {"https://app.example.com:99999", "port must be a number from 1 to 65535"},
+        {"app.example.com", "must be an origin"},
+        {"https://", "must be a DNS name"},
+        {"https://app..example.com", "must be a DNS name"},
+        {"https://app example.com", "must be a DNS name"},
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST_CONTEXT(c.entry) {
+            auto doc = minimal_config();
+            patch(doc, "cors.allowed_origins",
+                  json::array{json::value("https://ok.example.com"), json::value(c.entry)});
+            try {
+                load(doc);
+                BOOST_ERROR("accepted a bad origin");
+            } catch (const config_error& e) {
+                BOOST_TEST(e.path() == "cors.allowed_origins[1]");
+                BOOST_TEST(e.problem().find(c.problem) != std::string::npos,
+                           "problem: " << e.problem());
+            }
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
