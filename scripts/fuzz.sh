@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
-bash scripts/build.sh build/fuzz Release -DCMAKE_CXX_COMPILER=clang++ -DCKG_FUZZ=ON
+werror=()
+[ -n "${CI:-}" ] && [ "${CI}" != "false" ] && werror=(-DCKG_WERROR=ON)
+bash scripts/build.sh build/fuzz Release -DCMAKE_CXX_COMPILER=clang++ -DCKG_FUZZ=ON ${werror[@]+"${werror[@]}"}
 work=$(mktemp -d)
 cp tests/fuzz/corpus/token/* "$work/"
 ./build/fuzz/bin/token_fuzzer -max_total_time="$seconds" -max_len=12000 -timeout=10 -rss_limit_mb=2048 \

@@ -5,15 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# In CI a compiler warning fails the build.
+werror=()
+[ -n "${CI:-}" ] && [ "${CI}" != "false" ] && werror=(-DCKG_WERROR=ON)
 
 if [ "${1:-}" = "--sanitize" ]; then
   dir=build/sanitize
-  bash scripts/build.sh "$dir" Debug -DCKG_SANITIZE=ON -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g"
+  bash scripts/build.sh "$dir" Debug -DCKG_SANITIZE=ON -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" ${werror[@]+"${werror[@]}"}
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 else
   dir=build/release
-  bash scripts/build.sh "$dir" Release
+  bash scripts/build.sh "$dir" Release ${werror[@]+"${werror[@]}"}
 fi
 cd "$dir"
 ctest --output-on-failure --timeout 600
