@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
   libssl-dev openssl ca-certificates curl prometheus-cpp-dev libgoogle-perftools-dev
   python3 python3-jwt python3-cryptography python3-yaml
-  clang libclang-rt-14-dev libbenchmark-dev
+  clang libclang-rt-14-dev libbenchmark-dev clang-format
   chromium
 )
 # The browser test also needs Node.js and npm (present on the build image;
