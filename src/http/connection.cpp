@@ -3,8 +3,8 @@
 #include "chatkit_gateway/http/error_response.hpp"
 #include "chatkit_gateway/http/framing.hpp"
 #include "chatkit_gateway/http/request_id.hpp"
-#include "chatkit_gateway/http/tls_stream.hpp"
-#include "chatkit_gateway/http/wire_format.hpp"
+#include "chatkit_gateway/net/tls_stream.hpp"
+#include "chatkit_gateway/net/wire_format.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 
 #include <algorithm>
@@ -16,6 +16,8 @@
 namespace ckg::http_server {
 namespace {
 
+using transport::tls_stream;
+using transport::to_wire;
 using steady = std::chrono::steady_clock;
 
 // What one request produced, for the access log.
@@ -244,7 +246,7 @@ private:
         co_return outcome;
     }
 
-    // One buffer, one write (http/wire_format.hpp).
+    // One buffer, one write (net/wire_format.hpp).
     net::awaitable<std::tuple<beast::error_code, std::size_t>> write(const response& res) {
         to_wire(res, wire_, reply_fields_);
         auto written = co_await net::async_write(stream_, net::buffer(wire_), nothrow_awaitable);

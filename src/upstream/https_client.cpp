@@ -1,9 +1,9 @@
 #include "chatkit_gateway/upstream/https_client.hpp"
 
 #include "chatkit_gateway/core/random.hpp"
-#include "chatkit_gateway/http/tls_stream.hpp"
-#include "chatkit_gateway/http/wire_format.hpp"
-#include "chatkit_gateway/upstream/reply_parser.hpp"
+#include "chatkit_gateway/net/tls_stream.hpp"
+#include "chatkit_gateway/net/wire_format.hpp"
+#include "chatkit_gateway/net/reply_parser.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
@@ -18,7 +18,8 @@ namespace ckg::upstream {
 namespace {
 
 using steady = std::chrono::steady_clock;
-using http_server::tls_stream;
+using transport::tls_stream;
+using transport::reply_parser;
 
 bool is_certificate_failure(const beast::error_code& ec) {
     return ec.category() == net::error::get_ssl_category() &&
@@ -135,7 +136,7 @@ net::awaitable<result<upstream_response>> https_client::send(http::request<http:
     req.keep_alive(true);
     req.prepare_payload();
     std::string wire;
-    http_server::to_wire(req, wire);
+    transport::to_wire(req, wire);
     return send_wire(std::move(wire), idempotent);
 }
 

@@ -2,7 +2,7 @@
 #include "chatkit_gateway/http/error_response.hpp"
 #include "chatkit_gateway/http/framing.hpp"
 #include "chatkit_gateway/http/request_id.hpp"
-#include "chatkit_gateway/http/wire_format.hpp"
+#include "chatkit_gateway/net/wire_format.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
@@ -124,12 +124,12 @@ BOOST_AUTO_TEST_CASE(wire_form_matches_beasts_serializer) {
     for (const auto* m : {&res, &old}) {
         std::ostringstream expected;
         expected << *m;
-        http_server::to_wire(*m, wire);
+        transport::to_wire(*m, wire);
         BOOST_TEST(wire == expected.str());
     }
     std::ostringstream expected;
     expected << req;
-    http_server::to_wire(req, wire);
+    transport::to_wire(req, wire);
     BOOST_TEST(wire == expected.str());
 }
 

@@ -29,7 +29,7 @@
 #include <string>
 #include <utility>
 
-namespace ckg::http_server {
+namespace ckg::transport {
 
 class tls_stream {
 public:
@@ -301,4 +301,4 @@ private:
     beast::error_code pending_error_, deferred_error_;
 };
 
-}  // namespace ckg::http_server
+}  // namespace ckg::transport

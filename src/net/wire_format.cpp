@@ -1,6 +1,6 @@
-#include "chatkit_gateway/http/wire_format.hpp"
+#include "chatkit_gateway/net/wire_format.hpp"
 
-namespace ckg::http_server {
+namespace ckg::transport {
 namespace {
 
 void append_version(unsigned version, std::string& out) {
@@ -48,4 +48,4 @@ void to_wire(const http::request<http::string_body>& req, std::string& out) {
     append_fields_and_body(req.base(), {}, req.body(), out);
 }
 
-}  // namespace ckg::http_server
+}  // namespace ckg::transport

@@ -1,9 +1,9 @@
-#include "chatkit_gateway/upstream/reply_parser.hpp"
+#include "chatkit_gateway/net/reply_parser.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 using namespace ckg;
-using upstream::reply_parser;
+using transport::reply_parser;
 
 namespace {
 

@@ -11,7 +11,7 @@
 
 #include <string>
 
-namespace ckg::http_server {
+namespace ckg::transport {
 
 // Replaces `out` with the wire form of `res` / `req` (its capacity is reused).
 // `extra_fields`: header lines ("Name: value\r\n" each, already safe) sent
@@ -20,4 +20,4 @@ void to_wire(const http::response<http::string_body>& res, std::string& out,
              std::string_view extra_fields = {});
 void to_wire(const http::request<http::string_body>& req, std::string& out);
 
-}  // namespace ckg::http_server
+}  // namespace ckg::transport

@@ -1,6 +1,6 @@
-#include "chatkit_gateway/upstream/reply_parser.hpp"
+#include "chatkit_gateway/net/reply_parser.hpp"
 
-namespace ckg::upstream {
+namespace ckg::transport {
 
 void reply_parser::on_response_impl(int code, beast::string_view, int, beast::error_code&) {
     status_ = static_cast<unsigned>(code);
@@ -30,4 +30,4 @@ std::size_t reply_parser::on_chunk_body_impl(std::uint64_t, beast::string_view d
     return data.size();
 }
 
-}  // namespace ckg::upstream
+}  // namespace ckg::transport

@@ -1,4 +1,4 @@
-#include "chatkit_gateway/http/tls_stream.hpp"
+#include "chatkit_gateway/net/tls_stream.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace ckg::http_server {
+namespace ckg::transport {
 
 // The BIO between OpenSSL and tls_stream's buffers: reads take ciphertext
 // the stream received (or ask to be retried), writes append to what the
@@ -162,4 +162,4 @@ void tls_stream::input_failed(beast::error_code& ec) const noexcept {
     if (ec == net::error::eof) ec = net::ssl::error::stream_truncated;
 }
 
-}  // namespace ckg::http_server
+}  // namespace ckg::transport

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace ckg::upstream {
+namespace ckg::transport {
 
 class reply_parser final : public http::basic_parser<false> {
 public:
@@ -40,4 +40,4 @@ private:
     std::string body_;
 };
 
-}  // namespace ckg::upstream
+}  // namespace ckg::transport
