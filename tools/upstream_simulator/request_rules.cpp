@@ -198,7 +198,7 @@ std::optional<upstream_problem> check_value(const boost::json::value& v, const r
             if (!v.is_string()) return wrong_type(path, r.type, v);
             const auto& s = v.get_string();
             if (!r.only.empty() && s != r.only)
-                return upstream_problem{"Invalid value: " + quoted(s) +
+                return upstream_problem{"Invalid value for " + quoted(path) + ": " + quoted(s) +
                                             ". Supported values are: " + quoted(r.only) + ".",
                                         path, "invalid_value"};
             const auto length = static_cast<std::int64_t>(s.size());
@@ -256,7 +256,7 @@ std::variant<list_query, upstream_problem> read_list_query(std::string_view raw_
             q.limit = static_cast<std::size_t>(std::get<std::int64_t>(n));
         } else if (p.key == "order") {
             if (p.value != "asc" && p.value != "desc")
-                return upstream_problem{"Invalid value: " + quoted(p.value) +
+                return upstream_problem{"Invalid value for 'order': " + quoted(p.value) +
                                             ". Supported values are: 'asc' and 'desc'.",
                                         p.key, "invalid_value"};
             q.ascending = p.value == "asc";
