@@ -194,7 +194,7 @@ Try it from another shell in $(pwd):
   curl -s $ca $gw/v1/chatkit/threads/cthr_000001/items -H "Authorization: Bearer \$TOKEN"
   curl -s $ca -X DELETE $gw/v1/chatkit/threads/cthr_000001 -H "Authorization: Bearer \$TOKEN"
   # metrics
-  curl -s $admin/metrics | grep '^chatkit_gateway_requests_total'
+  curl -s $admin/metrics | grep -v '^#' | grep requests_total
   # simulator: fail the next mint with 503 (modes: status reset hang malformed delay unscoped;
   # endpoints: create_session cancel_session list_threads retrieve_thread list_items delete_thread, or *)
   curl -s $ca -X PUT $sim/__sim/faults/create_session -d '{"mode": "status", "status": 503, "retry_after": 2, "count": 1}'

@@ -81,7 +81,7 @@ const statusOf = (sessions, secret) => (sessions.find((s) => s.client_secret ===
 
 // Polls `probe` until it returns true (the gateway cancels replaced sessions
 // after answering), for at most `ms`.
-async function eventually(probe, ms = 3000) {
+async function eventually(probe, ms = 5000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await probe()) return true;
@@ -148,13 +148,14 @@ try {
   await page.click("#sign-in");
   await page.waitForSelector("#status.ok, #status.error");
   t.check(await page.textContent("#status") === "Session minted.", `mint from the allowed origin (${await page.textContent("#status")})`);
+  await eventually(() => minted.length === 1);  // the response event may trail the page
   const shown = await page.textContent("#secret");
   t.check(minted.length === 1 && shown === minted[0].slice(0, 8) + "…" && !(await page.content()).includes(minted[0]),
           `the page shows a prefix of the client secret, never all of it (${shown})`);
   t.check(/^\d{4}-\d\d-\d\dT/.test(await page.textContent("#expires")), "the page shows the expiry");
 
   // Refresh before expiry, with `replaces`: the old session is cancelled upstream.
-  await page.waitForFunction(() => document.querySelector("#refreshes").textContent === "1", null, { timeout: LIFETIME_SECONDS * 2000 });
+  await page.waitForFunction(() => document.querySelector("#refreshes").textContent === "1", null, { timeout: LIFETIME_SECONDS * 4000 });
   t.check((await page.textContent("#status")).startsWith("Session refreshed (before expiry)"), "the page refreshed by itself before expiry");
   t.check(mintBodies.length === 2 && JSON.parse(mintBodies[1]).replaces?.length > 0, "the refresh sent replaces");
   t.check(await eventually(async () => statusOf(await simulatorSessions(sim), minted[0]) === "cancelled"),
