@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
-# Installs what building, running and testing chatkit-gateway needs, from
-# Debian bookworm's packages. Idempotent: does nothing when all are present.
+# Installs, from Debian bookworm's packages, what chatkit-gateway needs:
+#   scripts/setup.sh --run   building and running it (scripts/run-dev.sh)
+#   scripts/setup.sh         that, plus everything the tests need (scripts/test.sh)
+# Idempotent: does nothing when all are present.
 set -euo pipefail
 
-packages=(
+# Build the gateway and the upstream simulator, run them, make the dev
+# certificate (openssl), the dev token (python3-jwt) and serve examples/web.
+run_packages=(
   g++ cmake ninja-build ccache pkg-config
-  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev openssl ca-certificates curl prometheus-cpp-dev libgoogle-perftools-dev
-  python3 python3-jwt python3-cryptography python3-yaml
+  python3 python3-jwt
+)
+# Unit and integration suites, the fuzzer (clang), benchmarks, the browser
+# and upstream-contract tests (chromium, Node.js), token fixtures, manifests.
+test_packages=(
+  libboost-test1.81-dev
+  python3-cryptography python3-yaml
   clang libclang-rt-14-dev libbenchmark-dev clang-format
   chromium
 )
-# The browser test also needs Node.js and npm (present on the build image;
-# installed from Debian otherwise).
-command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+
+packages=("${run_packages[@]}")
+if [ "${1:-}" != "--run" ]; then
+  packages+=("${test_packages[@]}")
+  # Node.js and npm: present on the build image; from Debian otherwise.
+  command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -99,6 +99,84 @@ BOOST_AUTO_TEST_CASE(credentials_and_request_shape_are_checked) {
     }
 }
 
+// What the upstream schema forbids is refused in the upstream's error shape,
+// naming the member at fault.
+BOOST_AUTO_TEST_CASE(create_session_is_as_strict_as_the_upstream_schema) {
+    struct refusal {
+        const char* body;
+        const char* param;
+        const char* code;
+    };
+    const refusal cases[] = {
+        {R"({"user": "a", "workflow": {"id": "w"}, "expires_after": {"anchor": "created_at", "seconds": 601}})",
+         "expires_after.seconds", "integer_above_max_value"},
+        {R"({"user": "a", "workflow": {"id": "w"}, "expires_after": {"anchor": "created_at", "seconds": 0}})",
+         "expires_after.seconds", "integer_below_min_value"},
+        {R"({"user": "a", "workflow": {"id": "w"}, "expires_after": {"seconds": 60}})", "expires_after.anchor",
+         "missing_required_parameter"},
+        {R"({"user": "a", "workflow": {"id": "w"}, "expires_after": {"anchor": "now", "seconds": 60}})",
+         "expires_after.anchor", "invalid_value"},
+        {R"({"user": "a", "workflow": {"id": "w", "stat_variables": {}}})", "workflow.stat_variables",
+         "unknown_parameter"},
+        {R"({"user": "a", "workflow": {"id": "w", "state_variables": {"k": null}}})", "workflow.state_variables.k",
+         "invalid_type"},
+        {R"({"user": "a", "workflow": {"id": 7}})", "workflow.id", "invalid_type"},
+        {R"({"user": "", "workflow": {"id": "w"}})", "user", "string_below_min_length"},
+        {R"({"user": "a", "workflow": {"id": "w"}, "rate_limits": {"max_requests_per_1_minute": 0}})",
+         "rate_limits.max_requests_per_1_minute", "integer_below_min_value"},
+        {R"({"user": "a", "workflow": {"id": "w"}, "chatkit_configuration": {"file_upload": {"max_file_size": 513}}})",
+         "chatkit_configuration.file_upload.max_file_size", "integer_above_max_value"},
+        {R"({"user": "a", "workflow": {"id": "w"}, "chatkit_configuration": {"history": {"enabeld": true}}})",
+         "chatkit_configuration.history.enabeld", "unknown_parameter"},
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST_CONTEXT(c.body) {
+            auto r = call(http::verb::post, "/v1/chatkit/sessions", c.body);
+            BOOST_TEST(r.result_int() == 400);
+            const auto error = body_of(r).at("error");
+            BOOST_TEST(error.at("param") == json::value(c.param));
+            BOOST_TEST(error.at("code") == json::value(c.code));
+            BOOST_TEST(error.at("type") == json::value("invalid_request_error"));
+            BOOST_TEST(error.at("message").as_string().find(c.param) != json::string::npos);
+        }
+    }
+    std::string many = R"({"user": "a", "workflow": {"id": "w", "state_variables": {)";
+    for (int i = 0; i < 65; ++i) many += (i ? ",\"v" : "\"v") + std::to_string(i) + "\": 1";
+    auto r = call(http::verb::post, "/v1/chatkit/sessions", many + "}}}");
+    BOOST_TEST(r.result_int() == 400);
+    BOOST_TEST(body_of(r).at("error").at("code") == json::value("object_above_max_properties"));
+}
+
+BOOST_AUTO_TEST_CASE(requested_chatkit_configuration_is_reflected) {
+    const auto s = body_of(call(http::verb::post, "/v1/chatkit/sessions",
+                                R"({"user": "a", "workflow": {"id": "w", "version": "3", "tracing": {"enabled": false}},
+                                    "chatkit_configuration": {"file_upload": {"enabled": true, "max_files": 3},
+                                                              "history": {"recent_threads": 5}},
+                                    "rate_limits": {"max_requests_per_1_minute": 4}})"));
+    BOOST_TEST(s.at("chatkit_configuration") == json::parse(R"({
+        "automatic_thread_titling": {"enabled": true},
+        "file_upload": {"enabled": true, "max_file_size": 512, "max_files": 3},
+        "history": {"enabled": true, "recent_threads": 5}})"));
+    BOOST_TEST(s.at("workflow") == json::parse(R"({"id": "w", "version": "3", "state_variables": null,
+                                                   "tracing": {"enabled": false}})"));
+    BOOST_TEST(s.at("rate_limits").at("max_requests_per_1_minute").as_int64() == 4);
+    BOOST_TEST(s.at("max_requests_per_1_minute").as_int64() == 4);
+}
+
+BOOST_AUTO_TEST_CASE(thread_items_cover_every_type_with_its_required_members) {
+    const auto items = body_of(call(http::verb::get, "/v1/chatkit/threads/cthr_000001/items?order=asc"));
+    std::vector<std::string> types;
+    for (const auto& i : items.at("data").as_array()) types.emplace_back(i.at("type").as_string());
+    BOOST_TEST(types == (std::vector<std::string>{"chatkit.user_message", "chatkit.assistant_message",
+                                                  "chatkit.client_tool_call", "chatkit.task",
+                                                  "chatkit.task_group", "chatkit.widget"}),
+               boost::test_tools::per_element());
+    const auto& user = items.at("data").at(0).as_object();
+    BOOST_TEST(user.contains("attachments"));
+    BOOST_TEST(user.contains("inference_options"));
+    BOOST_TEST(items.at("data").at(1).at("content").at(0).as_object().contains("annotations"));
+}
+
 BOOST_AUTO_TEST_CASE(cancel_marks_the_session_cancelled) {
     const auto s = body_of(call(http::verb::post, "/v1/chatkit/sessions",
                                 R"({"user": "bob", "workflow": {"id": "w"}})"));
@@ -136,9 +214,15 @@ BOOST_AUTO_TEST_CASE(threads_are_filtered_by_user_and_paginated) {
     const auto nobody = body_of(call(http::verb::get, "/v1/chatkit/threads?user=carol"));
     BOOST_TEST(nobody.at("data").as_array().empty());
     BOOST_TEST(nobody.at("first_id").is_null());
-    BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads?limit=0").result_int() == 400);
-    BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads?limit=101").result_int() == 400);
-    BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads?order=up").result_int() == 400);
+    const auto none = body_of(call(http::verb::get, "/v1/chatkit/threads?user=alice&limit=0"));
+    BOOST_TEST(none.at("data").as_array().empty());
+    BOOST_TEST(none.at("has_more").as_bool());
+    for (const char* query : {"limit=-1", "limit=101", "limit=ten", "order=up", "colour=red", "user="}) {
+        BOOST_TEST_CONTEXT(query) {
+            BOOST_TEST(call(http::verb::get, std::string("/v1/chatkit/threads?") + query).result_int() == 400);
+        }
+    }
+    BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads/cthr_000001/items?user=alice").result_int() == 400);
 }
 
 BOOST_AUTO_TEST_CASE(retrieve_items_and_delete) {

@@ -1,11 +1,9 @@
 #include "simulator.hpp"
 
 #include "chatkit_gateway/http/error_response.hpp"
+#include "request_rules.hpp"
 
 #include <boost/json/parse.hpp>
-#include "chatkit_gateway/http/query_params.hpp"
-
-#include <charconv>
 
 namespace ckg::simulator {
 namespace {
@@ -16,11 +14,10 @@ using http_server::request_context;
 // The upstream's error envelope: {"error": {"message", "type", "param", "code"}}.
 reply upstream_error(const request_context& ctx, http::status status, std::string_view message,
                      std::string_view code, boost::json::value param = nullptr) {
-    boost::json::value body = {{"error",
-                                {{"message", message},
-                                 {"type", "invalid_request_error"},
-                                 {"param", param},
-                                 {"code", code}}}};
+    const char* type =
+        static_cast<unsigned>(status) >= 500 ? "server_error" : "invalid_request_error";
+    boost::json::value body = {
+        {"error", {{"message", message}, {"type", type}, {"param", param}, {"code", code}}}};
     return reply{http_server::make_json_response(status, body, ctx.req.version())};
 }
 
@@ -35,36 +32,10 @@ std::optional<boost::json::object> json_body(const request_context& ctx) {
     return std::move(v.get_object());
 }
 
-// Reads limit/order/after/before/user; returns an error reply for bad values.
-std::variant<list_query, reply> parse_list_query(const request_context& ctx, bool with_user) {
-    list_query q;
-    auto params = http_server::parse_query_params(ctx.query);
-    if (!params)
-        return upstream_error(ctx, http::status::bad_request, "Malformed query string.",
-                              "invalid_value");
-    for (const auto& p : *params) {
-        const std::string& value = p.value;
-        if (p.key == "limit") {
-            std::size_t n = 0;
-            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-            if (ec != std::errc{} || end != value.data() + value.size() || n < 1 || n > 100)
-                return upstream_error(ctx, http::status::bad_request, "Invalid 'limit'.",
-                                      "invalid_value", "limit");
-            q.limit = n;
-        } else if (p.key == "order") {
-            if (value != "asc" && value != "desc")
-                return upstream_error(ctx, http::status::bad_request, "Invalid 'order'.",
-                                      "invalid_value", "order");
-            q.ascending = value == "asc";
-        } else if (p.key == "after") {
-            q.after = value;
-        } else if (p.key == "before") {
-            q.before = value;
-        } else if (p.key == "user" && with_user) {
-            q.user = value;
-        }
-    }
-    return q;
+reply refuse(const request_context& ctx, const upstream_problem& p) {
+    boost::json::value param = nullptr;
+    if (p.param) param = boost::json::string(*p.param);
+    return upstream_error(ctx, http::status::bad_request, p.message, p.code, std::move(param));
 }
 
 }  // namespace
@@ -99,6 +70,7 @@ http_server::router simulator::make_router() {
     control(http::verb::get, "/__sim/requests", &simulator::requests);
     control(http::verb::delete_, "/__sim/requests", &simulator::clear_requests);
     control(http::verb::post, "/__sim/threads", &simulator::add_thread);
+    control(http::verb::get, "/__sim/sessions", &simulator::list_sessions);
     return r;
 }
 
@@ -169,26 +141,9 @@ std::optional<reply> simulator::check_credentials(request_context& ctx) const {
 reply simulator::create_session(request_context& ctx) {
     auto body = json_body(ctx);
     if (!body)
-        return upstream_error(ctx, http::status::bad_request, "The body must be a JSON object.",
-                              "invalid_json");
-    static const std::set<std::string_view> known = {"user", "workflow", "chatkit_configuration",
-                                                     "expires_after", "rate_limits"};
-    for (const auto& m : *body)
-        if (!known.contains(m.key()))
-            return upstream_error(ctx, http::status::bad_request,
-                                  "Unknown parameter: '" + std::string(m.key()) + "'.",
-                                  "unknown_parameter", boost::json::string(m.key()));
-    const auto* user = body->if_contains("user");
-    if (user == nullptr || !user->is_string() || user->get_string().empty())
-        return upstream_error(ctx, http::status::bad_request, "Missing required parameter: 'user'.",
-                              "missing_required_parameter", "user");
-    const auto* workflow = body->if_contains("workflow");
-    const auto* id =
-        workflow && workflow->is_object() ? workflow->get_object().if_contains("id") : nullptr;
-    if (id == nullptr || !id->is_string() || id->get_string().empty())
         return upstream_error(ctx, http::status::bad_request,
-                              "Missing required parameter: 'workflow.id'.",
-                              "missing_required_parameter", "workflow.id");
+                              "We could not parse the JSON body of your request.", "invalid_json");
+    if (auto problem = check_create_session(*body)) return refuse(ctx, *problem);
     return ok(ctx, store_.create_session(*body));
 }
 
@@ -200,15 +155,17 @@ reply simulator::cancel_session(request_context& ctx) {
 }
 
 reply simulator::list_threads(request_context& ctx) {
-    auto q = parse_list_query(ctx, true);
-    if (auto* error = std::get_if<reply>(&q)) return std::move(*error);
+    auto q = read_list_query(ctx.query, true);
+    if (auto* problem = std::get_if<upstream_problem>(&q)) return refuse(ctx, *problem);
     return ok(ctx, store_.list_threads(std::get<list_query>(q)));
 }
 
 reply simulator::list_all_threads(request_context& ctx) {
-    auto q = parse_list_query(ctx, false);
-    if (auto* error = std::get_if<reply>(&q)) return std::move(*error);
-    return ok(ctx, store_.list_threads(std::get<list_query>(q)));
+    auto q = read_list_query(ctx.query, true);
+    if (auto* problem = std::get_if<upstream_problem>(&q)) return refuse(ctx, *problem);
+    auto all = std::get<list_query>(q);
+    all.user.reset();  // the fault: the user filter ignored
+    return ok(ctx, store_.list_threads(all));
 }
 
 reply simulator::retrieve_thread(request_context& ctx) {
@@ -219,8 +176,8 @@ reply simulator::retrieve_thread(request_context& ctx) {
 }
 
 reply simulator::list_items(request_context& ctx) {
-    auto q = parse_list_query(ctx, false);
-    if (auto* error = std::get_if<reply>(&q)) return std::move(*error);
+    auto q = read_list_query(ctx.query, false);
+    if (auto* problem = std::get_if<upstream_problem>(&q)) return refuse(ctx, *problem);
     auto items = store_.list_items(std::string(ctx.param("id")), std::get<list_query>(q));
     if (!items)
         return upstream_error(ctx, http::status::not_found, "No thread found.", "not_found");
@@ -267,6 +224,12 @@ reply simulator::add_thread(request_context& ctx) {
     const std::string t =
         title && title->is_string() ? std::string(title->get_string()) : "Added thread";
     return ok(ctx, {{"id", store_.add_thread(std::string(user->get_string()), t)}});
+}
+
+// {"data": [every session, with its status]}: lets a test or a developer see
+// that a replaced or signed-out session was really cancelled upstream.
+reply simulator::list_sessions(request_context& ctx) {
+    return ok(ctx, {{"data", store_.sessions()}});
 }
 
 }  // namespace ckg::simulator

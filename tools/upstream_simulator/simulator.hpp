@@ -2,7 +2,8 @@
 // the gateway calls (shared/upstream/chatkit-api-reference.md) over an
 // in-memory store, checking credentials and request shapes the way the
 // upstream does, with faults and latency that tests and benchmarks inject
-// through a control API under /__sim/.
+// through a control API under /__sim/ (faults, recorded requests, threads,
+// sessions).
 #pragma once
 
 #include "chatkit_gateway/http/router.hpp"
@@ -55,6 +56,7 @@ private:
     http_server::reply requests(http_server::request_context& ctx);
     http_server::reply clear_requests(http_server::request_context& ctx);
     http_server::reply add_thread(http_server::request_context& ctx);
+    http_server::reply list_sessions(http_server::request_context& ctx);
 
     simulator_settings settings_;
     simulator_store store_;

@@ -1,6 +1,8 @@
 #include "simulator_store.hpp"
 
 #include "chatkit_gateway/core/random.hpp"
+#include "session_resource.hpp"
+#include "thread_items.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -25,10 +27,12 @@ std::string hex_id(const std::string& prefix) {
     return out;
 }
 
-boost::json::object default_chatkit_configuration() {
-    return {{"automatic_thread_titling", {{"enabled", true}}},
-            {"file_upload", {{"enabled", false}, {"max_file_size", 512}, {"max_files", 10}}},
-            {"history", {{"enabled", true}, {"recent_threads", nullptr}}}};
+// Every third thread is locked and every fifth closed, so clients meet each
+// ThreadResource status the upstream returns.
+boost::json::object status_for(unsigned thread_number) {
+    if (thread_number % 5 == 0) return {{"type", "closed"}, {"reason", "Resolved"}};
+    if (thread_number % 3 == 0) return {{"type", "locked"}, {"reason", nullptr}};
+    return {{"type", "active"}};
 }
 
 // Cursor pagination as the upstream does it: order by creation, then start
@@ -81,63 +85,22 @@ std::string simulator_store::add_thread(const std::string& user, const std::stri
 std::string simulator_store::add_thread_locked(const std::string& user, const std::string& title) {
     char id[32];
     std::snprintf(id, sizeof id, "cthr_%06u", ++next_thread_);
-    const auto created = ++clock_;
+    const auto created = clock_ += 10;  // room for its items' created_at
     thread_record r;
     r.thread = {{"id", id},
                 {"object", "chatkit.thread"},
                 {"created_at", created},
-                {"status", {{"type", "active"}}},
+                {"status", status_for(next_thread_)},
                 {"title", title},
                 {"user", user}};
-    for (int i = 0; i < 3; ++i) {
-        const bool from_user = i % 2 == 0;
-        char item_id[48];
-        std::snprintf(item_id, sizeof item_id, "cthi_%06u_%d", next_thread_, i);
-        r.items.push_back(
-            {{"id", item_id},
-             {"object", "chatkit.thread_item"},
-             {"thread_id", id},
-             {"created_at", created + i},
-             {"type", from_user ? "chatkit.user_message" : "chatkit.assistant_message"},
-             {"content",
-              boost::json::array{{{"type", from_user ? "input_text" : "output_text"},
-                                  {"text", from_user ? "Hello" : "Hi, how can I help?"}}}}});
-    }
+    r.items = sample_thread_items(id, created);
     threads_.push_back(std::move(r));
     return id;
 }
 
 boost::json::object simulator_store::create_session(const boost::json::object& body) {
-    const auto& workflow = body.at("workflow").get_object();
-    std::int64_t seconds = 600;
-    if (const auto* e = body.if_contains("expires_after"); e && e->is_object())
-        if (const auto* s = e->get_object().if_contains("seconds"); s && s->is_int64())
-            seconds = s->get_int64();
-    std::int64_t per_minute = 10;
-    if (const auto* r = body.if_contains("rate_limits"); r && r->is_object())
-        if (const auto* m = r->get_object().if_contains("max_requests_per_1_minute");
-            m && m->is_int64())
-            per_minute = m->get_int64();
-    bool tracing = true;
-    if (const auto* t = workflow.if_contains("tracing"); t && t->is_object())
-        if (const auto* e = t->get_object().if_contains("enabled"); e && e->is_bool())
-            tracing = e->get_bool();
-    boost::json::object session = {
-        {"id", hex_id("cksess_")},
-        {"object", "chatkit.session"},
-        {"client_secret", "ek_" + random_alnum(48)},
-        {"expires_at", unix_now() + seconds},
-        {"max_requests_per_1_minute", per_minute},
-        {"rate_limits", {{"max_requests_per_1_minute", per_minute}}},
-        {"status", "active"},
-        {"user", body.at("user")},
-        {"chatkit_configuration", default_chatkit_configuration()},
-        {"workflow",
-         {{"id", workflow.at("id")},
-          {"version", workflow.contains("version") ? workflow.at("version") : nullptr},
-          {"state_variables", workflow.contains("state_variables") ? workflow.at("state_variables")
-                                                                   : boost::json::object{}},
-          {"tracing", {{"enabled", tracing}}}}}};
+    auto session =
+        make_session_resource(body, hex_id("cksess_"), "ek_" + random_alnum(48), unix_now());
     std::lock_guard lock(mutex_);
     sessions_.emplace(std::string(session.at("id").get_string()), session);
     return session;
@@ -149,6 +112,13 @@ std::optional<boost::json::object> simulator_store::cancel_session(const std::st
     if (it == sessions_.end()) return std::nullopt;
     it->second["status"] = "cancelled";
     return it->second;
+}
+
+boost::json::array simulator_store::sessions() const {
+    std::lock_guard lock(mutex_);
+    boost::json::array out;
+    for (const auto& [id, session] : sessions_) out.push_back(session);
+    return out;
 }
 
 boost::json::object simulator_store::list_threads(const list_query& q) const {

@@ -2,6 +2,7 @@
 // thread items, seeded with a few threads for several users. Thread-safe.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -32,6 +33,8 @@ public:
     boost::json::object create_session(const boost::json::object& body);
     // The session after cancelling it; nullopt when the id is unknown.
     std::optional<boost::json::object> cancel_session(const std::string& id);
+    // Every session created so far, in id order (for tests and the dev run).
+    boost::json::array sessions() const;
 
     boost::json::object list_threads(const list_query& q) const;
     std::optional<boost::json::object> thread(const std::string& id) const;
