@@ -34,9 +34,18 @@ std::size_t sequence_length(std::string_view s) noexcept {
     return n;
 }
 
+// A name that looks like a credential pasted in the wrong place (an API key,
+// a client secret, a JWT, a bearer header): never echoed, never logged.
+bool looks_like_a_secret(std::string_view raw) noexcept {
+    for (std::string_view prefix : {"sk-", "ek_", "eyJ"})
+        if (raw.starts_with(prefix)) return true;
+    return raw.find("Bearer ") != std::string_view::npos;
+}
+
 }  // namespace
 
 std::string request_name(std::string_view raw) {
+    if (looks_like_a_secret(raw)) return "[redacted]";
     std::string out;
     out.reserve(std::min(raw.size(), max_request_name_bytes));
     while (!raw.empty()) {

@@ -43,7 +43,9 @@ jwks_endpoint make_endpoint(net::io_context& ioc, const config::issuer_config& i
                                    std::string("cannot load CA certificates: ") + e.what());
     }
     std::string target = url->encoded_path().empty() ? "/" : std::string(url->encoded_path());
-    if (url->has_query()) target += "?" + std::string(url->encoded_query());
+    // Appended piece by piece: g++ 12 warns -Wstringop-overflow (wrongly) on
+    // `"?" + std::string(...)` here at -O3.
+    if (url->has_query()) target.append("?").append(std::string_view(url->encoded_query()));
     return {std::make_shared<https_client>(ioc, o, std::move(tls)), std::move(target)};
 }
 

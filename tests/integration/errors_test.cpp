@@ -36,6 +36,9 @@ BOOST_AUTO_TEST_CASE(each_400_says_what_is_wrong_and_names_the_parameter) {
     const error_case cases[] = {
         {"unknown field", http::verb::post, "/v1/chatkit/sessions", R"({"device": "ios"})", 400,
          "invalid_request", R"(unknown field "device")", "device"},
+        {"a key pasted as a field", http::verb::post, "/v1/chatkit/sessions",
+         R"({"sk-live-0123456789": 1})", 400, "invalid_request", R"(unknown field "[redacted]")",
+         "[redacted]"},
         {"state variable not allowed", http::verb::post, "/v1/chatkit/sessions",
          R"({"state_variables": {"plan": "pro"}})", 400, "invalid_request",
          R"(state variable "plan" is not allowed for workflow "default")", "state_variables"},

@@ -1,8 +1,9 @@
 // A name taken from a request (a JSON member, a query parameter, a state
 // variable), made fit for a public error message (docs/api.md, "Errors"):
 // bytes that are not UTF-8 become U+FFFD, and the name is cut to at most 64
-// bytes, never inside a character. Only names go through here, never values:
-// a value may be a token or a secret.
+// bytes, never inside a character; a name that looks like a credential
+// ("sk-...", "ek_...", a JWT, "Bearer ...") is shown as [redacted]. Only
+// names go through here, never values: a value may be a token or a secret.
 #pragma once
 
 #include <cstddef>

@@ -45,7 +45,11 @@ public:
     ~secret() { wipe(); }
 
     // The raw bytes, for the one place that must use them (a header, a MAC key).
-    std::string_view reveal() const noexcept { return {value_.data(), value_.size()}; }
+    // Never a null pointer, even when empty (some C APIs read NULL as "no key").
+    std::string_view reveal() const noexcept {
+        return value_.empty() ? std::string_view("", 0)
+                              : std::string_view(value_.data(), value_.size());
+    }
     bool empty() const noexcept { return value_.empty(); }
     std::size_t size() const noexcept { return value_.size(); }
 

@@ -42,4 +42,15 @@ BOOST_AUTO_TEST_CASE(bytes_that_are_not_utf8_become_replacement_characters) {
     BOOST_TEST(request_name(std::string(100, '\xFF')).size() == 63u);
 }
 
+BOOST_AUTO_TEST_CASE(names_that_look_like_credentials_are_never_shown) {
+    for (const char* name : {"sk-proj-0123456789abcdef", "ek_0123456789",
+                             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.sig", "x Bearer abc"}) {
+        BOOST_TEST_CONTEXT(name) {
+            BOOST_TEST(request_name(name) == "[redacted]");
+            BOOST_TEST(quoted_request_name(name) == "\"[redacted]\"");
+        }
+    }
+    BOOST_TEST(request_name("skip") == "skip");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
