@@ -145,7 +145,10 @@ private:
 
         // Read the header
         lowest().expires_after(options().header_timeout);
-        if (auto hec = co_await reader_.read(stream_, parser, true)) co_return co_await refuse(read_error(hec), nullptr, started);
+        // A header refused part-way still has the fields read before the
+        // fault: its answer echoes their X-Request-Id when there is one.
+        if (auto hec = co_await reader_.read(stream_, parser, true))
+            co_return co_await refuse(read_error(hec), &parser.get(), started);
 
         const auto& header = parser.get();
         if (has_ambiguous_framing(header) || !header.target().starts_with('/'))
@@ -202,7 +205,7 @@ private:
         request_outcome outcome;
         if (!code) co_return outcome;
         outcome.request_id = request_id_for(header ? std::string_view((*header)["X-Request-Id"]) : std::string_view{});
-        if (header) outcome.method = http::to_string(header->method());
+        if (header && header->method() != http::verb::unknown) outcome.method = http::to_string(header->method());
         const unsigned version = header ? header->version() : 11;
         auto res = make_error_response(api_error{*code, {}, {}, {}}, version);
         finish_response(res, outcome.request_id, version, false);

@@ -46,6 +46,18 @@ public:
     // How much the next read may ask for: `wanted`, never past the cap.
     std::size_t room(std::size_t wanted) const noexcept;
 
+    // The two halves of one turn of read(), for callers that read without
+    // coroutines (the fuzz targets): next() parses what is buffered and, when
+    // the parser needs more, says how much the read into buffer().prepare()
+    // may ask for; received() takes that read's outcome and returns the error
+    // that ends the message, if any (read()'s rules).
+    template <bool isRequest>
+    parse_step next(http::basic_parser<isRequest>& parser, bool header_only, beast::error_code& ec,
+                    std::size_t& ask);
+    template <bool isRequest>
+    beast::error_code received(http::basic_parser<isRequest>& parser, bool header_only,
+                               beast::error_code rec, std::size_t n);
+
     // Reads until `parser`'s header or message is complete. Errors as
     // http::async_read: end_of_stream when the peer closed before any byte
     // of this message, a body delimited by the close ends there, a close
@@ -118,26 +130,42 @@ inline std::size_t message_reader::room(std::size_t wanted) const noexcept {
     return wanted < left ? wanted : left;
 }
 
+template <bool isRequest>
+parse_step message_reader::next(http::basic_parser<isRequest>& parser, bool header_only,
+                                beast::error_code& ec, std::size_t& ask) {
+    const auto step = parse(parser, header_only, ec);
+    if (step == parse_step::need_more) ask = room(wanted_read(parser));
+    return step;
+}
+
+template <bool isRequest>
+beast::error_code message_reader::received(http::basic_parser<isRequest>& parser, bool header_only,
+                                           beast::error_code rec, std::size_t n) {
+    if (rec == net::error::eof) {
+        if (!parser.got_some() && buffer_.size() == 0) return http::error::end_of_stream;
+        // A body delimited by the close ends here; anything else is partial_message.
+        parser.put_eof(rec);
+        if (!rec && !header_only && !parser.is_done()) rec = http::error::partial_message;
+        if (!rec && header_only && !parser.is_header_done()) rec = http::error::partial_message;
+        return rec ? rec : beast::error_code{};
+    }
+    if (rec) return rec;
+    buffer_.commit(n);
+    return {};
+}
+
 template <class Stream, bool isRequest>
 net::awaitable<beast::error_code> message_reader::read(Stream& stream,
                                                        http::basic_parser<isRequest>& parser,
                                                        bool header_only) {
     for (;;) {
         beast::error_code ec;
-        const auto step = parse(parser, header_only, ec);
+        std::size_t ask = 0;
+        const auto step = next(parser, header_only, ec, ask);
         if (step == parse_step::complete) co_return beast::error_code{};
         if (step == parse_step::failed) co_return ec;
-        auto [rec, n] = co_await stream.async_read_some(buffer_.prepare(room(wanted_read(parser))),
-                                                        nothrow_awaitable);
-        if (rec == net::error::eof) {
-            if (!parser.got_some() && buffer_.size() == 0) co_return http::error::end_of_stream;
-            parser.put_eof(
-                rec);  // a body delimited by the close ends here; anything else is partial_message
-            if (!rec && !header_only && !parser.is_done()) rec = http::error::partial_message;
-            co_return rec;
-        }
-        if (rec) co_return rec;
-        buffer_.commit(n);
+        auto [rec, n] = co_await stream.async_read_some(buffer_.prepare(ask), nothrow_awaitable);
+        if (auto e = received(parser, header_only, rec, n)) co_return e;
     }
 }
 

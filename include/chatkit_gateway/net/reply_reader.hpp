@@ -19,6 +19,21 @@ struct reply_limits {
     std::uint64_t body_bytes = 1 << 20;
 };
 
+// What a complete reply is to the reading of one request's replies.
+enum class reply_kind { final, interim, refused };
+
+inline reply_kind kind_of(const reply_parser& parser) noexcept {
+    if (parser.status() == 101) return reply_kind::refused;  // never asked for
+    return parser.status() >= 200 ? reply_kind::final : reply_kind::interim;
+}
+
+// Makes `parser` a new parser for the next reply (beast#2715) with `limits`.
+inline void start_reply(std::optional<reply_parser>& parser, reply_limits limits) {
+    parser.emplace();
+    parser->header_limit(limits.header_bytes);
+    parser->body_limit(limits.body_bytes);
+}
+
 // Reads replies into `parser` (a fresh one per message) until a final one
 // is complete. Errors as message_reader::read, plus http::error::bad_status
 // for 101 Switching Protocols (never asked for: the connection would no
@@ -29,13 +44,11 @@ net::awaitable<beast::error_code> read_final_reply(Stream& stream, message_reade
                                                    reply_limits limits) {
     reader.start_message();
     for (;;) {
-        parser.emplace();  // a new parser per message (beast#2715)
-        parser->header_limit(limits.header_bytes);
-        parser->body_limit(limits.body_bytes);
+        start_reply(parser, limits);
         if (auto ec = co_await reader.read(stream, *parser, false)) co_return ec;
-        const auto status = parser->status();
-        if (status == 101) co_return http::error::bad_status;
-        if (status >= 200) co_return beast::error_code{};
+        const auto kind = kind_of(*parser);
+        if (kind == reply_kind::refused) co_return http::error::bad_status;
+        if (kind == reply_kind::final) co_return beast::error_code{};
     }
 }
 
