@@ -9,6 +9,7 @@ packages=(
   libssl-dev openssl ca-certificates curl prometheus-cpp-dev libgoogle-perftools-dev
   python3 python3-jwt python3-cryptography python3-yaml
   clang libclang-rt-14-dev libbenchmark-dev
+  nginx
   chromium
 )
 # The browser test also needs Node.js and npm (present on the build image;
