@@ -321,12 +321,12 @@ BOOST_AUTO_TEST_CASE(at_the_limit_an_idle_connection_makes_room_else_new_ones_ar
         test_client third(srv.endpoint());
         BOOST_TEST(third.request(http::verb::get, "/echo").result_int() == 200);
     }
-    BOOST_REQUIRE(eventually([&] { return srv.server().open_connections() == 0; }));
+    BOOST_REQUIRE(ckg::test::eventually([&] { return srv.server().open_connections() == 0; }));
     // Two connections in the middle of a request: no room, the newcomer is closed at once.
     test_client a(srv.endpoint()), b(srv.endpoint());
     a.write_raw("GET /echo HTTP/1.1\r\n");
     b.write_raw("GET /echo HTTP/1.1\r\n");
-    BOOST_REQUIRE(eventually([&] { return srv.server().open_connections() == 2; }));
+    BOOST_REQUIRE(ckg::test::eventually([&] { return srv.server().open_connections() == 2; }));
     test_client third(srv.endpoint());
     const auto started = std::chrono::steady_clock::now();
     BOOST_TEST(third.peer_closed());
