@@ -177,10 +177,11 @@ BOOST_AUTO_TEST_CASE(an_extra_reply_arriving_later_is_seen_before_reuse) {
         stray.index += 1000;
         peer_reply p{mint_reply_for(r)};
         p.later = mint_reply_for(stray);
-        p.pause = 20ms;
+        p.pause = 5ms;
         return p;
     });
-    every_user_gets_their_own_secret(g, 2, 150ms);
+    // Calls 80 ms apart: the check before reuse must not be skipped for a connection used recently.
+    every_user_gets_their_own_secret(g, 3, 80ms);
     BOOST_TEST(g.upstream.connections() >= 8u);
 }
 
