@@ -440,11 +440,15 @@ BOOST_AUTO_TEST_CASE(an_idle_keep_alive_connection_makes_room_at_max_connections
         test_client late(g.gw->public_ep, std::nullopt, 5s);
         BOOST_TEST(late.request(http::verb::get, "/nowhere").result_int() == 404u);
     }
-    // Busy connections are never taken: four that are all mid-request leave no room.
+    // Busy connections are never taken. Enough newcomers that stay in the
+    // middle of a request use up every idle connection (some are closed at
+    // once themselves); after them, there is no room.
+    std::this_thread::sleep_for(300ms);
     std::vector<std::unique_ptr<peer_socket>> busy;
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < 8; ++i) {
         busy.push_back(connect_peer(g.gw->public_ep.port(), false));
-        BOOST_TEST(busy.back()->send_all("GET /nowhere HTTP/1.1\r\n"));  // a header still coming
+        busy.back()->send_all("GET /nowhere HTTP/1.1\r\n");  // a header still coming
+        std::this_thread::sleep_for(20ms);
     }
     std::this_thread::sleep_for(200ms);
     auto refused = connect_peer(g.gw->public_ep.port(), false);
