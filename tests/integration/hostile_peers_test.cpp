@@ -223,6 +223,25 @@ BOOST_AUTO_TEST_CASE(a_slow_drip_within_the_timeout_is_read_whole) {
         return p;
     });
     every_user_gets_their_own_secret(g, 1);
+    // A drip slower than the request timeout (3 s) is a 504, never resent.
+    g.upstream.set_script([](const peer_request& r) {
+        peer_reply p{mint_reply_for(r)};
+        p.drip = 50ms;
+        return p;
+    });
+    const auto before = g.upstream.requests();
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 504u);
+    BOOST_TEST(g.upstream.requests() - before == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_mint_reset_after_it_was_sent_is_not_resent) {
+    gateway_on_peer g([](const peer_request&) {
+        peer_reply p;
+        p.end = peer_reply::ending::reset;
+        return p;
+    });
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 503u);
+    BOOST_TEST(g.upstream.requests() == 1u);  // the upstream may have acted on it
 }
 
 BOOST_AUTO_TEST_CASE(endless_framing_from_the_upstream_is_cut_at_the_reply_limit) {
