@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer token target with clang and runs it for SECONDS
-# (default 60) from the committed seed corpus. Exit status 0: no finding.
+# Builds the libFuzzer targets with clang and runs each for SECONDS (default
+# 60) from its committed seed corpus (tests/fuzz/corpus/<name>/).
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (no TARGET: all of them)
+#   targets: token request_reader reply_reader
+# Exit status 0: no finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(token request_reader reply_reader)
 werror=()
 [ -n "${CI:-}" ] && [ "${CI}" != "false" ] && werror=(-DCKG_WERROR=ON)
 bash scripts/build.sh build/fuzz Release -DCMAKE_CXX_COMPILER=clang++ -DCKG_FUZZ=ON ${werror[@]+"${werror[@]}"}
-work=$(mktemp -d)
-cp tests/fuzz/corpus/token/* "$work/"
-./build/fuzz/bin/token_fuzzer -max_total_time="$seconds" -max_len=12000 -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 "$work" 2>&1 | tail -n 25
-rm -rf "$work"
-echo "fuzz: ${seconds}s without a finding"
+for name in "${targets[@]}"; do
+  work=$(mktemp -d)
+  cp tests/fuzz/corpus/"$name"/* "$work/"
+  case $name in
+    token) max_len=12000 ;;
+    *) max_len=70000 ;;  # past the readers' caps
+  esac
+  echo "fuzz: $name for ${seconds}s"
+  ./build/fuzz/bin/"$name"_fuzzer -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 "$work" 2>&1 | tail -n 25
+  rm -rf "$work"
+  echo "fuzz: $name ${seconds}s without a finding"
+done

@@ -19,6 +19,7 @@ test_packages=(
   libboost-test1.81-dev
   python3-cryptography python3-yaml
   clang libclang-rt-14-dev libbenchmark-dev clang-format
+  nginx
   chromium
 )
 

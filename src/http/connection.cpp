@@ -3,6 +3,7 @@
 #include "chatkit_gateway/http/error_response.hpp"
 #include "chatkit_gateway/http/framing.hpp"
 #include "chatkit_gateway/http/request_id.hpp"
+#include "chatkit_gateway/net/message_reader.hpp"
 #include "chatkit_gateway/net/tls_stream.hpp"
 #include "chatkit_gateway/net/wire_format.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
@@ -16,6 +17,7 @@
 namespace ckg::http_server {
 namespace {
 
+using transport::message_reader;
 using transport::tls_stream;
 using transport::to_wire;
 using steady = std::chrono::steady_clock;
@@ -38,12 +40,18 @@ public:
     // What a read asks for while the header is incomplete: a typical
     // request (token included) fits, a larger one takes a few reads.
     static constexpr std::size_t idle_read_size = 2048;
+    // Room beyond the header and body limits for a request's framing (chunk
+    // lines, trailers): what one request may make us hold (docs/architecture.md).
+    static constexpr std::size_t framing_allowance = 4096;
+    // How long a refused request's remaining bytes are read and dropped.
+    static constexpr std::chrono::seconds discard_time{2};
 
     connection(tcp::socket socket, std::shared_ptr<server_state> state,
                std::shared_ptr<ssl::context> tls)
         : state_(std::move(state)),
           tls_(std::move(tls)),
-          stream_(make_stream(std::move(socket), tls_)) {
+          stream_(make_stream(std::move(socket), tls_)),
+          reader_(options().max_header_bytes + options().max_body_bytes + framing_allowance) {
         beast::error_code ec;
         remote_ = lowest().socket().remote_endpoint(ec);
     }
@@ -113,22 +121,25 @@ private:
     // first request, idle_timeout between keep-alive requests. Returns false
     // when the connection should end quietly.
     net::awaitable<bool> wait_for_request() {
-        if (buffer_.size() > 0) co_return true;
+        if (reader_.buffered() > 0) co_return true;
         if (state_->closing.load()) {
             close_gracefully_ = true;
             co_return false;
         }
         idle_ = true;
+        if (!first_request_) mark_idle();  // may be closed to make room (server.cpp)
         // An idle connection holds only a small buffer (thousands may wait);
         // a large request's buffer is given back first.
-        if (buffer_.capacity() > 2 * idle_read_size) buffer_.shrink_to_fit();
+        reader_.shrink(2 * idle_read_size);
         lowest().expires_after(first_request_ ? options().header_timeout : options().idle_timeout);
-        auto [ec, n] =
-            co_await stream_.async_read_some(buffer_.prepare(idle_read_size), nothrow_awaitable);
+        auto [ec, n] = co_await stream_.async_read_some(reader_.buffer().prepare(idle_read_size),
+                                                        nothrow_awaitable);
         idle_ = false;
+        if (!first_request_ && !mark_busy())
+            co_return false;  // claimed for a new connection meanwhile
         first_request_ = false;
         if (ec) co_return false;
-        buffer_.commit(n);
+        reader_.buffer().commit(n);
         co_return true;
     }
 
@@ -137,11 +148,14 @@ private:
         http::request_parser<http::string_body> parser;  // a new parser per message (beast#2715)
         parser.header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
         parser.body_limit(options().max_body_bytes);
+        reader_.start_message();
 
         // Read the header
         lowest().expires_after(options().header_timeout);
-        if (auto hec = co_await read_into(parser, true))
-            co_return co_await refuse(read_error(hec), nullptr, started);
+        // A header refused part-way still has the fields read before the
+        // fault: its answer echoes their X-Request-Id when there is one.
+        if (auto hec = co_await reader_.read(stream_, parser, true))
+            co_return co_await refuse(read_error(hec), &parser.get(), started);
 
         const auto& header = parser.get();
         if (has_ambiguous_framing(header) || !header.target().starts_with('/'))
@@ -154,7 +168,7 @@ private:
 
         // Read the body
         lowest().expires_after(options().header_timeout);
-        if (auto bec = co_await read_into(parser, false))
+        if (auto bec = co_await reader_.read(stream_, parser, false))
             co_return co_await refuse(read_error(bec), &parser.get(), started);
 
         const request req = parser.release();
@@ -182,37 +196,6 @@ private:
         co_return outcome;
     }
 
-    // Parses what is already buffered and reads only when the parser needs
-    // more: a whole request usually arrives in the read that woke us, and
-    // then no read operation is started for it. The deadline set before the
-    // call bounds all its reads together.
-    net::awaitable<beast::error_code> read_into(http::request_parser<http::string_body>& parser,
-                                                bool header_only) {
-        for (;;) {
-            if (header_only ? parser.is_header_done() : parser.is_done())
-                co_return beast::error_code{};
-            if (buffer_.size() > 0) {
-                beast::error_code ec;
-                buffer_.consume(parser.put(buffer_.data(), ec));
-                if (ec && ec != http::error::need_more) co_return ec;
-                if (!ec) continue;
-            }
-            auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_size(parser)),
-                                                            nothrow_awaitable);
-            if (ec) co_return ec;
-            buffer_.commit(n);
-        }
-    }
-
-    // How much to ask for: a little more than the parser still needs, within limits.
-    std::size_t read_size(const http::request_parser<http::string_body>& parser) const {
-        const std::size_t limit = options().max_header_bytes + options().max_body_bytes;
-        std::size_t wanted = idle_read_size;
-        if (parser.is_header_done()) wanted = parser.content_length_remaining().value_or(wanted);
-        return std::clamp<std::size_t>(
-            wanted, 512, std::max<std::size_t>(512, limit - std::min(limit, buffer_.size())));
-    }
-
     // Maps a read failure to the status to answer with; nullopt: close quietly.
     static std::optional<errc> read_error(const beast::error_code& ec) {
         if (ec == http::error::header_limit) return errc::headers_too_large;
@@ -235,15 +218,42 @@ private:
         if (!code) co_return outcome;
         outcome.request_id = request_id_for(header ? std::string_view((*header)["X-Request-Id"])
                                                    : std::string_view{});
-        if (header) outcome.method = http::to_string(header->method());
+        if (header && header->method() != http::verb::unknown)
+            outcome.method = http::to_string(header->method());
         const unsigned version = header ? header->version() : 11;
         auto res = make_error_response(api_error{*code, {}, {}, {}}, version);
         finish_response(res, outcome.request_id, version, false);
         outcome.status = res.result_int();
         lowest().expires_after(options().header_timeout);
-        co_await write(res);
+        auto [wec, wn] = co_await write(res);
         record(outcome, started);
+        if (!wec) co_await discard_rest();
         co_return outcome;
+    }
+
+    // After a refusal: says it is done sending (FIN, or close_notify), then
+    // reads and drops what the client still sends, bounded by time rather
+    // than bytes. A client that writes its whole body before reading then
+    // reads the answer; closing with its bytes unread would reset the
+    // connection and destroy the answer in flight.
+    net::awaitable<void> discard_rest() {
+        const auto deadline = steady::now() + discard_time;
+        if constexpr (is_tls) {
+            lowest().expires_at(deadline);
+            auto [sec] = co_await stream_.async_shutdown(nothrow_awaitable);
+            if (sec) co_return;
+        } else {
+            beast::error_code ignored;
+            lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+        }
+        reader_.buffer().clear();
+        for (;;) {
+            lowest().expires_at(deadline);
+            // Prepared and never committed: the same bytes are reused for every read.
+            auto [ec, n] =
+                co_await stream_.async_read_some(reader_.buffer().prepare(4096), nothrow_awaitable);
+            if (ec) co_return;
+        }
     }
 
     // One buffer, one write (net/wire_format.hpp).
@@ -340,7 +350,7 @@ private:
     std::shared_ptr<server_state> state_;
     std::shared_ptr<ssl::context> tls_;  // keeps the context this connection was accepted with
     Stream stream_;
-    beast::flat_buffer buffer_;
+    message_reader reader_;     // the request bytes received, bounded per request
     std::string wire_;          // the reply being written
     std::string reply_fields_;  // its common headers (finish_response)
     tcp::endpoint remote_;

@@ -21,6 +21,23 @@ std::size_t server_state::open() const {
     return connections_.size();
 }
 
+bool server_state::reclaim_idle() {
+    std::shared_ptr<connection_base> victim;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, weak] : connections_) {
+            auto c = weak.lock();
+            if (c && c->claim_if_idle()) {
+                victim = std::move(c);
+                break;
+            }
+        }
+    }
+    if (!victim) return false;
+    victim->close_if_idle();
+    return true;
+}
+
 void server_state::for_each(const std::function<void(connection_base&)>& f) {
     std::vector<std::shared_ptr<connection_base>> live;
     {

@@ -61,7 +61,7 @@ chatkit_client::chatkit_client(io_pool& pool, const config::upstream_config& con
     const auto options = options_for(config, *url, pool.size());
     for (std::size_t i = 0; i < pool.size(); ++i)
         clients_.push_back(std::make_shared<https_client>(pool.at(i), options, tls));
-    constant_headers_ = secret(constant_headers(config, options.host));
+    constant_headers_ = secret(constant_headers(config, host_header(options)));
 }
 
 https_client& chatkit_client::client_for(const net::any_io_executor& ex) const {

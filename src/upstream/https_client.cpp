@@ -1,9 +1,9 @@
 #include "chatkit_gateway/upstream/https_client.hpp"
 
 #include "chatkit_gateway/core/random.hpp"
+#include "chatkit_gateway/net/reply_reader.hpp"
 #include "chatkit_gateway/net/tls_stream.hpp"
 #include "chatkit_gateway/net/wire_format.hpp"
-#include "chatkit_gateway/net/reply_parser.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
@@ -18,8 +18,9 @@ namespace ckg::upstream {
 namespace {
 
 using steady = std::chrono::steady_clock;
-using transport::tls_stream;
+using transport::message_reader;
 using transport::reply_parser;
+using transport::tls_stream;
 
 bool is_certificate_failure(const beast::error_code& ec) {
     return ec.category() == net::error::get_ssl_category() &&
@@ -34,9 +35,10 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) {
     return std::chrono::seconds(n);
 }
 
-// An idle keep-alive connection is alive when nothing is readable on it: a
-// peer that closed it has sent EOF (or a TLS close_notify) by now. Checked
-// before reuse so a request is never written into a connection already gone.
+// An idle keep-alive connection may carry a request when nothing is
+// readable on it: a peer that closed it has sent EOF (or a TLS close_notify)
+// by now, and any other byte is an unsolicited reply that the next caller
+// would otherwise read as theirs. Checked right before every reuse.
 bool still_open(tls_stream& stream) {
     char byte;
     const auto fd = beast::get_lowest_layer(stream).socket().native_handle();
@@ -51,41 +53,13 @@ std::chrono::milliseconds backoff(std::chrono::milliseconds base, unsigned attem
     return std::chrono::milliseconds(static_cast<long>(static_cast<double>(base.count()) * factor));
 }
 
-// Reads one reply into `parser` as http::async_read would (same errors,
-// end of stream included), but parses what is already buffered first and
-// reads only when the parser needs more: one read for a typical reply.
-net::awaitable<beast::error_code> read_reply(tls_stream& stream, beast::flat_buffer& buffer,
-                                             reply_parser& parser) {
-    for (;;) {
-        if (buffer.size() > 0) {
-            beast::error_code ec;
-            buffer.consume(parser.put(buffer.data(), ec));
-            if (parser.is_done()) co_return beast::error_code{};
-            if (ec && ec != http::error::need_more) co_return ec;
-            if (!ec) continue;
-        }
-        std::size_t wanted = 4096;
-        if (parser.is_header_done())
-            wanted = std::clamp<std::size_t>(parser.content_length_remaining().value_or(wanted),
-                                             512, 64 * 1024);
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(wanted), nothrow_awaitable);
-        if (ec == net::error::eof) {
-            if (!parser.got_some()) co_return http::error::end_of_stream;
-            parser.put_eof(
-                ec);  // a body delimited by the close ends here; anything else is partial_message
-            co_return ec;
-        }
-        if (ec) co_return ec;
-        buffer.commit(n);
-    }
-}
-
 }  // namespace
 
 struct https_client::connection {
-    explicit connection(net::any_io_executor ex, ssl::context& ctx) : stream(ex, ctx) {}
+    connection(net::any_io_executor ex, ssl::context& ctx, std::size_t max_reply_bytes)
+        : stream(ex, ctx), reader(max_reply_bytes) {}
     tls_stream stream;
-    beast::flat_buffer buffer;
+    message_reader reader;  // bounded: a whole reply, 1xx included, within max_response_bytes
     steady::time_point last_used = steady::now();
     bool reused = false;
 };
@@ -110,6 +84,10 @@ std::shared_ptr<ssl::context> make_client_tls_context(const std::optional<std::s
     return ctx;
 }
 
+std::string host_header(const client_options& o) {
+    return o.port == "443" ? o.host : o.host + ":" + o.port;
+}
+
 https_client::https_client(net::io_context& ioc, client_options options,
                            std::shared_ptr<ssl::context> tls)
     : ioc_(ioc), options_(std::move(options)), tls_(std::move(tls)) {}
@@ -132,7 +110,7 @@ bool https_client::on_home_context(const net::any_io_executor& ex) const noexcep
 
 net::awaitable<result<upstream_response>> https_client::send(http::request<http::string_body> req,
                                                              bool idempotent) {
-    req.set(http::field::host, options_.host);
+    req.set(http::field::host, host_header(options_));
     req.keep_alive(true);
     req.prepare_payload();
     std::string wire;
@@ -153,11 +131,14 @@ net::awaitable<result<upstream_response>> https_client::send_wire(std::string wi
         std::string& s;
         ~wipe_on_exit() { OPENSSL_cleanse(s.data(), s.size()); }
     } wipe{wire};
-    unsigned retries = 0, stale = 0;
+    // Every attempt after the first counts, whatever made it fail (a stale
+    // pooled connection included): max_retries bounds what the upstream sees.
+    unsigned retries = 0;
+    bool fresh_only = false;
     net::steady_timer pause(co_await net::this_coro::executor);
     for (;;) {
         failure why;
-        auto c = co_await acquire(why);
+        auto c = co_await acquire(why, fresh_only);
         attempt_result r;
         if (!c) {
             // Nothing was written: a failed connect is safe to retry for any request.
@@ -174,37 +155,43 @@ net::awaitable<result<upstream_response>> https_client::send_wire(std::string wi
             const bool transient = status == 502 || status == 503 || status == 504;
             if (!(transient && idempotent && retries < options_.max_retries))
                 co_return std::move(*r.response);
-        } else if (r.outcome == attempt_outcome::retry_fresh &&
-                   stale++ <= options_.max_connections) {
-            continue;  // a stale pooled connection: replaced at once, not counted
         } else if (r.outcome == attempt_outcome::fail || retries >= options_.max_retries) {
             co_return r.why;
         }
-        pause.expires_after(backoff(options_.backoff_base, retries++));
+        ++retries;
+        // A pooled connection the upstream had closed: the next attempt goes
+        // on a new connection at once (the others in the pool may be as old).
+        fresh_only = r.outcome == attempt_outcome::retry_fresh;
+        if (fresh_only) continue;
+        pause.expires_after(backoff(options_.backoff_base, retries - 1));
         co_await pause.async_wait(nothrow_awaitable);
     }
 }
 
+std::shared_ptr<https_client::connection> https_client::take_idle(bool fresh_only) {
+    while (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        const auto idle = steady::now() - c->last_used;
+        if (!fresh_only && idle < options_.idle_timeout && !c->reader.has_leftover(c->stream) &&
+            still_open(c->stream))
+            return c;
+        --open_;  // closed by the upstream, bytes waiting on it, or idle so long it may close any
+                  // moment
+        if (fresh_only) break;  // one dropped: its slot is used for the new connection
+    }
+    return nullptr;
+}
+
 net::awaitable<std::optional<std::shared_ptr<https_client::connection>>> https_client::acquire(
-    failure& why) {
+    failure& why, bool fresh_only) {
     for (;;) {
         std::shared_ptr<connection> reuse;
         std::shared_ptr<net::steady_timer> wait;
         bool reserve = false;
         {
             std::lock_guard lock(mutex_);
-            while (!idle_.empty() && !reuse) {
-                auto c = std::move(idle_.back());
-                idle_.pop_back();
-                const auto idle = steady::now() - c->last_used;
-                // A connection that answered a moment ago is not checked again (a syscall saved per
-                // request).
-                if (idle < options_.idle_timeout &&
-                    (idle < options_.recheck_after_idle || still_open(c->stream)))
-                    reuse = std::move(c);
-                else
-                    --open_;  // closed by the upstream, or idle so long it may close it any moment
-            }
+            reuse = take_idle(fresh_only);
             if (!reuse && open_ < options_.max_connections) {
                 ++open_;
                 reserve = true;
@@ -223,7 +210,8 @@ net::awaitable<std::optional<std::shared_ptr<https_client::connection>>> https_c
             co_return reuse;
         }
         if (reserve) {
-            auto fresh = std::make_shared<connection>(ioc_.get_executor(), *tls_);
+            auto fresh = std::make_shared<connection>(ioc_.get_executor(), *tls_,
+                                                      options_.max_response_bytes);
             auto problem = co_await connect_on(fresh);
             if (!problem) co_return fresh;
             {
@@ -294,11 +282,19 @@ net::awaitable<https_client::attempt_result> https_client::attempt(std::shared_p
         co_return r;
     }
     // Read the reply
-    reply_parser parser;
-    parser.header_limit(64 * 1024);
-    parser.body_limit(options_.max_response_bytes);
     lowest.expires_at(deadline);
-    const auto rec = co_await read_reply(c->stream, c->buffer, parser);
+    co_return co_await read_reply(std::move(c), idempotent);
+}
+
+net::awaitable<https_client::attempt_result> https_client::read_reply(std::shared_ptr<connection> c,
+                                                                      bool idempotent) {
+    attempt_result r;
+    std::optional<reply_parser> parser;
+    const transport::reply_limits limits{
+        static_cast<std::uint32_t>(std::min<std::size_t>(64 * 1024, options_.max_response_bytes)),
+        options_.max_response_bytes};
+    // The attempt's deadline, set just before, bounds all the reads together.
+    const auto rec = co_await transport::read_final_reply(c->stream, c->reader, parser, limits);
     if (rec == beast::error::timeout) {
         r.why = failure{errc::upstream_timeout, "no upstream reply within the request timeout"};
         co_return r;  // never retried: the upstream may still be working on it
@@ -307,8 +303,12 @@ net::awaitable<https_client::attempt_result> https_client::attempt(std::shared_p
         r.why = failure{errc::upstream_error, "upstream reply over the size limit"};
         co_return r;
     }
+    if (rec == http::error::bad_status) {
+        r.why = failure{errc::upstream_error, "upstream switched protocols"};
+        co_return r;
+    }
     if (rec) {
-        const bool nothing_arrived = !parser.got_some();
+        const bool nothing_arrived = transport::nothing_arrived(c->reader);
         r.why = failure{errc::upstream_unavailable,
                         "upstream connection failed before a reply: " + rec.message()};
         if (nothing_arrived && c->reused && idempotent)
@@ -316,14 +316,14 @@ net::awaitable<https_client::attempt_result> https_client::attempt(std::shared_p
         else if (nothing_arrived && idempotent)
             r.outcome = attempt_outcome::retry_backoff;
         if (!nothing_arrived)
-            r.why = failure{errc::upstream_error, "unreadable upstream reply: " + rec.message()};
+            r.why = failure{errc::upstream_error, "incomplete upstream reply: " + rec.message()};
         co_return r;
     }
     upstream_response out;
-    out.status = parser.status();
-    out.retry_after = parse_retry_after(parser.retry_after());
-    out.body = std::move(parser.body());
-    r.reusable = parser.keep_alive();
+    out.status = parser->status();
+    out.retry_after = parse_retry_after(parser->retry_after());
+    out.body = std::move(parser->body());
+    r.reusable = transport::reusable_after(*parser, c->reader, c->stream);
     r.response = std::move(out);
     r.outcome = attempt_outcome::reply;
     co_return r;
@@ -334,6 +334,7 @@ void https_client::release(std::shared_ptr<connection> c, bool reusable) {
         std::lock_guard lock(mutex_);
         if (reusable) {
             c->last_used = steady::now();
+            c->reader.shrink(16 * 1024);  // a large reply's buffer is not kept in the pool
             idle_.push_back(std::move(c));
         } else {
             --open_;

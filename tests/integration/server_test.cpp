@@ -1,6 +1,7 @@
 // The HTTP server core over real sockets on 127.0.0.1, plain and TLS:
 // keep-alive, timeouts, limits, malformed input, routing and common headers.
 #include "test_client.hpp"
+#include "test_files.hpp"
 #include "test_server.hpp"
 
 #include "chatkit_gateway/http/error_response.hpp"
@@ -318,14 +319,25 @@ BOOST_AUTO_TEST_CASE(a_throwing_handler_is_a_500_and_the_server_lives_on) {
     BOOST_TEST(c.request(http::verb::get, "/echo").result_int() == 200);
 }
 
-BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_are_closed_at_once) {
+BOOST_AUTO_TEST_CASE(at_the_limit_an_idle_connection_makes_room_else_new_ones_are_closed_at_once) {
     auto o = fast_options();
     o.max_connections = 2;
     o.header_timeout = 3s;
     test_server srv(o, echo_router());
+    {
+        // Two idle keep-alive connections: one is closed for the newcomer.
     test_client a(srv.endpoint()), b(srv.endpoint());
     BOOST_TEST(a.request(http::verb::get, "/echo").result_int() == 200);
     BOOST_TEST(b.request(http::verb::get, "/echo").result_int() == 200);
+    test_client third(srv.endpoint());
+        BOOST_TEST(third.request(http::verb::get, "/echo").result_int() == 200);
+    }
+    BOOST_REQUIRE(ckg::test::eventually([&] { return srv.server().open_connections() == 0; }));
+    // Two connections in the middle of a request: no room, the newcomer is closed at once.
+    test_client a(srv.endpoint()), b(srv.endpoint());
+    a.write_raw("GET /echo HTTP/1.1\r\n");
+    b.write_raw("GET /echo HTTP/1.1\r\n");
+    BOOST_REQUIRE(ckg::test::eventually([&] { return srv.server().open_connections() == 2; }));
     test_client third(srv.endpoint());
     const auto started = std::chrono::steady_clock::now();
     BOOST_TEST(third.peer_closed());

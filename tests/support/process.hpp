@@ -23,6 +23,7 @@ public:
     child_process& operator=(const child_process&) = delete;
 
     void signal(int signo) const;
+    pid_t pid() const noexcept { return pid_; }
     // The exit status, or nullopt if it still runs after `timeout`.
     std::optional<int> wait(std::chrono::milliseconds timeout);
     std::string out() const;

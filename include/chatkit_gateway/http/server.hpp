@@ -1,7 +1,8 @@
 // A listener: binds, accepts on the pool's first context, hands each socket
 // to a connection on the pool's next context (where it stays), and refuses
-// connections beyond max_connections by closing them at once. Used for the public API, the
-// admin listener and the upstream simulator alike.
+// connections beyond max_connections by closing them at once — after
+// closing an idle keep-alive one to make room, when there is one. Used for
+// the public API, the admin listener and the upstream simulator alike.
 #pragma once
 
 #include "chatkit_gateway/core/asio.hpp"

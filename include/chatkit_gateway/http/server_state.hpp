@@ -38,6 +38,27 @@ public:
     virtual ~connection_base() = default;
     virtual void close_if_idle() = 0;  // thread-safe: posted to the connection's context
     virtual void close_now() = 0;      // thread-safe: posted to the connection's context
+
+    // Takes a keep-alive connection waiting between requests for closing
+    // (thread-safe). True when it was waiting: it then ends instead of
+    // serving whatever arrives next, even if that is already on its way.
+    bool claim_if_idle() noexcept {
+        auto expected = activity::idle;
+        return activity_.compare_exchange_strong(expected, activity::claimed);
+    }
+
+protected:
+    // Called by the connection on its own thread around its wait for the
+    // next request; mark_busy() is false when it was claimed meanwhile.
+    void mark_idle() noexcept { activity_.store(activity::idle); }
+    bool mark_busy() noexcept {
+        auto expected = activity::idle;
+        return activity_.compare_exchange_strong(expected, activity::busy);
+    }
+
+private:
+    enum class activity { busy, idle, claimed };
+    std::atomic<activity> activity_{activity::busy};
 };
 
 class server_state {
@@ -48,12 +69,15 @@ public:
     const server_options options;
     const router routes;
     const std::shared_ptr<tls_context_store> tls;  // null: plain HTTP
-    std::atomic<bool> closing{false};              // listener closed: finish and close
+    std::atomic<bool> closing{false};               // listener closed: finish and close
 
     std::uint64_t add(std::weak_ptr<connection_base> c);
     void remove(std::uint64_t id);
     std::size_t open() const;
     void for_each(const std::function<void(connection_base&)>& f);
+    // At max_connections: closes one keep-alive connection waiting between
+    // requests to make room for a new one. False when none is waiting.
+    bool reclaim_idle();
 
 private:
     mutable std::mutex mutex_;

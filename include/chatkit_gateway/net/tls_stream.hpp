@@ -47,6 +47,10 @@ public:
     executor_type get_executor() noexcept { return next_.get_executor(); }
     next_layer_type& next_layer() noexcept { return next_; }
     SSL* native_handle() noexcept { return ssl_; }
+    // True when input is waiting inside this layer: decrypted bytes OpenSSL
+    // holds, or received ciphertext not yet decrypted. A message reader
+    // counts them as left over after a message (net/message_reader.hpp).
+    bool has_buffered_input() const noexcept { return SSL_pending(ssl_) > 0 || in_filled_ > in_used_; }
 
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {

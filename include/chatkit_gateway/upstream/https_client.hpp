@@ -7,7 +7,8 @@
 // Failures come back as result<> with:
 //   upstream_unavailable  refused, reset or unresolvable; connect timeout
 //   upstream_timeout      the reply did not come within request_timeout
-//   upstream_error        certificate failure, unreadable or oversized reply
+//   upstream_error        certificate failure, unreadable, oversized or
+//                         incomplete reply, bytes after a reply, a 101
 //   overloaded            every connection busy and the wait queue full
 //
 // The client belongs to one io_context, run by one thread (core/io_pool.hpp):
@@ -37,10 +38,10 @@ struct client_options {
     std::size_t max_connections = 64;
     std::size_t max_waiters = 1024;  // callers queued for a connection
     unsigned max_retries = 2;
+    // Everything of one reply together: header, chunk framing, trailers,
+    // body, and any interim 1xx replies before it.
     std::size_t max_response_bytes = 1 << 20;
     std::chrono::milliseconds idle_timeout{20000};  // below common upstream keep-alive limits
-    // A pooled connection idle at least this long is checked for a peer close before reuse.
-    std::chrono::milliseconds recheck_after_idle{100};
     std::chrono::milliseconds backoff_base{100};
 };
 
@@ -49,6 +50,9 @@ struct upstream_response {
     std::string body;
     std::optional<std::chrono::seconds> retry_after;  // a sane Retry-After header, if sent
 };
+
+// The Host header's value: the host, with the port when it is not 443.
+std::string host_header(const client_options& o);
 
 // Makes the client TLS context: TLS 1.2+, peer verification against the
 // system store (honours SSL_CERT_FILE) or `ca_file`. Throws on a bad file.
@@ -80,11 +84,15 @@ private:
     enum class attempt_outcome { reply, retry_fresh, retry_backoff, fail };
     struct attempt_result;
 
-    net::awaitable<std::optional<std::shared_ptr<connection>>> acquire(failure& why);
+    // A pooled connection (unless `fresh_only`) or a new one.
+    net::awaitable<std::optional<std::shared_ptr<connection>>> acquire(failure& why,
+                                                                       bool fresh_only);
+    std::shared_ptr<connection> take_idle(bool fresh_only);
     // Resolves, connects and handshakes; nullopt on success.
     net::awaitable<std::optional<failure>> connect_on(std::shared_ptr<connection> c);
     net::awaitable<attempt_result> attempt(std::shared_ptr<connection> c, const std::string& wire,
                                            bool idempotent);
+    net::awaitable<attempt_result> read_reply(std::shared_ptr<connection> c, bool idempotent);
     void release(std::shared_ptr<connection> c, bool reusable);
     void wake_one_waiter();
 

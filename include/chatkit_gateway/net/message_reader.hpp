@@ -1,0 +1,172 @@
+// The one buffered HTTP/1.1 message reader, shared by the server's
+// connections (requests) and the upstream client (replies). It parses what is
+// already buffered and reads only when the parser needs more (a whole request
+// or reply usually arrives in one read), and it bounds what one message may
+// make it hold: every byte of a message (start line, header, chunk-size
+// lines and extensions, trailers, body) counts against one cap, so an endless
+// chunk extension or trailer section — which Beast 1.81's header_limit and
+// body_limit do not see — ends with a limit error instead of growing the
+// buffer (docs/architecture.md, "Written by hand").
+//
+// Parsing stays Beast's: any basic_parser (a request_parser or
+// net/reply_parser) is fed. The reader keeps the bytes that follow a
+// complete message for the next one and says whether any are there, here or
+// in the stream's own TLS buffers, so that a pooled upstream connection is
+// never reused with part of another reply waiting.
+#pragma once
+
+#include "chatkit_gateway/core/asio.hpp"
+
+#include <cstddef>
+
+namespace ckg::transport {
+
+// What feeding the buffered bytes to a parser came to.
+enum class parse_step { complete, need_more, failed };
+
+class message_reader {
+public:
+    // `cap`: the most bytes one message may span on the wire.
+    explicit message_reader(std::size_t cap = 0) noexcept : cap_(cap) {}
+
+    void set_cap(std::size_t cap) noexcept { cap_ = cap; }
+    std::size_t cap() const noexcept { return cap_; }
+
+    // Starts counting a new message: bytes still buffered count toward it.
+    void start_message() noexcept { taken_ = 0; }
+
+    // Feeds the buffered bytes to `parser` until its header (`header_only`)
+    // or whole message is complete, it needs more bytes, or it fails (`ec`
+    // set: Beast's error, or header_limit / body_limit when the message
+    // reached the cap before its header / body was complete).
+    template <bool isRequest>
+    parse_step parse(http::basic_parser<isRequest>& parser, bool header_only,
+                     beast::error_code& ec);
+
+    // How much the next read may ask for: `wanted`, never past the cap.
+    std::size_t room(std::size_t wanted) const noexcept;
+
+    // The two halves of one turn of read(), for callers that read without
+    // coroutines (the fuzz targets): next() parses what is buffered and, when
+    // the parser needs more, says how much the read into buffer().prepare()
+    // may ask for; received() takes that read's outcome and returns the error
+    // that ends the message, if any (read()'s rules).
+    template <bool isRequest>
+    parse_step next(http::basic_parser<isRequest>& parser, bool header_only, beast::error_code& ec,
+                    std::size_t& ask);
+    template <bool isRequest>
+    beast::error_code received(http::basic_parser<isRequest>& parser, bool header_only,
+                               beast::error_code rec, std::size_t n);
+
+    // Reads until `parser`'s header or message is complete. Errors as
+    // http::async_read: end_of_stream when the peer closed before any byte
+    // of this message, a body delimited by the close ends there, a close
+    // mid-message is partial_message; limits as parse().
+    template <class Stream, bool isRequest>
+    net::awaitable<beast::error_code> read(Stream& stream, http::basic_parser<isRequest>& parser,
+                                           bool header_only);
+
+    // True when bytes follow the last complete message: in this buffer or
+    // still inside the stream's TLS layer (decrypted or not).
+    template <class Stream>
+    bool has_leftover(Stream& stream) const noexcept {
+        if (buffer_.size() > 0) return true;
+        if constexpr (requires { stream.has_buffered_input(); }) return stream.has_buffered_input();
+        return false;
+    }
+
+    beast::flat_buffer& buffer() noexcept { return buffer_; }
+    std::size_t buffered() const noexcept { return buffer_.size(); }
+    // Bytes of the current message taken by its parser so far.
+    std::size_t taken() const noexcept { return taken_; }
+    // Gives back a large message's memory (an idle connection stays small).
+    void shrink(std::size_t keep) {
+        if (buffer_.capacity() > keep) buffer_.shrink_to_fit();
+    }
+
+private:
+    template <bool isRequest>
+    static std::size_t wanted_read(const http::basic_parser<isRequest>& parser) noexcept {
+        constexpr std::size_t small = 2048, large = 64 * 1024;
+        if (!parser.is_header_done()) return small;
+        const auto remaining = parser.content_length_remaining();
+        if (!remaining) return small * 2;
+        return *remaining < 512
+                   ? 512
+                   : (*remaining > large ? large : static_cast<std::size_t>(*remaining));
+    }
+
+    beast::flat_buffer buffer_;
+    std::size_t cap_ = 0;
+    std::size_t taken_ = 0;  // bytes of the current message the parser consumed
+};
+
+template <bool isRequest>
+parse_step message_reader::parse(http::basic_parser<isRequest>& parser, bool header_only,
+                                 beast::error_code& ec) {
+    for (;;) {
+        if (header_only ? parser.is_header_done() : parser.is_done()) return parse_step::complete;
+        if (buffer_.size() == 0) break;
+        ec = {};
+        const auto used = parser.put(buffer_.data(), ec);
+        buffer_.consume(used);
+        taken_ += used;
+        if (ec == http::error::need_more) break;
+        if (ec) return parse_step::failed;
+    }
+    ec = {};
+    // The parser keeps waiting for a line end (a chunk-size line, an extension,
+    // a trailer): what it holds and what it consumed must stay under the cap.
+    if (taken_ + buffer_.size() >= cap_) {
+        ec = parser.is_header_done() ? http::error::body_limit : http::error::header_limit;
+        return parse_step::failed;
+    }
+    return parse_step::need_more;
+}
+
+inline std::size_t message_reader::room(std::size_t wanted) const noexcept {
+    const auto held = taken_ + buffer_.size();
+    const auto left = cap_ > held ? cap_ - held : 0;
+    return wanted < left ? wanted : left;
+}
+
+template <bool isRequest>
+parse_step message_reader::next(http::basic_parser<isRequest>& parser, bool header_only,
+                                beast::error_code& ec, std::size_t& ask) {
+    const auto step = parse(parser, header_only, ec);
+    if (step == parse_step::need_more) ask = room(wanted_read(parser));
+    return step;
+}
+
+template <bool isRequest>
+beast::error_code message_reader::received(http::basic_parser<isRequest>& parser, bool header_only,
+                                           beast::error_code rec, std::size_t n) {
+    if (rec == net::error::eof) {
+        if (!parser.got_some() && buffer_.size() == 0) return http::error::end_of_stream;
+        // A body delimited by the close ends here; anything else is partial_message.
+        parser.put_eof(rec);
+        if (!rec && !header_only && !parser.is_done()) rec = http::error::partial_message;
+        if (!rec && header_only && !parser.is_header_done()) rec = http::error::partial_message;
+        return rec ? rec : beast::error_code{};
+    }
+    if (rec) return rec;
+    buffer_.commit(n);
+    return {};
+}
+
+template <class Stream, bool isRequest>
+net::awaitable<beast::error_code> message_reader::read(Stream& stream,
+                                                       http::basic_parser<isRequest>& parser,
+                                                       bool header_only) {
+    for (;;) {
+        beast::error_code ec;
+        std::size_t ask = 0;
+        const auto step = next(parser, header_only, ec, ask);
+        if (step == parse_step::complete) co_return beast::error_code{};
+        if (step == parse_step::failed) co_return ec;
+        auto [rec, n] = co_await stream.async_read_some(buffer_.prepare(ask), nothrow_awaitable);
+        if (auto e = received(parser, header_only, rec, n)) co_return e;
+    }
+}
+
+}  // namespace ckg::transport

@@ -1,0 +1,59 @@
+// libFuzzer target: any byte string as what a client sends on one
+// connection, read as the server's connections read it (net/message_reader's
+// turns over a stream that delivers the bytes a few at a time, a new parser
+// per request with the public listener's limits, the framing check between
+// header and body). It must never crash or hang, and the reader must never
+// take in more than one request's cap, however the bytes are framed.
+#include "chatkit_gateway/http/framing.hpp"
+#include "chatkit_gateway/net/message_reader.hpp"
+
+#include "memory_stream.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+
+namespace {
+
+using namespace ckg;
+
+constexpr std::size_t header_limit = 16 * 1024, body_limit = 16 * 1024;
+constexpr std::size_t cap = header_limit + body_limit + 4096;
+
+void check(bool ok) {
+    if (!ok) std::abort();
+}
+
+// Serves requests until one fails or asks to close; checks the cap after each read.
+void serve(test::memory_stream& s, transport::message_reader& reader) {
+    for (int i = 0; i < 16; ++i) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(header_limit);
+        parser.body_limit(body_limit);
+        reader.start_message();
+        const auto before = s.delivered() - reader.buffered();
+        const auto hec = test::read_now(s, reader, parser, true);
+        check(s.delivered() - before <= cap);
+        if (hec) return;
+        if (http_server::has_ambiguous_framing(parser.get())) return;
+        if (parser.content_length() && *parser.content_length() > body_limit) return;
+        const auto bec = test::read_now(s, reader, parser, false);
+        check(s.delivered() - before <= cap);
+        check(reader.taken() + reader.buffered() <= cap);
+        if (bec) return;
+        check(parser.get().body().size() <= body_limit);
+        if (!parser.keep_alive()) return;
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    const std::size_t step = 1 + data[0] * 16;  // how the bytes are split into reads
+    const std::string_view wire(reinterpret_cast<const char*>(data + 1), size - 1);
+    net::io_context ioc;
+    test::memory_stream s(ioc.get_executor(), wire, step);
+    transport::message_reader reader(cap);
+    serve(s, reader);
+    return 0;
+}

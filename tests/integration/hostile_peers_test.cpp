@@ -1,0 +1,478 @@
+// Hostile peers on both sides of the real gateway binary (docs/architecture.md,
+// "One request" and "Upstream calls"). Upstream side: a scripted TLS
+// upstream sends 1xx replies, stray extra replies, bytes after a reply,
+// endless framing, drips, short bodies and resets; every user must only
+// ever receive a secret minted for that user, and the upstream counts the
+// attempts it sees. Client side: raw connections flood the public listener
+// with endless chunk lines, extensions, trailers and headers over plain HTTP
+// and TLS while the gateway's resident memory is watched.
+#include "gateway_process.hpp"
+#include "hostile_peer.hpp"
+#include "test_client.hpp"
+#include "test_files.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <functional>
+#include <future>
+#include <thread>
+
+using namespace ckg;
+using namespace ckg::test;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string sessions_path = "/v1/chatkit/sessions";
+const std::vector<std::string> users = {"alice", "bob", "carol", "dave"};
+
+std::string config_for(unsigned short upstream_port, bool public_tls,
+                       const std::string& server_extra, unsigned max_retries) {
+    const std::string tls = public_tls
+                                ? R"(, "tls": {"cert_file": ")" + test_pki("server.pem") +
+                                      R"(", "key_file": ")" + test_pki("server.key") + R"("})"
+                                : "";
+    return R"({"server": {"listen": "127.0.0.1:0", "threads": 2)" + server_extra + tls + R"(},
+      "admin": {"listen": "127.0.0.1:0"},
+      "upstream": {"base_url": "https://127.0.0.1:)" +
+           std::to_string(upstream_port) + R"(/v1",
+                   "ca_file": ")" +
+           test_pki("ca.pem") + R"(", "request_timeout_ms": 3000,
+                   "max_retries": )" +
+           std::to_string(max_retries) + R"(},
+      "auth": {"issuers": [{"issuer": "https://hs.test/", "hmac_secret_env": "HS", "algorithms": ["HS256"]}]},
+      "sessions": {"workflows": {"default": {"id": "wf_1"}}},
+      "rate_limit": {"sessions_per_minute": 6000, "burst": 1000}})";
+}
+
+// The gateway binary in front of a hostile upstream.
+struct gateway_on_peer {
+    json::object manifest = token_manifest();
+    hostile_upstream upstream;
+    fs::path dir = temp_dir("hostile");
+    std::unique_ptr<gateway> gw;
+    bool public_tls;
+
+    explicit gateway_on_peer(peer_script script, bool tls = true,
+                             const std::string& server_extra = "", unsigned max_retries = 2)
+        : upstream(true, std::move(script)), public_tls(tls) {
+        write_text(dir / "gw.json", config_for(upstream.port(), tls, server_extra, max_retries));
+        auto env = gateway_env();
+        env["HS"] = std::string(manifest.at("hs_secret").as_string());
+        gw = std::make_unique<gateway>(dir / "gw.json", env);
+    }
+    std::string token(const std::string& user) const {
+        return std::string(manifest.at("users").at(user).as_string());
+    }
+    std::optional<std::string> ca() const {
+        return public_tls ? std::optional<std::string>(test_pki("ca.pem")) : std::nullopt;
+    }
+    // One call on its own connection: the response, or status 0 when the connection ended first.
+    response call(http::verb v, const std::string& target, const std::string& user,
+                  const std::string& body = {}) {
+        try {
+            test_client c(gw->public_ep, ca(), 15s);
+            return c.request(v, target, body, {{"Authorization", "Bearer " + token(user)}});
+        } catch (const std::exception&) {
+            response none;
+            none.result(0u);
+            return none;
+        }
+    }
+};
+
+// Mints for every user in turn, `rounds` times; what went wrong (an answer
+// other than 200 with that user's own secret), one line each. No Boost.Test
+// assertion here: it also runs on several threads at once.
+std::vector<std::string> wrong_answers(gateway_on_peer& g, int rounds,
+                                       std::chrono::milliseconds gap = 0ms) {
+    std::vector<std::string> wrong;
+    for (int i = 0; i < rounds; ++i)
+        for (const auto& user : users) {
+            const auto res = g.call(http::verb::post, sessions_path, user, "{}");
+            std::string secret;
+            if (res.result_int() == 200)
+                secret = std::string(json::parse(res.body()).at("client_secret").as_string());
+            if (!secret.starts_with("ek_" + user + "_"))
+                wrong.push_back(user + " got " + std::to_string(res.result_int()) + " " + secret);
+            std::this_thread::sleep_for(gap);
+        }
+    return wrong;
+}
+
+void every_user_gets_their_own_secret(gateway_on_peer& g, int rounds,
+                                      std::chrono::milliseconds gap = 0ms) {
+    const auto wrong = wrong_answers(g, rounds, gap);
+    BOOST_TEST(wrong.empty(),
+               wrong.size() << " wrong answers, first: " << (wrong.empty() ? "" : wrong.front()));
+}
+
+// Runs `f` while sampling the process's resident memory: the largest growth seen, in KiB.
+std::size_t peak_growth_kib(pid_t pid, const std::function<void()>& f) {
+    const auto before = rss_kib(pid);
+    std::atomic<bool> done{false};
+    std::size_t peak = before;
+    std::thread sampler([&] {
+        while (!done) {
+            peak = std::max(peak, rss_kib(pid));
+            std::this_thread::sleep_for(5ms);
+        }
+    });
+    f();
+    done = true;
+    sampler.join();
+    peak = std::max(peak, rss_kib(pid));
+    return peak > before ? peak - before : 0;
+}
+
+peer_script minting(std::string prefix = {}, std::string suffix = {}) {
+    return [prefix, suffix](const peer_request& r) {
+        return peer_reply{prefix + mint_reply_for(r) + suffix};
+    };
+}
+
+std::string empty_list() {
+    return wire_reply(
+        200, R"({"object":"list","data":[],"first_id":null,"last_id":null,"has_more":false})");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(hostile_upstream_peer)
+
+BOOST_AUTO_TEST_CASE(interim_replies_are_skipped_and_never_shift_replies_between_users) {
+    gateway_on_peer g(
+        minting("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>; "
+                "rel=preload\r\n\r\n"));
+    every_user_gets_their_own_secret(g, 3);
+}
+
+BOOST_AUTO_TEST_CASE(an_unsolicited_extra_reply_closes_the_connection) {
+    // Each reply is followed by a second one (for the same user) in the same write.
+    gateway_on_peer g([](const peer_request& r) {
+        peer_request stray = r;
+        stray.index += 1000;
+        return peer_reply{mint_reply_for(r) + mint_reply_for(stray)};
+    });
+    every_user_gets_their_own_secret(g, 3);
+    BOOST_TEST(g.upstream.connections() >= 12u);  // no connection carried a second request
+    // The same with the four users minting at once.
+    std::vector<std::future<std::vector<std::string>>> at_once;
+    for (int i = 0; i < 4; ++i)
+        at_once.push_back(std::async(std::launch::async, [&g] { return wrong_answers(g, 2); }));
+    for (auto& f : at_once) {
+        const auto wrong = f.get();
+        BOOST_TEST(wrong.empty(), wrong.size() << " wrong answers, first: "
+                                               << (wrong.empty() ? "" : wrong.front()));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_extra_reply_arriving_later_is_seen_before_reuse) {
+    gateway_on_peer g([](const peer_request& r) {
+        peer_request stray = r;
+        stray.index += 1000;
+        peer_reply p{mint_reply_for(r)};
+        p.later = mint_reply_for(stray);
+        p.pause = 5ms;
+        return p;
+    });
+    // Calls 80 ms apart: the check before reuse must not be skipped for a connection used recently.
+    every_user_gets_their_own_secret(g, 3, 80ms);
+    BOOST_TEST(g.upstream.connections() >= 8u);
+}
+
+BOOST_AUTO_TEST_CASE(bytes_after_a_well_framed_reply_close_the_connection) {
+    gateway_on_peer g(minting({}, "HTTP/1.1 200 OK\r\nContent-Le"));
+    every_user_gets_their_own_secret(g, 2);
+    BOOST_TEST(g.upstream.connections() >= 8u);
+}
+
+BOOST_AUTO_TEST_CASE(switching_protocols_is_an_upstream_error) {
+    gateway_on_peer g(
+        minting("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n"));
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 502u);
+}
+
+BOOST_AUTO_TEST_CASE(incomplete_replies_are_502_and_never_reused) {
+    const std::string full = "{\"id\":\"cksess_x\",\"client_secret\":\"ek_x\",\"expires_at\":1}";
+    gateway_on_peer g([&](const peer_request&) {
+        peer_reply p{"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n" + full};
+        p.end = peer_reply::ending::close;  // a Content-Length larger than what is sent
+        return p;
+    });
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 502u);
+    g.upstream.set_script([](const peer_request& r) {
+        peer_reply p{
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{\"id\":\"cksess_"};
+        p.end = peer_reply::ending::reset;  // reset mid-body
+        return p;
+    });
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "bob", "{}").result_int() == 502u);
+    g.upstream.set_script(minting());
+    every_user_gets_their_own_secret(g, 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_drip_within_the_timeout_is_read_whole) {
+    gateway_on_peer g([](const peer_request& r) {
+        peer_reply p{mint_reply_for(r)};
+        p.drip = 2ms;
+        return p;
+    });
+    every_user_gets_their_own_secret(g, 1);
+    // A drip slower than the request timeout (3 s) is a 504, never resent.
+    g.upstream.set_script([](const peer_request& r) {
+        peer_reply p{mint_reply_for(r)};
+        p.drip = 50ms;
+        return p;
+    });
+    const auto before = g.upstream.requests();
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 504u);
+    BOOST_TEST(g.upstream.requests() - before == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_mint_reset_after_it_was_sent_is_not_resent) {
+    gateway_on_peer g([](const peer_request&) {
+        peer_reply p;
+        p.end = peer_reply::ending::reset;
+        return p;
+    });
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 503u);
+    BOOST_TEST(g.upstream.requests() == 1u);  // the upstream may have acted on it
+}
+
+BOOST_AUTO_TEST_CASE(endless_framing_from_the_upstream_is_cut_at_the_reply_limit) {
+    const std::string chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::string unit(16 * 1024, 'a');
+    const std::string header_unit = [] {
+        std::string s;
+        for (int i = 0; i < 512; ++i) s += "X-Flood: aaaaaaaaaaaaaaaaaaaaaaa\r\n";
+        return s;
+    }();
+    const std::string zeros(16 * 1024, '0');
+    std::string trailer_unit;
+    for (int i = 0; i < 512; ++i) trailer_unit += "X-Trailer: aaaaaaaaaaaaaaaaaaaaa\r\n";
+    struct flood {
+        std::string name, start, unit;
+    };
+    const std::vector<flood> floods = {{"chunk extension", chunked + "1;a=", unit},
+                                       {"trailer", chunked + "1\r\na\r\n0\r\n", trailer_unit},
+                                       {"chunk-size line", chunked, zeros},
+                                       {"header", "HTTP/1.1 200 OK\r\n", header_unit},
+                                       {"many small chunks", chunked, [] {
+                                            std::string s;
+                                            for (int i = 0; i < 1024; ++i) s += "1;e=x\r\na\r\n";
+                                            return s;
+                                        }()}};
+    for (const auto& f : floods) {
+        BOOST_TEST_CONTEXT("flood: " << f.name) {
+            gateway_on_peer g([f](const peer_request&) {
+                peer_reply p{f.start};
+                p.repeat = f.unit;
+                p.repeat_bytes = std::size_t{200} << 20;
+                p.end = peer_reply::ending::close;
+                return p;
+            });
+            unsigned status = 0;
+            const auto growth = peak_growth_kib(g.gw->process->pid(), [&] {
+                status = g.call(http::verb::post, sessions_path, "alice", "{}").result_int();
+            });
+            BOOST_TEST(status == 502u);
+            BOOST_TEST(growth < 24u * 1024, "RSS grew by " << growth << " KiB");
+            BOOST_TEST(g.upstream.bytes_sent() < std::size_t{40} << 20);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(max_retries_counts_every_attempt_even_on_a_stale_pool) {
+    // Fill the pool: eight list calls at once, answered after a pause so they overlap.
+    gateway_on_peer g(
+        [](const peer_request&) {
+            peer_reply p;
+            p.later = empty_list();
+            p.pause = 300ms;
+            return p;
+        },
+        true, "", 2);
+    std::vector<std::future<unsigned>> calls;
+    for (int i = 0; i < 8; ++i)
+        calls.push_back(std::async(std::launch::async, [&g] {
+            return g.call(http::verb::get, "/v1/chatkit/threads", "alice").result_int();
+        }));
+    for (auto& c : calls) BOOST_TEST(c.get() == 200u);
+    // Now every request is read and answered with a reset: the pooled connections are stale.
+    g.upstream.set_script([](const peer_request&) {
+        peer_reply p;
+        p.end = peer_reply::ending::reset;
+        return p;
+    });
+    const auto before = g.upstream.requests();
+    const auto res = g.call(http::verb::get, "/v1/chatkit/threads", "bob");
+    BOOST_TEST(res.result_int() == 503u);
+    BOOST_TEST(g.upstream.requests() - before <= 3u);  // the first attempt and max_retries = 2 more
+    BOOST_TEST(g.upstream.requests() - before >= 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_host_header_carries_a_port_other_than_443) {
+    std::string host;
+    std::mutex m;
+    gateway_on_peer g([&](const peer_request& r) {
+        std::lock_guard lock(m);
+        host = r.host;
+        return peer_reply{mint_reply_for(r)};
+    });
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 200u);
+    std::lock_guard lock(m);
+    BOOST_TEST(host == "127.0.0.1:" + std::to_string(g.upstream.port()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// Sends `start`, then `unit` until `total` bytes went out or the gateway
+// stopped reading; meanwhile samples the gateway's RSS. Returns the largest
+// growth seen (KiB) and the answer read afterwards.
+struct flood_result {
+    std::size_t growth_kib = 0;
+    std::string answer;
+};
+
+flood_result flood(gateway_on_peer& g, const std::string& start, const std::string& unit,
+                   std::size_t total) {
+    flood_result r;
+    r.growth_kib = peak_growth_kib(g.gw->process->pid(), [&] {
+        auto s = connect_peer(g.gw->public_ep.port(), g.public_tls);
+        if (s->send_all(start))
+            for (std::size_t sent = 0; sent < total && s->send_all(unit); sent += unit.size()) {
+            }
+        r.answer = read_reply(*s);
+    });
+    return r;
+}
+
+std::string chunked_post_with_id(const std::string& id) {
+    return "POST /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+           "chunked\r\nX-Request-Id: " +
+           id + "\r\n\r\n";
+}
+const std::string chunked_post = chunked_post_with_id("flood-42");
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(hostile_client_peer)
+
+BOOST_AUTO_TEST_CASE(floods_are_refused_with_bounded_memory_on_plain_and_tls) {
+    const std::string unit(64 * 1024, 'a');
+    std::string header_unit;
+    for (int i = 0; i < 2048; ++i) header_unit += "X-Flood: aaaaaaaaaaaaaaaaaaaaaaa\r\n";
+    std::string trailer_unit;
+    for (int i = 0; i < 2048; ++i) trailer_unit += "X-Trailer: aaaaaaaaaaaaaaaaaaaa\r\n";
+    struct flood_case {
+        std::string name, start, unit;
+        unsigned status;
+    };
+    const std::vector<flood_case> cases = {
+        {"chunk extension", chunked_post + "1;a=", unit, 413},
+        {"trailer", chunked_post + "1\r\na\r\n0\r\n", trailer_unit, 413},
+        {"chunk-size line", chunked_post, std::string(64 * 1024, '0'), 413},
+        {"header", "POST /v1/chatkit/sessions HTTP/1.1\r\nX-Request-Id: flood-42\r\n", header_unit,
+         431},
+    };
+    for (const bool tls : {false, true}) {
+        gateway_on_peer g(minting(), tls, R"(, "header_timeout_ms": 8000)");
+        for (const auto& c : cases) {
+            BOOST_TEST_CONTEXT((tls ? "TLS, " : "plain, ") << c.name) {
+                const auto r = flood(g, c.start, c.unit, std::size_t{tls ? 64u : 256u} << 20);
+                BOOST_TEST(r.growth_kib < 24u * 1024, "RSS grew by " << r.growth_kib << " KiB");
+                BOOST_TEST(status_of(r.answer) == c.status, "answer: " << r.answer.substr(0, 200));
+                if (c.status == 413) BOOST_TEST(header_of(r.answer, "x-request-id") == "flood-42");
+                BOOST_TEST(header_of(r.answer, "cache-control") == "no-store");
+                BOOST_TEST(header_of(r.answer, "vary") == "Origin");
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_body_sent_whole_before_reading_gets_its_answer) {
+    gateway_on_peer g(minting(), false);
+    for (int i = 0; i < 3; ++i) {
+        auto s = connect_peer(g.gw->public_ep.port(), false);
+        const std::string body(2 << 20, 'x');
+        // The whole request is written before anything is read, as simple clients do.
+        BOOST_TEST(
+            s->send_all("POST /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\nX-Request-Id: big-1\r\n"
+                        "Content-Type: application/json\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\n\r\n" + body));
+        const auto answer = read_reply(*s);
+        BOOST_TEST(status_of(answer) == 413u, "answer: " << answer.substr(0, 200));
+        BOOST_TEST(header_of(answer, "x-request-id") == "big-1");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(low_level_answers_carry_the_common_headers) {
+    gateway_on_peer g(minting(), false);
+    struct probe {
+        std::string name, bytes;
+        unsigned status;
+    };
+    const std::vector<probe> probes = {
+        {"declared body too large",
+         "POST /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\nX-Request-Id: id-1\r\nContent-Length: "
+         "999999\r\n\r\n",
+         413},
+        {"chunked body too large",
+         chunked_post_with_id("id-1") + "4000\r\n" + std::string(0x4000, 'a') + "\r\n4000\r\n" +
+             std::string(0x4000, 'a') + "\r\n",
+         413},
+        {"ambiguous framing",
+         "POST /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\nX-Request-Id: id-1\r\nContent-Length: "
+         "2\r\nTransfer-Encoding: chunked\r\n\r\n",
+         400},
+        {"unknown route", "GET /nowhere HTTP/1.1\r\nHost: x\r\nX-Request-Id: id-1\r\n\r\n", 404},
+    };
+    for (const auto& p : probes) {
+        BOOST_TEST_CONTEXT(p.name) {
+            auto s = connect_peer(g.gw->public_ep.port(), false);
+            BOOST_TEST(s->send_all(p.bytes));
+            const auto answer = read_reply(*s);
+            BOOST_TEST(status_of(answer) == p.status, "answer: " << answer.substr(0, 200));
+            BOOST_TEST(header_of(answer, "x-request-id") == "id-1");
+            BOOST_TEST(header_of(answer, "cache-control") == "no-store");
+            BOOST_TEST(header_of(answer, "vary") == "Origin");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_idle_keep_alive_connection_makes_room_at_max_connections) {
+    gateway_on_peer g(minting(), false, R"(, "max_connections": 4)");
+    std::vector<std::unique_ptr<test_client>> idle;
+    for (int i = 0; i < 4; ++i) {
+        idle.push_back(std::make_unique<test_client>(g.gw->public_ep, std::nullopt, 5s));
+        BOOST_TEST(idle.back()->request(http::verb::get, "/nowhere").result_int() ==
+                   404u);  // now idle, kept alive
+    }
+    for (int i = 0; i < 3; ++i) {
+        test_client late(g.gw->public_ep, std::nullopt, 5s);
+        BOOST_TEST(late.request(http::verb::get, "/nowhere").result_int() == 404u);
+    }
+    // Busy connections are never taken. Enough newcomers that stay in the
+    // middle of a request use up every idle connection (some are closed at
+    // once themselves); after them, there is no room.
+    std::this_thread::sleep_for(300ms);
+    std::vector<std::unique_ptr<peer_socket>> busy;
+    for (int i = 0; i < 8; ++i) {
+        busy.push_back(connect_peer(g.gw->public_ep.port(), false));
+        busy.back()->send_all("GET /nowhere HTTP/1.1\r\n");  // a header still coming
+        std::this_thread::sleep_for(20ms);
+    }
+    std::this_thread::sleep_for(200ms);
+    auto refused = connect_peer(g.gw->public_ep.port(), false);
+    refused->send_all("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+    BOOST_TEST(read_reply(*refused).empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
