@@ -76,32 +76,26 @@ struct jwks_fixture {
         o.access_log = false;
         return o;
     }
+    // A GET route answering the current value of `field` (with `status` for
+    // the JWKS document), counting its hits in `counter`.
+    void add_document(http_server::router& r, const char* path, std::string jwks_fixture::*field,
+                      std::atomic<int>& counter, bool with_status) {
+        r.add(http::verb::get, path,
+              [this, field, &counter, with_status](http_server::request_context& ctx) -> net::awaitable<http_server::reply> {
+                  ++counter;
+                  std::lock_guard lock(mutex);
+                  http_server::response res{with_status ? static_cast<http::status>(status) : http::status::ok,
+                                            ctx.req.version()};
+                  res.body() = this->*field;
+                  res.prepare_payload();
+                  co_return http_server::reply{std::move(res)};
+              });
+    }
     http_server::router routes() {
         http_server::router r;
-        r.add(http::verb::get, "/keys/jwks.json", [this](http_server::request_context& ctx) -> net::awaitable<http_server::reply> {
-            ++hits;
-            std::lock_guard lock(mutex);
-            http_server::response res{static_cast<http::status>(status), ctx.req.version()};
-            res.body() = document;
-            res.prepare_payload();
-            co_return http_server::reply{std::move(res)};
-        });
-        r.add(http::verb::get, "/keys/rotated.json", [this](http_server::request_context& ctx) -> net::awaitable<http_server::reply> {
-            ++hits;
-            std::lock_guard lock(mutex);
-            http_server::response res{http::status::ok, ctx.req.version()};
-            res.body() = rotated_document;
-            res.prepare_payload();
-            co_return http_server::reply{std::move(res)};
-        });
-        r.add(http::verb::get, "/.well-known/openid-configuration", [this](http_server::request_context& ctx) -> net::awaitable<http_server::reply> {
-            ++metadata_hits;
-            std::lock_guard lock(mutex);
-            http_server::response res{http::status::ok, ctx.req.version()};
-            res.body() = metadata;
-            res.prepare_payload();
-            co_return http_server::reply{std::move(res)};
-        });
+        add_document(r, "/keys/jwks.json", &jwks_fixture::document, hits, true);
+        add_document(r, "/keys/rotated.json", &jwks_fixture::rotated_document, hits, false);
+        add_document(r, "/.well-known/openid-configuration", &jwks_fixture::metadata, metadata_hits, false);
         return r;
     }
     std::string origin() const { return "https://127.0.0.1:" + std::to_string(jwks_server.endpoint().port()); }
