@@ -105,15 +105,8 @@ struct jwks_fixture {
                                                 {"id_token_signing_alg_values_supported", json::array{"RS256"}}});
     }
     config::gateway_config make_discovery_config(const std::string& issuer, int min_refresh = 30) {
-        const std::string text = R"({
-          "auth": {"issuers": [{"issuer": ")" + issuer + R"(", "discovery": true,
-             "jwks_ca_file": ")" + test_pki("ca.pem") + R"(", "jwks_min_refresh_seconds": )" + std::to_string(min_refresh) + R"(}]},
-          "sessions": {"workflows": {"default": {"id": "wf"}}}})";
-        return config::load_config_text(text, "test.json", [](const std::string& n) -> std::optional<std::string> {
-            if (n == "OPENAI_API_KEY") return "sk";
-            if (n == "CHATKIT_GATEWAY_HANDLE_KEY") return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-            return std::nullopt;
-        });
+        return load_issuer(R"({"issuer": ")" + issuer + R"(", "discovery": true, "jwks_ca_file": ")" + test_pki("ca.pem") +
+                           R"(", "jwks_min_refresh_seconds": )" + std::to_string(min_refresh) + "}");
     }
     // An RS256 token from `issuer` signed by rsa-1 or rsa-2, minted now by PyJWT.
     std::string minted(const std::string& kid, const std::string& issuer) const {
@@ -130,11 +123,14 @@ struct jwks_fixture {
         status = st;
     }
     config::gateway_config make_config(int min_refresh) {
-        const std::string text = R"({
-          "auth": {"issuers": [{"issuer": "https://rsa.test/", "audiences": ["chatkit-gateway"],
+        return load_issuer(R"({"issuer": "https://rsa.test/", "audiences": ["chatkit-gateway"],
              "jwks_url": "https://127.0.0.1:)" + std::to_string(jwks_server.endpoint().port()) + R"(/keys/jwks.json",
-             "jwks_ca_file": ")" + test_pki("ca.pem") + R"(", "jwks_min_refresh_seconds": )" + std::to_string(min_refresh) + R"(}]},
-          "sessions": {"workflows": {"default": {"id": "wf"}}}})";
+             "jwks_ca_file": ")" + test_pki("ca.pem") + R"(", "jwks_min_refresh_seconds": )" + std::to_string(min_refresh) + "}");
+    }
+    // A configuration whose only issuer is `issuer_json`.
+    static config::gateway_config load_issuer(const std::string& issuer_json) {
+        const std::string text = R"({"auth": {"issuers": [)" + issuer_json +
+                                 R"(]}, "sessions": {"workflows": {"default": {"id": "wf"}}}})";
         return config::load_config_text(text, "test.json", [](const std::string& n) -> std::optional<std::string> {
             if (n == "OPENAI_API_KEY") return "sk";
             if (n == "CHATKIT_GATEWAY_HANDLE_KEY") return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
