@@ -10,14 +10,6 @@ std::int64_t unix_now() {
         .count();
 }
 
-// The reason label of an authentication failure: missing_token, or the
-// verifier's reason name (the detail up to its first ':').
-std::string_view auth_failure_reason(const failure& f) {
-    if (f.code == errc::missing_token) return "missing_token";
-    const std::string_view detail = f.detail;
-    return detail.substr(0, detail.find(':'));
-}
-
 net::awaitable<result<user_ptr>> authenticate_request(const http_server::request_context& ctx,
                                                       gateway_services& s) {
     const auto& req = ctx.req;
@@ -34,8 +26,9 @@ net::awaitable<result<user_ptr>> authenticate_request(const http_server::request
         now = co_await s.auth.authenticate(std::move(authorization_copy), has_authorization,
                                            std::move(cookie_copy), unix_now());
     }
-    if (!*now) s.metrics.record_auth_failure(auth_failure_reason(now->error()));
-    co_return std::move(*now);
+    // The reason label comes from the typed outcome (auth/auth_status.hpp).
+    if (!*now) s.metrics.record_auth_failure(auth::status_name(now->status));
+    co_return now->as_result();
 }
 
 bool has_json_or_no_body(const http_server::request& req) {

@@ -135,9 +135,10 @@ void app::wait_for_signals() {
     });
 }
 
-// SIGHUP: a new certificate for new connections (live ones keep theirs) and
-// fresh JWKS/PEM key files. A file that does not load leaves the current
-// certificate or keys in place, and the log says why.
+// SIGHUP: a new certificate for new connections (live ones keep theirs),
+// fresh JWKS/PEM key files, and discovery issuers' OpenID metadata read
+// again (docs/auth.md). A file or document that does not load leaves the
+// current certificate or keys in place, and the log says why.
 void app::reload() {
     if (config_.server.tls && tls_) {
         try {
@@ -150,6 +151,7 @@ void app::reload() {
     }
     for (const auto& problem : authenticator_->reload_local_keys())
         log_warn("key reload failed", {{"error", problem}});
+    jwks_->rediscover();
     log_info("keys reloaded");
 }
 

@@ -57,36 +57,28 @@ std::optional<std::string_view> find_cookie(std::string_view header, std::string
     return std::nullopt;
 }
 
-result<located_token> locate_token(std::string_view authorization, bool has_authorization,
-                                   std::string_view cookie_header,
-                                   const std::optional<std::string>& cookie_name) {
+auth_status locate_token(std::string_view authorization, bool has_authorization,
+                         std::string_view cookie_header,
+                         const std::optional<std::string>& cookie_name, located_token& out) {
     if (has_authorization) {
         const auto value = trim(authorization);
         const auto space = value.find(' ');
         if (space == std::string_view::npos || !iequals(value.substr(0, space), "Bearer"))
-            return failure{errc::invalid_token, "not_bearer: authorization is not a bearer token"};
-        return located_token{trim(value.substr(space + 1)), false};
+            return auth_status::not_bearer;
+        out = located_token{trim(value.substr(space + 1)), false};
+        return auth_status::ok;
     }
     if (cookie_name) {
-        if (auto token = find_cookie(cookie_header, *cookie_name))
-            return located_token{*token, true};
+        if (auto token = find_cookie(cookie_header, *cookie_name)) {
+            out = located_token{*token, true};
+            return auth_status::ok;
+        }
     }
-    return failure{errc::missing_token, "no credentials"};
+    return auth_status::missing_token;
 }
 
-std::optional<failure> check_token_syntax(const located_token& t) {
-    if (is_token68(t.token)) return std::nullopt;
-    return failure{errc::invalid_token, t.from_cookie ? "malformed: cookie token is not token68"
-                                                      : "malformed: bearer token is not token68"};
-}
-
-result<std::string_view> extract_token(std::string_view authorization, bool has_authorization,
-                                       std::string_view cookie_header,
-                                       const std::optional<std::string>& cookie_name) {
-    auto located = locate_token(authorization, has_authorization, cookie_header, cookie_name);
-    if (!located) return located.error();
-    if (auto f = check_token_syntax(*located)) return *f;
-    return located->token;
+auth_status check_token_syntax(const located_token& t) {
+    return is_token68(t.token) ? auth_status::ok : auth_status::malformed;
 }
 
 }  // namespace ckg::auth

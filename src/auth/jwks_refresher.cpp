@@ -1,6 +1,5 @@
 #include "chatkit_gateway/auth/jwks_refresher.hpp"
 
-#include "chatkit_gateway/auth/credentials.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 
 #include <algorithm>
@@ -27,8 +26,18 @@ jwks_refresher::jwks_refresher(net::io_context& ioc, authenticator& authn,
 
 void jwks_refresher::start() {
     for (std::size_t i = 0; i < auth_.issuers.size(); ++i)
-        if (auth_.issuers[i].jwks_url)
+        if (auth_.issuers[i].fetches_keys())
             net::co_spawn(net::make_strand(ioc_), initial_fetch_loop(this, i), net::detached);
+}
+
+void jwks_refresher::rediscover() {
+    for (std::size_t i = 0; i < auth_.issuers.size(); ++i) {
+        if (!auth_.issuers[i].discovery) continue;
+        auto once = [](jwks_refresher* self, std::size_t index) -> net::awaitable<void> {
+            co_await self->fetch_now(index, true);
+        };
+        net::co_spawn(net::make_strand(ioc_), once(this, i), net::detached);
+    }
 }
 
 std::size_t jwks_refresher::fetch_count() const {
@@ -40,7 +49,8 @@ net::awaitable<void> jwks_refresher::initial_fetch_loop(jwks_refresher* self, st
     net::steady_timer timer(co_await net::this_coro::executor);
     auto delay = std::chrono::seconds(1);
     // Until the first success: retry with backoff (1 s doubling to 60 s).
-    while (!co_await self->fetch_now(index)) {
+    // Discovery issuers read their metadata on every attempt until then.
+    while (!co_await self->fetch_now(index, true)) {
         timer.expires_after(delay);
         co_await timer.async_wait(nothrow_awaitable);
         delay = std::min<std::chrono::seconds>(delay * 2, std::chrono::seconds(60));
@@ -50,7 +60,7 @@ net::awaitable<void> jwks_refresher::initial_fetch_loop(jwks_refresher* self, st
         timer.expires_after(self->periodic_refresh_);
         auto [ec] = co_await timer.async_wait(nothrow_awaitable);
         if (ec) co_return;
-        co_await self->fetch_now(index);
+        co_await self->fetch_now(index, false);
     }
 }
 
@@ -60,16 +70,16 @@ void jwks_refresher::begin_fetch_locked(std::size_t index) {
     ++fetches_;
 }
 
-net::awaitable<bool> jwks_refresher::fetch_now(std::size_t index) {
+net::awaitable<bool> jwks_refresher::fetch_now(std::size_t index, bool rediscover) {
     {
         std::lock_guard lock(mutex_);
         begin_fetch_locked(index);
     }
-    co_return co_await run_fetch(index);
+    co_return co_await run_fetch(index, rediscover);
 }
 
-net::awaitable<bool> jwks_refresher::run_fetch(std::size_t index) {
-    auto body = co_await fetch_(index);
+net::awaitable<bool> jwks_refresher::run_fetch(std::size_t index, bool rediscover) {
+    auto body = co_await fetch_(index, rediscover);
     bool ok = false;
     if (body) {
         auto keys = key_set_from_jwks(*body);
@@ -90,19 +100,10 @@ net::awaitable<bool> jwks_refresher::run_fetch(std::size_t index) {
         auto& s = state_[index];
         s.in_flight = false;
         s.fetched_once = s.fetched_once || ok;
-        if (ok) {
-            ++s.generation;
-            ++installs_;
-        }
         waiters.swap(s.waiters);
     }
     for (auto& w : waiters) net::post(w->get_executor(), [w] { w->cancel(); });
     co_return ok;
-}
-
-std::uint64_t jwks_refresher::generation(std::size_t index) const {
-    std::lock_guard lock(mutex_);
-    return state_[index].generation;
 }
 
 net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index,
@@ -112,7 +113,7 @@ net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index,
     {
         std::lock_guard lock(mutex_);
         auto& s = state_[index];
-        if (s.generation != seen) {
+        if (authn_.keys_generation(index) != seen) {
             // New keys landed since the caller looked: just try again with them.
         } else if (s.in_flight) {
             wait = std::make_shared<net::steady_timer>(co_await net::this_coro::executor,
@@ -125,37 +126,34 @@ net::awaitable<void> jwks_refresher::refetch_for_unknown_kid(std::size_t index,
         }
     }
     if (fetch)
-        co_await run_fetch(index);
+        co_await run_fetch(index, false);
     else if (wait)
         co_await wait->async_wait(nothrow_awaitable);
 }
 
-std::optional<result<std::shared_ptr<const authenticated_user>>> jwks_refresher::authenticate_now(
-    std::string_view authorization, bool has_authorization, std::string_view cookie_header,
-    std::int64_t now) {
-    auto r = authn_.authenticate(authorization, has_authorization, cookie_header, now);
-    if (r || r.error().detail != reason::unknown_kid) return r;
-    return std::nullopt;
+bool jwks_refresher::refetchable(const authentication& a) const {
+    return a.status == auth_status::unknown_kid && a.issuer_index &&
+           auth_.issuers[*a.issuer_index].fetches_keys();
 }
 
-net::awaitable<result<std::shared_ptr<const authenticated_user>>> jwks_refresher::authenticate(
-    std::string authorization, bool has_authorization, std::string cookie_header,
-    std::int64_t now) {
-    // The common path (a cached or verifiable token) costs one atomic load here.
-    const auto installs_before = installs_.load();
-    auto r = authn_.authenticate(authorization, has_authorization, cookie_header, now);
-    if (r || r.error().detail != reason::unknown_kid) co_return r;
-    // Rare path: find the issuer, and note its key generation before looking again.
-    auto token = extract_token(authorization, has_authorization, cookie_header, auth_.cookie_name);
-    const auto index = token ? authn_.issuer_index_of(*token) : std::nullopt;
-    if (!index || !auth_.issuers[*index].jwks_url) co_return r;
-    const auto seen = generation(*index);
-    if (installs_.load() != installs_before) {
-        // Keys landed since the first attempt (and before `seen`): they may already know the kid.
-        r = authn_.authenticate(authorization, has_authorization, cookie_header, now);
-        if (r || r.error().detail != reason::unknown_kid) co_return r;
-    }
-    co_await refetch_for_unknown_kid(*index, seen);
+std::optional<authentication> jwks_refresher::authenticate_now(std::string_view authorization,
+                                                               bool has_authorization,
+                                                               std::string_view cookie_header,
+                                                               std::int64_t now) {
+    auto a = authn_.authenticate(authorization, has_authorization, cookie_header, now);
+    if (refetchable(a)) return std::nullopt;
+    return a;
+}
+
+net::awaitable<authentication> jwks_refresher::authenticate(std::string authorization,
+                                                            bool has_authorization,
+                                                            std::string cookie_header,
+                                                            std::int64_t now) {
+    auto a = authn_.authenticate(authorization, has_authorization, cookie_header, now);
+    if (!refetchable(a)) co_return a;
+    // The attempt says which issuer and which of its key generations it
+    // used: wait for (or start) the one refetch, then look once more.
+    co_await refetch_for_unknown_kid(*a.issuer_index, a.keys_generation);
     co_return authn_.authenticate(authorization, has_authorization, cookie_header, now);
 }
 

@@ -1,16 +1,11 @@
 #include "chatkit_gateway/auth/jwt_parser.hpp"
 
-#include "chatkit_gateway/config/config_checks.hpp"
 #include "chatkit_gateway/core/base64.hpp"
 
 #include <boost/json/parser.hpp>
 
 namespace ckg::auth {
 namespace {
-
-failure rejected(std::string why) {
-    return failure{errc::invalid_token, std::move(why)};
-}
 
 // Decodes one base64url JSON object segment, with a depth limit so a hostile
 // token cannot make the parser recurse deeply.
@@ -28,38 +23,44 @@ std::optional<boost::json::object> decode_object(std::string_view segment) {
     return std::move(v.get_object());
 }
 
+// RFC 8725 section 3.1 and RFC 7515 section 4.1.11: the header rules that
+// hold before any key is touched.
+auth_status check_header(parsed_jwt& jwt) {
+    const auto* alg = jwt.header.if_contains("alg");
+    if (alg == nullptr || !alg->is_string()) return auth_status::unsupported_alg;
+    auto known = algorithm_from_name(alg->get_string());
+    if (!known) return auth_status::unsupported_alg;  // "none" included
+    jwt.alg = *known;
+    if (jwt.header.contains("crit")) return auth_status::forbidden_header;
+    for (const char* h : {"jku", "x5u", "jwk", "x5c"})
+        if (jwt.header.contains(h)) return auth_status::forbidden_header;
+    if (const auto* kid = jwt.header.if_contains("kid")) {
+        if (!kid->is_string()) return auth_status::malformed;
+        jwt.kid = std::string(kid->get_string());
+    }
+    return auth_status::ok;
+}
+
 }  // namespace
 
-result<parsed_jwt> parse_jwt(std::string_view token) {
-    if (token.size() > max_token_bytes) return rejected("token over 8 KiB");
+auth_status parse_jwt(std::string_view token, parsed_jwt& jwt) {
+    if (token.size() > max_token_bytes) return auth_status::malformed;
     const auto dot1 = token.find('.');
     const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
     if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
-        return rejected("not a compact JWS (three segments)");
-    parsed_jwt jwt;
+        return auth_status::malformed;
     auto header = decode_object(token.substr(0, dot1));
-    if (!header) return rejected("malformed header");
+    if (!header) return auth_status::malformed;
     jwt.header = std::move(*header);
-    const auto* alg = jwt.header.if_contains("alg");
-    if (alg == nullptr || !alg->is_string()) return rejected("header has no alg");
-    auto known = config::algorithm_from_name(alg->get_string());
-    if (!known) return rejected("unsupported alg");  // "none" included
-    jwt.alg = *known;
-    if (jwt.header.contains("crit")) return rejected("crit header not supported");
-    for (const char* h : {"jku", "x5u", "jwk", "x5c"})
-        if (jwt.header.contains(h)) return rejected(std::string(h) + " header not allowed");
-    if (const auto* kid = jwt.header.if_contains("kid")) {
-        if (!kid->is_string()) return rejected("kid is not a string");
-        jwt.kid = std::string(kid->get_string());
-    }
+    if (auto s = check_header(jwt); s != auth_status::ok) return s;
     auto claims = decode_object(token.substr(dot1 + 1, dot2 - dot1 - 1));
-    if (!claims) return rejected("malformed payload");
+    if (!claims) return auth_status::malformed;
     jwt.claims = std::move(*claims);
     auto signature = base64url_decode(token.substr(dot2 + 1));
-    if (!signature || signature->empty()) return rejected("malformed signature");
+    if (!signature || signature->empty()) return auth_status::malformed;
     jwt.signature = std::move(*signature);
     jwt.signing_input = token.substr(0, dot2);
-    return jwt;
+    return auth_status::ok;
 }
 
 }  // namespace ckg::auth

@@ -7,18 +7,14 @@ namespace ckg::auth {
 std::vector<const verification_key*> key_set::candidates(jws_algorithm alg,
                                                          const std::string* kid) const {
     std::vector<const verification_key*> out;
-    for (const auto& k : keys_) {
-        if (!k.accepts(alg)) continue;
-        if (kid != nullptr && k.kid != *kid) continue;
-        out.push_back(&k);
-    }
-    return out;
-}
-
-bool key_set::has_kid(std::string_view kid) const {
     for (const auto& k : keys_)
-        if (k.kid && *k.kid == kid) return true;
-    return false;
+        if (k.accepts(alg) && (kid == nullptr || k.kid == *kid)) out.push_back(&k);
+    if (kid == nullptr) return out;
+    // Then the kid-less keys: a kid the issuer sets on its tokens does not
+    // concern a key that was never given one.
+    for (const auto& k : keys_)
+        if (k.accepts(alg) && !k.kid) out.push_back(&k);
+    return out;
 }
 
 result<key_set> key_set_from_jwks(std::string_view json_text) {

@@ -2,7 +2,6 @@
 
 #include "chatkit_gateway/auth/jws_signature.hpp"
 
-#include "chatkit_gateway/config/config_checks.hpp"
 #include "chatkit_gateway/core/base64.hpp"
 
 #include <openssl/bio.h>
@@ -111,19 +110,12 @@ result<verification_key> okp_from_jwk(const boost::json::object& jwk) {
     return k;
 }
 
-// "use" and "key_ops" (RFC 7517 section 4.2/4.3) must allow verification.
+// "use" (RFC 7517 section 4.2), when present, must be "sig": a JWKS often
+// lists encryption keys too. key_ops is ignored (docs/auth.md): providers
+// fill it inconsistently, and "use" already says what a key is for.
 bool usable_for_signatures(const boost::json::object& jwk) {
-    if (const auto* use = jwk.if_contains("use");
-        use && (!use->is_string() || use->get_string() != "sig"))
-        return false;
-    if (const auto* ops = jwk.if_contains("key_ops")) {
-        if (!ops->is_array()) return false;
-        bool verify = false;
-        for (const auto& op : ops->get_array())
-            verify = verify || (op.is_string() && op.get_string() == "verify");
-        if (!verify) return false;
-    }
-    return true;
+    const auto* use = jwk.if_contains("use");
+    return use == nullptr || (use->is_string() && use->get_string() == "sig");
 }
 
 }  // namespace
@@ -158,8 +150,7 @@ bool verification_key::accepts(jws_algorithm a) const noexcept {
 result<verification_key> key_from_jwk(const boost::json::object& jwk) {
     const auto* kty = jwk.if_contains("kty");
     if (kty == nullptr || !kty->is_string()) return bad_key("JWK without kty");
-    if (!usable_for_signatures(jwk))
-        return bad_key("JWK not for signature verification (use/key_ops)");
+    if (!usable_for_signatures(jwk)) return bad_key("JWK not for signature verification (use)");
     result<verification_key> key = bad_key("unsupported kty");
     if (kty->get_string() == "RSA")
         key = rsa_from_jwk(jwk);
@@ -171,7 +162,7 @@ result<verification_key> key_from_jwk(const boost::json::object& jwk) {
     if (const auto* kid = jwk.if_contains("kid"); kid && kid->is_string())
         key->kid = std::string(kid->get_string());
     if (const auto* alg = jwk.if_contains("alg"); alg && alg->is_string()) {
-        auto a = config::algorithm_from_name(alg->get_string());
+        auto a = algorithm_from_name(alg->get_string());
         if (!a || family_of(*a) != key->family) return bad_key("JWK alg does not fit its key type");
         key->alg = a;
     }

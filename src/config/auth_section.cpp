@@ -1,5 +1,5 @@
 // The "auth" and "users" sections: issuers, their key sources and algorithms,
-// and how the upstream user id is derived (SPEC sections 4, 5 and 7).
+// and how the upstream user id is derived (docs/auth.md, docs/operations.md).
 #include "chatkit_gateway/config/config_checks.hpp"
 #include "config_sections.hpp"
 
@@ -28,13 +28,14 @@ std::vector<jws_algorithm> parse_algorithms(json_object_reader& r) {
 
 void check_key_sources(json_object_reader& r, const issuer_config& i) {
     const int sources = (i.jwks_file ? 1 : 0) + (i.jwks_url ? 1 : 0) + (i.public_key_file ? 1 : 0) +
-                        (i.hmac_secret_env ? 1 : 0);
+                        (i.hmac_secret_env ? 1 : 0) + (i.discovery ? 1 : 0);
     if (sources != 1)
         r.fail("jwks_file",
-               "exactly one key source is required (jwks_file, jwks_url, public_key_file or "
-               "hmac_secret_env); found " +
+               "exactly one key source is required (jwks_file, jwks_url, public_key_file, "
+               "hmac_secret_env or discovery: true); found " +
                    std::to_string(sources));
-    if (i.jwks_ca_file && !i.jwks_url) r.fail("jwks_ca_file", "is only valid with jwks_url");
+    if (i.jwks_ca_file && !i.fetches_keys())
+        r.fail("jwks_ca_file", "is only valid with jwks_url or discovery");
     // RFC 8725 section 3.1: a key is used with one algorithm family only, so
     // an RSA public key can never be used as an HMAC secret.
     for (auto alg : i.algorithms) {
@@ -58,8 +59,13 @@ issuer_config parse_issuer(json_object_reader r, const environment& env) {
         r.find("jwks_url");
     i.public_key_file = readable_file(r, "public_key_file");
     i.hmac_secret_env = r.optional_string("hmac_secret_env");
+    i.discovery = r.optional_bool("discovery").value_or(false);
+    // Discovery fetches <issuer>/.well-known/openid-configuration: over HTTPS only.
+    if (i.discovery) https_url(r, "issuer", "");
     i.jwks_ca_file = readable_file(r, "jwks_ca_file");
     i.algorithms = parse_algorithms(r);
+    i.audience_claim = r.string_or("audience_claim", i.audience_claim);
+    if (i.audience_claim.empty()) r.fail("audience_claim", "must not be empty");
     i.user_claim = r.string_or("user_claim", i.user_claim);
     if (i.user_claim.empty()) r.fail("user_claim", "must not be empty");
     i.jwks_min_refresh =

@@ -73,29 +73,6 @@ listen_address parse_listen(json_object_reader& reader, std::string_view key,
     return {host, static_cast<std::uint16_t>(port)};
 }
 
-std::optional<jws_algorithm> algorithm_from_name(std::string_view name) {
-    struct entry {
-        std::string_view name;
-        jws_algorithm alg;
-    };
-    static constexpr entry table[] = {
-        {"RS256", jws_algorithm::rs256}, {"RS384", jws_algorithm::rs384},
-        {"RS512", jws_algorithm::rs512}, {"PS256", jws_algorithm::ps256},
-        {"PS384", jws_algorithm::ps384}, {"PS512", jws_algorithm::ps512},
-        {"ES256", jws_algorithm::es256}, {"ES384", jws_algorithm::es384},
-        {"EdDSA", jws_algorithm::eddsa}, {"HS256", jws_algorithm::hs256},
-        {"HS384", jws_algorithm::hs384}, {"HS512", jws_algorithm::hs512},
-    };
-    for (const auto& e : table)
-        if (e.name == name) return e.alg;
-    return std::nullopt;
-}
-
-bool is_hmac_algorithm(jws_algorithm alg) noexcept {
-    return alg == jws_algorithm::hs256 || alg == jws_algorithm::hs384 ||
-           alg == jws_algorithm::hs512;
-}
-
 std::string https_url(json_object_reader& reader, std::string_view key, std::string fallback) {
     auto text = reader.optional_string(key);
     if (!text) return fallback;

@@ -1,6 +1,7 @@
 // libFuzzer target: any byte string as an end-user token, through the parser,
-// the header rules, signature verification and the claim checks. It must
-// never crash, hang or leak, and must never accept a token it did not sign.
+// the header rules, key selection, signature verification and the claim
+// checks (dates, audience claims). It must never crash, hang or leak, and
+// must never accept a token it did not sign.
 #include "chatkit_gateway/auth/key_set.hpp"
 #include "chatkit_gateway/auth/token_verifier.hpp"
 
@@ -10,23 +11,35 @@
 namespace {
 
 using namespace ckg;
+using auth::jws_algorithm;
 
-// One HMAC issuer and one EC issuer whose JWKS is the RFC 7515 A.3 public key.
+// An HMAC issuer (a kid-less key: a candidate whatever the token's kid), an
+// EC issuer whose JWKS is the RFC 7515 A.3 public key with kid "k1", and an
+// HMAC issuer that checks client_id (Cognito access tokens) instead of aud.
 struct fixture {
-    config::issuer_config hs, ec;
+    config::issuer_config hs, ec, cid;
     std::vector<auth::issuer_entry> issuers;
     fixture() {
         hs.issuer = "https://hs.fuzz/";
-        hs.algorithms = {config::jws_algorithm::hs256, config::jws_algorithm::hs512};
+        hs.algorithms = {jws_algorithm::hs256, jws_algorithm::hs512};
         hs.hmac_secret = secret("fuzz-hmac-secret");
         ec.issuer = "https://ec.fuzz/";
-        ec.algorithms = {config::jws_algorithm::es256, config::jws_algorithm::rs256,
-                         config::jws_algorithm::eddsa};
+        ec.algorithms = {jws_algorithm::es256, jws_algorithm::rs256, jws_algorithm::eddsa};
+        cid.issuer = "https://cid.fuzz/";
+        cid.algorithms = {jws_algorithm::hs256};
+        cid.audience_claim = "client_id";
+        cid.hmac_secret = secret("fuzz-client-id-secret");
         auto keys = auth::key_set_from_jwks(
-            R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]})");
-        issuers.push_back({&hs, std::make_shared<const auth::key_set>(
-                                    auth::key_set({auth::key_from_hmac_secret(hs.hmac_secret)}))});
-        issuers.push_back({&ec, std::make_shared<const auth::key_set>(std::move(*keys))});
+            R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x5t":"ignored","key_ops":["sign"],"x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]})");
+        issuers.push_back({&hs,
+                           std::make_shared<const auth::key_set>(
+                               auth::key_set({auth::key_from_hmac_secret(hs.hmac_secret)})),
+                           0});
+        issuers.push_back({&ec, std::make_shared<const auth::key_set>(std::move(*keys)), 0});
+        issuers.push_back({&cid,
+                           std::make_shared<const auth::key_set>(
+                               auth::key_set({auth::key_from_hmac_secret(cid.hmac_secret)})),
+                           0});
     }
 };
 
@@ -35,7 +48,13 @@ struct fixture {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const fixture f;
     const std::string_view token(reinterpret_cast<const char*>(data), size);
-    auto r = auth::verify_token(token, f.issuers, 1'700'000'000, std::chrono::seconds(60));
-    if (r.ok() && r->issuer.empty()) __builtin_trap();  // an accepted token always names its issuer
+    for (auto leeway : {std::chrono::seconds(60), std::chrono::seconds::max()}) {
+        auto r = auth::verify_token(token, f.issuers, 1'700'000'000, leeway);
+        if (r && r.who.issuer.empty())
+            __builtin_trap();  // an accepted token always names its issuer
+        if (r && (r.who.expires_at < 0 || r.who.expires_at > auth::max_numeric_date))
+            __builtin_trap();
+        if (r.status == auth::auth_status::unknown_kid && !r.issuer_index) __builtin_trap();
+    }
     return 0;
 }

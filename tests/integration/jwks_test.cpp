@@ -1,6 +1,9 @@
 // jwks_url issuers against a real HTTPS JWKS endpoint: readiness waits for
 // the first fetch (retried with backoff), an unknown kid triggers exactly one
 // refetch however many requests meet it, and the min-refresh window holds.
+// Discovery issuers against the same server's OpenID metadata: the issuer
+// must match exactly, jwks_uri must be https://, keys rotate on SIGHUP.
+#include "process.hpp"
 #include "test_client.hpp"
 #include "test_server.hpp"
 
@@ -55,8 +58,10 @@ std::string token(const std::string& name) {
 struct jwks_fixture {
     std::mutex mutex;
     std::string document = jwks_with({"rsa-1"});
+    std::string rotated_document = jwks_with({"rsa-2"});
+    std::string metadata;
     unsigned status = 200;
-    std::atomic<int> hits{0};
+    std::atomic<int> hits{0}, metadata_hits{0};
     test_server jwks_server{options(), routes(), test_tls_store()};
     net::io_context ioc;
     net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
@@ -73,18 +78,56 @@ struct jwks_fixture {
         o.access_log = false;
         return o;
     }
-    http_server::router routes() {
-        http_server::router r;
-        r.add(http::verb::get, "/keys/jwks.json",
-              [this](http_server::request_context& ctx) -> net::awaitable<http_server::reply> {
-                  ++hits;
+    // A GET route answering the current value of `field` (with `status` for
+    // the JWKS document), counting its hits in `counter`.
+    void add_document(http_server::router& r, const char* path, std::string jwks_fixture::*field,
+                      std::atomic<int>& counter, bool with_status) {
+        r.add(http::verb::get, path,
+              [this, field, &counter, with_status](
+                  http_server::request_context& ctx) -> net::awaitable<http_server::reply> {
+                  ++counter;
                   std::lock_guard lock(mutex);
-                  http_server::response res{static_cast<http::status>(status), ctx.req.version()};
-                  res.body() = document;
+                  http_server::response res{
+                      with_status ? static_cast<http::status>(status) : http::status::ok,
+                      ctx.req.version()};
+                  res.body() = this->*field;
                   res.prepare_payload();
                   co_return http_server::reply{std::move(res)};
               });
+    }
+    http_server::router routes() {
+        http_server::router r;
+        add_document(r, "/keys/jwks.json", &jwks_fixture::document, hits, true);
+        add_document(r, "/keys/rotated.json", &jwks_fixture::rotated_document, hits, false);
+        add_document(r, "/.well-known/openid-configuration", &jwks_fixture::metadata, metadata_hits,
+                     false);
         return r;
+    }
+    std::string origin() const {
+        return "https://127.0.0.1:" + std::to_string(jwks_server.endpoint().port());
+    }
+    void publish_metadata(const std::string& issuer, const std::string& jwks_uri) {
+        std::lock_guard lock(mutex);
+        metadata = json::serialize(
+            json::object{{"issuer", issuer},
+                         {"jwks_uri", jwks_uri},
+                         {"id_token_signing_alg_values_supported", json::array{"RS256"}}});
+    }
+    config::gateway_config make_discovery_config(const std::string& issuer, int min_refresh = 30) {
+        return load_issuer(R"({"issuer": ")" + issuer +
+                           R"(", "discovery": true, "jwks_ca_file": ")" + test_pki("ca.pem") +
+                           R"(", "jwks_min_refresh_seconds": )" + std::to_string(min_refresh) +
+                           "}");
+    }
+    // An RS256 token from `issuer` signed by rsa-1 or rsa-2, minted now by PyJWT.
+    std::string minted(const std::string& kid, const std::string& issuer) const {
+        auto r = run_process(
+            {"/usr/bin/python3", std::string(CKG_SOURCE_DIR) + "/tests/support/mint_token.py",
+             tokens_dir + "/" + kid + ".key", kid, issuer, std::to_string(now)},
+            {});
+        BOOST_REQUIRE(r.exit_code == 0);
+        while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+        return "Bearer " + r.out;
     }
     void serve(std::string doc, unsigned st = 200) {
         std::lock_guard lock(mutex);
@@ -92,15 +135,17 @@ struct jwks_fixture {
         status = st;
     }
     config::gateway_config make_config(int min_refresh) {
-        const std::string text = R"({
-          "auth": {"issuers": [{"issuer": "https://rsa.test/", "audiences": ["chatkit-gateway"],
+        return load_issuer(R"({"issuer": "https://rsa.test/", "audiences": ["chatkit-gateway"],
              "jwks_url": "https://127.0.0.1:)" +
-                                 std::to_string(jwks_server.endpoint().port()) +
-                                 R"(/keys/jwks.json",
+                           std::to_string(jwks_server.endpoint().port()) + R"(/keys/jwks.json",
              "jwks_ca_file": ")" +
-                                 test_pki("ca.pem") + R"(", "jwks_min_refresh_seconds": )" +
-                                 std::to_string(min_refresh) + R"(}]},
-          "sessions": {"workflows": {"default": {"id": "wf"}}}})";
+                           test_pki("ca.pem") + R"(", "jwks_min_refresh_seconds": )" +
+                           std::to_string(min_refresh) + "}");
+    }
+    // A configuration whose only issuer is `issuer_json`.
+    static config::gateway_config load_issuer(const std::string& issuer_json) {
+        const std::string text = R"({"auth": {"issuers": [)" + issuer_json +
+                                 R"(]}, "sessions": {"workflows": {"default": {"id": "wf"}}}})";
         return config::load_config_text(
             text, "test.json", [](const std::string& n) -> std::optional<std::string> {
                 if (n == "OPENAI_API_KEY") return "sk";
@@ -141,7 +186,7 @@ BOOST_AUTO_TEST_CASE(not_ready_until_the_first_fetch_succeeds) {
     // Retried with backoff (1 s, then 2 s ...) until it succeeds.
     BOOST_TEST(wait_until([&] { return authn.keys_loaded(); }, 5s));
     BOOST_TEST(hits.load() >= 2);
-    BOOST_TEST(authn.authenticate(token("RS256 with kid"), true, "", now).ok());
+    BOOST_TEST(authn.authenticate(token("RS256 with kid"), true, "", now).user != nullptr);
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_kid_triggers_exactly_one_refetch) {
@@ -157,14 +202,14 @@ BOOST_AUTO_TEST_CASE(an_unknown_kid_triggers_exactly_one_refetch) {
     // The issuer rotates in a new key; 100 requests carrying its kid arrive at once.
     serve(jwks_with({"rsa-1", "rsa-2"}));
     const auto rotated = token("RS256 3072-bit key");
-    std::vector<std::future<result<std::shared_ptr<const auth::authenticated_user>>>> calls;
+    std::vector<std::future<auth::authentication>> calls;
     for (int i = 0; i < 100; ++i)
         calls.push_back(
             net::co_spawn(ioc, refresher.authenticate(rotated, true, "", now), net::use_future));
     int ok = 0;
     for (auto& f : calls) {
         BOOST_REQUIRE(f.wait_for(10s) == std::future_status::ready);
-        ok += f.get().ok();
+        ok += f.get().status == auth::auth_status::ok;
     }
     BOOST_TEST(ok == 100);
     BOOST_TEST(hits.load() == 2);
@@ -185,16 +230,116 @@ BOOST_AUTO_TEST_CASE(the_min_refresh_window_bounds_refetches) {
                                net::use_future);
         BOOST_REQUIRE(f.wait_for(5s) == std::future_status::ready);
         auto r = f.get();
-        BOOST_REQUIRE(!r.ok());
-        BOOST_TEST(r.error().detail == "unknown_kid");
+        BOOST_TEST((r.status == auth::auth_status::unknown_kid));
     }
     BOOST_TEST(hits.load() == 1);
     // Other failures never fetch at all.
     auto bad = net::co_spawn(
         ioc, refresher.authenticate(token("signed by a key not in the JWKS"), true, "", now),
         net::use_future);
-    BOOST_TEST(bad.get().error().detail == "bad_signature");
+    BOOST_TEST((bad.get().status == auth::auth_status::bad_signature));
     BOOST_TEST(hits.load() == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(openid_discovery, jwks_fixture)
+
+BOOST_AUTO_TEST_CASE(keys_come_from_the_metadata_jwks_uri) {
+    // The issuer with a trailing "/": the metadata URL drops it, the issuer comparison keeps it.
+    const auto issuer = origin() + "/";
+    publish_metadata(issuer, origin() + "/keys/jwks.json");
+    const auto cfg = make_discovery_config(issuer);
+    auth::authenticator authn(cfg.auth, cfg.users);
+    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
+                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
+    BOOST_TEST(!authn.keys_loaded());
+    refresher.start();
+    run_threads();
+    BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
+    BOOST_TEST(metadata_hits.load() == 1);
+    BOOST_TEST(hits.load() == 1);
+    BOOST_TEST((authn.authenticate(minted("rsa-1", issuer), true, "", now).status ==
+                auth::auth_status::ok));
+    BOOST_TEST((authn.authenticate(minted("rsa-1", origin()), true, "", now).status ==
+                auth::auth_status::unknown_issuer));
+}
+
+BOOST_AUTO_TEST_CASE(an_issuer_mismatch_keeps_the_gateway_not_ready_until_fixed) {
+    const auto issuer = origin();
+    publish_metadata(origin() + "/",
+                     origin() + "/keys/jwks.json");  // not exactly the configured issuer
+    const auto cfg = make_discovery_config(issuer);
+    auth::authenticator authn(cfg.auth, cfg.users);
+    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
+                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
+    refresher.start();
+    run_threads();
+    BOOST_TEST(wait_until([&] { return metadata_hits.load() >= 1; }, 3s));
+    std::this_thread::sleep_for(300ms);
+    BOOST_TEST(!authn.keys_loaded());
+    BOOST_TEST(hits.load() == 0);  // the JWKS of a metadata document that failed is never fetched
+    // Retried in the background with backoff: fixed metadata makes it ready.
+    publish_metadata(issuer, origin() + "/keys/jwks.json");
+    BOOST_TEST(wait_until([&] { return authn.keys_loaded(); }, 5s));
+    BOOST_TEST((authn.authenticate(minted("rsa-1", issuer), true, "", now).status ==
+                auth::auth_status::ok));
+}
+
+BOOST_AUTO_TEST_CASE(an_http_jwks_uri_is_never_fetched) {
+    const auto issuer = origin();
+    publish_metadata(issuer, "http://127.0.0.1:" + std::to_string(jwks_server.endpoint().port()) +
+                                 "/keys/jwks.json");
+    const auto cfg = make_discovery_config(issuer);
+    auth::authenticator authn(cfg.auth, cfg.users);
+    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
+                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
+    refresher.start();
+    run_threads();
+    BOOST_TEST(
+        wait_until([&] { return metadata_hits.load() >= 2; }, 4s));  // retried, refused each time
+    BOOST_TEST(!authn.keys_loaded());
+    BOOST_TEST(hits.load() == 0);
+    BOOST_TEST((authn.authenticate(minted("rsa-1", issuer), true, "", now).status ==
+                auth::auth_status::unknown_kid));
+}
+
+BOOST_AUTO_TEST_CASE(rotation_through_refetch_and_through_sighup_rediscovery) {
+    const auto issuer = origin();
+    publish_metadata(issuer, origin() + "/keys/jwks.json");
+    const auto cfg = make_discovery_config(issuer, 0);
+    auth::authenticator authn(cfg.auth, cfg.users);
+    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
+                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
+    refresher.start();
+    run_threads();
+    BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
+    const auto old_token = minted("rsa-1", issuer), new_token = minted("rsa-2", issuer);
+    BOOST_TEST((authn.authenticate(old_token, true, "", now).status == auth::auth_status::ok));
+    // The issuer adds rsa-2 at the same jwks_uri: an unknown kid refetches it there.
+    serve(jwks_with({"rsa-1", "rsa-2"}));
+    auto f = net::co_spawn(ioc, refresher.authenticate(new_token, true, "", now), net::use_future);
+    BOOST_REQUIRE(f.wait_for(5s) == std::future_status::ready);
+    BOOST_TEST((f.get().status == auth::auth_status::ok));
+    BOOST_TEST(metadata_hits.load() == 1);  // the metadata is not read again for a refetch
+    // The metadata moves jwks_uri to a document without rsa-1; SIGHUP reads it again.
+    publish_metadata(issuer, origin() + "/keys/rotated.json");
+    refresher.rediscover();
+    BOOST_TEST(wait_until(
+        [&] {
+            return authn.authenticate(old_token, true, "", now).status != auth::auth_status::ok;
+        },
+        3s));
+    BOOST_TEST(metadata_hits.load() == 2);
+    BOOST_TEST(
+        (authn.authenticate(old_token, true, "", now).status == auth::auth_status::unknown_kid));
+    BOOST_TEST((authn.authenticate(new_token, true, "", now).status == auth::auth_status::ok));
+    // A rediscovery that fails keeps the keys it had.
+    publish_metadata(origin() + "/elsewhere", origin() + "/keys/jwks.json");
+    refresher.rediscover();
+    BOOST_TEST(wait_until([&] { return metadata_hits.load() == 3; }, 3s));
+    std::this_thread::sleep_for(200ms);
+    BOOST_TEST((authn.authenticate(new_token, true, "", now).status == auth::auth_status::ok));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

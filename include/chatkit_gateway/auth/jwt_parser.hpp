@@ -5,8 +5,8 @@
 // refused rather than ignored so that nobody can think they are honoured.
 #pragma once
 
-#include "chatkit_gateway/config/config.hpp"
-#include "chatkit_gateway/core/result.hpp"
+#include "chatkit_gateway/auth/auth_status.hpp"
+#include "chatkit_gateway/auth/jws_algorithm.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -19,7 +19,7 @@ namespace ckg::auth {
 constexpr std::size_t max_token_bytes = 8192;
 
 struct parsed_jwt {
-    config::jws_algorithm alg = config::jws_algorithm::rs256;
+    jws_algorithm alg = jws_algorithm::rs256;
     std::optional<std::string> kid;
     boost::json::object header;
     boost::json::object claims;
@@ -27,7 +27,8 @@ struct parsed_jwt {
     std::string signature;           // decoded bytes
 };
 
-// Fails with errc::invalid_token and a reason for the log.
-result<parsed_jwt> parse_jwt(std::string_view token);
+// Fills `out` and returns ok, or returns why the token is refused
+// (malformed, unsupported_alg or forbidden_header); `out` is then unspecified.
+auth_status parse_jwt(std::string_view token, parsed_jwt& out);
 
 }  // namespace ckg::auth

@@ -14,10 +14,12 @@ public:
     key_set() = default;
     explicit key_set(std::vector<verification_key> keys) : keys_(std::move(keys)) {}
 
-    // Keys that may verify `alg`: with `kid`, only keys carrying that kid.
+    // Keys that may verify `alg` (docs/auth.md, key selection): a token's
+    // `kid` narrows the choice only among keys that carry a kid; a key without
+    // one (PEM key, HMAC secret, JWKS key without kid) is a candidate whatever
+    // the kid says. Keys whose kid matches come first. Empty: an unknown kid.
     std::vector<const verification_key*> candidates(jws_algorithm alg,
                                                     const std::string* kid) const;
-    bool has_kid(std::string_view kid) const;
     std::size_t size() const noexcept { return keys_.size(); }
 
 private:

@@ -1,46 +1,35 @@
 // Verifies an end-user token against the configured issuers: every check of
-// SPEC section 4, as a pure function of the token, the issuers' current keys
-// and `now` (jwt_verify_lib's verifyJwt(jwt, jwks, now) shape). On failure
-// the detail is one of the stable reason names below, for logs and metrics.
+// docs/auth.md, as a pure function of the token, the issuers' current keys
+// and `now` (jwt_verify_lib's verifyJwt(jwt, jwks, now) shape). The outcome
+// is typed (auth_status), and names the issuer when the token got that far.
 #pragma once
 
+#include "chatkit_gateway/auth/auth_status.hpp"
 #include "chatkit_gateway/auth/key_set.hpp"
 #include "chatkit_gateway/config/config.hpp"
-#include "chatkit_gateway/core/result.hpp"
 
 #include <boost/json/object.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ckg::auth {
 
-// Reasons (failure::detail) a token is refused; a bounded set of labels.
-namespace reason {
-inline constexpr std::string_view malformed =
-    "malformed";  // parse_jwt's reasons are folded into this
-inline constexpr std::string_view unknown_issuer = "unknown_issuer";
-inline constexpr std::string_view alg_not_allowed = "alg_not_allowed";
-inline constexpr std::string_view unknown_kid = "unknown_kid";
-inline constexpr std::string_view bad_signature = "bad_signature";
-inline constexpr std::string_view missing_exp = "missing_exp";
-inline constexpr std::string_view expired = "expired";
-inline constexpr std::string_view not_yet_valid = "not_yet_valid";
-inline constexpr std::string_view issued_in_future = "issued_in_future";
-inline constexpr std::string_view wrong_audience = "wrong_audience";
-inline constexpr std::string_view missing_user_claim = "missing_user_claim";
-inline constexpr std::string_view not_bearer =
-    "not_bearer";  // credentials.cpp: Authorization without "Bearer "
-}  // namespace reason
-
 struct issuer_entry {
     const config::issuer_config* config = nullptr;
     std::shared_ptr<const key_set> keys;
+    std::uint64_t generation = 0;  // bumped each time this issuer's keys are replaced
 };
+
+// The largest exp, nbf or iat accepted: 2^53 - 1, the largest integer a
+// JSON number carries exactly everywhere (RFC 8259 section 6). Any sum with
+// the leeway (itself clamped to this) stays far from int64 overflow.
+inline constexpr std::int64_t max_numeric_date = (std::int64_t{1} << 53) - 1;
 
 // Who the caller is, once every check passed.
 struct principal {
@@ -50,7 +39,17 @@ struct principal {
     std::int64_t expires_at = 0;
 };
 
-result<principal> verify_token(std::string_view token, const std::vector<issuer_entry>& issuers,
-                               std::int64_t now, std::chrono::seconds leeway);
+struct verification {
+    auth_status status = auth_status::ok;
+    principal who;  // when ok
+    // Index into `issuers` of the configured issuer the token names, once
+    // found: the unknown-kid refetch acts on it without parsing again.
+    std::optional<std::size_t> issuer_index;
+
+    explicit operator bool() const noexcept { return status == auth_status::ok; }
+};
+
+verification verify_token(std::string_view token, const std::vector<issuer_entry>& issuers,
+                          std::int64_t now, std::chrono::seconds leeway);
 
 }  // namespace ckg::auth

@@ -4,6 +4,7 @@
 // environment by the loader and held as ckg::secret.
 #pragma once
 
+#include "chatkit_gateway/auth/jws_algorithm.hpp"
 #include "chatkit_gateway/config/origin_pattern.hpp"
 #include "chatkit_gateway/core/secret.hpp"
 
@@ -57,20 +58,9 @@ struct upstream_config {
     unsigned max_retries = 2;
 };
 
-enum class jws_algorithm {
-    rs256,
-    rs384,
-    rs512,
-    ps256,
-    ps384,
-    ps512,
-    es256,
-    es384,
-    eddsa,
-    hs256,
-    hs384,
-    hs512
-};
+// The algorithm enum lives with the JWT code (auth/jws_algorithm.hpp), which
+// must not depend on configuration.
+using auth::jws_algorithm;
 
 struct issuer_config {
     std::string issuer;
@@ -80,10 +70,16 @@ struct issuer_config {
     std::optional<std::string> public_key_file;
     std::optional<std::string> hmac_secret_env;
     ckg::secret hmac_secret;  // loaded from hmac_secret_env
+    bool discovery = false;   // keys from the OpenID metadata's jwks_uri (docs/auth.md)
     std::optional<std::string> jwks_ca_file;
     std::vector<jws_algorithm> algorithms{jws_algorithm::rs256};
+    std::string audience_claim = "aud";  // compared with audiences; "aud" may be an array
     std::string user_claim = "sub";
     std::chrono::seconds jwks_min_refresh{30};
+
+    // True when keys are fetched over HTTPS (jwks_url or discovery), not loaded from a local
+    // source.
+    bool fetches_keys() const noexcept { return jwks_url.has_value() || discovery; }
 };
 
 struct auth_config {

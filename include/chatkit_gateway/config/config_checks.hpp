@@ -32,9 +32,8 @@ std::optional<std::string> optional_header_value(json_object_reader& reader, std
 listen_address parse_listen(json_object_reader& reader, std::string_view key,
                             listen_address fallback);
 
-// The JWS "alg" name to the enum, nullopt for anything outside SPEC section 4.
-std::optional<jws_algorithm> algorithm_from_name(std::string_view name);
-bool is_hmac_algorithm(jws_algorithm alg) noexcept;
+using auth::algorithm_from_name;
+using auth::is_hmac_algorithm;
 
 // An absolute https:// URL with a host, no user info, query or fragment.
 std::string https_url(json_object_reader& reader, std::string_view key, std::string fallback);

@@ -1,5 +1,7 @@
-// Fetches jwks_url documents over HTTPS (never plain HTTP), one pooled
-// client per issuer, trusting jwks_ca_file or the system store. Plugs into
+// Fetches JWKS documents over HTTPS (never plain HTTP), one pooled client per
+// issuer, trusting jwks_ca_file or the system store: from jwks_url, or for
+// discovery issuers from the jwks_uri of their OpenID metadata (read at the
+// first fetch and on every rediscovery, docs/auth.md). Plugs into
 // auth::jwks_refresher as its fetch function.
 #pragma once
 

@@ -79,12 +79,13 @@ BOOST_AUTO_TEST_CASE(rfc_vectors_verify_and_tampered_ones_do_not) {
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.name) {
-            auto jwt = parse_jwt(c.token);
+            parsed_jwt jwt;
+            const bool parsed = parse_jwt(c.token, jwt) == auth_status::ok;
             // The Ed25519 vector's payload is not JSON: check its signature directly.
             const auto dot = c.token.rfind('.');
             const auto input = std::string_view(c.token).substr(0, dot);
             const auto sig = *base64url_decode(std::string_view(c.token).substr(dot + 1));
-            const auto alg = jwt ? jwt->alg : config::jws_algorithm::eddsa;
+            const auto alg = parsed ? jwt.alg : jws_algorithm::eddsa;
             BOOST_TEST(verify_signature(alg, c.key, input, sig));
             const auto bad = tampered(c.token);
             const auto bad_sig = *base64url_decode(std::string_view(bad).substr(dot + 1));
@@ -99,13 +100,13 @@ BOOST_AUTO_TEST_CASE(algorithm_confusion_is_impossible) {
     // The RFC's HS256 MAC, presented against an RSA key: never verified.
     const std::string input = "eyJhbGciOiJIUzI1NiJ9." + rfc7515_payload;
     const auto mac = *base64url_decode("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
-    BOOST_TEST(!verify_signature(config::jws_algorithm::hs256, rsa, input, mac));
-    BOOST_TEST(!rsa.accepts(config::jws_algorithm::hs256));
-    BOOST_TEST(!rsa.accepts(config::jws_algorithm::es256));
-    BOOST_TEST(rsa.accepts(config::jws_algorithm::ps512));
+    BOOST_TEST(!verify_signature(jws_algorithm::hs256, rsa, input, mac));
+    BOOST_TEST(!rsa.accepts(jws_algorithm::hs256));
+    BOOST_TEST(!rsa.accepts(jws_algorithm::es256));
+    BOOST_TEST(rsa.accepts(jws_algorithm::ps512));
     const auto ec = jwk(rfc7515_ec_jwk);
-    BOOST_TEST(!ec.accepts(config::jws_algorithm::es384));
-    BOOST_TEST(!ec.accepts(config::jws_algorithm::rs256));
+    BOOST_TEST(!ec.accepts(jws_algorithm::es384));
+    BOOST_TEST(!ec.accepts(jws_algorithm::rs256));
 }
 
 BOOST_AUTO_TEST_CASE(es256_accepts_only_raw_r_s_of_the_right_size) {
@@ -113,9 +114,9 @@ BOOST_AUTO_TEST_CASE(es256_accepts_only_raw_r_s_of_the_right_size) {
     const std::string input = "eyJhbGciOiJFUzI1NiJ9." + rfc7515_payload;
     const auto sig = *base64url_decode(
         "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q");
-    BOOST_TEST(verify_signature(config::jws_algorithm::es256, ec, input, sig));
-    BOOST_TEST(!verify_signature(config::jws_algorithm::es256, ec, input, sig.substr(0, 63)));
-    BOOST_TEST(!verify_signature(config::jws_algorithm::es256, ec, input, sig + '\0'));
+    BOOST_TEST(verify_signature(jws_algorithm::es256, ec, input, sig));
+    BOOST_TEST(!verify_signature(jws_algorithm::es256, ec, input, sig.substr(0, 63)));
+    BOOST_TEST(!verify_signature(jws_algorithm::es256, ec, input, sig + '\0'));
 }
 
 BOOST_AUTO_TEST_CASE(bad_jwks_are_refused_with_a_reason) {

@@ -143,6 +143,20 @@ BOOST_AUTO_TEST_CASE(asymmetric_issuer_defaults_to_rs256) {
     BOOST_TEST((c.auth.issuers[0].algorithms == std::vector<jws_algorithm>{jws_algorithm::rs256}));
 }
 
+BOOST_AUTO_TEST_CASE(discovery_and_audience_claim_load) {
+    auto doc = minimal_config();
+    BOOST_TEST(load(doc).auth.issuers[0].audience_claim == "aud");
+    BOOST_TEST(!load(doc).auth.issuers[0].discovery);
+    patch(doc, "auth.issuers[0]",
+          json::parse(R"({"issuer": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X",
+        "discovery": true, "audience_claim": "client_id", "jwks_ca_file": ")" +
+                      files.pem + R"("})"));
+    const auto c = load(doc);
+    BOOST_TEST(c.auth.issuers[0].discovery);
+    BOOST_TEST(c.auth.issuers[0].fetches_keys());
+    BOOST_TEST(c.auth.issuers[0].audience_claim == "client_id");
+}
+
 BOOST_AUTO_TEST_CASE(every_bad_input_names_its_key) {
     const std::vector<failure_case> cases = {
         {"unknown top-level key", "serverz", json::value(1), "serverz", "unknown key"},
@@ -224,6 +238,14 @@ BOOST_AUTO_TEST_CASE(every_bad_input_names_its_key) {
          "auth.issuers[0].jwks_file", "exactly one key source"},
         {"two key sources", "auth.issuers[0].jwks_url", json::value("https://id.example.com/jwks"),
          "auth.issuers[0].jwks_file", "found 2"},
+        {"discovery with a second key source", "auth.issuers[0].discovery", json::value(true),
+         "auth.issuers[0].jwks_file", "found 2"},
+        {"discovery not a boolean", "auth.issuers[0].discovery", json::value("yes"),
+         "auth.issuers[0].discovery", "true or false"},
+        {"empty audience_claim", "auth.issuers[0].audience_claim", json::value(""),
+         "auth.issuers[0].audience_claim", "must not be empty"},
+        {"audience_claim not a string", "auth.issuers[0].audience_claim", json::value(1),
+         "auth.issuers[0].audience_claim", "must be a string"},
         {"jwks_url not https", "auth.issuers[0].jwks_url",
          json::value("http://id.example.com/jwks"), "auth.issuers[0].jwks_url", "https://"},
         {"base_url not https", "upstream.base_url", json::value("http://api.openai.com/v1"),
@@ -282,7 +304,22 @@ BOOST_AUTO_TEST_CASE(rule_violations_across_keys) {
         {"jwks_ca_file without jwks_url",
          R"({"issuer": "i", "public_key_file": ")" + files.pem + R"(", "jwks_ca_file": ")" +
              files.pem + R"("})",
-         "auth.issuers[0].jwks_ca_file", "only valid with jwks_url"},
+         "auth.issuers[0].jwks_ca_file", "only valid with jwks_url or discovery"},
+        {"jwks_ca_file with an HMAC secret",
+         R"({"issuer": "i", "hmac_secret_env": "HS_SECRET", "algorithms": ["HS256"], "jwks_ca_file": ")" +
+             files.pem + R"("})",
+         "auth.issuers[0].jwks_ca_file", "only valid with jwks_url or discovery"},
+        {"discovery with an http:// issuer",
+         R"({"issuer": "http://id.example.com", "discovery": true})", "auth.issuers[0].issuer",
+         "https://"},
+        {"discovery with HS256",
+         R"({"issuer": "https://id.example.com", "discovery": true, "algorithms": ["HS256"]})",
+         "auth.issuers[0].algorithms", "HS* algorithms need hmac_secret_env"},
+        {"discovery and jwks_url",
+         R"({"issuer": "https://id.example.com", "discovery": true, "jwks_url": "https://id.example.com/k"})",
+         "auth.issuers[0].jwks_file", "found 2"},
+        {"no key source at all", R"({"issuer": "https://id.example.com", "discovery": false})",
+         "auth.issuers[0].jwks_file", "found 0"},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.name) {
