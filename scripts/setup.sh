@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
-  libssl-dev openssl ca-certificates curl prometheus-cpp-dev libgoogle-perftools-dev
+  libssl-dev openssl ca-certificates curl prometheus-cpp-dev libgoogle-perftools-dev libhiredis-dev
+  redis-server redis-tools
   python3 python3-jwt python3-cryptography python3-yaml
   clang libclang-rt-14-dev libbenchmark-dev
   chromium

@@ -8,6 +8,11 @@ std::int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+std::int64_t unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 // The reason label of an authentication failure: missing_token, or the
 // verifier's reason name (the detail up to its first ':').
 std::string_view auth_failure_reason(const failure& f) {
@@ -31,6 +36,10 @@ net::awaitable<result<user_ptr>> authenticate_request(const http_server::request
         now = co_await s.auth.authenticate(std::move(authorization_copy), has_authorization, std::move(cookie_copy), unix_now());
     }
     if (!*now) s.metrics.record_auth_failure(auth_failure_reason(now->error()));
+    if (*now && s.state.blocked_until((**now)->upstream_user_id, unix_now_ms())) {
+        s.metrics.record_blocked_request();
+        co_return failure{errc::user_blocked, "user " + (**now)->log_id + " is blocked"};
+    }
     co_return std::move(*now);
 }
 

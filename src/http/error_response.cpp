@@ -31,6 +31,9 @@ error_entry entry_of(errc code) noexcept {
         case errc::overloaded: return {s::service_unavailable, "The service is overloaded; retry later."};
         case errc::upstream_unavailable: return {s::service_unavailable, "The upstream service is unavailable; retry later."};
         case errc::upstream_timeout: return {s::gateway_timeout, "The upstream service did not answer in time."};
+        case errc::user_blocked: return {s::forbidden, "This user is blocked."};
+        case errc::quota_exceeded: return {s::too_many_requests, "The daily session quota is used up; retry after midnight UTC."};
+        case errc::store_unavailable: return {s::service_unavailable, "The shared state store is unavailable; retry later."};
     }
     return {s::internal_server_error, "An internal error occurred."};
 }
@@ -53,13 +56,15 @@ response make_json_response(http::status status, std::string json_text, unsigned
 
 response make_error_response(const api_error& error, unsigned http_version) {
     const auto entry = entry_of(error.code);
-    boost::json::value body = {{"error", {{"code", errc_code(error.code)}, {"message", entry.message}}}};
+    const std::string_view message = error.public_message.empty() ? entry.message : std::string_view(error.public_message);
+    boost::json::value body = {{"error", {{"code", errc_code(error.code)}, {"message", message}}}};
     auto res = make_json_response(entry.status, body, http_version);
     if (error.code == errc::missing_token) res.set(http::field::www_authenticate, "Bearer");
     if (error.code == errc::invalid_token)
         res.set(http::field::www_authenticate, "Bearer error=\"invalid_token\"");
     if (error.code == errc::method_not_allowed) res.set(http::field::allow, error.allow);
-    if (entry.status == http::status::service_unavailable || error.code == errc::rate_limited) {
+    if (entry.status == http::status::service_unavailable || error.code == errc::rate_limited ||
+        error.code == errc::quota_exceeded) {
         const auto seconds = std::max<std::chrono::seconds::rep>(1, error.retry_after.value_or(std::chrono::seconds(1)).count());
         res.set(http::field::retry_after, std::to_string(seconds));
     }

@@ -3,6 +3,7 @@
 // past the grace period (cut off, exit 1), and SIGHUP replacing the TLS
 // certificate and the JWKS file under live keep-alive connections, with a
 // bad new file keeping the old one.
+#include "gateway_process.hpp"
 #include "process.hpp"
 #include "simulator.hpp"
 #include "test_client.hpp"
@@ -28,59 +29,6 @@ namespace json = boost::json;
 namespace {
 
 const std::string sessions_path = "/v1/chatkit/sessions";
-const std::string api_key = "sk-test-never-leaks-0123456789";
-
-// The upstream simulator in this process, over TLS with the test CA.
-struct upstream {
-    simulator::simulator sim{{api_key, std::chrono::milliseconds(0), {}}};
-    test_server server{options(), sim.make_router(), test_tls_store()};
-
-    static http_server::server_options options() {
-        http_server::server_options o;
-        o.public_headers = false;
-        o.access_log = false;
-        return o;
-    }
-    void fault(const std::string& endpoint, const std::string& spec) {
-        test_client c(server.endpoint(), test_pki("ca.pem"));
-        BOOST_REQUIRE(c.request(http::verb::put, "/__sim/faults/" + endpoint, spec).result_int() == 200);
-    }
-    std::int64_t count(const std::string& endpoint) {
-        test_client c(server.endpoint(), test_pki("ca.pem"));
-        const auto log = json::parse(c.request(http::verb::get, "/__sim/requests").body());
-        const auto* n = log.at("counts").as_object().if_contains(endpoint);
-        return n ? n->as_int64() : 0;
-    }
-};
-
-// The gateway binary with its ports read from the start-up log line.
-struct gateway {
-    std::unique_ptr<child_process> process;
-    tcp::endpoint public_ep, admin_ep;
-
-    gateway(const fs::path& config, env_map env) {
-        process = std::make_unique<child_process>(std::vector<std::string>{CKG_GATEWAY_BINARY, "--config", config.string()},
-                                                  std::move(env));
-        const std::regex re(R"re("msg":"listening".*"public":"127\.0\.0\.1:(\d+)".*"admin":"127\.0\.0\.1:(\d+)")re");
-        std::smatch m;
-        std::string out;
-        for (int i = 0; i < 250 && !std::regex_search(out = process->out(), m, re); ++i) std::this_thread::sleep_for(20ms);
-        BOOST_REQUIRE_MESSAGE(!m.empty(), "no listening line: " << out << process->err());
-        const auto lo = net::ip::make_address("127.0.0.1");
-        public_ep = {lo, static_cast<unsigned short>(std::stoi(m[1]))};
-        admin_ep = {lo, static_cast<unsigned short>(std::stoi(m[2]))};
-    }
-    std::size_t count_in_log(const std::string& text) const {
-        const auto out = process->out();
-        std::size_t n = 0;
-        for (auto pos = out.find(text); pos != std::string::npos; pos = out.find(text, pos + 1)) ++n;
-        return n;
-    }
-    void wait_for_log(const std::string& text, std::size_t times = 1) const {
-        for (int i = 0; i < 250 && count_in_log(text) < times; ++i) std::this_thread::sleep_for(20ms);
-        BOOST_REQUIRE_MESSAGE(count_in_log(text) >= times, "log never said " << text << ": " << process->out());
-    }
-};
 
 std::string upstream_config(const upstream& up, const std::string& server_extra) {
     return R"({"server": {"listen": "127.0.0.1:0", "threads": 2)" + server_extra + R"(,

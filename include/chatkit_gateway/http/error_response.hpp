@@ -19,6 +19,9 @@ struct api_error {
     std::string log_detail;                         // for the log line only
     std::optional<std::chrono::seconds> retry_after;  // 429 and 503 (default 1 s)
     std::string allow;                              // 405
+    // Replaces the fixed sentence when set: a 400 that names its problem
+    // (admin API). Never holds secrets or peer-controlled bytes beyond names.
+    std::string public_message;
 };
 
 http::status status_of(errc code) noexcept;
