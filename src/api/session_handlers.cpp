@@ -88,7 +88,9 @@ net::awaitable<void> cancel_replaced(gateway_services* s, std::string session_id
 // revocation finds it on any replica. A store failure never fails the mint.
 net::awaitable<void> register_session(gateway_services& s, const std::string& user, const std::string& log_id,
                                       const minted& session) {
-    auto added = co_await s.state.add_session(user, {session.id, session.expires_at}, unix_now_ms());
+    // A named entry, not a braced temporary in the co_await statement (g++ 12 destroys those twice).
+    store::live_session entry{session.id, session.expires_at};
+    auto added = co_await s.state.add_session(user, std::move(entry), unix_now_ms());
     if (!added) observability::log_warn("session not registered", {{"user", log_id}, {"reason", added.error().detail}});
 }
 

@@ -113,6 +113,8 @@ net::awaitable<std::optional<failure>> redis_connection::connect(beast::tcp_stre
         co_return failure{errc::store_unavailable,
                           "cannot connect to " + options_.host + ": " + cec.message()};
     tcp.socket().set_option(tcp::no_delay(true));
+    // From here on the callers' own deadlines (timeout_ms) bound every wait.
+    tcp.expires_never();
     co_return std::nullopt;
 }
 
@@ -235,9 +237,9 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
         beast::tcp_stream tcp(self->ioc_);
         self->tcp_ = &tcp;
         auto failed = co_await self->connect(tcp);
-        if (!failed)
-            failed =
-                self->options_.tls ? co_await self->tls_session(tcp) : co_await self->session(tcp);
+        // if/else, not ?: with co_await in both arms (g++ 12 miscompiles that).
+        if (!failed && self->options_.tls) failed = co_await self->tls_session(tcp);
+        else if (!failed) failed = co_await self->session(tcp);
         self->drop(failed ? failed->detail : "connection closed");
         self->tcp_ = nullptr;
         if (self->state_ == state::stopped) break;
