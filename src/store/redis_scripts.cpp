@@ -88,21 +88,28 @@ std::string sha1_hex(std::string_view text) {
     return hex;
 }
 
-const redis_script& mint_script() {
-    static const redis_script s{mint_lua, sha1_hex(mint_lua)};
+namespace {
+
+// Each script's SHA-1 is computed once, on first use.
+template <const std::string_view& Text>
+const redis_script& cached() {
+    static const redis_script s{Text, sha1_hex(Text)};
     return s;
+}
+
+}  // namespace
+
+const redis_script& mint_script() {
+    return cached<mint_lua>();
 }
 const redis_script& add_session_script() {
-    static const redis_script s{add_session_lua, sha1_hex(add_session_lua)};
-    return s;
+    return cached<add_session_lua>();
 }
 const redis_script& block_script() {
-    static const redis_script s{block_lua, sha1_hex(block_lua)};
-    return s;
+    return cached<block_lua>();
 }
 const redis_script& poll_blocks_script() {
-    static const redis_script s{poll_blocks_lua, sha1_hex(poll_blocks_lua)};
-    return s;
+    return cached<poll_blocks_lua>();
 }
 
 }  // namespace ckg::store
