@@ -4,7 +4,9 @@
 # this machine. Prints and writes docs/benchmarks.md: requests/s, p50/p99,
 # gateway CPU time per minted session, peak RSS, the simulator hit directly
 # with the same load, p99 added at ~1,000 requests/s, and 5,000 concurrent
-# connections with 200 ms of upstream latency.
+# connections with 200 ms of upstream latency. One more row runs the same
+# 64-connection load with the shared state in a local redis-server
+# (docs/operations.md, "Shared state across replicas").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -32,7 +34,7 @@ write_config() {  # $1: upstream max_connections
               "max_connections": $1, "request_timeout_ms": 10000},
  "auth": {"issuers": [{"issuer": "https://rsa.test/", "jwks_file": "$work/tokens/jwks_rsa.json", "algorithms": ["RS256"]}]},
  "sessions": {"workflows": {"default": {"id": "wf_bench"}}},
- "rate_limit": {"sessions_per_minute": 1000000, "burst": 1000000}}
+ "rate_limit": {"sessions_per_minute": 1000000, "burst": 1000000}${redis_section:-}}
 JSON
 }
 
@@ -46,8 +48,9 @@ start() {  # $1: simulator latency in ms, $2: upstream pool size
   for _ in $(seq 1 100); do curl -sf http://127.0.0.1:19090/readyz >/dev/null && break; sleep 0.1; done
 }
 stop() { kill "$gw" "$sim" 2>/dev/null || true; wait "$gw" "$sim" 2>/dev/null || true; }
-trap stop EXIT
-
+redis_pid=""
+stop_redis() { [ -z "$redis_pid" ] || { kill "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; redis_pid=""; }; }
+trap 'stop; stop_redis' EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 peak_rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 field() { grep -E "$1" "$2" | head -1 | awk '{print $'"$3"'}'; }
@@ -115,6 +118,21 @@ RATE_DELAY_MS=10 run gateway1k -t1 -c11 -d"${duration}s" --latency -s bench/lua/
 sleep 0.5; tail -n +"$((log_from + 1))" "$work/gateway.log" > "$work/gateway1k.log"
 RATE_DELAY_MS=10 run direct1k -t1 -c11 -d"${duration}s" --latency -s bench/lua/direct.lua https://127.0.0.1:18787/v1/chatkit/sessions
 stop
+# 3b. The 64-connection load again with the rate limit, quota and session
+#     registry in a local redis-server (no persistence): gateway CPU per
+#     mint and mints/s beside row 2, and the server's own CPU per mint.
+mkdir -p "$work/redis"
+redis-server --port 16379 --bind 127.0.0.1 --save '' --appendonly no --dir "$work/redis" > "$work/redis.log" 2>&1 &
+redis_pid=$!
+for _ in $(seq 1 50); do redis-cli -p 16379 ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+redis_section=', "redis": {"url": "redis://127.0.0.1:16379", "on_error": "refuse"}'
+start 0 64
+redis_section=""
+before=$(cpu_ticks "$gw"); redis_before=$(cpu_ticks "$redis_pid")
+run gateway64_redis -t1 -c64 -d"${duration}s" --latency -s bench/lua/mint.lua https://127.0.0.1:18443/v1/chatkit/sessions
+redis_cpu="$before:$(cpu_ticks "$gw"):$redis_before:$(cpu_ticks "$redis_pid")"
+stop
+stop_redis
 # 4. 200 ms upstream latency, 5,000 concurrent connections.
 start 200 2000
 run gateway5k -t2 -c5000 -d"${duration}s" --timeout 10s --latency -s bench/lua/mint.lua https://127.0.0.1:18443/v1/chatkit/sessions
@@ -122,10 +140,11 @@ rss5k=$(peak_rss_kib "$gw")
 stop
 trap - EXIT
 
-/usr/bin/python3 - "$work" "$cpu_runs" "$rss64" "$rss5k" "$(getconf CLK_TCK)" "$duration" "$nginx_before:$nginx_after" <<'PY'
+/usr/bin/python3 - "$work" "$cpu_runs" "$rss64" "$rss5k" "$(getconf CLK_TCK)" "$duration" "$nginx_before:$nginx_after" "$redis_cpu" <<'PY'
 import json, re, sys, subprocess, statistics
 work, cpu_runs, rss64, rss5k, hz, duration = sys.argv[1], sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 nginx_before, nginx_after = (int(x) for x in sys.argv[7].split(":"))
+redis_gw_before, redis_gw_after, redis_before, redis_after = (int(x) for x in sys.argv[8].split(":"))
 def parse(name):
     t = open(f"{work}/{name}.txt").read()
     def lat(p):
@@ -137,7 +156,9 @@ def parse(name):
     bad = re.search(r"non-2xx: (\d+), socket errors: (\d+)/(\d+)/(\d+)/(\d+)", t)
     errors = sum(int(x) for x in bad.groups()) if bad else int((re.search(r"Non-2xx or 3xx responses: (\d+)", t) or [0, 0])[1] or 0)
     return dict(reqs=reqs, rps=rps, p50=lat(50), p99=lat(99), errors=errors)
-d, g, g1, d1, g5, n64 = (parse(n) for n in ["direct", "gateway64", "gateway1k", "direct1k", "gateway5k", "nginx64"])
+d, g, g1, d1, g5, n64, gr = (parse(n) for n in ["direct", "gateway64", "gateway1k", "direct1k", "gateway5k", "nginx64", "gateway64_redis"])
+redis_gw_us = (redis_gw_after - redis_gw_before) / hz / gr["reqs"] * 1e6
+redis_server_us = (redis_after - redis_before) / hz / gr["reqs"] * 1e6
 nginx_us = (nginx_after - nginx_before) / hz / n64["reqs"] * 1e6
 # Server-side added latency of the ~1,000 req/s run: each mint's time in the
 # gateway minus its upstream call, from the access log (immune to stalls of
@@ -163,6 +184,7 @@ runs_text = ", ".join(f"{gw:.1f} µs (simulator {sim:.1f} µs)" for gw, sim in p
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
 rows = [("simulator directly, 64 connections", d), ("gateway → simulator, 64 connections", g),
         ("nginx (TLS reverse proxy, no work) → simulator, 64 connections", n64),
+        ("gateway with shared state in Redis (local redis-server), 64 connections", gr),
         ("gateway at ~1,000 req/s (11 connections)", g1), ("simulator directly at the same rate", d1),
         ("gateway, 5,000 connections, 200 ms upstream", g5)]
 out = ["# Benchmarks", "", f"Measured on {cpu}, 2 cores, wrk, gateway, simulator and load on the same machine,",
@@ -170,6 +192,7 @@ out = ["# Benchmarks", "", f"Measured on {cpu}, 2 cores, wrk, gateway, simulator
        "| run | requests/s | p50 ms | p99 ms | errors |", "|---|---|---|---|---|"]
 out += [f"| {n} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |" for n, r in rows]
 out += ["", f"- Gateway CPU time per minted session (64 connections): **{cpu_us:.1f} µs**, median of three {duration} s runs (process CPU seconds ÷ requests): {runs_text}. The simulator's figure is its own CPU per request in the same run, a one-hop TLS server doing almost nothing: a gauge of this machine's speed at that moment.",
+        f"- With the rate limit, quota and session registry in a local redis-server (two pipelined round trips per mint: the limit script, then the registry): **{redis_gw_us:.1f} µs** of gateway CPU per mint ({redis_gw_us - cpu_us:+.1f} µs against the median above) at {gr['rps']:.0f} mints/s ({gr['rps'] / g['rps'] * 100:.0f} % of the run without Redis); redis-server itself: {redis_server_us:.1f} µs per mint.",
         f"- The same 64-connection load through nginx 1.22 as a TLS reverse proxy doing no work: **{nginx_us:.1f} µs** of worker CPU per request.",
         f"- Gateway peak RSS: **{rss64/1024:.1f} MiB** after the 64-connection run; **{rss5k/1024:.1f} MiB** after 5,000 connections with 200 ms upstream latency.",
         f"- Latency added by the gateway at ~1,000 req/s, measured in the gateway (time from a request's first byte to its reply written, minus the upstream call; {len(added)} mints): p50 **{added_p50:.2f} ms**, p99 **{added_p99:.2f} ms**. Seen from wrk (gateway p99 minus simulator p99 in two separate runs, so VM stalls in either run land in it): {g1['p99'] - d1['p99']:.2f} ms ({g1['p99']:.2f} vs {d1['p99']:.2f}).", ""]
@@ -178,6 +201,7 @@ def verdict(ok):
 out += ["## Against the targets", "",
         "| target | measured | |", "|---|---|---|",
         f"| gateway CPU per mint ≤ 65 µs (64 connections, RS256) | {cpu_us:.1f} µs (nginx doing no work: {nginx_us:.1f} µs) | {verdict(cpu_us <= 65)} |",
+        f"| with Redis: CPU per mint ≤ 15 µs above the run without it, mints/s ≥ 80 % of it | {redis_gw_us - cpu_us:+.1f} µs, {gr['rps'] / g['rps'] * 100:.0f} % | {verdict(redis_gw_us - cpu_us <= 15 and gr['rps'] >= 0.8 * g['rps'])} |",
         f"| RSS < 40 MiB during that run | {rss64/1024:.1f} MiB | {verdict(rss64 / 1024 < 40)} |",
         f"| p99 added latency < 2 ms at ~1,000 req/s | {added_p99:.2f} ms in the gateway; {g1['p99'] - d1['p99']:.2f} ms from wrk | {verdict(added_p99 < 2)} (in the gateway) |",
         f"| 5,000 connections, 200 ms upstream: no errors, RSS < 300 MB | {g5['errors']} errors, {rss5k/1024:.1f} MiB | {verdict(g5['errors'] == 0 and rss5k / 1024 < 300)} |",

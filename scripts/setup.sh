@@ -10,7 +10,7 @@ set -euo pipefail
 run_packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev openssl ca-certificates curl prometheus-cpp-dev libgoogle-perftools-dev
+  libssl-dev openssl ca-certificates curl prometheus-cpp-dev libgoogle-perftools-dev libhiredis-dev
   python3 python3-jwt
 )
 # Unit and integration suites, the fuzzer (clang), benchmarks, the browser
@@ -19,7 +19,7 @@ test_packages=(
   libboost-test1.81-dev
   python3-cryptography python3-yaml
   clang libclang-rt-14-dev libbenchmark-dev clang-format
-  nginx
+  nginx redis-server redis-tools
   chromium
 )
 

@@ -1,5 +1,6 @@
 #include "chatkit_gateway/api/admin_handlers.hpp"
 
+#include "chatkit_gateway/api/admin_user_handlers.hpp"
 #include "chatkit_gateway/http/error_response.hpp"
 
 namespace ckg::api {
@@ -31,13 +32,14 @@ net::awaitable<reply> metrics_text(request_context& ctx, observability::metrics*
 }  // namespace
 
 http_server::router make_admin_router(const observability::readiness& readiness,
-                                      observability::metrics& metrics) {
+                                      observability::metrics& metrics, gateway_services& services) {
     http_server::router r;
     r.add(http::verb::get, "/healthz", [](request_context& ctx) { return healthz(ctx); });
     const auto* ready = &readiness;
     r.add(http::verb::get, "/readyz", [ready](request_context& ctx) { return readyz(ctx, ready); });
     auto* m = &metrics;
     r.add(http::verb::get, "/metrics", [m](request_context& ctx) { return metrics_text(ctx, m); });
+    add_admin_user_routes(r, services);
     return r;
 }
 

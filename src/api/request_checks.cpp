@@ -10,6 +10,12 @@ std::int64_t unix_now() {
         .count();
 }
 
+std::int64_t unix_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 net::awaitable<result<user_ptr>> authenticate_request(const http_server::request_context& ctx,
                                                       gateway_services& s) {
     const auto& req = ctx.req;
@@ -28,7 +34,12 @@ net::awaitable<result<user_ptr>> authenticate_request(const http_server::request
     }
     // The reason label comes from the typed outcome (auth/auth_status.hpp).
     if (!*now) s.metrics.record_auth_failure(auth::status_name(now->status));
-    co_return now->as_result();
+    auto user = now->as_result();
+    if (user && s.state.blocked_until((*user)->upstream_user_id, unix_now_ms())) {
+        s.metrics.record_blocked_request();
+        co_return failure{errc::user_blocked, "user " + (*user)->log_id + " is blocked"};
+    }
+    co_return user;
 }
 
 bool has_json_or_no_body(const http_server::request& req) {

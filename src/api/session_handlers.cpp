@@ -61,13 +61,48 @@ void note_upstream(reply& r, const result<upstream::upstream_response>& up,
     if (up) r.log["upstream_status"] = up->status;
 }
 
-// Best effort, after the answer: a failure is logged, never reported.
-net::awaitable<void> cancel_replaced(upstream::chatkit_client* chatkit, std::string session_id,
-                                     std::string user) {
-    auto up = co_await chatkit->cancel_session(std::move(session_id));
-    if (auto e = upstream_failure(up); e && !(up && up->status == 404))
+// The 429/503 answer of a mint the shared state did not admit, if any.
+std::optional<api_error> refusal_of(const result<store::mint_decision>& d,
+                                    observability::metrics& metrics) {
+    if (!d)
+        return api_error{errc::store_unavailable, d.error().detail, std::chrono::seconds(1), {}};
+    switch (d->verdict) {
+        case store::mint_verdict::admitted:
+            return std::nullopt;
+        case store::mint_verdict::rate_limited:
+            metrics.record_rate_limited();
+            return api_error{errc::rate_limited, "mint rate limit", d->retry_after, {}};
+        case store::mint_verdict::over_quota:
+            metrics.record_quota_rejected();
+            return api_error{errc::quota_exceeded, "daily mint quota", d->retry_after, {}};
+    }
+    return std::nullopt;
+}
+
+// Best effort, after the answer: a failure is logged, never reported. A
+// cancelled session leaves the registry.
+net::awaitable<void> cancel_replaced(gateway_services* s, std::string session_id, std::string user,
+                                     std::string log_id) {
+    auto up = co_await s->chatkit.cancel_session(session_id);
+    if (auto e = upstream_failure(up); e && !(up && up->status == 404)) {
         observability::log_warn("replaced session not cancelled",
-                                {{"user", user}, {"reason", e->log_detail}});
+                                {{"user", log_id}, {"reason", e->log_detail}});
+        co_return;
+    }
+    co_await s->state.remove_session(std::move(user), std::move(session_id));
+}
+
+// Records a minted session under its user until it expires, so that a
+// revocation finds it on any replica. A store failure never fails the mint.
+net::awaitable<void> register_session(gateway_services& s, const std::string& user,
+                                      const std::string& log_id, const minted& session) {
+    // A named entry, not a braced temporary in the co_await statement (g++ 12 destroys those
+    // twice).
+    store::live_session entry{session.id, session.expires_at};
+    auto added = co_await s.state.add_session(user, std::move(entry), unix_now_ms());
+    if (!added)
+        observability::log_warn("session not registered",
+                                {{"user", log_id}, {"reason", added.error().detail}});
 }
 
 }  // namespace
@@ -80,12 +115,10 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
         co_return error_reply(ctx, {errc::unsupported_media_type, {}, {}, {}}, *user);
     auto request = parse_mint_request(ctx.req.body(), s.config.sessions);
     if (!request) co_return error_reply(ctx, http_server::api_error_of(request.error()), *user);
-    // Only a mint that passed authentication and validation takes a token.
-    const auto decision = s.mint_limiter.take(who.upstream_user_id, steady::now());
-    if (!decision.allowed) s.metrics.record_rate_limited();
-    if (!decision.allowed)
-        co_return error_reply(
-            ctx, {errc::rate_limited, "mint rate limit", decision.retry_after, {}}, *user);
+    // Only a mint that passed authentication and validation takes a token;
+    // the daily quota comes after the rate limit (docs/operations.md).
+    auto admitted = co_await s.state.admit_mint(who.upstream_user_id, unix_now_ms());
+    if (auto refused = refusal_of(admitted, s.metrics)) co_return error_reply(ctx, *refused, *user);
 
     const auto body = upstream_session_body(*request, who.upstream_user_id, who.who.claims);
     const auto started = steady::now();
@@ -100,6 +133,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
         co_return r;
     }
 
+    co_await register_session(s, who.upstream_user_id, who.log_id, *session);
     reply r{http_server::make_json_response(http::status::ok,
                                             minted_body(*session, s.handles, who.upstream_user_id),
                                             ctx.req.version())};
@@ -109,7 +143,8 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     if (request->replaces) {
         auto old = s.handles.open(*request->replaces, who.upstream_user_id, unix_now());
         if (old.contents) {
-            auto cancel = cancel_replaced(&s.chatkit, old.contents->session_id, who.log_id);
+            auto cancel =
+                cancel_replaced(&s, old.contents->session_id, who.upstream_user_id, who.log_id);
             // On this request's context, where its upstream pool lives; outlives the request.
             const auto here = co_await net::this_coro::executor;
             net::co_spawn(here, std::move(cancel), net::detached);
@@ -139,6 +174,8 @@ net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_
     auto up = co_await s.chatkit.cancel_session(opened.contents->session_id);
     auto failed = upstream_failure(up);
     if (failed && up && up->status == 404) failed.reset();  // already gone: cancelled all the same
+    if (!failed)
+        co_await s.state.remove_session((*user)->upstream_user_id, opened.contents->session_id);
     reply r = failed ? error_reply(ctx, *failed, *user)
                      : reply{http_server::make_json_response(
                            http::status::ok, {{"cancelled", true}}, ctx.req.version())};

@@ -3,6 +3,7 @@
 #include "chatkit_gateway/api/admin_handlers.hpp"
 #include "chatkit_gateway/api/public_routes.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/store/make_shared_state.hpp"
 #include "chatkit_gateway/upstream/jwks_fetcher.hpp"
 
 #include <thread>
@@ -69,16 +70,15 @@ app::app(config::gateway_config config, app_options options)
     chatkit_->set_metrics(&metrics_);
     handles_ = std::make_unique<sessions::handle_sealer>(config_.sessions.handle_key,
                                                          config_.sessions.previous_handle_key);
-    mint_limiter_ = std::make_unique<ratelimit::user_rate_limiter>(
-        config_.rate_limit.sessions_per_minute, config_.rate_limit.burst);
+    state_ = store::make_shared_state(config_, pool_, metrics_);
     cors_ = std::make_unique<api::cors_policy>(config_.cors, config_.auth.cookie_name.has_value());
-    services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *mint_limiter_,
+    services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *state_,
                                               *cors_, metrics_});
     public_ = std::make_unique<http_server::server>(pool_, public_options(config_.server, metrics_),
                                                     api::make_public_router(*services_), tls_);
-    admin_ = std::make_unique<http_server::server>(pool_, admin_options(config_, metrics_),
-                                                   api::make_admin_router(readiness_, metrics_),
-                                                   nullptr);
+    admin_ = std::make_unique<http_server::server>(
+        pool_, admin_options(config_, metrics_),
+        api::make_admin_router(readiness_, metrics_, *services_), nullptr);
     metrics_.set_collector([this](observability::metrics& m) { collect_gauges(m); });
 }
 
@@ -99,6 +99,7 @@ void app::start() {
     public_->start();
     admin_->start();
     jwks_->start();
+    state_->start();  // connects to Redis in the background: start-up never waits for it
     if (options_.handle_signals) wait_for_signals();
     readiness_.set_listening(true);
     const auto pub = public_->local_endpoint();

@@ -44,9 +44,10 @@ server_config parse_server(json_object_reader r) {
     return s;
 }
 
-admin_config parse_admin(json_object_reader r) {
+admin_config parse_admin(json_object_reader r, const environment& env) {
     admin_config a;
     a.listen = parse_listen(r, "listen", a.listen);
+    parse_admin_token(r, a, env);
     r.finish();
     return a;
 }
@@ -78,6 +79,7 @@ rate_limit_config parse_rate_limit(json_object_reader r) {
     l.sessions_per_minute =
         static_cast<unsigned>(r.integer_or("sessions_per_minute", 10, 1, 1'000'000));
     l.burst = static_cast<unsigned>(r.integer_or("burst", 5, 1, 1'000'000));
+    if (auto per_day = r.optional_integer("sessions_per_day", 1, 1'000'000'000)) l.sessions_per_day = static_cast<unsigned>(*per_day);
     r.finish();
     return l;
 }
@@ -139,12 +141,13 @@ gateway_config load_config_text(std::string_view text, const std::string& name,
     json_object_reader root(document, "");
     gateway_config c;
     c.server = parse_server(root.object("server"));
-    c.admin = parse_admin(root.object("admin"));
+    c.admin = parse_admin(root.object("admin"), env);
     c.upstream = parse_upstream(root.object("upstream"), env);
     c.auth = parse_auth(root.object("auth"), env);
     c.users = parse_users(root.object("users"), env);
     c.sessions = parse_sessions(root.object("sessions"), env);
     c.rate_limit = parse_rate_limit(root.object("rate_limit"));
+    c.redis = parse_redis(root, env);
     c.cors = parse_cors(root.object("cors"));
     root.finish();
     return c;

@@ -38,6 +38,12 @@ std::string_view errc_code(errc e) noexcept {
             return "upstream_unavailable";
         case errc::upstream_timeout:
             return "upstream_timeout";
+        case errc::user_blocked:
+            return "user_blocked";
+        case errc::quota_exceeded:
+            return "quota_exceeded";
+        case errc::store_unavailable:
+            return "store_unavailable";
     }
     return "internal_error";
 }

@@ -67,6 +67,13 @@ error_entry entry_of(errc code) noexcept {
                     "The ChatKit API is unavailable; retry after Retry-After seconds."};
         case errc::upstream_timeout:
             return {s::gateway_timeout, "The ChatKit API did not answer in time."};
+        case errc::user_blocked:
+            return {s::forbidden, "This user is blocked."};
+        case errc::quota_exceeded:
+            return {s::too_many_requests,
+                    "The daily session quota is used up; retry after midnight UTC."};
+        case errc::store_unavailable:
+            return {s::service_unavailable, "The shared state store is unavailable; retry later."};
     }
     return {s::internal_server_error,
             "An internal error occurred; the gateway's log names it under this response's "
@@ -111,7 +118,8 @@ response make_error_response(const api_error& error, unsigned http_version) {
     if (error.code == errc::invalid_token)
         res.set(http::field::www_authenticate, "Bearer error=\"invalid_token\"");
     if (error.code == errc::method_not_allowed) res.set(http::field::allow, error.allow);
-    if (entry.status == http::status::service_unavailable || error.code == errc::rate_limited) {
+    if (entry.status == http::status::service_unavailable || error.code == errc::rate_limited ||
+        error.code == errc::quota_exceeded) {
         const auto seconds = std::max<std::chrono::seconds::rep>(
             1, error.retry_after.value_or(std::chrono::seconds(1)).count());
         res.set(http::field::retry_after, std::to_string(seconds));

@@ -83,6 +83,55 @@ std::string_view upstream_error_kind(const upstream_record& r) {
     return "http_4xx";
 }
 
+// ---- Shared state (store room, docs/operations.md): its own block ----
+struct store_series {
+    explicit store_series(prom::Registry& registry);
+    series_cache<prom::Histogram> round_trip_seconds;
+    series_cache<prom::Counter> errors;
+    series_cache<prom::Counter> degraded;
+    series_cache<prom::Counter> untracked;
+    prom::Counter& quota_rejections;
+    prom::Counter& blocked_requests;
+    prom::Counter& revocations;
+    series_cache<prom::Counter> revoked_sessions;
+};
+
+store_series::store_series(prom::Registry& registry)
+    : round_trip_seconds{family(prom::BuildHistogram(), registry, "chatkit_gateway_store_round_trip_seconds",
+                                "Round trips to the shared store (Redis), by operation."),
+                         {"operation"}},
+      errors{family(prom::BuildCounter(), registry, "chatkit_gateway_store_errors_total",
+                    "Shared-store round trips that failed (refused, lost, timed out, bad reply), by operation."),
+             {"operation"}},
+      degraded{family(prom::BuildCounter(), registry, "chatkit_gateway_store_degraded_decisions_total",
+                      "Decisions taken while the shared store failed, by redis.on_error policy."),
+               {"policy"}},
+      untracked{family(prom::BuildCounter(), registry, "chatkit_gateway_store_untracked_total",
+                       "Users let through untracked because an in-process table was full, by table."),
+                {"table"}},
+      quota_rejections{family(prom::BuildCounter(), registry, "chatkit_gateway_quota_rejections_total",
+                              "Session mints refused by the per-user daily quota.")
+                           .Add({})},
+      blocked_requests{family(prom::BuildCounter(), registry, "chatkit_gateway_blocked_requests_total",
+                              "Public API requests refused because the user is blocked.")
+                           .Add({})},
+      revocations{family(prom::BuildCounter(), registry, "chatkit_gateway_revocations_total",
+                         "Users revoked through the admin API.")
+                      .Add({})},
+      revoked_sessions{family(prom::BuildCounter(), registry, "chatkit_gateway_revoked_sessions_total",
+                              "Sessions cancelled upstream by revocations, by result."),
+                       {"result"}} {
+    // Every fixed label set is exported at 0 from the start.
+    for (auto op : metrics::store_operations) {
+        round_trip_seconds.get({op}, latency_buckets);
+        errors.get({op});
+    }
+    for (auto policy : {"local", "refuse"}) degraded.get({policy});
+    for (auto table : {"rate_limit", "quota", "registry", "blocks"}) untracked.get({table});
+    for (auto result : {"cancelled", "failed"}) revoked_sessions.get({result});
+}
+// ---- end of shared state ----
+
 }  // namespace
 
 struct metrics::impl {
@@ -129,6 +178,8 @@ struct metrics::impl {
                "Client connections currently open, by listener."),
         {"listener"}};
 
+    store_series store{registry};
+
     std::mutex render_mutex;
     std::function<void(metrics&)> collector;  // guarded by render_mutex
 };
@@ -166,6 +217,25 @@ void metrics::record_rate_limited() {
 void metrics::record_jwks_refresh(std::string_view issuer, bool ok) {
     impl_->jwks_refreshes.get({issuer, ok ? "success" : "failure"}).Increment();
 }
+
+// ---- Shared state (store room) ----
+void metrics::record_store_round_trip(std::string_view operation, std::chrono::microseconds duration, bool ok) {
+    impl_->store.round_trip_seconds.get({operation}, latency_buckets)
+        .Observe(std::chrono::duration<double>(duration).count());
+    if (!ok) impl_->store.errors.get({operation}).Increment();
+}
+
+void metrics::record_store_degraded(std::string_view policy) { impl_->store.degraded.get({policy}).Increment(); }
+void metrics::record_store_untracked(std::string_view table) { impl_->store.untracked.get({table}).Increment(); }
+void metrics::record_quota_rejected() { impl_->store.quota_rejections.Increment(); }
+void metrics::record_blocked_request() { impl_->store.blocked_requests.Increment(); }
+
+void metrics::record_revocation(std::size_t cancelled, std::size_t failed) {
+    impl_->store.revocations.Increment();
+    impl_->store.revoked_sessions.get({"cancelled"}).Increment(static_cast<double>(cancelled));
+    impl_->store.revoked_sessions.get({"failed"}).Increment(static_cast<double>(failed));
+}
+// ---- end of shared state ----
 
 void metrics::set_open_connections(std::string_view listener, std::size_t n) {
     impl_->open_connections.get({listener}).Set(static_cast<double>(n));

@@ -29,31 +29,6 @@ namespace json = boost::json;
 namespace {
 
 const std::string sessions_path = "/v1/chatkit/sessions";
-const std::string api_key = "sk-test-never-leaks-0123456789";
-
-// The upstream simulator in this process, over TLS with the test CA.
-struct upstream {
-    simulator::simulator sim{{api_key, std::chrono::milliseconds(0), {}}};
-    test_server server{options(), sim.make_router(), test_tls_store()};
-
-    static http_server::server_options options() {
-        http_server::server_options o;
-        o.public_headers = false;
-        o.access_log = false;
-        return o;
-    }
-    void fault(const std::string& endpoint, const std::string& spec) {
-        test_client c(server.endpoint(), test_pki("ca.pem"));
-        BOOST_REQUIRE(c.request(http::verb::put, "/__sim/faults/" + endpoint, spec).result_int() ==
-                      200);
-    }
-    std::int64_t count(const std::string& endpoint) {
-        test_client c(server.endpoint(), test_pki("ca.pem"));
-        const auto log = json::parse(c.request(http::verb::get, "/__sim/requests").body());
-        const auto* n = log.at("counts").as_object().if_contains(endpoint);
-        return n ? n->as_int64() : 0;
-    }
-};
 
 std::string upstream_config(const upstream& up, const std::string& server_extra) {
     return R"({"server": {"listen": "127.0.0.1:0", "threads": 2)" + server_extra + R"(,

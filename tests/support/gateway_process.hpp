@@ -1,20 +1,51 @@
-// The gateway binary as a child process, with its ports read from the
-// start-up log line and helpers to wait for what it logs.
+// The real gateway binary as a child process (ports read from its start-up
+// log line), and the upstream simulator served from the test process over
+// TLS: what tests that run several gateway processes share.
 #pragma once
 
 #include "process.hpp"
+#include "simulator.hpp"
+#include "test_client.hpp"
+#include "test_files.hpp"
+#include "test_server.hpp"
 
-#include "chatkit_gateway/core/asio.hpp"
-
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <filesystem>
-#include <memory>
 #include <regex>
 #include <thread>
 
 namespace ckg::test {
 
+// The upstream simulator in this process, over TLS with the test CA.
+struct upstream {
+    simulator::simulator sim{{"sk-test-never-leaks-0123456789", std::chrono::milliseconds(0), {}}};
+    test_server server{options(), sim.make_router(), test_tls_store()};
+
+    static http_server::server_options options() {
+        http_server::server_options o;
+        o.public_headers = false;
+        o.access_log = false;
+        return o;
+    }
+    void fault(const std::string& endpoint, const std::string& spec) {
+        test_client c(server.endpoint(), test_pki("ca.pem"));
+        BOOST_REQUIRE(c.request(http::verb::put, "/__sim/faults/" + endpoint, spec).result_int() ==
+                      200);
+    }
+    boost::json::object requests() {
+        test_client c(server.endpoint(), test_pki("ca.pem"));
+        return boost::json::parse(c.request(http::verb::get, "/__sim/requests").body()).as_object();
+    }
+    std::int64_t count(const std::string& endpoint) {
+        const auto log = requests();
+        const auto* n = log.at("counts").as_object().if_contains(endpoint);
+        return n ? n->as_int64() : 0;
+    }
+};
+
+// The gateway binary with its ports read from the start-up log line.
 struct gateway {
     std::unique_ptr<child_process> process;
     tcp::endpoint public_ep, admin_ep;

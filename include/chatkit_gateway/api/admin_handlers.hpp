@@ -1,15 +1,17 @@
 // Routes of the admin listener (SPEC section 3): liveness and readiness
-// probes for Kubernetes, and the Prometheus metrics.
+// probes for Kubernetes, the Prometheus metrics, and, with admin.token_env,
+// the admin API (admin_user_handlers.hpp).
 #pragma once
 
+#include "chatkit_gateway/api/gateway_services.hpp"
 #include "chatkit_gateway/http/router.hpp"
 #include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/observability/readiness.hpp"
 
 namespace ckg::api {
 
-// Both objects must outlive the router.
+// All objects must outlive the router.
 http_server::router make_admin_router(const observability::readiness& readiness,
-                                      observability::metrics& metrics);
+                                      observability::metrics& metrics, gateway_services& services);
 
 }  // namespace ckg::api

@@ -6,8 +6,8 @@
 #include "chatkit_gateway/auth/jwks_refresher.hpp"
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/observability/metrics.hpp"
-#include "chatkit_gateway/ratelimit/user_rate_limiter.hpp"
 #include "chatkit_gateway/sessions/handle_sealer.hpp"
+#include "chatkit_gateway/store/shared_state.hpp"
 #include "chatkit_gateway/upstream/chatkit_client.hpp"
 
 namespace ckg::api {
@@ -17,7 +17,7 @@ struct gateway_services {
     auth::jwks_refresher& auth;
     upstream::chatkit_client& chatkit;
     const sessions::handle_sealer& handles;
-    ratelimit::user_rate_limiter& mint_limiter;
+    store::shared_state& state;  // rate limit, quota, session registry, blocks
     const cors_policy& cors;
     observability::metrics& metrics;
 };

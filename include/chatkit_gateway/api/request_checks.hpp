@@ -1,5 +1,6 @@
 // Checks every authenticated public handler makes, in SPEC section 7's
-// order: the caller's token (401), then the body's media type (415).
+// order: the caller's token (401), the user's block (403), then the body's
+// media type (415).
 #pragma once
 
 #include "chatkit_gateway/api/gateway_services.hpp"
@@ -12,7 +13,9 @@ namespace ckg::api {
 
 using user_ptr = std::shared_ptr<const auth::authenticated_user>;
 
-// The caller, or the 401 reply (with the reason in its log fields).
+// The caller, or the failure: 401 (with the reason in its log fields), or
+// 403 user_blocked for a user blocked through the admin API, checked from
+// memory without a store round trip (docs/operations.md).
 net::awaitable<result<user_ptr>> authenticate_request(const http_server::request_context& ctx,
                                                       gateway_services& s);
 
@@ -21,6 +24,8 @@ bool has_json_or_no_body(const http_server::request& req);
 
 // Seconds since the epoch, for token and handle expiry.
 std::int64_t unix_now();
+// Milliseconds since the epoch, for the shared state's decisions.
+std::int64_t unix_now_ms();
 
 // The error reply for `e`, with the user's hash in the log line when known.
 http_server::reply error_reply(const http_server::request_context& ctx,

@@ -62,7 +62,7 @@ private:
     std::unique_ptr<auth::jwks_refresher> jwks_;
     std::unique_ptr<upstream::chatkit_client> chatkit_;
     std::unique_ptr<sessions::handle_sealer> handles_;
-    std::unique_ptr<ratelimit::user_rate_limiter> mint_limiter_;
+    std::unique_ptr<store::shared_state> state_;
     std::unique_ptr<api::cors_policy> cors_;
     std::unique_ptr<api::gateway_services> services_;
     std::unique_ptr<http_server::server> public_;

@@ -43,6 +43,9 @@ struct server_config {
 
 struct admin_config {
     listen_address listen{"127.0.0.1", 9090};
+    // The admin API (docs/operations.md) is served only with a token.
+    std::optional<std::string> token_env;
+    std::optional<ckg::secret> token;  // at least 32 bytes
 };
 
 struct upstream_config {
@@ -121,6 +124,24 @@ struct sessions_config {
 struct rate_limit_config {
     unsigned sessions_per_minute = 10;
     unsigned burst = 5;
+    std::optional<unsigned> sessions_per_day;  // none: no daily quota
+};
+
+// What a replica does when the shared store fails (docs/operations.md).
+enum class store_error_policy { local, refuse };
+
+// The shared store of docs/operations.md ("Shared state across replicas").
+struct redis_config {
+    bool tls = false;  // rediss://
+    std::string host;
+    std::uint16_t port = 6379;
+    unsigned db = 0;
+    std::optional<std::string> password_env;
+    std::optional<ckg::secret> password;
+    std::optional<std::string> ca_file;
+    std::string key_prefix = "chatkit-gateway:";
+    std::chrono::milliseconds timeout{250};
+    store_error_policy on_error = store_error_policy::local;
 };
 
 struct cors_config {
@@ -136,6 +157,7 @@ struct gateway_config {
     users_config users;
     sessions_config sessions;
     rate_limit_config rate_limit;
+    std::optional<redis_config> redis;  // none: every replica keeps its own state
     cors_config cors;
 };
 

@@ -13,18 +13,21 @@ enum class errc {
     missing_token,           // 401
     invalid_token,           // 401
     origin_not_allowed,      // 403
+    user_blocked,            // 403 (admin API block, docs/operations.md)
     not_found,               // 404
     method_not_allowed,      // 405
     request_timeout,         // 408
     body_too_large,          // 413
     unsupported_media_type,  // 415
     rate_limited,            // 429
+    quota_exceeded,          // 429 (daily mint quota)
     headers_too_large,       // 431
     internal_error,          // 500
     upstream_error,          // 502
     overloaded,              // 503
     upstream_unavailable,    // 503
     upstream_timeout,        // 504
+    store_unavailable,       // 503 (shared store failed, redis.on_error "refuse")
 };
 
 const std::error_category& gateway_category() noexcept;

@@ -29,7 +29,7 @@ struct request_record {
 struct upstream_record {
     std::string_view operation;  // "create_session", "cancel_session", "get", "delete"
     unsigned status = 0;
-    std::string_view failure;  // e.g. "upstream_timeout"; empty when a reply came
+    std::string_view failure;    // e.g. "upstream_timeout"; empty when a reply came
     std::chrono::microseconds duration{0};
 };
 
@@ -47,6 +47,22 @@ public:
     void record_auth_failure(std::string_view reason);
     void record_rate_limited();
     void record_jwks_refresh(std::string_view issuer, bool ok);
+
+    // ---- Shared state (store room, docs/operations.md) ----
+    // `operation` is one of store_operations below.
+    void record_store_round_trip(std::string_view operation, std::chrono::microseconds duration, bool ok);
+    // A decision taken while the store failed: "local" (served from this
+    // replica's state) or "refuse" (503 store_unavailable).
+    void record_store_degraded(std::string_view policy);
+    // An in-process table was full and a user went untracked
+    // ("rate_limit", "quota", "registry", "blocks").
+    void record_store_untracked(std::string_view table);
+    void record_quota_rejected();
+    void record_blocked_request();
+    void record_revocation(std::size_t cancelled, std::size_t failed);
+    static constexpr std::string_view store_operations[] = {"mint",  "add_session", "remove_session", "list_sessions",
+                                                            "block", "unblock",     "status",         "poll_blocks"};
+    // ---- end of shared state ----
 
     // Point-in-time values read when /metrics is scraped (no hot-path cost).
     void set_open_connections(std::string_view listener, std::size_t n);

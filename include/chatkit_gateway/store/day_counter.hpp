@@ -1,0 +1,36 @@
+// Mints per upstream user id in the current UTC day, in process. Bounded:
+// when `max_users` is reached, counts of earlier days are dropped; if every
+// entry is today's, the new user is not tracked (the caller counts and logs
+// it) rather than everyone being refused. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace ckg::store {
+
+enum class count_outcome { counted, over_limit, untracked };
+
+class day_counter {
+public:
+    explicit day_counter(std::size_t max_users = 100000) : max_users_(max_users) {}
+
+    // Adds one for `day` unless the count already reached `limit` (0: no limit).
+    count_outcome take(std::string_view user, std::int64_t day, std::uint64_t limit);
+    std::uint64_t count(std::string_view user, std::int64_t day) const;
+    std::size_t size() const;
+
+private:
+    struct entry {
+        std::int64_t day = 0;
+        std::uint64_t count = 0;
+    };
+    std::size_t max_users_;
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, entry> counts_;
+};
+
+}  // namespace ckg::store

@@ -1,0 +1,95 @@
+// One connection to Redis on one io_context, on the gateway's own Asio
+// stack (plain TCP, or our TLS stream for rediss:// with the certificate
+// and host name checked). Commands from any coroutine of that context are
+// pipelined: queued commands go out in one write, replies are matched in
+// order. RESP is parsed by resp_reader (hiredis's reader over our bytes).
+//
+// Never blocks and never waits for Redis at start: while not connected a
+// call fails at once (a store error) and the connection is re-established
+// in the background with jittered exponential backoff. Each call waits at
+// most `timeout`; a timeout drops the connection (its replies would come
+// out of step) and fails every call in flight.
+//
+// All members must be used on the connection's own context.
+#pragma once
+
+#include "chatkit_gateway/core/asio.hpp"
+#include "chatkit_gateway/core/result.hpp"
+#include "chatkit_gateway/core/secret.hpp"
+#include "chatkit_gateway/store/resp_value.hpp"
+#include "chatkit_gateway/store/warning_throttle.hpp"
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace ckg::transport {
+class tls_stream;
+}
+
+namespace ckg::store {
+
+class resp_reader;
+
+struct redis_options {
+    std::string host;
+    std::string port = "6379";
+    unsigned db = 0;
+    std::optional<ckg::secret> password;
+    std::shared_ptr<ssl::context> tls;  // set for rediss://
+    std::chrono::milliseconds timeout{250};
+    std::size_t max_reply_bytes = 8 << 20;
+};
+
+class redis_connection : public std::enable_shared_from_this<redis_connection> {
+public:
+    redis_connection(net::io_context& ioc, redis_options options);
+    ~redis_connection();
+
+    // Starts connecting in the background; returns at once.
+    void start();
+    // Closes the connection and stops reconnecting.
+    void stop();
+
+    // Sends one RESP-encoded command and waits for its reply (a Redis error
+    // reply is a value, not a failure). Failure: not connected, lost
+    // connection, timeout, unreadable reply.
+    net::awaitable<result<resp_value>> call(std::string command);
+    bool connected() const noexcept { return state_ == state::ready; }
+    net::io_context::executor_type get_executor() const noexcept { return ioc_.get_executor(); }
+
+private:
+    struct pending;
+    enum class state { idle, connecting, ready, stopped };
+
+    static net::awaitable<void> run(std::shared_ptr<redis_connection> self);
+    net::awaitable<std::optional<failure>> connect(beast::tcp_stream& tcp);
+    net::awaitable<std::optional<failure>> tls_handshake(transport::tls_stream& tls);
+    template <class Stream>
+    net::awaitable<std::optional<failure>> hello(Stream& stream);
+    template <class Stream>
+    net::awaitable<void> serve(Stream& stream);
+    template <class Stream>
+    net::awaitable<std::optional<failure>> session(Stream& stream);
+    net::awaitable<std::optional<failure>> tls_session(beast::tcp_stream& tcp);
+    template <class Stream>
+    net::awaitable<bool> read_replies(Stream& stream);
+    void drop(const std::string& why);
+    void fail_all(const std::string& why);
+
+    net::io_context& ioc_;
+    redis_options options_;
+    state state_ = state::idle;
+    bool broken_ = false;
+    beast::tcp_stream* tcp_ = nullptr;  // the live socket, for drop()
+    net::steady_timer wake_;            // the I/O loop waits here when idle
+    net::steady_timer backoff_;
+    std::deque<std::shared_ptr<pending>> to_send_, awaiting_;
+    std::unique_ptr<resp_reader> reader_;
+    std::string chunk_;  // what one read takes from the socket
+    warning_throttle warnings_;
+};
+
+}  // namespace ckg::store

@@ -1,0 +1,40 @@
+// Key names in Redis (docs/operations.md, "Redis keys"). Every key starts
+// with redis.key_prefix; a user's keys share the hash tag "{<user id>}" so
+// that a cluster proxy keeps them on one slot (one Lua script may touch
+// them all); the block set and its version share the tag "{blocks}".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ckg::store {
+
+class redis_keys {
+public:
+    explicit redis_keys(std::string prefix) : prefix_(std::move(prefix)) {}
+
+    // <prefix>{<user>}:bucket: the token bucket (hash: tokens, updated ms).
+    std::string bucket(std::string_view user) const { return user_key(user, ":bucket"); }
+    // <prefix>{<user>}:day:<days since epoch>: mints on that UTC day.
+    std::string day(std::string_view user, std::int64_t utc_day) const {
+        return user_key(user, ":day:" + std::to_string(utc_day));
+    }
+    // <prefix>{<user>}:sessions: sorted set session id -> expires_at.
+    std::string sessions(std::string_view user) const { return user_key(user, ":sessions"); }
+    // <prefix>{blocks}:set: sorted set user -> blocked until (Unix seconds).
+    std::string blocks() const { return prefix_ + "{blocks}:set"; }
+    // <prefix>{blocks}:version: bumped by every block and unblock.
+    std::string blocks_version() const { return prefix_ + "{blocks}:version"; }
+
+private:
+    std::string user_key(std::string_view user, std::string_view suffix) const {
+        std::string key;
+        key.reserve(prefix_.size() + user.size() + suffix.size() + 2);
+        key.append(prefix_).append("{").append(user).append("}").append(suffix);
+        return key;
+    }
+    std::string prefix_;
+};
+
+}  // namespace ckg::store

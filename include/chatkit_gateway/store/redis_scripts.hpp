@@ -1,0 +1,33 @@
+// The Lua scripts the Redis store runs (with EVALSHA; the text is sent with
+// EVAL only after a NOSCRIPT reply). Each one is atomic on the server, so
+// concurrent replicas can never over-admit.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ckg::store {
+
+struct redis_script {
+    std::string_view text;
+    std::string sha1;  // lowercase hex, as EVALSHA wants it
+};
+
+// KEYS: bucket, day. ARGV: now ms, burst, per minute, daily limit (0: none),
+// day key TTL s. Returns {0, count today} admitted, {1, retry ms} rate
+// limited, {2, 0} over the quota. One round trip per mint.
+const redis_script& mint_script();
+// KEYS: sessions. ARGV: now s, session id, expires_at. Adds the session,
+// drops expired ones, and keeps the key until its last session expires.
+const redis_script& add_session_script();
+// KEYS: blocks, version. ARGV: now s, user, until (0: unblock), now ms.
+// Returns the new version.
+const redis_script& block_script();
+// KEYS: blocks, version. ARGV: known version, now s. Returns {version} when
+// unchanged, else {version, user1, until1, ...} of the live blocks.
+const redis_script& poll_blocks_script();
+
+// Lowercase hex SHA-1 of `text`.
+std::string sha1_hex(std::string_view text);
+
+}  // namespace ckg::store

@@ -1,0 +1,73 @@
+// shared_state in Redis (docs/operations.md, "Shared state across
+// replicas"): one pipelined redis_connection per io_context, Lua scripts for
+// everything that must be atomic (one round trip per mint), and blocks
+// polled every 250 ms on the first context into an in-memory block_list, so
+// the per-request block check never waits on Redis and a replica keeps the
+// blocks it knew while the store fails.
+//
+// A store error on the public path follows redis.on_error: "local" decides
+// with this replica's own local_state; "refuse" fails (503
+// store_unavailable). Admin operations always fail on a store error: a
+// revocation or block that only one replica would know is no revocation.
+#pragma once
+
+#include "chatkit_gateway/config/config.hpp"
+#include "chatkit_gateway/core/io_pool.hpp"
+#include "chatkit_gateway/observability/metrics.hpp"
+#include "chatkit_gateway/store/local_state.hpp"
+#include "chatkit_gateway/store/redis_connection.hpp"
+#include "chatkit_gateway/store/redis_keys.hpp"
+#include "chatkit_gateway/store/redis_scripts.hpp"
+
+#include <memory>
+#include <vector>
+
+namespace ckg::store {
+
+class redis_state final : public shared_state {
+public:
+    // Throws std::runtime_error when the TLS context cannot be built (ca_file).
+    redis_state(const config::gateway_config& config, io_pool& pool,
+                observability::metrics& metrics);
+    ~redis_state() override;
+
+    void start() override;
+
+    net::awaitable<result<mint_decision>> admit_mint(std::string user, unix_ms now) override;
+    net::awaitable<done> add_session(std::string user, live_session session, unix_ms now) override;
+    net::awaitable<done> remove_session(std::string user, std::string session_id) override;
+    net::awaitable<result<std::vector<live_session>>> sessions_of(std::string user,
+                                                                  unix_ms now) override;
+    net::awaitable<done> block(std::string user, std::int64_t until, unix_ms now) override;
+    net::awaitable<done> unblock(std::string user, unix_ms now) override;
+    std::optional<std::int64_t> blocked_until(std::string_view user, unix_ms now) const override;
+    net::awaitable<result<user_status>> status(std::string user, unix_ms now) override;
+
+    static constexpr std::chrono::milliseconds block_poll_interval{250};
+
+private:
+    net::awaitable<redis_connection*> connection();
+    net::awaitable<result<resp_value>> round_trip(std::string_view operation, std::string command);
+    net::awaitable<result<resp_value>> script(std::string_view operation, const redis_script& s,
+                                              std::vector<std::string> keys,
+                                              std::vector<std::string> args);
+    // Counts and (at most once a second) logs a store error on the public path;
+    // true when the request must then be refused.
+    bool degraded(std::string_view operation, const failure& f, unix_ms now);
+    static net::awaitable<void> poll_blocks(redis_state* self);
+    net::awaitable<void> poll_once();
+
+    const config::redis_config& redis_;
+    const config::rate_limit_config& limits_;
+    io_pool& pool_;
+    observability::metrics& metrics_;
+    redis_keys keys_;
+    local_state local_;  // the fallback, and the block cache
+    std::vector<std::shared_ptr<redis_connection>> connections_;
+    std::string blocks_version_;  // the version the block cache reflects ("" before the first poll)
+    std::unique_ptr<net::steady_timer> poll_timer_;
+    bool stopped_ = false;
+    warning_throttle warnings_;
+};
+
+}  // namespace ckg::store

@@ -1,0 +1,34 @@
+// The live sessions of each upstream user id, in process: recorded at mint,
+// removed at cancel, dropped once expired. Bounded: past `max_sessions`
+// expired entries are pruned; if all are live the new one is not recorded
+// (add returns false; the caller counts and logs it). Thread-safe.
+#pragma once
+
+#include "chatkit_gateway/store/shared_state.hpp"
+
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace ckg::store {
+
+class session_registry {
+public:
+    explicit session_registry(std::size_t max_sessions = 500000) : max_sessions_(max_sessions) {}
+
+    bool add(std::string_view user, live_session session, std::int64_t now_s);
+    void remove(std::string_view user, std::string_view session_id);
+    std::vector<live_session> live(std::string_view user, std::int64_t now_s);
+    std::size_t size() const;
+
+private:
+    void prune(std::int64_t now_s);
+    std::size_t max_sessions_;
+    std::size_t total_ = 0;
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, std::vector<live_session>> sessions_;
+};
+
+}  // namespace ckg::store

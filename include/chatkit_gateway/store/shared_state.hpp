@@ -1,0 +1,73 @@
+// The store room: state that several replicas share (docs/operations.md,
+// "Shared state across replicas") behind ONE interface: the per-user mint
+// token bucket and daily quota, the registry of live sessions, and blocks.
+// Two implementations: local_state (in-process, bounded memory; the embedded
+// default) and redis_state (Redis, with local_state as its fallback).
+//
+// Every user is an upstream user id. Times are Unix milliseconds, passed in,
+// so the decisions are testable. A failure is always errc::store_unavailable
+// (the store failed and the policy is to refuse).
+#pragma once
+
+#include "chatkit_gateway/core/asio.hpp"
+#include "chatkit_gateway/core/result.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ckg::store {
+
+using unix_ms = std::int64_t;
+
+enum class mint_verdict { admitted, rate_limited, over_quota };
+
+struct mint_decision {
+    mint_verdict verdict = mint_verdict::admitted;
+    std::chrono::seconds retry_after{0};  // whole seconds >= 1 when refused
+};
+
+struct live_session {
+    std::string session_id;
+    std::int64_t expires_at = 0;  // Unix seconds, the upstream's expires_at
+};
+
+struct user_status {
+    std::optional<std::int64_t> blocked_until;  // Unix seconds
+    std::size_t live_sessions = 0;
+    std::uint64_t sessions_today = 0;
+};
+
+using done = result<std::monostate>;
+
+class shared_state {
+public:
+    virtual ~shared_state() = default;
+
+    // The rate limit first, then the daily quota; a mint both admit counts
+    // towards the user's UTC day.
+    virtual net::awaitable<result<mint_decision>> admit_mint(std::string user, unix_ms now) = 0;
+
+    // The session registry: a session stays listed until its expiry.
+    virtual net::awaitable<done> add_session(std::string user, live_session session,
+                                             unix_ms now) = 0;
+    virtual net::awaitable<done> remove_session(std::string user, std::string session_id) = 0;
+    virtual net::awaitable<result<std::vector<live_session>>> sessions_of(std::string user,
+                                                                          unix_ms now) = 0;
+
+    // Blocks: `until` in Unix seconds. blocked_until() answers from memory,
+    // never waiting on the store (Redis replicas refresh it in the background).
+    virtual net::awaitable<done> block(std::string user, std::int64_t until, unix_ms now) = 0;
+    virtual net::awaitable<done> unblock(std::string user, unix_ms now) = 0;
+    virtual std::optional<std::int64_t> blocked_until(std::string_view user, unix_ms now) const = 0;
+
+    virtual net::awaitable<result<user_status>> status(std::string user, unix_ms now) = 0;
+
+    // Starts background work (Redis connections, block polling); never waits.
+    virtual void start() {}
+};
+
+}  // namespace ckg::store

@@ -1,0 +1,96 @@
+#include "chatkit_gateway/api/admin_request.hpp"
+
+#include "chatkit_gateway/http/query_params.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ckg::api {
+namespace {
+
+failure bad(std::string message) {
+    return failure{errc::invalid_request, std::move(message)};
+}
+
+// A name from the request, quoted and cut to 64 bytes at a UTF-8 boundary.
+std::string quoted(std::string_view name) {
+    std::size_t n = std::min<std::size_t>(name.size(), 64);
+    while (n > 0 && n < name.size() && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) --n;
+    std::string out;  // appended piece by piece: g++ 12 warns falsely on "\"" + std::string
+    out.reserve(n + 2);
+    out.push_back('"');
+    out.append(name.substr(0, n));
+    out.push_back('"');
+    return out;
+}
+
+std::optional<failure> check_user(const admin_user_request& r, const config::auth_config& auth) {
+    const bool known =
+        std::any_of(auth.issuers.begin(), auth.issuers.end(),
+                    [&](const config::issuer_config& i) { return i.issuer == r.issuer; });
+    if (r.issuer.empty()) return bad("issuer is required");
+    if (!known) return bad("issuer " + quoted(r.issuer) + " is not configured");
+    if (r.user.empty()) return bad("user must be a non-empty string");
+    return std::nullopt;
+}
+
+std::optional<failure> read_block_seconds(const boost::json::value& v, admin_user_request& r) {
+    constexpr const char* range = "block_seconds must be an integer from 0 to 31536000";
+    if (v.is_null()) return std::nullopt;
+    if (v.is_int64())
+        r.block_seconds = v.get_int64();
+    else if (v.is_uint64())
+        return bad(range);
+    else if (v.is_double() &&
+             v.get_double() == static_cast<double>(static_cast<std::int64_t>(v.get_double())) &&
+             std::abs(v.get_double()) <= 1e15)
+        r.block_seconds = static_cast<std::int64_t>(v.get_double());
+    else
+        return bad(range);
+    if (r.block_seconds < 0 || r.block_seconds > max_block_seconds) return bad(range);
+    return std::nullopt;
+}
+
+}  // namespace
+
+result<admin_user_request> parse_admin_body(std::string_view body, admin_body_kind kind,
+                                            const config::auth_config& auth) {
+    boost::system::error_code ec;
+    const auto doc = boost::json::parse(body, ec);
+    if (ec || !doc.is_object()) return bad("the body must be a JSON object");
+    admin_user_request r;
+    for (const auto& [key, value] : doc.get_object()) {
+        if (key == "issuer" || key == "user") {
+            if (!value.is_string()) return bad(std::string(key) + " must be a string");
+            (key == "issuer" ? r.issuer : r.user) = std::string(value.get_string());
+        } else if (key == "block_seconds" && kind == admin_body_kind::revoke) {
+            if (auto f = read_block_seconds(value, r)) return *f;
+        } else {
+            return bad("unknown field " + quoted(key));
+        }
+    }
+    if (auto f = check_user(r, auth)) return *f;
+    return r;
+}
+
+result<admin_user_request> parse_admin_query(std::string_view raw_query,
+                                             const config::auth_config& auth) {
+    auto params = http_server::parse_query_params(raw_query);
+    if (!params) return bad("the query string is malformed");
+    admin_user_request r;
+    bool seen_issuer = false, seen_user = false;
+    for (auto& p : *params) {
+        const bool is_issuer = p.key == "issuer";
+        if (!is_issuer && p.key != "user") return bad("unknown query parameter " + quoted(p.key));
+        bool& seen = is_issuer ? seen_issuer : seen_user;
+        if (seen) return bad(p.key + " is repeated");
+        seen = true;
+        (is_issuer ? r.issuer : r.user) = std::move(p.value);
+    }
+    if (auto f = check_user(r, auth)) return *f;
+    return r;
+}
+
+}  // namespace ckg::api

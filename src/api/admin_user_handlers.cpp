@@ -1,0 +1,185 @@
+#include "chatkit_gateway/api/admin_user_handlers.hpp"
+
+#include "chatkit_gateway/api/admin_request.hpp"
+#include "chatkit_gateway/api/request_checks.hpp"
+#include "chatkit_gateway/api/upstream_errors.hpp"
+#include "chatkit_gateway/auth/user_id.hpp"
+#include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+namespace ckg::api {
+namespace {
+
+using http_server::api_error;
+using http_server::reply;
+using http_server::request_context;
+using namespace net::experimental::awaitable_operators;
+
+// Cancels run a few at a time: a user with many sessions must not take the
+// whole upstream pool of this context (docs/operations.md).
+constexpr int revoke_parallelism = 4;
+
+std::array<unsigned char, 32> sha256(std::string_view text) {
+    std::array<unsigned char, 32> digest{};
+    unsigned int len = 0;
+    EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
+    return digest;
+}
+
+reply answer(const request_context& ctx, const boost::json::object& body) {
+    return reply{http_server::make_json_response(http::status::ok, body, ctx.req.version())};
+}
+
+reply refuse(const request_context& ctx, const failure& f) {
+    api_error e{f.code, f.detail, std::nullopt, {}};
+    if (f.code == errc::invalid_request) e.message = f.detail;
+    if (f.code == errc::store_unavailable) e.retry_after = std::chrono::seconds(1);
+    return http_server::make_error_reply(e, ctx.req.version());
+}
+
+boost::json::value until_json(std::optional<std::int64_t> until) {
+    return until ? boost::json::value(*until) : boost::json::value(nullptr);
+}
+
+// The shared state of one revocation: the sessions to cancel and the tallies.
+struct revocation {
+    gateway_services& s;
+    std::string user;
+    std::vector<store::live_session> sessions;
+    std::size_t next = 0, cancelled = 0, failed = 0;
+};
+
+// Takes sessions from the list until none is left; each cancel runs with the
+// upstream client's deadlines and retries. A 404 means already gone.
+net::awaitable<void> cancel_worker(std::shared_ptr<revocation> job) {
+    while (job->next < job->sessions.size()) {
+        const auto id = job->sessions[job->next++].session_id;
+        auto up = co_await job->s.chatkit.cancel_session(id);
+        const auto e = upstream_failure(up);
+        if (e && !(up && up->status == 404)) {
+            ++job->failed;
+            continue;
+        }
+        ++job->cancelled;
+        co_await job->s.state.remove_session(job->user, id);
+    }
+}
+
+net::awaitable<void> cancel_all(std::shared_ptr<revocation> job) {
+    static_assert(revoke_parallelism == 4);
+    co_await (cancel_worker(job) && cancel_worker(job) && cancel_worker(job) && cancel_worker(job));
+}
+
+// Every admin request leaves one line: method, route, status, hashed user.
+reply logged(const request_context& ctx, std::string_view route, const std::string& user, reply r) {
+    boost::json::object fields{{"method", std::string(ctx.req.method_string())},
+                               {"route", std::string(route)},
+                               {"status", static_cast<unsigned>(r.res.result_int())}};
+    if (!user.empty()) fields["user"] = observability::user_hash(user);
+    if (auto it = r.log.find("reason"); it != r.log.end()) fields["reason"] = it->value();
+    observability::log_info("admin request", std::move(fields));
+    return r;
+}
+
+std::string upstream_id(const gateway_services& s, const admin_user_request& r) {
+    return auth::upstream_user_id(s.config.users, r.issuer, r.user);
+}
+
+net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::string& user) {
+    auto req = parse_admin_body(ctx.req.body(), admin_body_kind::revoke, s.config.auth);
+    if (!req) co_return refuse(ctx, req.error());
+    user = upstream_id(s, *req);
+    auto sessions = co_await s.state.sessions_of(user, unix_now_ms());
+    if (!sessions) co_return refuse(ctx, sessions.error());
+    auto job = std::make_shared<revocation>(revocation{s, user, std::move(*sessions)});
+    co_await cancel_all(job);
+    std::optional<std::int64_t> until;
+    if (req->block_seconds > 0) {
+        until = unix_now() + req->block_seconds;
+        auto blocked = co_await s.state.block(user, *until, unix_now_ms());
+        if (!blocked) co_return refuse(ctx, blocked.error());
+    }
+    s.metrics.record_revocation(job->cancelled, job->failed);
+    co_return answer(ctx, {{"user", user},
+                           {"cancelled", job->cancelled},
+                           {"failed", job->failed},
+                           {"blocked_until", until_json(until)}});
+}
+
+net::awaitable<reply> unblock(request_context& ctx, gateway_services& s, std::string& user) {
+    auto req = parse_admin_body(ctx.req.body(), admin_body_kind::unblock, s.config.auth);
+    if (!req) co_return refuse(ctx, req.error());
+    user = upstream_id(s, *req);
+    auto cleared = co_await s.state.unblock(user, unix_now_ms());
+    if (!cleared) co_return refuse(ctx, cleared.error());
+    co_return answer(ctx, {{"user", user}, {"blocked_until", nullptr}});
+}
+
+net::awaitable<reply> status(request_context& ctx, gateway_services& s, std::string& user) {
+    auto req = parse_admin_query(ctx.query, s.config.auth);
+    if (!req) co_return refuse(ctx, req.error());
+    user = upstream_id(s, *req);
+    auto st = co_await s.state.status(user, unix_now_ms());
+    if (!st) co_return refuse(ctx, st.error());
+    co_return answer(ctx, {{"user", user},
+                           {"blocked_until", until_json(st->blocked_until)},
+                           {"live_sessions", st->live_sessions},
+                           {"sessions_today", st->sessions_today}});
+}
+
+// `user` receives the upstream user id once known, for the log line.
+using admin_endpoint = net::awaitable<reply> (*)(request_context&, gateway_services&,
+                                                 std::string& user);
+
+// The token first: without it nothing about the request is looked at.
+net::awaitable<reply> guarded(request_context& ctx, gateway_services& s, admin_endpoint handler,
+                              std::string_view route) {
+    const auto found = ctx.req.find(http::field::authorization);
+    if (found == ctx.req.end() ||
+        !admin_token_matches(found->value(), s.config.admin.token->reveal()))
+        co_return logged(
+            ctx, route, {},
+            http_server::make_error_reply(
+                {errc::invalid_token, "admin token missing or wrong", {}, {}}, ctx.req.version()));
+    std::string user;
+    reply r = co_await handler(ctx, s, user);
+    co_return logged(ctx, route, user, std::move(r));
+}
+
+}  // namespace
+
+bool admin_token_matches(std::string_view authorization, std::string_view token) {
+    constexpr std::string_view scheme = "Bearer ";
+    if (authorization.size() <= scheme.size() || authorization.substr(0, scheme.size()) != scheme)
+        return false;
+    const auto given = sha256(authorization.substr(scheme.size()));
+    const auto expected = sha256(token);
+    return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+void add_admin_user_routes(http_server::router& r, gateway_services& services) {
+    if (!services.config.admin.token) return;
+    auto* s = &services;
+    struct entry {
+        http::verb method;
+        const char* path;
+        admin_endpoint handler;
+    };
+    static constexpr entry routes[] = {{http::verb::post, "/admin/v1/users/revoke", &revoke},
+                                       {http::verb::post, "/admin/v1/users/unblock", &unblock},
+                                       {http::verb::get, "/admin/v1/users/status", &status}};
+    for (const auto& e : routes) {
+        auto handler = e.handler;
+        std::string_view route = e.path;
+        r.add(e.method, e.path, [s, handler, route](request_context& ctx) {
+            return guarded(ctx, *s, handler, route);
+        });
+    }
+}
+
+}  // namespace ckg::api

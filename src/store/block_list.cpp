@@ -1,0 +1,47 @@
+#include "chatkit_gateway/store/block_list.hpp"
+
+#include <mutex>
+
+namespace ckg::store {
+
+bool block_list::set(std::string_view user, std::int64_t until, std::int64_t now_s) {
+    std::unique_lock lock(mutex_);
+    if (auto it = blocks_.find(user); it != blocks_.end()) {
+        it->second = until;
+        return true;
+    }
+    if (blocks_.size() >= max_entries_)
+        std::erase_if(blocks_, [now_s](const auto& b) { return b.second <= now_s; });
+    if (blocks_.size() >= max_entries_) return false;
+    blocks_.emplace(std::string(user), until);
+    return true;
+}
+
+void block_list::clear(std::string_view user) {
+    std::unique_lock lock(mutex_);
+    if (auto it = blocks_.find(user); it != blocks_.end()) blocks_.erase(it);
+}
+
+std::optional<std::int64_t> block_list::until(std::string_view user, std::int64_t now_s) const {
+    std::shared_lock lock(mutex_);
+    if (blocks_.empty()) return std::nullopt;
+    auto it = blocks_.find(user);
+    if (it == blocks_.end() || it->second <= now_s) return std::nullopt;
+    return it->second;
+}
+
+void block_list::replace(std::unordered_map<std::string, std::int64_t> blocks) {
+    std::unique_lock lock(mutex_);
+    blocks_.clear();
+    for (auto& [user, until] : blocks) {
+        if (blocks_.size() >= max_entries_) break;
+        blocks_.emplace(std::move(user), until);
+    }
+}
+
+std::size_t block_list::size() const {
+    std::shared_lock lock(mutex_);
+    return blocks_.size();
+}
+
+}  // namespace ckg::store

@@ -1,0 +1,281 @@
+#include "chatkit_gateway/store/redis_connection.hpp"
+
+#include "chatkit_gateway/core/random.hpp"
+#include "chatkit_gateway/net/tls_stream.hpp"
+#include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/store/resp_reader.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/write.hpp>
+
+#include <openssl/x509v3.h>
+
+namespace ckg::store {
+namespace {
+
+using steady = std::chrono::steady_clock;
+using observability::log_warn;
+
+constexpr std::chrono::milliseconds first_backoff{100};
+constexpr std::chrono::milliseconds max_backoff{5000};
+constexpr std::size_t read_chunk = 16 * 1024;
+
+// Connecting (TCP, TLS, AUTH, SELECT) may take longer than one round trip.
+std::chrono::milliseconds connect_budget(std::chrono::milliseconds timeout) {
+    return std::max(timeout * 4, std::chrono::milliseconds(1000));
+}
+
+// Between half and all of `delay`, so that replicas do not reconnect in step.
+std::chrono::milliseconds jittered(std::chrono::milliseconds delay) {
+    unsigned char r = 0;
+    random_fill(&r, 1);
+    return delay / 2 + delay * r / 512;
+}
+
+}  // namespace
+
+struct redis_connection::pending {
+    pending(net::io_context& ioc, std::string w) : wire(std::move(w)), done(ioc) {}
+    std::string wire;
+    net::steady_timer done;  // cancelled when `reply` is set
+    std::optional<result<resp_value>> reply;
+
+    void complete(result<resp_value> r) {
+        reply = std::move(r);
+        done.cancel();
+    }
+};
+
+redis_connection::redis_connection(net::io_context& ioc, redis_options options)
+    : ioc_(ioc),
+      options_(std::move(options)),
+      wake_(ioc),
+      backoff_(ioc),
+      chunk_(read_chunk, '\0') {}
+
+redis_connection::~redis_connection() = default;
+
+void redis_connection::start() {
+    if (state_ != state::idle) return;
+    state_ = state::connecting;
+    net::co_spawn(ioc_, run(shared_from_this()), net::detached);
+}
+
+void redis_connection::stop() {
+    state_ = state::stopped;
+    drop("stopped");
+    backoff_.cancel();
+}
+
+net::awaitable<result<resp_value>> redis_connection::call(std::string command) {
+    if (state_ != state::ready || broken_)
+        co_return failure{errc::store_unavailable, "redis not connected"};
+    auto p = std::make_shared<pending>(ioc_, std::move(command));
+    p->done.expires_after(options_.timeout);
+    to_send_.push_back(p);
+    wake_.cancel();
+    co_await p->done.async_wait(nothrow_awaitable);
+    if (p->reply) co_return std::move(*p->reply);
+    // Later replies would come out of step with their callers: start afresh.
+    drop("round trip timed out");
+    co_return failure{errc::store_unavailable, "redis round trip timed out"};
+}
+
+void redis_connection::fail_all(const std::string& why) {
+    auto sent = std::move(awaiting_);
+    auto queued = std::move(to_send_);
+    awaiting_.clear();
+    to_send_.clear();
+    for (auto& p : sent) p->complete(failure{errc::store_unavailable, "redis " + why});
+    for (auto& p : queued) p->complete(failure{errc::store_unavailable, "redis " + why});
+}
+
+void redis_connection::drop(const std::string& why) {
+    if (!broken_ && tcp_ != nullptr) {
+        beast::error_code ignored;
+        tcp_->socket().close(ignored);  // ends any read or write in progress
+    }
+    broken_ = true;
+    fail_all(why);
+    wake_.cancel();
+}
+
+net::awaitable<std::optional<failure>> redis_connection::connect(beast::tcp_stream& tcp) {
+    tcp::resolver resolver(ioc_);
+    auto [rec, endpoints] =
+        co_await resolver.async_resolve(options_.host, options_.port, nothrow_awaitable);
+    if (rec)
+        co_return failure{errc::store_unavailable,
+                          "cannot resolve " + options_.host + ": " + rec.message()};
+    tcp.expires_after(connect_budget(options_.timeout));
+    auto [cec, ep] = co_await tcp.async_connect(endpoints, nothrow_awaitable);
+    if (cec)
+        co_return failure{errc::store_unavailable,
+                          "cannot connect to " + options_.host + ": " + cec.message()};
+    tcp.socket().set_option(tcp::no_delay(true));
+    // From here on the callers' own deadlines (timeout_ms) bound every wait.
+    tcp.expires_never();
+    co_return std::nullopt;
+}
+
+// AUTH and SELECT, pipelined, before any caller's command.
+template <class Stream>
+net::awaitable<std::optional<failure>> redis_connection::hello(Stream& stream) {
+    std::string wire;
+    std::size_t expected = 0;
+    if (options_.password) {
+        append_command(wire, {"AUTH", options_.password->reveal()});
+        ++expected;
+    }
+    if (options_.db != 0) {
+        append_command(wire, {"SELECT", std::to_string(options_.db)});
+        ++expected;
+    }
+    if (expected == 0) co_return std::nullopt;
+    auto& lowest = beast::get_lowest_layer(stream);
+    lowest.expires_after(connect_budget(options_.timeout));
+    auto [wec, written] = co_await net::async_write(stream, net::buffer(wire), nothrow_awaitable);
+    if (wec)
+        co_return failure{errc::store_unavailable,
+                          "redis handshake write failed: " + wec.message()};
+    while (expected > 0) {
+        lowest.expires_after(connect_budget(options_.timeout));
+        auto [rec, n] = co_await stream.async_read_some(net::buffer(chunk_), nothrow_awaitable);
+        if (rec || !reader_->feed(chunk_.data(), n))
+            co_return failure{errc::store_unavailable, "redis handshake read failed"};
+        resp_value v;
+        resp_reader::status st;
+        while (expected > 0 && (st = reader_->next(v)) == resp_reader::status::reply) {
+            // The error text names the command (WRONGPASS, ...), never the password.
+            if (v.is_error())
+                co_return failure{errc::store_unavailable,
+                                  "redis refused the handshake: " + v.text};
+            --expected;
+        }
+        if (expected > 0 && st == resp_reader::status::error)
+            co_return failure{errc::store_unavailable, "redis handshake reply unreadable"};
+    }
+    lowest.expires_never();
+    co_return std::nullopt;
+}
+
+template <class Stream>
+net::awaitable<bool> redis_connection::read_replies(Stream& stream) {
+    auto [ec, n] = co_await stream.async_read_some(net::buffer(chunk_), nothrow_awaitable);
+    if (broken_) co_return false;
+    if (ec) {
+        drop("connection lost: " + ec.message());
+        co_return false;
+    }
+    if (!reader_->feed(chunk_.data(), n)) {
+        drop("reply too large");
+        co_return false;
+    }
+    for (;;) {
+        resp_value v;
+        const auto st = reader_->next(v);
+        if (st == resp_reader::status::need_more) co_return true;
+        if (st == resp_reader::status::error || awaiting_.empty()) {
+            drop("sent an unreadable or unexpected reply");
+            co_return false;
+        }
+        auto p = std::move(awaiting_.front());
+        awaiting_.pop_front();
+        p->complete(std::move(v));
+    }
+}
+
+// The I/O loop: queued commands go out in one write; replies are read
+// while any are awaited; otherwise it sleeps until call() wakes it.
+template <class Stream>
+net::awaitable<void> redis_connection::serve(Stream& stream) {
+    state_ = state::ready;
+    while (!broken_) {
+        if (!to_send_.empty()) {
+            std::string batch;
+            for (auto& p : to_send_) {
+                batch += p->wire;
+                awaiting_.push_back(std::move(p));
+            }
+            to_send_.clear();
+            auto [ec, n] = co_await net::async_write(stream, net::buffer(batch), nothrow_awaitable);
+            if (ec && !broken_) drop("write failed: " + ec.message());
+        } else if (!awaiting_.empty()) {
+            co_await read_replies(stream);
+        } else {
+            wake_.expires_at(steady::time_point::max());
+            co_await wake_.async_wait(nothrow_awaitable);
+        }
+    }
+}
+
+// One connected socket's life: handshakes, then the I/O loop until it breaks.
+template <class Stream>
+net::awaitable<std::optional<failure>> redis_connection::session(Stream& stream) {
+    auto failed = co_await hello(stream);
+    if (!failed) co_await serve(stream);
+    drop(failed ? failed->detail : "connection closed");  // while `stream` still exists
+    co_return failed;
+}
+
+net::awaitable<std::optional<failure>> redis_connection::tls_session(beast::tcp_stream& tcp) {
+    transport::tls_stream tls(tcp.release_socket(), *options_.tls);
+    tcp_ = &tls.next_layer();
+    auto failed = co_await tls_handshake(tls);
+    if (!failed) failed = co_await session(tls);
+    drop(failed ? failed->detail : "connection closed");
+    tcp_ = nullptr;
+    co_return failed;
+}
+
+net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> self) {
+    auto delay = first_backoff;
+    while (self->state_ != state::stopped) {
+        self->state_ = state::connecting;
+        self->broken_ = false;
+        self->reader_ = std::make_unique<resp_reader>(self->options_.max_reply_bytes);
+        beast::tcp_stream tcp(self->ioc_);
+        self->tcp_ = &tcp;
+        auto failed = co_await self->connect(tcp);
+        // if/else, not ?: with co_await in both arms (g++ 12 miscompiles that).
+        if (!failed && self->options_.tls) failed = co_await self->tls_session(tcp);
+        else if (!failed) failed = co_await self->session(tcp);
+        self->drop(failed ? failed->detail : "connection closed");
+        self->tcp_ = nullptr;
+        if (self->state_ == state::stopped) break;
+        self->state_ = state::connecting;
+        if (!failed) delay = first_backoff;  // it was up: try again soon
+        if (self->warnings_.allow(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      steady::now().time_since_epoch())
+                                      .count()))
+            log_warn("redis connection down; reconnecting",
+                     {{"reason", failed ? failed->detail : std::string("connection lost")},
+                      {"retry_ms", delay.count()}});
+        self->backoff_.expires_after(jittered(delay));
+        co_await self->backoff_.async_wait(nothrow_awaitable);
+        delay = std::min(delay * 2, max_backoff);
+    }
+}
+
+net::awaitable<std::optional<failure>> redis_connection::tls_handshake(
+    transport::tls_stream& tls) {
+    SSL* ssl = tls.native_handle();
+    boost::system::error_code not_ip;
+    net::ip::make_address(options_.host, not_ip);
+    // The certificate must name the host (checked by OpenSSL during verification).
+    const bool named =
+        not_ip ? SSL_set_tlsext_host_name(ssl, options_.host.c_str()) == 1 &&
+                     SSL_set1_host(ssl, options_.host.c_str()) == 1
+               : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), options_.host.c_str()) == 1;
+    if (!named)
+        co_return failure{errc::store_unavailable, "cannot set the expected redis host name"};
+    tls.next_layer().expires_after(connect_budget(options_.timeout));
+    auto [ec] = co_await tls.async_handshake(transport::tls_stream::client, nothrow_awaitable);
+    if (ec)
+        co_return failure{errc::store_unavailable,
+                          "TLS handshake with redis failed: " + ec.message()};
+    tls.next_layer().expires_never();
+    co_return std::nullopt;
+}
+
+}  // namespace ckg::store

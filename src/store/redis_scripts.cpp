@@ -1,0 +1,115 @@
+#include "chatkit_gateway/store/redis_scripts.hpp"
+
+#include <openssl/evp.h>
+
+namespace ckg::store {
+namespace {
+
+// The bucket refills continuously; its key expires once it would be full
+// again (a full bucket is the same as none). The day counter expires a day
+// after its day ends, so every key has a TTL.
+constexpr std::string_view mint_lua = R"lua(
+local now = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local per_ms = tonumber(ARGV[3]) / 60000
+local limit = tonumber(ARGV[4])
+local b = redis.call('HMGET', KEYS[1], 't', 'u')
+local tokens = tonumber(b[1])
+local updated = tonumber(b[2])
+if tokens == nil or updated == nil then tokens = burst; updated = now end
+if now > updated then
+  tokens = math.min(burst, tokens + (now - updated) * per_ms)
+  updated = now
+end
+if tokens < 1 then
+  return {1, math.ceil((1 - tokens) / per_ms)}
+end
+tokens = tokens - 1
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'u', tostring(updated))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / per_ms) + 1000)
+local used = tonumber(redis.call('GET', KEYS[2]) or '0')
+if limit > 0 and used >= limit then
+  return {2, 0}
+end
+used = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[5]))
+return {0, used}
+)lua";
+
+constexpr std::string_view add_session_lua = R"lua(
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[2])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('EXPIREAT', KEYS[1], math.max(tonumber(last[2]), now + 1))
+return 1
+)lua";
+
+constexpr std::string_view block_lua = R"lua(
+local now = tonumber(ARGV[1])
+local until_s = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if until_s > now then
+  redis.call('ZADD', KEYS[1], until_s, ARGV[2])
+else
+  redis.call('ZREM', KEYS[1], ARGV[2])
+end
+-- Never repeats, even after the version key expired: at least now in ms.
+local version = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, tonumber(ARGV[4]))
+redis.call('SET', KEYS[2], tostring(version))
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+local expire_at = now + 86400
+if last[2] then expire_at = math.max(expire_at, tonumber(last[2]) + 86400) end
+if last[2] then redis.call('EXPIREAT', KEYS[1], tonumber(last[2])) end
+redis.call('EXPIREAT', KEYS[2], expire_at)
+return version
+)lua";
+
+constexpr std::string_view poll_blocks_lua = R"lua(
+local version = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tostring(version) == ARGV[1] then return {version} end
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'WITHSCORES')
+table.insert(live, 1, version)
+return live
+)lua";
+
+}  // namespace
+
+std::string sha1_hex(std::string_view text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha1(), nullptr);
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned i = 0; i < len; ++i) {
+        hex.push_back(digits[digest[i] >> 4]);
+        hex.push_back(digits[digest[i] & 15]);
+    }
+    return hex;
+}
+
+namespace {
+
+// Each script's SHA-1 is computed once, on first use.
+template <const std::string_view& Text>
+const redis_script& cached() {
+    static const redis_script s{Text, sha1_hex(Text)};
+    return s;
+}
+
+}  // namespace
+
+const redis_script& mint_script() {
+    return cached<mint_lua>();
+}
+const redis_script& add_session_script() {
+    return cached<add_session_lua>();
+}
+const redis_script& block_script() {
+    return cached<block_lua>();
+}
+const redis_script& poll_blocks_script() {
+    return cached<poll_blocks_lua>();
+}
+
+}  // namespace ckg::store

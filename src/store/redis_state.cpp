@@ -1,0 +1,260 @@
+#include "chatkit_gateway/store/redis_state.hpp"
+
+#include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/store/utc_day.hpp"
+#include "chatkit_gateway/upstream/https_client.hpp"
+
+#include <charconv>
+
+namespace ckg::store {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+std::int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now().time_since_epoch())
+        .count();
+}
+
+redis_options options_for(const config::redis_config& c) {
+    redis_options o;
+    o.host = c.host;
+    o.port = std::to_string(c.port);
+    o.db = c.db;
+    o.password = c.password;
+    o.timeout = c.timeout;
+    if (c.tls) o.tls = upstream::make_client_tls_context(c.ca_file);
+    return o;
+}
+
+failure store_failure(std::string detail) {
+    return failure{errc::store_unavailable, std::move(detail)};
+}
+
+std::optional<std::int64_t> integer_of(const resp_value& v) {
+    if (v.type == resp_value::kind::integer) return v.integer;
+    if (v.type != resp_value::kind::string) return std::nullopt;
+    double d = 0;  // Redis scores come as decimal text
+    const auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
+    if (ec != std::errc{} || end != v.text.data() + v.text.size()) return std::nullopt;
+    return static_cast<std::int64_t>(d);
+}
+
+}  // namespace
+
+redis_state::redis_state(const config::gateway_config& config, io_pool& pool,
+                         observability::metrics& metrics)
+    : redis_(*config.redis),
+      limits_(config.rate_limit),
+      pool_(pool),
+      metrics_(metrics),
+      keys_(config.redis->key_prefix),
+      local_(config.rate_limit, metrics) {
+    const auto options = options_for(redis_);
+    for (std::size_t i = 0; i < pool.size(); ++i)
+        connections_.push_back(std::make_shared<redis_connection>(pool.at(i), options));
+    poll_timer_ = std::make_unique<net::steady_timer>(pool.at(0));
+}
+
+redis_state::~redis_state() {
+    stopped_ = true;
+    for (auto& c : connections_) net::post(c->get_executor(), [c] { c->stop(); });
+}
+
+void redis_state::start() {
+    for (auto& c : connections_) net::post(c->get_executor(), [c] { c->start(); });
+    net::co_spawn(pool_.at(0), poll_blocks(this), net::detached);
+}
+
+net::awaitable<redis_connection*> redis_state::connection() {
+    const auto i = pool_.index_of(co_await net::this_coro::executor);
+    co_return connections_[i < connections_.size() ? i : 0].get();
+}
+
+net::awaitable<result<resp_value>> redis_state::round_trip(std::string_view operation,
+                                                           std::string command) {
+    auto* c = co_await connection();
+    const auto started = steady::now();
+    auto reply = co_await c->call(std::move(command));
+    if (reply && reply->is_error() && reply->text.rfind("NOSCRIPT", 0) != 0)
+        reply = store_failure("redis error reply: " + reply->text.substr(0, 200));
+    metrics_.record_store_round_trip(
+        operation, std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started),
+        reply.ok());
+    co_return reply;
+}
+
+// EVALSHA; after a NOSCRIPT reply (a restarted or flushed server) the
+// script text goes once with EVAL, which also caches it again.
+net::awaitable<result<resp_value>> redis_state::script(std::string_view operation,
+                                                       const redis_script& s,
+                                                       std::vector<std::string> keys,
+                                                       std::vector<std::string> args) {
+    std::vector<std::string> words;
+    words.reserve(3 + keys.size() + args.size());
+    words.push_back("EVALSHA");
+    words.push_back(s.sha1);
+    words.push_back(std::to_string(keys.size()));
+    words.insert(words.end(), keys.begin(), keys.end());
+    words.insert(words.end(), args.begin(), args.end());
+    std::string command;
+    append_command(command, words);
+    auto reply = co_await round_trip(operation, std::move(command));
+    if (!reply || !reply->is_error()) co_return reply;
+    words[0] = "EVAL";
+    words[1] = std::string(s.text);
+    command.clear();
+    append_command(command, words);
+    reply = co_await round_trip(operation, std::move(command));
+    if (reply && reply->is_error())
+        reply = store_failure("redis script error: " + reply->text.substr(0, 200));
+    co_return reply;
+}
+
+bool redis_state::degraded(std::string_view operation, const failure& f, unix_ms now) {
+    const bool refuse = redis_.on_error == config::store_error_policy::refuse;
+    metrics_.record_store_degraded(refuse ? "refuse" : "local");
+    if (warnings_.allow(steady_ms()))
+        observability::log_warn("shared store failed", {{"operation", std::string(operation)},
+                                                        {"reason", f.detail},
+                                                        {"on_error", refuse ? "refuse" : "local"}});
+    return refuse;
+}
+
+net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, unix_ms now) {
+    const auto day = utc_day(now);
+    const auto day_ttl = seconds_to_utc_midnight(now).count() + 3600;
+    // Named vectors, not braced lists in the co_await statement (g++ 12 rejects those).
+    std::vector<std::string> keys{keys_.bucket(user), keys_.day(user, day)};
+    std::vector<std::string> args{std::to_string(now), std::to_string(limits_.burst),
+                                  std::to_string(limits_.sessions_per_minute),
+                                  std::to_string(limits_.sessions_per_day.value_or(0)),
+                                  std::to_string(day_ttl)};
+    auto reply = co_await script("mint", mint_script(), std::move(keys), std::move(args));
+    if (reply && (reply->type != resp_value::kind::array || reply->elements.size() != 2))
+        reply = store_failure("unexpected mint script reply");
+    if (!reply) {
+        if (degraded("mint", reply.error(), now)) co_return reply.error();
+        co_return local_.admit(user, now);
+    }
+    const auto verdict = integer_of(reply->elements[0]).value_or(-1);
+    const auto n = integer_of(reply->elements[1]).value_or(0);
+    if (verdict == 1)
+        co_return mint_decision{mint_verdict::rate_limited,
+                                std::chrono::seconds(std::max<std::int64_t>(1, (n + 999) / 1000))};
+    if (verdict == 2)
+        co_return mint_decision{mint_verdict::over_quota, seconds_to_utc_midnight(now)};
+    co_return mint_decision{};
+}
+
+net::awaitable<done> redis_state::add_session(std::string user, live_session session, unix_ms now) {
+    std::vector<std::string> keys{keys_.sessions(user)};
+    std::vector<std::string> args{std::to_string(now / 1000), session.session_id,
+                                  std::to_string(session.expires_at)};
+    auto reply =
+        co_await script("add_session", add_session_script(), std::move(keys), std::move(args));
+    if (reply) co_return std::monostate{};
+    if (degraded("add_session", reply.error(), now)) co_return reply.error();
+    local_.add(user, std::move(session), now);
+    co_return std::monostate{};
+}
+
+net::awaitable<done> redis_state::remove_session(std::string user, std::string session_id) {
+    std::string command;
+    append_command(command, {"ZREM", keys_.sessions(user), session_id});
+    auto reply = co_await round_trip("remove_session", std::move(command));
+    local_.registry().remove(user, session_id);
+    if (!reply) co_return reply.error();
+    co_return std::monostate{};
+}
+
+net::awaitable<result<std::vector<live_session>>> redis_state::sessions_of(std::string user,
+                                                                           unix_ms now) {
+    std::string command;
+    append_command(command, {"ZRANGEBYSCORE", keys_.sessions(user),
+                             "(" + std::to_string(now / 1000), "+inf", "WITHSCORES"});
+    auto reply = co_await round_trip("list_sessions", std::move(command));
+    if (!reply) co_return reply.error();
+    std::vector<live_session> out;
+    const auto& e = reply->elements;
+    for (std::size_t i = 0; i + 1 < e.size(); i += 2)
+        out.push_back({e[i].text, integer_of(e[i + 1]).value_or(0)});
+    co_return out;
+}
+
+net::awaitable<done> redis_state::block(std::string user, std::int64_t until, unix_ms now) {
+    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version()};
+    std::vector<std::string> args{std::to_string(now / 1000), user, std::to_string(until),
+                                  std::to_string(now)};
+    auto reply = co_await script("block", block_script(), std::move(keys), std::move(args));
+    if (!reply) co_return reply.error();
+    local_.blocks().set(user, until, now / 1000);  // this replica at once; the others within a poll
+    co_return std::monostate{};
+}
+
+net::awaitable<done> redis_state::unblock(std::string user, unix_ms now) {
+    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version()};
+    std::vector<std::string> args{std::to_string(now / 1000), user, "0", std::to_string(now)};
+    auto reply = co_await script("unblock", block_script(), std::move(keys), std::move(args));
+    if (!reply) co_return reply.error();
+    local_.blocks().clear(user);
+    co_return std::monostate{};
+}
+
+std::optional<std::int64_t> redis_state::blocked_until(std::string_view user, unix_ms now) const {
+    return local_.blocked_until(user, now);
+}
+
+net::awaitable<result<user_status>> redis_state::status(std::string user, unix_ms now) {
+    std::string block_cmd, sessions_cmd, day_cmd;
+    append_command(block_cmd, {"ZSCORE", keys_.blocks(), user});
+    append_command(sessions_cmd,
+                   {"ZCOUNT", keys_.sessions(user), "(" + std::to_string(now / 1000), "+inf"});
+    append_command(day_cmd, {"GET", keys_.day(user, utc_day(now))});
+    auto blocked = co_await round_trip("status", std::move(block_cmd));
+    if (!blocked) co_return blocked.error();
+    auto sessions = co_await round_trip("status", std::move(sessions_cmd));
+    if (!sessions) co_return sessions.error();
+    auto today = co_await round_trip("status", std::move(day_cmd));
+    if (!today) co_return today.error();
+    user_status st;
+    if (auto until = integer_of(*blocked); until && *until > now / 1000) st.blocked_until = *until;
+    st.live_sessions = static_cast<std::size_t>(integer_of(*sessions).value_or(0));
+    st.sessions_today = static_cast<std::uint64_t>(integer_of(*today).value_or(0));
+    co_return st;
+}
+
+// Fetches the block set when its version changed; a failed poll keeps the
+// blocks this replica knew.
+net::awaitable<void> redis_state::poll_once() {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version()};
+    std::vector<std::string> args{blocks_version_.empty() ? std::string("-") : blocks_version_,
+                                  std::to_string(now)};
+    auto reply =
+        co_await script("poll_blocks", poll_blocks_script(), std::move(keys), std::move(args));
+    if (!reply || reply->type != resp_value::kind::array || reply->elements.empty()) co_return;
+    const auto version = integer_of(reply->elements[0]);
+    if (!version) co_return;
+    const auto text = std::to_string(*version);
+    if (text == blocks_version_ && reply->elements.size() == 1) co_return;
+    std::unordered_map<std::string, std::int64_t> blocks;
+    const auto& e = reply->elements;
+    for (std::size_t i = 1; i + 1 < e.size(); i += 2)
+        blocks[e[i].text] = integer_of(e[i + 1]).value_or(0);
+    local_.blocks().replace(std::move(blocks));
+    blocks_version_ = text;
+}
+
+net::awaitable<void> redis_state::poll_blocks(redis_state* self) {
+    while (!self->stopped_) {
+        co_await self->poll_once();
+        self->poll_timer_->expires_after(block_poll_interval);
+        auto [ec] = co_await self->poll_timer_->async_wait(nothrow_awaitable);
+        if (ec) break;
+    }
+}
+
+}  // namespace ckg::store

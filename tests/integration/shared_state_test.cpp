@@ -1,0 +1,550 @@
+// Shared state across replicas (docs/operations.md) end to end: a real
+// redis-server started here on a free loopback port, two or three gateway
+// processes (the real binary) sharing it, the upstream simulator in this
+// process, tokens minted by PyJWT. Covers the shared rate limit under
+// concurrency, the daily quota and its Retry-After, revocation across
+// replicas (checked at the simulator), blocks reaching every replica within
+// 1 s, key TTLs, AUTH, SELECT, rediss://, and Redis down, restarted and
+// unreachable at start under both on_error policies.
+#include "gateway_process.hpp"
+
+#include "chatkit_gateway/core/base64.hpp"
+#include "chatkit_gateway/sessions/handle_sealer.hpp"
+#include "chatkit_gateway/store/utc_day.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <future>
+#include <set>
+#include <sstream>
+
+using namespace ckg;
+using namespace ckg::test;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+const std::string sessions_path = "/v1/chatkit/sessions";
+const std::string admin_token = "admin-token-for-tests-0123456789abcdef";
+const std::string redis_password = "redis-password-for-tests";
+
+unsigned short free_port() {
+    net::io_context ioc;
+    tcp::acceptor a(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    return a.local_endpoint().port();
+}
+
+// A redis-server of our own: loopback, a temporary directory, no persistence.
+struct redis_server {
+    unsigned short port = free_port();
+    fs::path dir = temp_dir("redis-" + std::to_string(port));
+    std::vector<std::string> extra;
+    std::unique_ptr<child_process> process;
+
+    explicit redis_server(std::vector<std::string> options = {}, bool start_now = true)
+        : extra(std::move(options)) {
+        if (start_now) start();
+    }
+    ~redis_server() {
+        process.reset();
+        fs::remove_all(dir);
+    }
+    void start() {
+        std::vector<std::string> argv{"/usr/bin/redis-server",
+                                      "--port",
+                                      std::to_string(port),
+                                      "--bind",
+                                      "127.0.0.1",
+                                      "--save",
+                                      "",
+                                      "--appendonly",
+                                      "no",
+                                      "--dir",
+                                      dir.string()};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        process = std::make_unique<child_process>(argv, env_map{{"PATH", "/usr/bin:/bin"}});
+        BOOST_REQUIRE_MESSAGE(
+            eventually([&] { return cli({"PING"}).find("PONG") != std::string::npos; }),
+            "redis-server did not start: " << process->out());
+    }
+    void stop() { process.reset(); }  // SIGKILL: a crash, not a clean shutdown
+    std::string cli(std::vector<std::string> args, const std::string& db = "0") const {
+        std::vector<std::string> argv{"/usr/bin/redis-cli", "-p", std::to_string(port), "-n", db};
+        if (std::find(extra.begin(), extra.end(), "--requirepass") != extra.end())
+            argv.insert(argv.end(), {"--no-auth-warning", "-a", redis_password});
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_process(argv, {{"PATH", "/usr/bin:/bin"}}, {}, 5s).out;
+    }
+    std::string url(const std::string& scheme = "redis", const std::string& db = "") const {
+        return scheme + "://127.0.0.1:" + std::to_string(port) + db;
+    }
+};
+
+struct replica_options {
+    std::string redis;  // the "redis" section's members; empty: no Redis
+    std::string rate_limit = R"("sessions_per_minute": 600, "burst": 100)";
+};
+
+// One gateway process configured against `up` and a Redis.
+std::unique_ptr<gateway> start_replica(const upstream& up, const fs::path& dir,
+                                       const std::string& name, const replica_options& o) {
+    const auto m = token_manifest();
+    const std::string text =
+        R"({"server": {"listen": "127.0.0.1:0", "threads": 2,
+        "tls": {"cert_file": ")" +
+        test_pki("server.pem") + R"(", "key_file": ")" + test_pki("server.key") + R"("}},
+      "admin": {"listen": "127.0.0.1:0", "token_env": "ADMIN_TOKEN"},
+      "upstream": {"base_url": "https://127.0.0.1:)" +
+        std::to_string(up.server.endpoint().port()) + R"(/v1",
+                   "ca_file": ")" +
+        test_pki("ca.pem") + R"(", "request_timeout_ms": 3000, "max_retries": 0},
+      "auth": {"issuers": [{"issuer": "https://hs.test/", "hmac_secret_env": "HS", "algorithms": ["HS256"]}]},
+      "sessions": {"workflows": {"default": {"id": "wf_1"}}},
+      "rate_limit": {)" +
+        o.rate_limit + R"(})" +
+        (o.redis.empty() ? std::string() : R"(, "redis": {)" + o.redis + "}") + "}";
+    write_text(dir / (name + ".json"), text);
+    auto env = gateway_env();
+    env["HS"] = std::string(m.at("hs_secret").as_string());
+    env["ADMIN_TOKEN"] = admin_token;
+    env["REDIS_PW"] = redis_password;
+    env["WRONG_PW"] = "not-the-password";
+    return std::make_unique<gateway>(dir / (name + ".json"), env);
+}
+
+std::string token_of(const std::string& user) {
+    return std::string(token_manifest().at("users").at(user).as_string());
+}
+
+response public_call(const gateway& gw, http::verb v, const std::string& target,
+                     const std::string& user, const std::string& body = {},
+                     std::map<std::string, std::string> headers = {}) {
+    headers["Authorization"] = "Bearer " + token_of(user);
+    test_client c(gw.public_ep, test_pki("ca.pem"), 10s);
+    return c.request(v, target, body, headers);
+}
+
+response mint(const gateway& gw, const std::string& user) {
+    return public_call(gw, http::verb::post, sessions_path, user, "{}");
+}
+
+response admin_call(const gateway& gw, http::verb v, const std::string& target,
+                    const std::string& body = {}, const std::string& token = admin_token) {
+    test_client c(gw.admin_ep, std::nullopt, 15s);
+    std::map<std::string, std::string> headers;
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    if (!body.empty()) headers["Content-Type"] = "application/json";
+    return c.request(v, target, body, headers);
+}
+
+json::object json_of(const response& r) {
+    return json::parse(r.body()).as_object();
+}
+std::string code_of(const response& r) {
+    return std::string(json_of(r).at("error").at("code").as_string());
+}
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The upstream session id inside a handle (the test knows the handle key).
+std::string session_id_of(const response& minted) {
+    const sessions::handle_sealer sealer(
+        secret(*base64_decode("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")));
+    const auto handle = std::string(json_of(minted).at("session_handle").as_string());
+    const auto opened = sealer.open(handle, "alice", now_ms() / 1000);
+    if (opened.contents) return opened.contents->session_id;
+    const auto other = sealer.open(handle, "bob", now_ms() / 1000);
+    BOOST_REQUIRE(other.contents);
+    return other.contents->session_id;
+}
+
+// The session ids the simulator was asked to cancel.
+std::set<std::string> cancelled_at_upstream(upstream& up) {
+    std::set<std::string> ids;
+    const auto log = up.requests();
+    for (const auto& e : log.at("recent").as_array()) {
+        if (e.at("endpoint").as_string() != "cancel_session") continue;
+        std::string target(e.at("target").as_string());  // /v1/chatkit/sessions/<id>/cancel
+        target = target.substr(std::string("/v1/chatkit/sessions/").size());
+        ids.insert(target.substr(0, target.find('/')));
+    }
+    return ids;
+}
+
+// Polls until `f` holds, up to `limit`; the time it took, or nullopt.
+std::optional<std::chrono::milliseconds> time_until(const std::function<bool()>& f,
+                                                    std::chrono::milliseconds limit) {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < limit) {
+        if (f())
+            return std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - start);
+        std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+}
+
+double metric_value(const gateway& gw, const std::string& series) {
+    test_client c(gw.admin_ep, std::nullopt, 5s);
+    const auto text = c.request(http::verb::get, "/metrics").body();
+    const auto pos = text.find("\n" + series + " ");
+    if (pos == std::string::npos) return -1;
+    return std::stod(text.substr(pos + series.size() + 2));
+}
+
+struct shared_state_run {
+    upstream up;
+    redis_server redis;
+    fs::path dir = temp_dir("shared-state");
+    ~shared_state_run() { fs::remove_all(dir); }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(shared_state)
+
+BOOST_AUTO_TEST_CASE(concurrent_mints_across_three_replicas_never_over_admit) {
+    shared_state_run run;
+    replica_options o{R"("url": ")" + run.redis.url() + R"(", "on_error": "refuse")",
+                      R"("sessions_per_minute": 1, "burst": 5)"};
+    std::vector<std::unique_ptr<gateway>> replicas;
+    for (int i = 0; i < 3; ++i)
+        replicas.push_back(start_replica(run.up, run.dir, "r" + std::to_string(i), o));
+
+    std::atomic<int> admitted{0}, limited{0}, other{0};
+    std::vector<std::future<void>> callers;
+    for (int t = 0; t < 6; ++t) {
+        callers.push_back(std::async(std::launch::async, [&, t] {
+            for (int i = 0; i < 5; ++i) {
+                const auto r = mint(*replicas[t % 3], "alice");
+                if (r.result_int() == 200)
+                    ++admitted;
+                else if (r.result_int() == 429 && code_of(r) == "rate_limited" &&
+                         r[http::field::retry_after] != "")
+                    ++limited;
+                else
+                    ++other;
+            }
+        }));
+    }
+    for (auto& c : callers) c.get();
+    BOOST_TEST(admitted.load() == 5);  // the burst, across all replicas together
+    BOOST_TEST(limited.load() == 25);
+    BOOST_TEST(other.load() == 0);
+    BOOST_TEST(run.up.count("create_session") == 5);
+    BOOST_TEST(mint(*replicas[1], "bob").result_int() == 200);  // per user
+}
+
+BOOST_AUTO_TEST_CASE(daily_quota_is_shared_and_retries_after_utc_midnight) {
+    shared_state_run run;
+    replica_options o{R"("url": ")" + run.redis.url() + R"(")",
+                      R"("sessions_per_minute": 600, "burst": 100, "sessions_per_day": 3)"};
+    auto a = start_replica(run.up, run.dir, "a", o);
+    auto b = start_replica(run.up, run.dir, "b", o);
+    BOOST_TEST(mint(*a, "alice").result_int() == 200);
+    BOOST_TEST(mint(*b, "alice").result_int() == 200);
+    BOOST_TEST(mint(*a, "alice").result_int() == 200);
+    const auto refused = mint(*b, "alice");
+    BOOST_REQUIRE(refused.result_int() == 429);
+    BOOST_TEST(code_of(refused) == "quota_exceeded");
+    const auto expected = store::seconds_to_utc_midnight(now_ms()).count();
+    const auto retry = std::stoll(std::string(refused[http::field::retry_after]));
+    BOOST_TEST(std::abs(retry - expected) <= 2);
+    BOOST_TEST(retry >= 1);
+    BOOST_TEST(run.up.count("create_session") == 3);  // refused mints never reach upstream
+    BOOST_TEST(mint(*a, "bob").result_int() == 200);
+
+    const auto status = admin_call(
+        *a, http::verb::get, "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=alice");
+    BOOST_REQUIRE(status.result_int() == 200);
+    const auto s = json_of(status);
+    BOOST_TEST(s.at("user").as_string() == "alice");
+    BOOST_TEST(s.at("sessions_today").as_int64() == 3);  // the refused mint does not count
+    BOOST_TEST(s.at("live_sessions").as_int64() == 3);
+    BOOST_TEST(s.at("blocked_until").is_null());
+    BOOST_TEST(metric_value(*b, "chatkit_gateway_quota_rejections_total") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(revoke_cancels_every_replicas_sessions_and_blocks_everywhere_within_a_second) {
+    shared_state_run run;
+    replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t1:")"};
+    std::vector<std::unique_ptr<gateway>> r;
+    for (int i = 0; i < 3; ++i)
+        r.push_back(start_replica(run.up, run.dir, "r" + std::to_string(i), o));
+
+    std::set<std::string> alice_sessions, bob_sessions;
+    for (auto& g : r) alice_sessions.insert(session_id_of(mint(*g, "alice")));
+    bob_sessions.insert(session_id_of(mint(*r[0], "bob")));
+    // One of alice's is cancelled by her before the revoke: it leaves the registry.
+    auto fourth = mint(*r[2], "alice");
+    const auto handle = std::string(json_of(fourth).at("session_handle").as_string());
+    BOOST_TEST(public_call(*r[2], http::verb::delete_, sessions_path + "/" + handle, "alice")
+                   .result_int() == 200);
+    const auto cancelled_by_alice = session_id_of(fourth);
+
+    // Without the token, or with a wrong one: 401, and nothing happens.
+    const std::string body =
+        R"({"issuer": "https://hs.test/", "user": "alice", "block_seconds": 60})";
+    BOOST_TEST(
+        admin_call(*r[1], http::verb::post, "/admin/v1/users/revoke", body, "").result_int() ==
+        401);
+    BOOST_TEST(
+        admin_call(*r[1], http::verb::post, "/admin/v1/users/revoke", body, admin_token + "x")
+            .result_int() == 401);
+    BOOST_TEST(run.up.count("cancel_session") == 1);
+
+    const auto revoked = admin_call(*r[1], http::verb::post, "/admin/v1/users/revoke", body);
+    const auto answered = std::chrono::steady_clock::now();
+    BOOST_REQUIRE(revoked.result_int() == 200);
+    const auto v = json_of(revoked);
+    BOOST_TEST(v.at("user").as_string() == "alice");
+    BOOST_TEST(v.at("cancelled").as_int64() == 3);
+    BOOST_TEST(v.at("failed").as_int64() == 0);
+    BOOST_TEST(std::abs(v.at("blocked_until").as_int64() - (now_ms() / 1000 + 60)) <= 2);
+
+    // At the upstream: alice's three live sessions (and her own cancel), none of bob's.
+    auto expected = alice_sessions;
+    expected.insert(cancelled_by_alice);
+    BOOST_TEST((cancelled_at_upstream(run.up) == expected));
+
+    // Every replica refuses alice within a second of the answer; bob is served.
+    for (auto& g : r) {
+        const auto blocked = [&] {
+            const auto res = public_call(*g, http::verb::get, "/v1/chatkit/threads", "alice");
+            return res.result_int() == 403 && code_of(res) == "user_blocked";
+        };
+        BOOST_TEST(time_until(blocked, 3000ms).has_value());
+        BOOST_TEST(ms_since(answered) < 1000);  // the replicas are checked one after the other
+    }
+    // The block comes right after the token: before the media type and the body.
+    const auto order = public_call(*r[0], http::verb::post, sessions_path, "alice", "not json",
+                                   {{"Content-Type", "text/plain"}});
+    BOOST_TEST(order.result_int() == 403);
+    BOOST_TEST(
+        public_call(*r[2], http::verb::delete_, sessions_path + "/garbage", "alice").result_int() ==
+        403);
+    BOOST_TEST(mint(*r[2], "bob").result_int() == 200);
+
+    const auto status =
+        json_of(admin_call(*r[0], http::verb::get,
+                           "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=alice"));
+    BOOST_TEST(status.at("live_sessions").as_int64() == 0);
+    BOOST_TEST(!status.at("blocked_until").is_null());
+
+    // Unblock on another replica: alice is served everywhere within a second.
+    const auto unblocked = admin_call(*r[2], http::verb::post, "/admin/v1/users/unblock",
+                                      R"({"issuer": "https://hs.test/", "user": "alice"})");
+    BOOST_REQUIRE(unblocked.result_int() == 200);
+    BOOST_TEST(json_of(unblocked).at("blocked_until").is_null());
+    const auto lifted = [&] { return mint(*r[0], "alice").result_int() == 200; };
+    const auto took = time_until(lifted, 3000ms);
+    BOOST_REQUIRE(took.has_value());
+    BOOST_TEST(took->count() < 1000);
+    BOOST_TEST(metric_value(*r[1], "chatkit_gateway_revocations_total") == 1);
+    BOOST_TEST(metric_value(*r[0], "chatkit_gateway_blocked_requests_total") >= 1);
+
+    // Every key carries the prefix and a TTL.
+    std::istringstream keys(run.redis.cli({"--scan"}));
+    std::size_t n = 0;
+    for (std::string key; std::getline(keys, key);) {
+        if (key.empty()) continue;
+        ++n;
+        BOOST_TEST_CONTEXT(key) {
+            BOOST_TEST(key.rfind("t1:", 0) == 0u);
+            BOOST_TEST(std::stoll(run.redis.cli({"TTL", key})) > 0);
+        }
+    }
+    BOOST_TEST(n >= 4u);  // buckets, day counters, registries, block version
+}
+
+BOOST_AUTO_TEST_CASE(admin_requests_are_checked_and_logged_without_the_token) {
+    shared_state_run run;
+    auto g = start_replica(run.up, run.dir, "a", {R"("url": ")" + run.redis.url() + R"(")"});
+    const std::pair<std::string, std::string> bad[] = {
+        {R"({"issuer": "https://nope/", "user": "alice"})",
+         "issuer \"https://nope/\" is not configured"},
+        {R"({"issuer": "https://hs.test/", "user": ""})", "user must be a non-empty string"},
+        {R"({"issuer": "https://hs.test/", "user": "a", "block_seconds": 31536001})",
+         "block_seconds must be an integer from 0 to 31536000"},
+        {R"({"issuer": "https://hs.test/", "user": "a", "extra": 1})", "unknown field \"extra\""},
+        {R"({"issuer": )", "the body must be a JSON object"},
+    };
+    for (const auto& [body, message] : bad) {
+        BOOST_TEST_CONTEXT(body) {
+            const auto res = admin_call(*g, http::verb::post, "/admin/v1/users/revoke", body);
+            BOOST_TEST(res.result_int() == 400);
+            BOOST_TEST(code_of(res) == "invalid_request");
+            BOOST_TEST(json_of(res).at("error").at("message").as_string() == message);
+        }
+    }
+    BOOST_TEST(admin_call(*g, http::verb::get, "/metrics", {}, "").result_int() ==
+               200);  // probes need no token
+    g->wait_for_log("\"msg\":\"admin request\"", 5);
+    BOOST_TEST(g->process->out().find(admin_token) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(redis_unreachable_at_start_then_up_then_down_then_restarted) {
+    shared_state_run run;
+    run.redis.stop();  // nothing listens on its port yet
+    auto local = start_replica(run.up, run.dir, "local",
+                               {R"("url": ")" + run.redis.url() + R"(", "timeout_ms": 200)"});
+    auto refuse = start_replica(
+        run.up, run.dir, "refuse",
+        {R"("url": ")" + run.redis.url() + R"(", "timeout_ms": 200, "on_error": "refuse")"});
+    // Start-up did not wait for Redis, and readiness does not depend on it.
+    for (auto* g : {local.get(), refuse.get()})
+        BOOST_TEST(eventually([&] {
+            return test_client(g->admin_ep).request(http::verb::get, "/readyz").result_int() == 200;
+        }));
+    BOOST_TEST(mint(*local, "alice").result_int() == 200);  // decided by the replica itself
+    const auto down = mint(*refuse, "alice");
+    BOOST_TEST(down.result_int() == 503);
+    BOOST_TEST(code_of(down) == "store_unavailable");
+    BOOST_TEST(down[http::field::retry_after] == "1");
+    BOOST_TEST(
+        metric_value(*local, "chatkit_gateway_store_degraded_decisions_total{policy=\"local\"}") >=
+        1);
+    BOOST_TEST(metric_value(*refuse,
+                            "chatkit_gateway_store_degraded_decisions_total{policy=\"refuse\"}") >=
+               1);
+
+    // Redis comes up: both reconnect by themselves (backoff at most 5 s).
+    run.redis.start();
+    BOOST_TEST(
+        time_until([&] { return mint(*refuse, "bob").result_int() == 200; }, 8000ms).has_value());
+    BOOST_TEST(
+        time_until([&] { return mint(*local, "bob").result_int() == 200; }, 8000ms).has_value());
+    // Each io thread's connection comes back on its own backoff schedule.
+    const auto block_carol = [&] {
+        return admin_call(*refuse, http::verb::post, "/admin/v1/users/revoke",
+                          R"({"issuer": "https://hs.test/", "user": "carol", "block_seconds": 600})")
+                   .result_int() == 200;
+    };
+    BOOST_REQUIRE(time_until(block_carol, 8000ms).has_value());
+    for (auto* g : {local.get(), refuse.get()})
+        BOOST_TEST(
+            time_until([&] { return mint(*g, "carol").result_int() == 403; }, 1500ms).has_value());
+
+    // Redis dies: refuse answers 503, local serves, and both keep the blocks they knew.
+    run.redis.stop();
+    BOOST_TEST(
+        time_until([&] { return mint(*refuse, "dave").result_int() == 503; }, 3000ms).has_value());
+    BOOST_TEST(mint(*local, "dave").result_int() == 200);
+    BOOST_TEST(mint(*local, "carol").result_int() == 403);
+    BOOST_TEST(mint(*refuse, "carol").result_int() == 403);
+    // Admin operations need the store whatever the policy.
+    BOOST_TEST(admin_call(*local, http::verb::get,
+                          "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=carol")
+                   .result_int() == 503);
+
+    // Restarted empty (no persistence): scripts are loaded again after NOSCRIPT.
+    run.redis.start();
+    BOOST_TEST(
+        time_until([&] { return mint(*refuse, "dave").result_int() == 200; }, 8000ms).has_value());
+    // Warnings are rate-limited: at most about one a second per replica.
+    BOOST_TEST(local->count_in_log("\"msg\":\"shared store failed\"") <= 30u);
+}
+
+BOOST_AUTO_TEST_CASE(password_auth_and_database_index) {
+    upstream up;
+    redis_server redis({"--requirepass", redis_password});
+    const auto dir = temp_dir("shared-state-auth");
+    auto right = start_replica(up, dir, "right",
+                               {R"("url": ")" + redis.url("redis", "/2") +
+                                R"(", "password_env": "REDIS_PW", "on_error": "refuse")"});
+    auto wrong = start_replica(
+        up, dir, "wrong",
+        {R"("url": ")" + redis.url() + R"(", "password_env": "WRONG_PW", "on_error": "refuse")"});
+    BOOST_TEST(
+        time_until([&] { return mint(*right, "alice").result_int() == 200; }, 3000ms).has_value());
+    BOOST_TEST(mint(*wrong, "alice").result_int() == 503);
+    BOOST_TEST(redis.cli({"--scan"}, "2").find("chatkit-gateway:{alice}") != std::string::npos);
+    BOOST_TEST(redis.cli({"--scan"}, "0").empty());
+    BOOST_TEST(wrong->process->out().find("not-the-password") == std::string::npos);
+    BOOST_TEST(right->process->out().find(redis_password) == std::string::npos);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(rediss_checks_the_certificate) {
+    upstream up;
+    const auto port = free_port();
+    redis_server redis({"--tls-port", std::to_string(port), "--tls-cert-file",
+                        test_pki("server.pem"), "--tls-key-file", test_pki("server.key"),
+                        "--tls-ca-cert-file", test_pki("ca.pem"), "--tls-auth-clients", "no"});
+    const auto dir = temp_dir("shared-state-tls");
+    const std::string url = "rediss://127.0.0.1:" + std::to_string(port);
+    auto good = start_replica(up, dir, "good",
+                              {R"("url": ")" + url + R"(", "ca_file": ")" + test_pki("ca.pem") +
+                               R"(", "on_error": "refuse")"});
+    // A trust anchor that did not sign the server's certificate.
+    auto bad = start_replica(up, dir, "bad",
+                             {R"("url": ")" + url + R"(", "ca_file": ")" + test_pki("server.pem") +
+                              R"(", "on_error": "refuse")"});
+    BOOST_TEST(
+        time_until([&] { return mint(*good, "alice").result_int() == 200; }, 3000ms).has_value());
+    BOOST_TEST(mint(*bad, "alice").result_int() == 503);
+    BOOST_TEST(redis.cli({"--scan"}).find("chatkit-gateway:{alice}") != std::string::npos);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(without_redis_one_process_keeps_the_same_rules) {
+    upstream up;
+    const auto dir = temp_dir("shared-state-local");
+    auto g =
+        start_replica(up, dir, "solo",
+                      {"", R"("sessions_per_minute": 600, "burst": 100, "sessions_per_day": 2)"});
+    const auto first = mint(*g, "alice");
+    BOOST_TEST(first.result_int() == 200);
+    BOOST_TEST(mint(*g, "alice").result_int() == 200);
+    const auto over = mint(*g, "alice");
+    BOOST_TEST(over.result_int() == 429);
+    BOOST_TEST(code_of(over) == "quota_exceeded");
+    const auto revoked =
+        admin_call(*g, http::verb::post, "/admin/v1/users/revoke",
+                   R"({"issuer": "https://hs.test/", "user": "alice", "block_seconds": 30})");
+    BOOST_REQUIRE(revoked.result_int() == 200);
+    BOOST_TEST(json_of(revoked).at("cancelled").as_int64() == 2);
+    BOOST_TEST(cancelled_at_upstream(up).count(session_id_of(first)) == 1u);
+    const auto blocked = public_call(*g, http::verb::get, "/v1/chatkit/threads", "alice");
+    BOOST_TEST(blocked.result_int() == 403);
+    BOOST_TEST(code_of(blocked) == "user_blocked");
+    const auto status = json_of(admin_call(
+        *g, http::verb::get, "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=alice"));
+    BOOST_TEST(status.at("sessions_today").as_int64() == 2);
+    BOOST_TEST(status.at("live_sessions").as_int64() == 0);
+    BOOST_TEST(metric_value(*g, "chatkit_gateway_store_untracked_total{table=\"quota\"}") ==
+               0);  // exported at 0
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(the_admin_api_is_not_there_without_a_token) {
+    upstream up;
+    const auto dir = temp_dir("shared-state-notoken");
+    const std::string text = R"({"server": {"listen": "127.0.0.1:0", "threads": 1},
+      "admin": {"listen": "127.0.0.1:0"},
+      "upstream": {"base_url": "https://127.0.0.1:)" +
+                             std::to_string(up.server.endpoint().port()) + R"(/v1",
+                   "ca_file": ")" +
+                             test_pki("ca.pem") + R"("},
+      "auth": {"issuers": [{"issuer": "https://hs.test/", "hmac_secret_env": "HS", "algorithms": ["HS256"]}]},
+      "sessions": {"workflows": {"default": {"id": "wf_1"}}}})";
+    write_text(dir / "gw.json", text);
+    auto env = gateway_env();
+    env["HS"] = std::string(token_manifest().at("hs_secret").as_string());
+    gateway g(dir / "gw.json", env);
+    BOOST_TEST(admin_call(g, http::verb::get,
+                          "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=alice")
+                   .result_int() == 404);
+    BOOST_TEST(admin_call(g, http::verb::post, "/admin/v1/users/revoke",
+                          R"({"issuer": "https://hs.test/", "user": "a"})", "")
+                   .result_int() == 404);
+    fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,216 @@
+// The pure parts of the store room: UTC days, key names, the RESP reader's
+// bounds, and the in-process state's decisions with an injected clock.
+#include "chatkit_gateway/store/block_list.hpp"
+#include "chatkit_gateway/store/day_counter.hpp"
+#include "chatkit_gateway/store/local_state.hpp"
+#include "chatkit_gateway/store/redis_keys.hpp"
+#include "chatkit_gateway/store/redis_scripts.hpp"
+#include "chatkit_gateway/store/resp_reader.hpp"
+#include "chatkit_gateway/store/session_registry.hpp"
+#include "chatkit_gateway/store/utc_day.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace ckg::store;
+
+namespace {
+
+constexpr std::int64_t day_ms = 86'400'000;
+// 2026-12-01T00:00:00Z
+constexpr std::int64_t midnight_ms = 1'796'083'200'000;
+
+// "<prefix><i>" without operator+ on a literal (g++ 12 warns falsely there).
+std::string numbered(const char* prefix, int i) {
+    std::string s(prefix);
+    s += std::to_string(i);
+    return s;
+}
+
+mint_decision admit_sync(local_state& s, std::string_view user, unix_ms now) {
+    return s.admit(user, now);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(store_pieces)
+
+BOOST_AUTO_TEST_CASE(utc_days_and_seconds_to_midnight) {
+    BOOST_TEST(utc_day(midnight_ms) == midnight_ms / day_ms);
+    BOOST_TEST(utc_day(midnight_ms - 1) == midnight_ms / day_ms - 1);
+    BOOST_TEST(seconds_to_utc_midnight(midnight_ms).count() == 86400);
+    BOOST_TEST(seconds_to_utc_midnight(midnight_ms - 1).count() == 1);     // never 0
+    BOOST_TEST(seconds_to_utc_midnight(midnight_ms - 1500).count() == 2);  // rounded up
+    BOOST_TEST(seconds_to_utc_midnight(midnight_ms + day_ms - 3'600'000).count() == 3600);
+}
+
+BOOST_AUTO_TEST_CASE(keys_share_the_users_hash_tag_and_start_with_the_prefix) {
+    redis_keys k("ckg:");
+    BOOST_TEST(k.bucket("u_1") == "ckg:{u_1}:bucket");
+    BOOST_TEST(k.day("u_1", 20423) == "ckg:{u_1}:day:20423");
+    BOOST_TEST(k.sessions("u_1") == "ckg:{u_1}:sessions");
+    BOOST_TEST(k.blocks() == "ckg:{blocks}:set");
+    BOOST_TEST(k.blocks_version() == "ckg:{blocks}:version");
+}
+
+BOOST_AUTO_TEST_CASE(script_hashes_are_sha1_of_their_text) {
+    BOOST_TEST(sha1_hex("") == "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    BOOST_TEST(mint_script().sha1 == sha1_hex(mint_script().text));
+    BOOST_TEST(mint_script().sha1.size() == 40u);
+}
+
+BOOST_AUTO_TEST_CASE(commands_are_arrays_of_bulk_strings) {
+    std::string out;
+    append_command(out, {"GET", "a\r\nb"});
+    BOOST_TEST(out == "*2\r\n$3\r\nGET\r\n$4\r\na\r\nb\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(reader_parses_split_and_pipelined_replies) {
+    resp_reader r;
+    const std::string wire =
+        "+OK\r\n:42\r\n$3\r\nabc\r\n*2\r\n$1\r\nx\r\n*1\r\n:7\r\n-ERR no\r\n$-1\r\n";
+    for (char c : wire) BOOST_REQUIRE(r.feed(&c, 1));  // one byte at a time
+    resp_value v;
+    BOOST_REQUIRE(r.next(v) == resp_reader::status::reply);
+    BOOST_TEST((v.type == resp_value::kind::status && v.text == "OK"));
+    BOOST_REQUIRE(r.next(v) == resp_reader::status::reply);
+    BOOST_TEST(v.integer == 42);
+    BOOST_REQUIRE(r.next(v) == resp_reader::status::reply);
+    BOOST_TEST(v.text == "abc");
+    BOOST_REQUIRE(r.next(v) == resp_reader::status::reply);
+    BOOST_REQUIRE(v.elements.size() == 2u);
+    BOOST_TEST(v.elements[0].text == "x");
+    BOOST_TEST(v.elements[1].elements.at(0).integer == 7);
+    BOOST_REQUIRE(r.next(v) == resp_reader::status::reply);
+    BOOST_TEST(v.is_error());
+    BOOST_REQUIRE(r.next(v) == resp_reader::status::reply);
+    BOOST_TEST((v.type == resp_value::kind::nil));
+    BOOST_TEST((r.next(v) == resp_reader::status::need_more));
+}
+
+BOOST_AUTO_TEST_CASE(reader_refuses_a_huge_declared_array_without_allocating_it) {
+    resp_reader r(1 << 20, 1000);
+    const std::string wire = "*2000000000\r\n";
+    BOOST_REQUIRE(r.feed(wire.data(), wire.size()));
+    resp_value v;
+    BOOST_TEST((r.next(v) == resp_reader::status::error));
+    BOOST_TEST(!r.feed("+OK\r\n", 5));  // broken for good: the connection must go
+}
+
+BOOST_AUTO_TEST_CASE(reader_caps_elements_across_nested_arrays_and_partial_reads) {
+    resp_reader r(1 << 20, 10);
+    std::string wire = "*3\r\n*4\r\n";
+    BOOST_REQUIRE(r.feed(wire.data(), wire.size()));
+    resp_value v;
+    BOOST_TEST((r.next(v) == resp_reader::status::need_more));
+    wire = ":1\r\n:2\r\n:3\r\n:4\r\n*5\r\n";  // 3 + 4 + 5 > 10
+    BOOST_REQUIRE(r.feed(wire.data(), wire.size()));
+    BOOST_TEST((r.next(v) == resp_reader::status::error));
+}
+
+BOOST_AUTO_TEST_CASE(reader_bounds_buffered_bytes_of_an_incomplete_bulk) {
+    resp_reader r(1024, 100);
+    const std::string header = "$999999999\r\n";
+    BOOST_REQUIRE(r.feed(header.data(), header.size()));
+    const std::string chunk(2000, 'x');
+    BOOST_TEST(!r.feed(chunk.data(), chunk.size()));
+    BOOST_TEST(!r.error().empty());
+}
+
+BOOST_AUTO_TEST_CASE(reader_bounds_string_bytes_of_one_reply) {
+    resp_reader r(64, 1000);  // each piece fits the buffer, the reply does not
+    std::string wire = "*10\r\n";
+    BOOST_REQUIRE(r.feed(wire.data(), wire.size()));
+    resp_value v;
+    bool refused = false;
+    for (int i = 0; i < 10 && !refused; ++i) {
+        wire = "$20\r\n" + std::string(20, 'a') + "\r\n";
+        refused = !r.feed(wire.data(), wire.size()) || r.next(v) == resp_reader::status::error;
+    }
+    BOOST_TEST(refused);
+}
+
+BOOST_AUTO_TEST_CASE(reader_reports_protocol_errors) {
+    resp_reader r;
+    BOOST_REQUIRE(r.feed("@x\r\n", 4));
+    resp_value v;
+    BOOST_TEST((r.next(v) == resp_reader::status::error));
+}
+
+BOOST_AUTO_TEST_CASE(in_process_rate_limit_then_quota_with_injected_now) {
+    ckg::observability::metrics m;
+    ckg::config::rate_limit_config limits;
+    limits.sessions_per_minute = 60;  // one a second
+    limits.burst = 2;
+    limits.sessions_per_day = 3;
+    local_state s(limits, m);
+    const auto t = midnight_ms - 10'000;  // 10 s before midnight
+    BOOST_TEST((admit_sync(s, "a", t).verdict == mint_verdict::admitted));
+    BOOST_TEST((admit_sync(s, "a", t).verdict == mint_verdict::admitted));
+    auto d = admit_sync(s, "a", t);
+    BOOST_TEST((d.verdict == mint_verdict::rate_limited));
+    BOOST_TEST(d.retry_after.count() == 1);
+    BOOST_TEST((admit_sync(s, "a", t + 1000).verdict == mint_verdict::admitted));  // 3rd of the day
+    d = admit_sync(s, "a", t + 2000);
+    BOOST_TEST((d.verdict == mint_verdict::over_quota));
+    BOOST_TEST(d.retry_after.count() == 8);                        // to midnight UTC
+    BOOST_TEST(s.status_now("a", t + 2000).sessions_today == 3u);  // refused mints never count
+    BOOST_TEST(
+        (admit_sync(s, "a", midnight_ms + 1).verdict == mint_verdict::admitted));  // a new day
+    BOOST_TEST(s.status_now("a", midnight_ms + 1).sessions_today == 1u);
+    BOOST_TEST((admit_sync(s, "b", t).verdict == mint_verdict::admitted));  // per user
+}
+
+BOOST_AUTO_TEST_CASE(day_counter_is_bounded_and_counts_untracked_users) {
+    day_counter c(100);
+    for (int i = 0; i < 100; ++i)
+        BOOST_TEST((c.take(numbered("u", i), 1, 0) == count_outcome::counted));
+    BOOST_TEST((c.take("late", 1, 0) == count_outcome::untracked));
+    BOOST_TEST(c.size() == 100u);
+    BOOST_TEST(
+        (c.take("next-day", 2, 0) == count_outcome::counted));  // yesterday's counts make room
+    BOOST_TEST(c.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(full_tables_are_counted_as_untracked) {
+    ckg::observability::metrics m;
+    ckg::config::rate_limit_config limits;
+    local_limits caps;
+    caps.max_users = 16;  // one per limiter shard
+    local_state s(limits, m, caps);
+    for (int i = 0; i < 200; ++i) s.admit(numbered("user-", i), midnight_ms);
+    const auto text = m.render();
+    BOOST_TEST(text.find("chatkit_gateway_store_untracked_total{table=\"quota\"} 0") ==
+               std::string::npos);
+    BOOST_TEST(text.find("chatkit_gateway_store_untracked_total{table=\"rate_limit\"} 0") ==
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(registry_keeps_live_sessions_per_user_bounded) {
+    session_registry r(3);
+    BOOST_TEST(r.add("a", {"s1", 100}, 10));
+    BOOST_TEST(r.add("a", {"s2", 200}, 10));
+    BOOST_TEST(r.add("b", {"s3", 100}, 10));
+    BOOST_TEST(!r.add("b", {"s4", 100}, 10));   // full of live sessions
+    BOOST_TEST(r.live("a", 150).size() == 1u);  // s1 expired
+    BOOST_TEST(r.add("b", {"s4", 300}, 150));   // expired ones make room
+    r.remove("a", "s2");
+    BOOST_TEST(r.live("a", 150).empty());
+    BOOST_TEST(r.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(blocks_end_by_themselves_and_can_be_replaced_by_a_snapshot) {
+    block_list b(2);
+    BOOST_TEST(b.set("a", 100, 10));
+    BOOST_TEST(b.until("a", 99).value_or(0) == 100);
+    BOOST_TEST(!b.until("a", 100));
+    BOOST_TEST(b.set("b", 50, 10));
+    BOOST_TEST(!b.set("c", 50, 10));  // full of live blocks
+    BOOST_TEST(b.set("c", 500, 60));  // b ended: room again
+    b.replace({{"z", 1000}});
+    BOOST_TEST(!b.until("a", 10));
+    BOOST_TEST(b.until("z", 10).value_or(0) == 1000);
+    b.clear("z");
+    BOOST_TEST(b.size() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
