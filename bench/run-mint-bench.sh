@@ -4,7 +4,8 @@
 # this machine. Prints and writes docs/benchmarks.md: requests/s, p50/p99,
 # gateway CPU time per minted session, peak RSS, the simulator hit directly
 # with the same load, p99 added at ~1,000 requests/s, and 5,000 concurrent
-# connections with 200 ms of upstream latency.
+# connections with 200 ms of upstream latency; then docs/operations.md's
+# sizing section from those figures (bench/sizing.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -185,3 +186,5 @@ out += ["## Against the targets", "",
 open("docs/benchmarks.md", "w").write("\n".join(out))
 print("\n".join(out))
 PY
+# The sizing figures of docs/operations.md follow from these measurements.
+/usr/bin/python3 bench/sizing.py
