@@ -10,6 +10,7 @@ packages=(
   python3 python3-jwt python3-cryptography python3-yaml
   clang libclang-rt-14-dev libbenchmark-dev
   chromium
+  prometheus
 )
 # The browser test also needs Node.js and npm (present on the build image;
 # installed from Debian otherwise).

@@ -56,11 +56,13 @@ void note_upstream(reply& r, const result<upstream::upstream_response>& up, stea
     r.log["upstream_ms"] = (upstream_us + 500) / 1000;
     r.log["upstream_us"] = upstream_us;
     if (up) r.log["upstream_status"] = up->status;
+    note_upstream_request_id(r, up);
 }
 
 // Best effort, after the answer: a failure is logged, never reported.
-net::awaitable<void> cancel_replaced(upstream::chatkit_client* chatkit, std::string session_id, std::string user) {
-    auto up = co_await chatkit->cancel_session(std::move(session_id));
+net::awaitable<void> cancel_replaced(upstream::chatkit_client* chatkit, std::string session_id,
+                                     std::string user, observability::trace_context trace) {
+    auto up = co_await chatkit->cancel_session(std::move(session_id), std::move(trace));
     if (auto e = upstream_failure(up); e && !(up && up->status == 404))
         observability::log_warn("replaced session not cancelled", {{"user", user}, {"reason", e->log_detail}});
 }
@@ -81,7 +83,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
 
     const auto body = upstream_session_body(*request, who.upstream_user_id, who.who.claims);
     const auto started = steady::now();
-    auto up = co_await s.chatkit.create_session(body);
+    auto up = co_await s.chatkit.create_session(body, ctx.trace);
     std::optional<minted> session;
     std::optional<api_error> failed = upstream_failure(up);
     if (!failed && !(session = read_session(up->body)))
@@ -94,13 +96,14 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
 
     reply r{http_server::make_json_response(http::status::ok, minted_body(*session, s.handles, who.upstream_user_id),
                                             ctx.req.version())};
-    r.log.reserve(6);  // user, upstream_ms/_us/_status, replaces_ignored
+    r.log.reserve(8);  // user, upstream_ms/_us/_status/_request_id, replaces_ignored, trace_id
     r.log["user"] = who.log_id;
     note_upstream(r, up, started);
     if (request->replaces) {
         auto old = s.handles.open(*request->replaces, who.upstream_user_id, unix_now());
         if (old.contents) {
-            auto cancel = cancel_replaced(&s.chatkit, old.contents->session_id, who.log_id);
+            auto cancel =
+                cancel_replaced(&s.chatkit, old.contents->session_id, who.log_id, ctx.trace);
             // On this request's context, where its upstream pool lives; outlives the request.
             const auto here = co_await net::this_coro::executor;
             net::co_spawn(here, std::move(cancel), net::detached);
@@ -119,7 +122,7 @@ net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_
     if (!opened.contents)
         co_return error_reply(ctx, {errc::not_found, std::string("handle ") + std::string(sessions::open_error_name(opened.error)), {}, {}}, *user);
     const auto started = steady::now();
-    auto up = co_await s.chatkit.cancel_session(opened.contents->session_id);
+    auto up = co_await s.chatkit.cancel_session(opened.contents->session_id, ctx.trace);
     auto failed = upstream_failure(up);
     if (failed && up && up->status == 404) failed.reset();  // already gone: cancelled all the same
     reply r = failed ? error_reply(ctx, *failed, *user)

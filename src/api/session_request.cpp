@@ -1,5 +1,7 @@
 #include "chatkit_gateway/api/session_request.hpp"
 
+#include "chatkit_gateway/core/utf8.hpp"
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -46,7 +48,7 @@ result<mint_request> parse_mint_request(std::string_view body, const config::ses
             if (!m.value().is_string()) return bad("replaces is not a string");
             out.replaces = std::string(m.value().get_string());
         } else if (m.key() != "state_variables") {
-            return bad("unknown field: " + std::string(m.key()).substr(0, 64));
+            return bad("unknown field: " + std::string(utf8_truncate(m.key(), 64)));
         }
     }
     const auto it = sessions.workflows.find(workflow);
