@@ -4,6 +4,8 @@
 // environment by the loader and held as ckg::secret.
 #pragma once
 
+#include "chatkit_gateway/config/proxy_url.hpp"
+
 #include "chatkit_gateway/core/secret.hpp"
 
 #include <boost/json/value.hpp>
@@ -54,6 +56,10 @@ struct upstream_config {
     std::chrono::milliseconds request_timeout{10000};
     std::size_t max_connections = 64;
     unsigned max_retries = 2;
+    // upstream.proxy_url: every upstream, JWKS and discovery connection
+    // through this CONNECT proxy (upstream/proxy_choice.hpp); nullopt: the
+    // HTTPS_PROXY / NO_PROXY variables decide.
+    std::optional<proxy_endpoint> proxy_url;
 };
 
 enum class jws_algorithm { rs256, rs384, rs512, ps256, ps384, ps512, es256, es384, eddsa, hs256, hs384, hs512 };
