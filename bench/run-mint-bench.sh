@@ -6,13 +6,15 @@
 # with the same load, p99 added at ~1,000 requests/s, and 5,000 concurrent
 # connections with 200 ms of upstream latency. One more row runs the same
 # 64-connection load with the shared state in a local redis-server
-# (docs/operations.md, "Shared state across replicas").
+# (docs/operations.md, "Shared state across replicas"). Last, the sizing
+# section of docs/operations.md is generated from those figures (bench/sizing.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-command -v wrk >/dev/null && command -v nginx >/dev/null || {
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk nginx-light >/dev/null
-  systemctl disable --now nginx >/dev/null 2>&1 || true; pkill -x nginx || true; }
+# nginx (the reference proxy) comes with scripts/setup.sh; wrk only matters here.
+command -v wrk >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+systemctl disable --now nginx >/dev/null 2>&1 || true; pkill -x nginx || true
 CKG_TARGETS="chatkit-gateway chatkit-upstream-simulator" bash scripts/build.sh build/release Release >/dev/null
 bin=build/release/bin
 work=$PWD/build/bench-mint
@@ -209,3 +211,5 @@ out += ["## Against the targets", "",
 open("docs/benchmarks.md", "w").write("\n".join(out))
 print("\n".join(out))
 PY
+# The sizing figures of docs/operations.md follow from these measurements.
+/usr/bin/python3 bench/sizing.py

@@ -1,11 +1,19 @@
 #!/usr/bin/python3
-"""Checks the Kubernetes manifests in deploy/base for the properties the
+"""Checks the Kubernetes manifests in deploy/ for the properties the
 service relies on in production: probes on the admin port, non-root,
 read-only root filesystem, no capabilities, seccomp, resource requests and
 limits, a termination grace period that covers preStop + drain + grace,
-enough replicas, secrets from Secrets only, and a NetworkPolicy whose egress
-is DNS and HTTPS only. Also runs the gateway's --check-config on the
-ConfigMap's configuration when given the binary.
+enough replicas, secrets from Secrets only, the ConfigMap mounted as a
+directory (never subPath) at the path the process reads, a NetworkPolicy
+whose egress rules each name a port and a destination (ipBlocks only for
+HTTPS and never to private ranges), and a ServiceMonitor (overlays/monitoring)
+that selects the Service's admin port. Also runs the gateway's
+--check-config on the ConfigMap's configuration when given the binary.
+
+Every value is type-checked before use: a wrong type (replicas: "2",
+periodSeconds: ten) is a problem reported like any other, never a crash.
+Schema validation proper (every field of every object) is
+deploy/validate/validate.mjs.
 
 Usage: check_manifests.py [--gateway BIN --pki DIR] [--self-test]
   --self-test  removes or weakens each required property in turn and fails
@@ -14,195 +22,397 @@ Exit status 0 when everything holds; 1 with one line per problem otherwise.
 """
 import copy
 import glob
+import ipaddress
 import json
 import os
+import posixpath
 import subprocess
 import sys
 import tempfile
 
 import yaml
 
-BASE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "base")
+DEPLOY = os.path.dirname(os.path.abspath(__file__))
+BASE = os.path.join(DEPLOY, "base")
+MONITORING = os.path.join(DEPLOY, "overlays", "monitoring")
 REQUIRED_KINDS = ["Deployment", "Service", "ConfigMap", "HorizontalPodAutoscaler", "PodDisruptionBudget",
                   "NetworkPolicy"]
+PROBE_INTEGERS = ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold")
+# Private and special ranges an HTTPS ipBlock must leave out.
+PRIVATE_V4 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"]
+PRIVATE_V6 = ["fc00::/7", "fe80::/10"]
 
 
-def load_base():
-    """Every document of every manifest file, and the kustomization."""
+def load_dir(directory):
+    """Every document of every manifest file in `directory`, by file name."""
     docs = {}
-    for path in sorted(glob.glob(os.path.join(BASE, "*.yaml"))):
+    for path in sorted(glob.glob(os.path.join(directory, "*.yaml"))):
         with open(path) as f:
             docs[os.path.basename(path)] = [d for d in yaml.safe_load_all(f) if d is not None]
     return docs
 
 
-def by_kind(docs, kind, files=None):
-    return [d for name, ds in docs.items() if files is None or name in files for d in ds if d.get("kind") == kind]
+def load():
+    docs = load_dir(BASE)
+    docs["overlays/monitoring"] = load_dir(MONITORING)
+    return docs
 
 
-def port_number(container, port):
-    if isinstance(port, int):
-        return port
-    for p in container.get("ports", []):
-        if p.get("name") == port:
-            return p.get("containerPort")
-    return None
+# --- typed access: wrong shapes become problems, never exceptions ---------
+
+def dig(obj, *keys, default=None):
+    """obj[k1][k2]..., or `default` when any step is missing or of the wrong shape."""
+    for k in keys:
+        if isinstance(obj, dict) and k in obj:
+            obj = obj[k]
+        elif isinstance(obj, list) and isinstance(k, int) and -len(obj) <= k < len(obj):
+            obj = obj[k]
+        else:
+            return default
+    return obj
 
 
-def listen_port(address):
-    return int(address.rsplit(":", 1)[1])
+def mapping(value):
+    return value if isinstance(value, dict) else {}
 
+
+def sequence(value):
+    return value if isinstance(value, list) else []
+
+
+def integer(problems, where, obj, key, default=None):
+    """obj[key] when it is an integer (not a bool, not a string of digits);
+    `default` when absent; None, with a problem, for anything else."""
+    if not isinstance(obj, dict) or key not in obj:
+        return default
+    value = obj[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.append(f"{where}.{key} is not an integer: {value!r}")
+        return None
+    return value
+
+
+def cpu_cores(quantity):
+    """A CPU quantity ("2", "1500m", 2) in cores, or None when not one."""
+    text = str(quantity)
+    try:
+        return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    except ValueError:
+        return None
+
+
+def docs_of(docs, kind, files=None):
+    """The documents of `kind` in the base's files (`files`: only those)."""
+    return [d for name, ds in docs.items() if (files is None or name in files) and isinstance(ds, list)
+            for d in ds if isinstance(d, dict) and d.get("kind") == kind]
+
+
+# --- the checks ------------------------------------------------------------
 
 def check(docs):
     problems = []
+    try:
+        check_all(docs, problems)
+    except Exception as e:  # a shape nobody foresaw: reported, never a traceback
+        problems.append(f"manifests: unexpected structure ({type(e).__name__}: {e})")
+    return problems
+
+
+def check_all(docs, problems):
     add = problems.append
-    kustomization = docs.get("kustomization.yaml", [{}])[0]
-    resources = kustomization.get("resources", [])
+    kustomization = mapping(dig(docs, "kustomization.yaml", 0))
+    resources = [r for r in sequence(kustomization.get("resources")) if isinstance(r, str)]
     for r in resources:
         if r not in docs:
             add(f"kustomization: resource {r} does not exist")
     for name in docs:
-        if name not in resources and name not in ("kustomization.yaml", "secret.example.yaml"):
+        if name not in resources and name not in ("kustomization.yaml", "secret.example.yaml", "overlays/monitoring"):
             add(f"kustomization: {name} is not listed in resources")
     applied = set(resources)
     for kind in REQUIRED_KINDS:
-        if not by_kind(docs, kind, applied):
+        if not docs_of(docs, kind, applied):
             add(f"missing a {kind}")
-    if not by_kind(docs, "Secret", {"secret.example.yaml"}):
+    if not docs_of(docs, "Secret", {"secret.example.yaml"}):
         add("secret.example.yaml: no example Secret")
-    if by_kind(docs, "Secret", applied):
+    if docs_of(docs, "Secret", applied):
         add("a Secret is applied by kustomization; secrets must come from outside the repository")
-    deployments = by_kind(docs, "Deployment", applied)
-    configmaps = by_kind(docs, "ConfigMap", applied)
+    deployments = docs_of(docs, "Deployment", applied)
+    configmaps = docs_of(docs, "ConfigMap", applied)
     if not deployments or not configmaps:
-        return problems
+        return
     config = None
     try:
-        config = json.loads(configmaps[0]["data"]["config.json"])
-    except (KeyError, ValueError) as e:
-        add(f"configmap: config.json missing or not JSON ({e})")
-    problems += check_deployment(deployments[0], config)
-    problems += check_scaling(docs, applied, deployments[0])
-    problems += check_network_policy(by_kind(docs, "NetworkPolicy", applied))
-    return problems
+        config = json.loads(dig(configmaps[0], "data", "config.json", default=""))
+        if not isinstance(config, dict):
+            raise ValueError("not an object")
+    except (TypeError, ValueError) as e:
+        add(f"configmap: config.json missing or not a JSON object ({e})")
+        config = None
+    check_deployment(deployments[0], configmaps[0], config, problems)
+    check_scaling(docs, applied, deployments[0], problems)
+    check_network_policy(docs_of(docs, "NetworkPolicy", applied), problems)
+    check_monitoring(docs, kustomization, docs_of(docs, "Service", applied), problems)
 
 
-def check_deployment(dep, config):
-    problems = []
+def check_deployment(dep, configmap, config, problems):
     add = problems.append
-    spec = dep.get("spec", {})
-    pod = spec.get("template", {}).get("spec", {})
-    containers = pod.get("containers", [])
-    if spec.get("replicas", 1) < 2:
+    spec = mapping(dep.get("spec"))
+    pod = mapping(dig(spec, "template", "spec"))
+    containers = sequence(pod.get("containers"))
+    replicas = integer(problems, "deployment: spec", spec, "replicas", 1)
+    if replicas is not None and replicas < 2:
         add("deployment: fewer than 2 replicas")
-    if not containers:
-        return problems + ["deployment: no container"]
+    if not containers or not isinstance(containers[0], dict):
+        add("deployment: no container")
+        return
     c = containers[0]
-    pod_sc = pod.get("securityContext", {})
-    sc = c.get("securityContext", {})
-    if not (sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is True):
+    pod_sc = mapping(pod.get("securityContext"))
+    sc = mapping(c.get("securityContext"))
+    if sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is not True:
         add("deployment: runAsNonRoot is not true")
-    if sc.get("runAsUser", pod_sc.get("runAsUser", 0)) == 0:
+    user = integer(problems, "deployment: securityContext", sc, "runAsUser",
+                   integer(problems, "deployment: pod securityContext", pod_sc, "runAsUser", 0))
+    if user == 0:
         add("deployment: runs as user 0")
     if sc.get("readOnlyRootFilesystem") is not True:
         add("deployment: readOnlyRootFilesystem is not true")
     if sc.get("allowPrivilegeEscalation") is not False:
         add("deployment: allowPrivilegeEscalation is not false")
-    if sc.get("privileged"):
+    if sc.get("privileged") is not False and sc.get("privileged") is not None:
         add("deployment: privileged")
-    if "ALL" not in sc.get("capabilities", {}).get("drop", []) or sc.get("capabilities", {}).get("add"):
+    capabilities = mapping(sc.get("capabilities"))
+    if "ALL" not in sequence(capabilities.get("drop")) or capabilities.get("add"):
         add("deployment: capabilities are not all dropped")
-    seccomp = sc.get("seccompProfile", pod_sc.get("seccompProfile", {}))
+    seccomp = mapping(sc.get("seccompProfile", pod_sc.get("seccompProfile")))
     if seccomp.get("type") != "RuntimeDefault":
         add("deployment: seccompProfile is not RuntimeDefault")
-    resources = c.get("resources", {})
+    resources = mapping(c.get("resources"))
     for section in ("requests", "limits"):
         for what in ("cpu", "memory"):
-            if what not in resources.get(section, {}):
+            if what not in mapping(resources.get(section)):
                 add(f"deployment: resources.{section}.{what} missing")
-    admin_port = listen_port(config["admin"]["listen"]) if config else None
+    check_probes(c, config, problems)
+    check_config_mount(pod, c, configmap, problems)
+    if config:
+        check_against_config(pod, c, config, problems)
+
+
+def port_number(container, port):
+    if isinstance(port, int) and not isinstance(port, bool):
+        return port
+    for p in sequence(container.get("ports")):
+        if mapping(p).get("name") == port:
+            return mapping(p).get("containerPort")
+    return None
+
+
+def listen_port(address):
+    """The port of a "host:port" listen address, or None."""
+    if not isinstance(address, str) or ":" not in address:
+        return None
+    port = address.rsplit(":", 1)[1]
+    return int(port) if port.isdigit() else None
+
+
+def check_probes(c, config, problems):
+    add = problems.append
+    admin_port = listen_port(dig(config, "admin", "listen")) if config else None
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        for key in PROBE_INTEGERS:
+            value = integer(problems, f"deployment: {probe}", mapping(c.get(probe)), key)
+            if value is not None and value < 1 and key != "initialDelaySeconds":
+                add(f"deployment: {probe}.{key} is below 1")
     for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
-        get = c.get(probe, {}).get("httpGet")
-        if not get or get.get("path") != path:
+        get = dig(c, probe, "httpGet")
+        if not isinstance(get, dict) or get.get("path") != path:
             add(f"deployment: {probe} is not an httpGet of {path}")
         elif port_number(c, get.get("port")) != admin_port:
             add(f"deployment: {probe} does not use the admin port {admin_port}")
-    if config:
-        problems += check_against_config(pod, c, config)
-    return problems
 
 
-def check_against_config(pod, c, config):
-    problems = []
+def config_path(c):
+    """The file given to --config in the container's command line, or None."""
+    args = [a for a in sequence(c.get("command")) + sequence(c.get("args")) if isinstance(a, str)]
+    for i, a in enumerate(args):
+        if a == "--config" and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith("--config="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def check_config_mount(pod, c, configmap, problems):
+    """The ConfigMap is a mounted directory (updates reach the pod; a subPath
+    copy never changes) and --config names a file in it."""
     add = problems.append
-    server = config.get("server", {})
-    if not config["admin"]["listen"].startswith("0.0.0.0:"):
+    name = dig(configmap, "metadata", "name")
+    volumes = {mapping(v).get("name"): mapping(v) for v in sequence(pod.get("volumes"))}
+    config_volumes = {n for n, v in volumes.items() if dig(v, "configMap", "name") == name}
+    mounts = [mapping(m) for m in sequence(c.get("volumeMounts")) if mapping(m).get("name") in config_volumes]
+    if not mounts:
+        add(f"deployment: the ConfigMap {name} is not mounted")
+        return
+    for m in mounts:
+        if "subPath" in m or "subPathExpr" in m:
+            add("deployment: the ConfigMap is mounted with subPath (it would never update in place)")
+    path = config_path(c)
+    keys = set(mapping(configmap.get("data")))
+    directories = [m.get("mountPath") for m in mounts if isinstance(m.get("mountPath"), str)]
+    if path is None or not any(posixpath.dirname(path) == d.rstrip("/") and posixpath.basename(path) in keys
+                               for d in directories):
+        add(f"deployment: --config {path} is not a key of the ConfigMap's mounted directory {directories}")
+
+
+def check_against_config(pod, c, config, problems):
+    add = problems.append
+    server = mapping(config.get("server"))
+    admin_listen = dig(config, "admin", "listen", default="127.0.0.1:9090")
+    if not isinstance(admin_listen, str) or not admin_listen.startswith("0.0.0.0:"):
         add("configmap: admin.listen must be reachable by the kubelet's probes (0.0.0.0)")
-    ports = {p.get("containerPort") for p in c.get("ports", [])}
-    for key, address in (("server.listen", server.get("listen", "")), ("admin.listen", config["admin"]["listen"])):
+    ports = {mapping(p).get("containerPort") for p in sequence(c.get("ports"))}
+    for key, address in (("server.listen", server.get("listen", "0.0.0.0:8443")), ("admin.listen", admin_listen)):
         if listen_port(address) not in ports:
             add(f"deployment: no containerPort for {key} {address}")
-    pre_stop = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
-    needed = pre_stop + server.get("drain_seconds", 5) + server.get("shutdown_grace_seconds", 25)
-    grace = pod.get("terminationGracePeriodSeconds", 30)
-    if grace <= needed:
-        add(f"deployment: terminationGracePeriodSeconds {grace} does not exceed preStop + drain + grace = {needed}")
-    cpu = str(c.get("resources", {}).get("limits", {}).get("cpu", "0"))
-    cpu_limit = float(cpu[:-1]) / 1000 if cpu.endswith("m") else float(cpu)
-    threads = server.get("threads", 0)
-    if threads == 0 or threads > max(1, round(cpu_limit)):
+    pre_stop = integer(problems, "deployment: preStop.sleep", dig(c, "lifecycle", "preStop", "sleep"), "seconds", 0)
+    drain = integer(problems, "configmap: server", server, "drain_seconds", 5)
+    grace_config = integer(problems, "configmap: server", server, "shutdown_grace_seconds", 25)
+    grace = integer(problems, "deployment: pod spec", pod, "terminationGracePeriodSeconds", 30)
+    if None not in (pre_stop, drain, grace_config, grace) and grace <= pre_stop + drain + grace_config:
+        add(f"deployment: terminationGracePeriodSeconds {grace} does not exceed preStop + drain + grace = "
+            f"{pre_stop + drain + grace_config}")
+    cpu = dig(c, "resources", "limits", "cpu", default="0")
+    cores = cpu_cores(cpu)
+    threads = integer(problems, "configmap: server", server, "threads", 0)
+    if cores is None:
+        add(f"deployment: resources.limits.cpu is not a CPU quantity: {cpu!r}")
+    elif threads is not None and (threads == 0 or threads > max(1, round(cores))):
         add(f"configmap: server.threads {threads} does not match the CPU limit {cpu}")
-    env = {e.get("name"): e for e in c.get("env", [])}
-    secret_vars = [config.get("upstream", {}).get("api_key_env", "OPENAI_API_KEY"),
-                   config.get("sessions", {}).get("handle_key_env", "CHATKIT_GATEWAY_HANDLE_KEY")]
-    if config.get("users", {}).get("hmac_key_env"):
+    env = {mapping(e).get("name"): mapping(e) for e in sequence(c.get("env"))}
+    secret_vars = [dig(config, "upstream", "api_key_env", default="OPENAI_API_KEY"),
+                   dig(config, "sessions", "handle_key_env", default="CHATKIT_GATEWAY_HANDLE_KEY")]
+    if dig(config, "users", "hmac_key_env"):
         secret_vars.append(config["users"]["hmac_key_env"])
     for name in secret_vars:
-        if "secretKeyRef" not in env.get(name, {}).get("valueFrom", {}):
+        if "secretKeyRef" not in mapping(dig(env, name, "valueFrom")):
             add(f"deployment: {name} does not come from a Secret")
-    return problems
 
 
-def check_scaling(docs, applied, dep):
-    problems = []
-    labels = dep["spec"]["template"]["metadata"].get("labels", {})
-    for hpa in by_kind(docs, "HorizontalPodAutoscaler", applied):
-        if hpa["spec"].get("minReplicas", 1) < 2:
+def check_scaling(docs, applied, dep, problems):
+    labels = mapping(dig(dep, "spec", "template", "metadata", "labels"))
+    for hpa in docs_of(docs, "HorizontalPodAutoscaler", applied):
+        spec = mapping(hpa.get("spec"))
+        low = integer(problems, "hpa: spec", spec, "minReplicas", 1)
+        high = integer(problems, "hpa: spec", spec, "maxReplicas")
+        if low is not None and low < 2:
             problems.append("hpa: minReplicas below 2")
-        if hpa["spec"].get("scaleTargetRef", {}).get("name") != dep["metadata"]["name"]:
+        if low is not None and high is not None and high < low:
+            problems.append("hpa: maxReplicas below minReplicas")
+        if dig(spec, "scaleTargetRef", "name") != dig(dep, "metadata", "name"):
             problems.append("hpa: does not target the deployment")
-    for pdb in by_kind(docs, "PodDisruptionBudget", applied):
-        selector = pdb["spec"].get("selector", {}).get("matchLabels", {})
+    for pdb in docs_of(docs, "PodDisruptionBudget", applied):
+        spec = mapping(pdb.get("spec"))
+        selector = mapping(dig(spec, "selector", "matchLabels"))
         if not selector or any(labels.get(k) != v for k, v in selector.items()):
             problems.append("pdb: selector does not match the pods")
-        if "minAvailable" not in pdb["spec"] and "maxUnavailable" not in pdb["spec"]:
+        if "minAvailable" not in spec and "maxUnavailable" not in spec:
             problems.append("pdb: neither minAvailable nor maxUnavailable")
-    return problems
 
 
-def check_network_policy(policies):
-    problems = []
+def check_ip_block(block, ports, problems):
+    """An ipBlock is for public HTTPS only, with the private ranges of its family excluded."""
+    cidr = block.get("cidr")
+    try:
+        network = ipaddress.ip_network(str(cidr))
+        excepted = [ipaddress.ip_network(str(e)) for e in sequence(block.get("except"))]
+    except ValueError as e:
+        problems.append(f"networkpolicy: ipBlock {cidr!r} is not a network ({e})")
+        return
+    if ports != {443}:
+        problems.append(f"networkpolicy: ipBlock {cidr} open to ports {sorted(ports, key=str)}, not HTTPS only")
+    private = PRIVATE_V4 if network.version == 4 else PRIVATE_V6
+    for p in map(ipaddress.ip_network, private):
+        if p.overlaps(network) and not any(p.subnet_of(e) for e in excepted if e.version == p.version):
+            problems.append(f"networkpolicy: ipBlock {cidr} lets private range {p} through")
+
+
+def check_peer(peer, ports, problems):
+    if "ipBlock" in peer:
+        check_ip_block(mapping(peer["ipBlock"]), ports, problems)
+        return
+    # In-cluster peers name a namespace and pods: an empty selector is everything.
+    if not mapping(dig(peer, "namespaceSelector", "matchLabels")) or not mapping(dig(peer, "podSelector", "matchLabels")):
+        problems.append(f"networkpolicy: egress peer {peer} does not name both a namespace and pods")
+
+
+def check_network_policy(policies, problems):
+    families = set()
     for np in policies:
-        spec = np.get("spec", {})
-        if "Egress" not in spec.get("policyTypes", []):
+        spec = mapping(np.get("spec"))
+        if "Egress" not in sequence(spec.get("policyTypes")):
             problems.append("networkpolicy: egress is not restricted")
-        for rule in spec.get("egress", []):
-            ports = rule.get("ports")
+        for rule in sequence(spec.get("egress")):
+            rule = mapping(rule)
+            ports = sequence(rule.get("ports"))
             if not ports:
                 problems.append("networkpolicy: an egress rule allows every port")
                 continue
+            numbers = set()
             for p in ports:
-                if p.get("port") not in (53, 443):
-                    problems.append(f"networkpolicy: egress to port {p.get('port')}")
-            if not rule.get("to"):
+                port = mapping(p).get("port")
+                if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+                    problems.append(f"networkpolicy: egress port {port!r} is not a port number")
+                numbers.add(port)
+            peers = sequence(rule.get("to"))
+            if not peers:
                 problems.append("networkpolicy: an egress rule allows every destination")
-    return problems
+            for peer in peers:
+                check_peer(mapping(peer), numbers, problems)
+                cidr = dig(peer, "ipBlock", "cidr")
+                if cidr in ("0.0.0.0/0", "::/0") and numbers == {443}:
+                    families.add(cidr)
+    for cidr in ("0.0.0.0/0", "::/0"):
+        if policies and cidr not in families:
+            problems.append(f"networkpolicy: no HTTPS egress to public addresses ({cidr})")
+
+
+def check_monitoring(docs, kustomization, services, problems):
+    overlay = docs.get("overlays/monitoring")
+    if overlay is None:
+        return
+    monitors = docs_of({"m": sum(overlay.values(), [])}, "ServiceMonitor")
+    if not monitors:
+        problems.append("overlays/monitoring: no ServiceMonitor")
+        return
+    resources = sequence(dig(overlay, "kustomization.yaml", 0, "resources"))
+    if "../../base" not in resources:
+        problems.append("overlays/monitoring: does not build on ../../base")
+    # The Service's labels once kustomize has added the common ones.
+    common = {}
+    for entry in sequence(kustomization.get("labels")):
+        common.update(mapping(mapping(entry).get("pairs")))
+    for monitor in monitors:
+        spec = mapping(monitor.get("spec"))
+        selector = mapping(dig(spec, "selector", "matchLabels"))
+        ports = [mapping(e).get("port") for e in sequence(spec.get("endpoints"))]
+        matched = [s for s in services
+                   if selector and all({**common, **mapping(dig(s, "metadata", "labels"))}.get(k) == v
+                                       for k, v in selector.items())]
+        if not matched:
+            problems.append("servicemonitor: selector matches no Service")
+        for s in matched:
+            names = {mapping(p).get("name"): mapping(p) for p in sequence(dig(s, "spec", "ports"))}
+            if not ports or any(p not in names for p in ports):
+                problems.append(f"servicemonitor: endpoint ports {ports} are not ports of the Service")
+            elif any(dig(names, p, "port") != 9090 for p in ports):
+                problems.append("servicemonitor: does not scrape the admin port 9090")
+        if any(mapping(e).get("path", "/metrics") != "/metrics" for e in sequence(spec.get("endpoints"))):
+            problems.append("servicemonitor: path is not /metrics")
 
 
 def check_config_with_gateway(docs, gateway, pki):
     """The ConfigMap's configuration through the real loader, its TLS paths
     pointed at a test certificate and its secrets set to test values."""
-    config = json.loads(by_kind(docs, "ConfigMap")[0]["data"]["config.json"])
+    config = json.loads(docs_of(docs, "ConfigMap")[0]["data"]["config.json"])
     config["server"]["tls"] = {"cert_file": os.path.join(pki, "server.pem"), "key_file": os.path.join(pki, "server.key")}
     env = {"PATH": "/usr/bin:/bin", "OPENAI_API_KEY": "sk-test", "CHATKIT_GATEWAY_USER_ID_KEY": "test",
            "CHATKIT_GATEWAY_HANDLE_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}
@@ -213,19 +423,37 @@ def check_config_with_gateway(docs, gateway, pki):
     return [] if r.returncode == 0 else [f"configmap: --check-config failed: {r.stderr.strip()}"]
 
 
+# --- self-test: every weakening is caught ----------------------------------
+
+def deployment(docs):
+    return docs_of(docs, "Deployment")[0]
+
+
 def container(docs):
-    return by_kind(docs, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
+    return deployment(docs)["spec"]["template"]["spec"]["containers"][0]
 
 
 def pod_spec(docs):
-    return by_kind(docs, "Deployment")[0]["spec"]["template"]["spec"]
+    return deployment(docs)["spec"]["template"]["spec"]
+
+
+def egress(docs, index):
+    return docs_of(docs, "NetworkPolicy")[0]["spec"]["egress"][index]
+
+
+def monitor(docs):
+    return docs["overlays/monitoring"]["servicemonitor.yaml"][0]
 
 
 def set_config(docs, edit):
-    cm = by_kind(docs, "ConfigMap")[0]
+    cm = docs_of(docs, "ConfigMap")[0]
     config = json.loads(cm["data"]["config.json"])
     edit(config)
     cm["data"]["config.json"] = json.dumps(config)
+
+
+def config_mount(docs):
+    return next(m for m in container(docs)["volumeMounts"] if m["name"] == "config")
 
 
 # Each weakening the check must catch: (description, edit of a copy of the docs).
@@ -234,47 +462,84 @@ MUTATIONS = [
     ("readiness probe removed", lambda d: container(d).pop("readinessProbe")),
     ("readiness probe on /healthz", lambda d: container(d)["readinessProbe"]["httpGet"].update(path="/healthz")),
     ("probe on the public port", lambda d: container(d)["livenessProbe"]["httpGet"].update(port="https")),
+    ("periodSeconds: ten", lambda d: container(d)["livenessProbe"].update(periodSeconds="ten")),
+    ("failureThreshold 0", lambda d: container(d)["readinessProbe"].update(failureThreshold=0)),
+    ("probe that is a string", lambda d: container(d).update(readinessProbe="/readyz")),
     ("runAsNonRoot removed", lambda d: (container(d)["securityContext"].pop("runAsNonRoot"),
                                         pod_spec(d)["securityContext"].pop("runAsNonRoot"))),
+    ("runAsNonRoot: \"true\"", lambda d: (container(d)["securityContext"].update(runAsNonRoot="true"),
+                                          pod_spec(d)["securityContext"].pop("runAsNonRoot"))),
     ("runAsUser 0", lambda d: pod_spec(d)["securityContext"].update(runAsUser=0)),
+    ("runAsUser: \"0\"", lambda d: pod_spec(d)["securityContext"].update(runAsUser="0")),
     ("writable root filesystem", lambda d: container(d)["securityContext"].pop("readOnlyRootFilesystem")),
     ("privilege escalation", lambda d: container(d)["securityContext"].update(allowPrivilegeEscalation=True)),
+    ("privileged: \"yes\"", lambda d: container(d)["securityContext"].update(privileged="yes")),
     ("capabilities kept", lambda d: container(d)["securityContext"].pop("capabilities")),
     ("NET_ADMIN added", lambda d: container(d)["securityContext"]["capabilities"].update(add=["NET_ADMIN"])),
     ("seccomp removed", lambda d: pod_spec(d)["securityContext"].pop("seccompProfile")),
     ("memory limit removed", lambda d: container(d)["resources"]["limits"].pop("memory")),
     ("cpu limit removed", lambda d: container(d)["resources"]["limits"].pop("cpu")),
+    ("cpu limit: two", lambda d: container(d)["resources"]["limits"].update(cpu="two")),
     ("requests removed", lambda d: container(d)["resources"].pop("requests")),
-    ("one replica", lambda d: by_kind(d, "Deployment")[0]["spec"].update(replicas=1)),
+    ("one replica", lambda d: deployment(d)["spec"].update(replicas=1)),
+    ("replicas: \"2\"", lambda d: deployment(d)["spec"].update(replicas="2")),
+    ("no container", lambda d: pod_spec(d).update(containers=[])),
     ("grace period too short", lambda d: pod_spec(d).update(terminationGracePeriodSeconds=30)),
+    ("grace period: \"40\"", lambda d: pod_spec(d).update(terminationGracePeriodSeconds="40")),
+    ("preStop sleep: three", lambda d: container(d)["lifecycle"]["preStop"]["sleep"].update(seconds="three")),
     ("longer drain, same grace period", lambda d: set_config(d, lambda c: c["server"].update(drain_seconds=15))),
+    ("drain_seconds: \"5\"", lambda d: set_config(d, lambda c: c["server"].update(drain_seconds="5"))),
     ("admin on loopback", lambda d: set_config(d, lambda c: c["admin"].update(listen="127.0.0.1:9090"))),
     ("threads from the node's cores", lambda d: set_config(d, lambda c: c["server"].update(threads=0))),
+    ("config.json not JSON", lambda d: docs_of(d, "ConfigMap")[0]["data"].update({"config.json": "{"})),
     ("API key as a literal", lambda d: container(d)["env"].__setitem__(0, {"name": "OPENAI_API_KEY", "value": "sk-x"})),
-    ("HPA down to one", lambda d: by_kind(d, "HorizontalPodAutoscaler")[0]["spec"].update(minReplicas=1)),
-    ("PDB selects nothing", lambda d: by_kind(d, "PodDisruptionBudget")[0]["spec"]["selector"].update(matchLabels={"x": "y"})),
-    ("egress unrestricted", lambda d: by_kind(d, "NetworkPolicy")[0]["spec"].update(policyTypes=["Ingress"])),
-    ("egress to any port", lambda d: by_kind(d, "NetworkPolicy")[0]["spec"]["egress"][1].pop("ports")),
+    ("ConfigMap mounted with subPath", lambda d: config_mount(d).update(mountPath="/etc/chatkit-gateway/config.json",
+                                                                        subPath="config.json")),
+    ("--config outside the mounted directory", lambda d: container(d).update(args=["--config", "/etc/config.json"])),
+    ("ConfigMap not mounted", lambda d: container(d)["volumeMounts"].remove(config_mount(d))),
+    ("HPA down to one", lambda d: docs_of(d, "HorizontalPodAutoscaler")[0]["spec"].update(minReplicas=1)),
+    ("HPA minReplicas: \"2\"", lambda d: docs_of(d, "HorizontalPodAutoscaler")[0]["spec"].update(minReplicas="2")),
+    ("PDB selects nothing", lambda d: docs_of(d, "PodDisruptionBudget")[0]["spec"]["selector"].update(matchLabels={"x": "y"})),
+    ("egress unrestricted", lambda d: docs_of(d, "NetworkPolicy")[0]["spec"].update(policyTypes=["Ingress"])),
+    ("egress to any port", lambda d: egress(d, 1).pop("ports")),
+    ("egress to any destination", lambda d: egress(d, 3).pop("to")),
+    ("HTTPS ipBlock open to port 80", lambda d: egress(d, 1)["ports"].append({"port": 80, "protocol": "TCP"})),
+    ("ipBlock without the private ranges", lambda d: egress(d, 1)["to"][0]["ipBlock"].pop("except")),
+    ("IPv6 ipBlock without unique-local", lambda d: egress(d, 2)["to"][0]["ipBlock"]["except"].remove("fc00::/7")),
+    ("no IPv6 HTTPS egress", lambda d: docs_of(d, "NetworkPolicy")[0]["spec"]["egress"].pop(2)),
+    ("identity provider in any namespace", lambda d: egress(d, 3)["to"][0].update(namespaceSelector={})),
+    ("Redis peer without pod selector", lambda d: egress(d, 4)["to"][0].pop("podSelector")),
+    ("egress port: \"https\" as a word", lambda d: egress(d, 1)["ports"][0].update(port="https")),
     ("NetworkPolicy removed", lambda d: d.pop("networkpolicy.yaml")),
     ("PDB removed", lambda d: d.pop("pdb.yaml")),
+    ("ServiceMonitor removed", lambda d: d["overlays/monitoring"].pop("servicemonitor.yaml")),
+    ("ServiceMonitor on the public port", lambda d: monitor(d)["spec"]["endpoints"][0].update(port="https")),
+    ("ServiceMonitor on a port the Service lacks", lambda d: monitor(d)["spec"]["endpoints"][0].update(port="metrics")),
+    ("ServiceMonitor selects nothing", lambda d: monitor(d)["spec"]["selector"].update(matchLabels={"app": "other"})),
+    ("a manifest that is a list", lambda d: d.update({"deployment.yaml": [["not", "an", "object"]]})),
 ]
 
 
 def self_test(docs):
     failures = []
-    if check(docs):
-        failures.append("the shipped manifests do not pass")
+    shipped = check(docs)
+    if shipped:
+        failures.append("the shipped manifests do not pass: " + "; ".join(shipped))
     for name, mutate in MUTATIONS:
         mutated = copy.deepcopy(docs)
         mutate(mutated)
-        if not check(mutated):
+        caught = check(mutated)
+        if not caught:
             failures.append(f"not caught: {name}")
-    print(f"self-test: {len(MUTATIONS) - len(failures)}/{len(MUTATIONS)} weakened manifests caught")
+        elif any(p.startswith("manifests: unexpected structure") for p in caught):
+            failures.append(f"caught only as a crash: {name}: {caught}")
+    print(f"self-test: {len(MUTATIONS) - len([f for f in failures if f.startswith(('not', 'caught'))])}"
+          f"/{len(MUTATIONS)} weakened manifests caught")
     return failures
 
 
 def main(argv):
-    docs = load_base()
+    docs = load()
     if "--self-test" in argv:
         problems = self_test(docs)
     else:
@@ -283,8 +548,10 @@ def main(argv):
             problems += check_config_with_gateway(docs, argv[argv.index("--gateway") + 1], argv[argv.index("--pki") + 1])
     for p in problems:
         print(p)
-    if not problems:
-        print(f"manifests OK: {sum(len(d) for d in docs.values())} documents in {BASE}")
+    if not problems and "--self-test" not in argv:
+        count = sum(len(ds) for ds in docs.values() if isinstance(ds, list))
+        count += sum(len(ds) for ds in docs["overlays/monitoring"].values())
+        print(f"manifests OK: {count} documents in {DEPLOY}")
     return 1 if problems else 0
 
 

@@ -21,6 +21,7 @@ test_packages=(
   clang libclang-rt-14-dev libbenchmark-dev clang-format
   nginx redis-server redis-tools
   chromium
+  prometheus
 )
 
 packages=("${run_packages[@]}")

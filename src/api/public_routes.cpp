@@ -28,20 +28,49 @@ const route_entry routes[] = {
     {http::verb::get, "/v1/chatkit/threads/{thread_id}/items", &list_thread_items},
 };
 
+// A header's value when the request carries it exactly once: of two
+// traceparent headers neither can be taken for the parent, and a second
+// tracestate would be another list to merge (docs/operations.md, tracing).
+std::optional<std::string_view> single_header(const http_server::request& req,
+                                              std::string_view name) {
+    const auto range = req.equal_range(name);
+    if (range.first == range.second || std::next(range.first) != range.second) return std::nullopt;
+    return std::string_view(range.first->value());
+}
+
+// Every public API request belongs to a trace: the caller's, or a new one.
+// The access line names it, and chatkit_client carries it upstream.
+void start_trace(request_context& ctx) {
+    ctx.trace = observability::trace_context::from_request(single_header(ctx.req, "traceparent"),
+                                                           single_header(ctx.req, "tracestate"));
+}
+
+void note_trace(reply& r, const request_context& ctx) {
+    r.log["trace_id"] = ctx.trace.trace_id();
+}
+
 // SPEC section 7's order: the origin check (403) comes before the token; an
 // allowed origin's answer carries the CORS headers, whatever its status.
 net::awaitable<reply> with_cors(request_context& ctx, gateway_services& s, endpoint handler) {
-    if (s.cors.refuses(ctx.req))
-        co_return http_server::make_error_reply(
+    start_trace(ctx);
+    if (s.cors.refuses(ctx.req)) {
+        auto refused = http_server::make_error_reply(
             {errc::origin_not_allowed, "origin not in cors.allowed_origins", {}, {}},
             ctx.req.version());
+        note_trace(refused, ctx);
+        co_return refused;
+    }
     reply r = co_await handler(ctx, s);
     s.cors.decorate(ctx.req, r.res);
+    note_trace(r, ctx);
     co_return r;
 }
 
 net::awaitable<reply> preflight(request_context& ctx, gateway_services& s, std::string allow) {
-    co_return s.cors.preflight(ctx.req, allow);
+    start_trace(ctx);
+    reply r = s.cors.preflight(ctx.req, allow);
+    note_trace(r, ctx);
+    co_return r;
 }
 
 }  // namespace

@@ -59,6 +59,7 @@ void note_upstream(reply& r, const result<upstream::upstream_response>& up,
     r.log["upstream_ms"] = (upstream_us + 500) / 1000;
     r.log["upstream_us"] = upstream_us;
     if (up) r.log["upstream_status"] = up->status;
+    note_upstream_request_id(r, up);
 }
 
 // The 429/503 answer of a mint the shared state did not admit, if any.
@@ -82,8 +83,8 @@ std::optional<api_error> refusal_of(const result<store::mint_decision>& d,
 // Best effort, after the answer: a failure is logged, never reported. A
 // cancelled session leaves the registry.
 net::awaitable<void> cancel_replaced(gateway_services* s, std::string session_id, std::string user,
-                                     std::string log_id) {
-    auto up = co_await s->chatkit.cancel_session(session_id);
+                                     std::string log_id, observability::trace_context trace) {
+    auto up = co_await s->chatkit.cancel_session(session_id, std::move(trace));
     if (auto e = upstream_failure(up); e && !(up && up->status == 404)) {
         observability::log_warn("replaced session not cancelled",
                                 {{"user", log_id}, {"reason", e->log_detail}});
@@ -122,7 +123,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
 
     const auto body = upstream_session_body(*request, who.upstream_user_id, who.who.claims);
     const auto started = steady::now();
-    auto up = co_await s.chatkit.create_session(body);
+    auto up = co_await s.chatkit.create_session(body, ctx.trace);
     std::optional<minted> session;
     std::optional<api_error> failed = upstream_failure(up);
     if (!failed && !(session = read_session(up->body)))
@@ -137,14 +138,14 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     reply r{http_server::make_json_response(http::status::ok,
                                             minted_body(*session, s.handles, who.upstream_user_id),
                                             ctx.req.version())};
-    r.log.reserve(6);  // user, upstream_ms/_us/_status, replaces_ignored
+    r.log.reserve(8);  // user, upstream_ms/_us/_status/_request_id, replaces_ignored, trace_id
     r.log["user"] = who.log_id;
     note_upstream(r, up, started);
     if (request->replaces) {
         auto old = s.handles.open(*request->replaces, who.upstream_user_id, unix_now());
         if (old.contents) {
-            auto cancel =
-                cancel_replaced(&s, old.contents->session_id, who.upstream_user_id, who.log_id);
+            auto cancel = cancel_replaced(&s, old.contents->session_id, who.upstream_user_id,
+                                          who.log_id, ctx.trace);
             // On this request's context, where its upstream pool lives; outlives the request.
             const auto here = co_await net::this_coro::executor;
             net::co_spawn(here, std::move(cancel), net::detached);
@@ -171,7 +172,7 @@ net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_
              "Session handle not found: it is malformed, expired or not yours."},
             *user);
     const auto started = steady::now();
-    auto up = co_await s.chatkit.cancel_session(opened.contents->session_id);
+    auto up = co_await s.chatkit.cancel_session(opened.contents->session_id, ctx.trace);
     auto failed = upstream_failure(up);
     if (failed && up && up->status == 404) failed.reset();  // already gone: cancelled all the same
     if (!failed)

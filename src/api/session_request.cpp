@@ -2,6 +2,8 @@
 
 #include "chatkit_gateway/core/request_name.hpp"
 
+#include "chatkit_gateway/core/utf8.hpp"
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>

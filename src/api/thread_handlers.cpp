@@ -25,14 +25,23 @@ reply ok_json(const request_context& ctx, const boost::json::value& body, const 
 struct owned {
     std::optional<boost::json::object> thread;
     api_error error;
+    result<upstream::upstream_response> reply;  // the retrieve's, for the access line
 };
 
-net::awaitable<owned> fetch_owned(gateway_services& s, std::string id, std::string user) {
-    auto up = co_await s.chatkit.get("/chatkit/threads/" + id);
-    if (auto e = upstream_failure(up, true)) co_return owned{std::nullopt, *e};
+net::awaitable<owned> fetch_owned(gateway_services& s, std::string id, std::string user,
+                                  observability::trace_context trace) {
+    auto up = co_await s.chatkit.get("/chatkit/threads/" + id, std::move(trace));
+    if (auto e = upstream_failure(up, true)) co_return owned{std::nullopt, *e, std::move(up)};
     auto thread = owned_thread(up->body, user);
-    if (!thread) co_return owned{std::nullopt, http_server::api_error_of(thread.error())};
-    co_return owned{std::move(*thread), {}};
+    if (!thread)
+        co_return owned{std::nullopt, http_server::api_error_of(thread.error()), std::move(up)};
+    co_return owned{std::move(*thread), {}, std::move(up)};
+}
+
+// The reply, with the upstream's request id of `up` on its access line.
+reply noted(reply r, const result<upstream::upstream_response>& up) {
+    note_upstream_request_id(r, up);
+    return r;
 }
 
 // Authentication and the thread id: the checks every /threads/{id} route makes.
@@ -63,19 +72,19 @@ net::awaitable<reply> list_threads(request_context& ctx, gateway_services& s) {
     if (!user) co_return failed(ctx, user.error());
     auto query = upstream_list_query(ctx.query, &(*user)->upstream_user_id);
     if (!query) co_return failed(ctx, query.error(), *user);
-    auto up = co_await s.chatkit.get("/chatkit/threads?" + *query);
-    if (auto e = upstream_failure(up)) co_return error_reply(ctx, *e, *user);
+    auto up = co_await s.chatkit.get("/chatkit/threads?" + *query, ctx.trace);
+    if (auto e = upstream_failure(up)) co_return noted(error_reply(ctx, *e, *user), up);
     auto scoped = scope_thread_list(up->body, (*user)->upstream_user_id);
-    if (!scoped) co_return failed(ctx, scoped.error(), *user);
-    co_return ok_json(ctx, *scoped, *user);
+    if (!scoped) co_return noted(failed(ctx, scoped.error(), *user), up);
+    co_return noted(ok_json(ctx, *scoped, *user), up);
 }
 
 net::awaitable<reply> retrieve_thread(request_context& ctx, gateway_services& s) {
     auto call = co_await begin_thread_call(ctx, s);
     if (!call) co_return failed(ctx, call.error());
-    auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id);
-    if (!found.thread) co_return error_reply(ctx, found.error, call->user);
-    co_return ok_json(ctx, *found.thread, call->user);
+    auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id, ctx.trace);
+    if (!found.thread) co_return noted(error_reply(ctx, found.error, call->user), found.reply);
+    co_return noted(ok_json(ctx, *found.thread, call->user), found.reply);
 }
 
 net::awaitable<reply> list_thread_items(request_context& ctx, gateway_services& s) {
@@ -83,35 +92,37 @@ net::awaitable<reply> list_thread_items(request_context& ctx, gateway_services& 
     if (!call) co_return failed(ctx, call.error());
     auto query = upstream_list_query(ctx.query, nullptr);
     if (!query) co_return failed(ctx, query.error(), call->user);
-    auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id);
-    if (!found.thread) co_return error_reply(ctx, found.error, call->user);
+    auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id, ctx.trace);
+    if (!found.thread) co_return noted(error_reply(ctx, found.error, call->user), found.reply);
     std::string path = "/chatkit/threads/" + call->id + "/items";
     if (!query->empty()) path += "?" + *query;
-    auto up = co_await s.chatkit.get(std::move(path));
-    if (auto e = upstream_failure(up, true)) co_return error_reply(ctx, *e, call->user);
+    auto up = co_await s.chatkit.get(std::move(path), ctx.trace);
+    if (auto e = upstream_failure(up, true)) co_return noted(error_reply(ctx, *e, call->user), up);
     boost::system::error_code ec;
     auto items = boost::json::parse(up->body, ec);
     if (ec || !items.is_object())
-        co_return failed(ctx, failure{errc::upstream_error, "unreadable item list"}, call->user);
-    co_return ok_json(ctx, items, call->user);
+        co_return noted(
+            failed(ctx, failure{errc::upstream_error, "unreadable item list"}, call->user), up);
+    co_return noted(ok_json(ctx, items, call->user), up);
 }
 
 net::awaitable<reply> delete_thread(request_context& ctx, gateway_services& s) {
     auto call = co_await begin_thread_call(ctx, s);
     if (!call) co_return failed(ctx, call.error());
     // Ownership first: a DELETE is never sent for a thread that is not the caller's.
-    auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id);
-    if (!found.thread) co_return error_reply(ctx, found.error, call->user);
-    auto up = co_await s.chatkit.remove("/chatkit/threads/" + call->id);
-    if (auto e = upstream_failure(up, true)) co_return error_reply(ctx, *e, call->user);
+    auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id, ctx.trace);
+    if (!found.thread) co_return noted(error_reply(ctx, found.error, call->user), found.reply);
+    auto up = co_await s.chatkit.remove("/chatkit/threads/" + call->id, ctx.trace);
+    if (auto e = upstream_failure(up, true)) co_return noted(error_reply(ctx, *e, call->user), up);
     boost::system::error_code ec;
     auto body = boost::json::parse(up->body, ec);
     if (ec || !body.is_object())
-        co_return failed(ctx, failure{errc::upstream_error, "unreadable delete reply"}, call->user);
+        co_return noted(
+            failed(ctx, failure{errc::upstream_error, "unreadable delete reply"}, call->user), up);
     boost::json::object out;
     for (const char* k : {"id", "deleted", "object"})
         if (const auto* v = body.get_object().if_contains(k)) out[k] = *v;
-    co_return ok_json(ctx, out, call->user);
+    co_return noted(ok_json(ctx, out, call->user), up);
 }
 
 }  // namespace ckg::api

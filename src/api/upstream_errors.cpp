@@ -33,4 +33,9 @@ std::optional<http_server::api_error> upstream_failure(const result<upstream::up
     return api_error{errc::upstream_error, detail, std::nullopt, {}};
 }
 
+void note_upstream_request_id(http_server::reply& r,
+                              const result<upstream::upstream_response>& up) {
+    if (up && !up->request_id.empty()) r.log["upstream_request_id"] = up->request_id;
+}
+
 }  // namespace ckg::api

@@ -70,6 +70,13 @@ upstream_config parse_upstream(json_object_reader r, const environment& env) {
         std::chrono::milliseconds(r.integer_or("request_timeout_ms", 10000, 1, max_timeout_ms));
     u.max_connections = static_cast<std::size_t>(r.integer_or("max_connections", 64, 1, 100000));
     u.max_retries = static_cast<unsigned>(r.integer_or("max_retries", 2, 0, 10));
+    if (const auto proxy = r.optional_string("proxy_url")) {
+        u.proxy_url = parse_proxy_url(*proxy);
+        if (!u.proxy_url)
+            r.fail("proxy_url",
+                   "must be http://host:port (no user info, path or query; TLS runs inside the "
+                   "tunnel)");
+    }
     r.finish();
     return u;
 }

@@ -1,5 +1,7 @@
 #include "chatkit_gateway/core/json_text.hpp"
 
+#include "chatkit_gateway/core/utf8.hpp"
+
 #include <boost/json/serializer.hpp>
 
 #include <algorithm>
@@ -8,12 +10,24 @@ namespace ckg {
 namespace {
 
 // What boost::json's serializer escapes: '"', '\\' and control characters.
-// Every other byte (UTF-8 included) it copies as it is.
-bool needs_escaping(std::string_view text) noexcept {
+// Every other byte it copies as it is, so bytes above 0x7f take the slow
+// path too: there they are checked to be UTF-8.
+bool needs_care(std::string_view text) noexcept {
     return std::any_of(text.begin(), text.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
-        return u < 0x20 || c == '"' || c == '\\';
+        return u < 0x20 || u >= 0x80 || c == '"' || c == '\\';
     });
+}
+
+// JSON text must be UTF-8 (RFC 8259 section 8.1), whatever a peer sent:
+// the serializer's escapes are ASCII, so any non-ASCII byte appended since
+// `from` is string content, and ill-formed ones become U+FFFD there.
+void repair_utf8_from(std::string& out, std::size_t from) {
+    const std::string_view added(out.data() + from, out.size() - from);
+    if (is_valid_utf8(added)) return;
+    std::string repaired;
+    append_utf8_replacing_invalid(repaired, added);
+    out.replace(from, std::string::npos, repaired);
 }
 
 template <class T>
@@ -27,8 +41,11 @@ void serialize_into(std::string& out, const T& what) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-    if (needs_escaping(text))
-        return serialize_into(out, boost::json::string_view(text.data(), text.size()));
+    if (needs_care(text)) {
+        const auto from = out.size();
+        serialize_into(out, boost::json::string_view(text.data(), text.size()));
+        return repair_utf8_from(out, from);
+    }
     out += '"';
     out += text;
     out += '"';
@@ -47,8 +64,11 @@ void append_json_value(std::string& out, const boost::json::value& value) {
         case boost::json::kind::bool_:
             out += value.get_bool() ? "true" : "false";
             return;
-        default:
-            serialize_into(out, &value);  // null, double, array, object
+        default: {  // null, double, array, object
+            const auto from = out.size();
+            serialize_into(out, &value);
+            repair_utf8_from(out, from);
+        }
     }
 }
 

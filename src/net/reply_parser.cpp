@@ -1,13 +1,27 @@
 #include "chatkit_gateway/net/reply_parser.hpp"
 
 namespace ckg::transport {
+namespace {
+
+// A peer's id goes into our log: bounded, and nothing but printable ASCII.
+void keep_printable(beast::string_view value, std::string& out) {
+    constexpr std::size_t max_chars = 128;
+    for (const char c : value.substr(0, max_chars)) out.push_back(c >= 0x20 && c <= 0x7e ? c : '?');
+}
+
+}  // namespace
 
 void reply_parser::on_response_impl(int code, beast::string_view, int, beast::error_code&) {
     status_ = static_cast<unsigned>(code);
 }
 
-void reply_parser::on_field_impl(http::field name, beast::string_view, beast::string_view value,
-                                 beast::error_code&) {
+void reply_parser::on_field_impl(http::field name, beast::string_view name_string,
+                                 beast::string_view value, beast::error_code&) {
+    if (name == http::field::unknown && !has_request_id_ &&
+        beast::iequals(name_string, "x-request-id")) {
+        has_request_id_ = true;
+        keep_printable(value, request_id_);
+    }
     if (name != http::field::retry_after || has_retry_after_) return;
     has_retry_after_ = true;
     retry_after_.assign(value.data(), value.size());

@@ -1,11 +1,16 @@
 #include "chatkit_gateway/observability/metrics.hpp"
 
+#include "chatkit_gateway/observability/build_info.hpp"
+#include "chatkit_gateway/observability/metric_labels.hpp"
+#include "chatkit_gateway/observability/process_stats.hpp"
+
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
@@ -76,12 +81,46 @@ auto& family(Builder builder, prom::Registry& registry, const char* name, const 
     return builder.Name(name).Help(help).Register(registry);
 }
 
+// The kind of a failed call, from upstream_error_kinds; empty for a success.
 std::string_view upstream_error_kind(const upstream_record& r) {
-    if (r.status == 0) return r.failure.empty() ? std::string_view("no_reply") : r.failure;
+    if (r.status == 0) return label_in(upstream_error_kinds, r.failure);
+    if (r.status >= 200 && r.status < 300) return r.malformed ? "malformed_reply" : "";
     if (r.status == 429) return "http_429";
     if (r.status >= 500) return "http_5xx";
     return "http_4xx";
 }
+
+// The standard process series (the names every Prometheus client library
+// uses), set from /proc at scrape time.
+struct process_series {
+    explicit process_series(prom::Registry& registry)
+        : cpu(family(prom::BuildCounter(), registry, "process_cpu_seconds_total",
+                     "Total user and system CPU time spent in seconds.")
+                  .Add({})),
+          resident(family(prom::BuildGauge(), registry, "process_resident_memory_bytes",
+                          "Resident memory size in bytes.")
+                       .Add({})),
+          open_fds(family(prom::BuildGauge(), registry, "process_open_fds",
+                          "Number of open file descriptors.")
+                       .Add({})),
+          start_time(family(prom::BuildGauge(), registry, "process_start_time_seconds",
+                            "Start time of the process since unix epoch in seconds.")
+                         .Add({})) {}
+
+    void update() {
+        const auto now = read_process_stats();
+        // A counter only goes up: it is advanced by what was used since the last scrape.
+        if (now.cpu_seconds > cpu.Value()) cpu.Increment(now.cpu_seconds - cpu.Value());
+        resident.Set(now.resident_bytes);
+        open_fds.Set(now.open_fds);
+        start_time.Set(now.start_time_seconds);
+    }
+
+    prom::Counter& cpu;
+    prom::Gauge& resident;
+    prom::Gauge& open_fds;
+    prom::Gauge& start_time;
+};
 
 // ---- Shared state (store room, docs/operations.md): its own block ----
 struct store_series {
@@ -97,30 +136,37 @@ struct store_series {
 };
 
 store_series::store_series(prom::Registry& registry)
-    : round_trip_seconds{family(prom::BuildHistogram(), registry, "chatkit_gateway_store_round_trip_seconds",
+    : round_trip_seconds{family(prom::BuildHistogram(), registry,
+                                "chatkit_gateway_store_round_trip_seconds",
                                 "Round trips to the shared store (Redis), by operation."),
                          {"operation"}},
       errors{family(prom::BuildCounter(), registry, "chatkit_gateway_store_errors_total",
-                    "Shared-store round trips that failed (refused, lost, timed out, bad reply), by operation."),
+                    "Shared-store round trips that failed (refused, lost, timed out, bad reply), "
+                    "by operation."),
              {"operation"}},
-      degraded{family(prom::BuildCounter(), registry, "chatkit_gateway_store_degraded_decisions_total",
-                      "Decisions taken while the shared store failed, by redis.on_error policy."),
-               {"policy"}},
-      untracked{family(prom::BuildCounter(), registry, "chatkit_gateway_store_untracked_total",
-                       "Users let through untracked because an in-process table was full, by table."),
-                {"table"}},
-      quota_rejections{family(prom::BuildCounter(), registry, "chatkit_gateway_quota_rejections_total",
+      degraded{
+          family(prom::BuildCounter(), registry, "chatkit_gateway_store_degraded_decisions_total",
+                 "Decisions taken while the shared store failed, by redis.on_error policy."),
+          {"policy"}},
+      untracked{
+          family(prom::BuildCounter(), registry, "chatkit_gateway_store_untracked_total",
+                 "Users let through untracked because an in-process table was full, by table."),
+          {"table"}},
+      quota_rejections{family(prom::BuildCounter(), registry,
+                              "chatkit_gateway_quota_rejections_total",
                               "Session mints refused by the per-user daily quota.")
                            .Add({})},
-      blocked_requests{family(prom::BuildCounter(), registry, "chatkit_gateway_blocked_requests_total",
+      blocked_requests{family(prom::BuildCounter(), registry,
+                              "chatkit_gateway_blocked_requests_total",
                               "Public API requests refused because the user is blocked.")
                            .Add({})},
       revocations{family(prom::BuildCounter(), registry, "chatkit_gateway_revocations_total",
                          "Users revoked through the admin API.")
                       .Add({})},
-      revoked_sessions{family(prom::BuildCounter(), registry, "chatkit_gateway_revoked_sessions_total",
-                              "Sessions cancelled upstream by revocations, by result."),
-                       {"result"}} {
+      revoked_sessions{
+          family(prom::BuildCounter(), registry, "chatkit_gateway_revoked_sessions_total",
+                 "Sessions cancelled upstream by revocations, by result."),
+          {"result"}} {
     // Every fixed label set is exported at 0 from the start.
     for (auto op : metrics::store_operations) {
         round_trip_seconds.get({op}, latency_buckets);
@@ -177,6 +223,21 @@ struct metrics::impl {
         family(prom::BuildGauge(), registry, "chatkit_gateway_open_connections",
                "Client connections currently open, by listener."),
         {"listener"}};
+    prom::Gauge& build_info = family(prom::BuildGauge(), registry, "chatkit_gateway_build_info",
+                                     "Always 1; the version label names the running build.")
+                                  .Add({{"version", std::string(build_version())}});
+    process_series process{registry};
+
+    // Every series with a fixed label set exists from the start, at 0.
+    void create_fixed_series() {
+        build_info.Set(1);
+        for (auto op : upstream_operations) {
+            upstream_seconds.get({op}, latency_buckets);
+            for (auto kind : upstream_error_kinds) upstream_errors.get({op, kind});
+        }
+        for (auto reason : auth_failure_reasons) auth_failures.get({reason});
+        for (auto state : {"busy", "idle"}) upstream_connections.get({state});
+    }
 
     store_series store{registry};
 
@@ -184,7 +245,9 @@ struct metrics::impl {
     std::function<void(metrics&)> collector;  // guarded by render_mutex
 };
 
-metrics::metrics() : impl_(std::make_unique<impl>()) {}
+metrics::metrics() : impl_(std::make_unique<impl>()) {
+    impl_->create_fixed_series();
+}
 metrics::~metrics() = default;
 
 void metrics::record_request(const request_record& r) {
@@ -202,12 +265,12 @@ void metrics::record_upstream(const upstream_record& r) {
     impl_->upstream_in_flight.Decrement();
     impl_->upstream_seconds.get({r.operation}, latency_buckets)
         .Observe(std::chrono::duration<double>(r.duration).count());
-    if (r.status < 200 || r.status >= 300)
-        impl_->upstream_errors.get({r.operation, upstream_error_kind(r)}).Increment();
+    const auto kind = upstream_error_kind(r);
+    if (!kind.empty()) impl_->upstream_errors.get({r.operation, kind}).Increment();
 }
 
 void metrics::record_auth_failure(std::string_view reason) {
-    impl_->auth_failures.get({reason}).Increment();
+    impl_->auth_failures.get({label_in(auth_failure_reasons, reason)}).Increment();
 }
 
 void metrics::record_rate_limited() {
@@ -219,16 +282,25 @@ void metrics::record_jwks_refresh(std::string_view issuer, bool ok) {
 }
 
 // ---- Shared state (store room) ----
-void metrics::record_store_round_trip(std::string_view operation, std::chrono::microseconds duration, bool ok) {
+void metrics::record_store_round_trip(std::string_view operation,
+                                      std::chrono::microseconds duration, bool ok) {
     impl_->store.round_trip_seconds.get({operation}, latency_buckets)
         .Observe(std::chrono::duration<double>(duration).count());
     if (!ok) impl_->store.errors.get({operation}).Increment();
 }
 
-void metrics::record_store_degraded(std::string_view policy) { impl_->store.degraded.get({policy}).Increment(); }
-void metrics::record_store_untracked(std::string_view table) { impl_->store.untracked.get({table}).Increment(); }
-void metrics::record_quota_rejected() { impl_->store.quota_rejections.Increment(); }
-void metrics::record_blocked_request() { impl_->store.blocked_requests.Increment(); }
+void metrics::record_store_degraded(std::string_view policy) {
+    impl_->store.degraded.get({policy}).Increment();
+}
+void metrics::record_store_untracked(std::string_view table) {
+    impl_->store.untracked.get({table}).Increment();
+}
+void metrics::record_quota_rejected() {
+    impl_->store.quota_rejections.Increment();
+}
+void metrics::record_blocked_request() {
+    impl_->store.blocked_requests.Increment();
+}
 
 void metrics::record_revocation(std::size_t cancelled, std::size_t failed) {
     impl_->store.revocations.Increment();
@@ -241,8 +313,11 @@ void metrics::set_open_connections(std::string_view listener, std::size_t n) {
     impl_->open_connections.get({listener}).Set(static_cast<double>(n));
 }
 
+// Busy and idle, not open and idle: the states partition the pool, so a
+// sum over `state` is the number of open connections.
 void metrics::set_upstream_pool(std::size_t open, std::size_t idle) {
-    impl_->upstream_connections.get({"open"}).Set(static_cast<double>(open));
+    idle = std::min(idle, open);
+    impl_->upstream_connections.get({"busy"}).Set(static_cast<double>(open - idle));
     impl_->upstream_connections.get({"idle"}).Set(static_cast<double>(idle));
 }
 
@@ -254,6 +329,7 @@ void metrics::set_collector(std::function<void(metrics&)> collector) {
 std::string metrics::render() {
     std::lock_guard lock(impl_->render_mutex);
     if (impl_->collector) impl_->collector(*this);
+    impl_->process.update();
     return prom::TextSerializer().Serialize(impl_->registry.Collect());
 }
 

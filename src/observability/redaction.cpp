@@ -1,5 +1,7 @@
 #include "chatkit_gateway/observability/redaction.hpp"
 
+#include "chatkit_gateway/core/utf8.hpp"
+
 #include <openssl/sha.h>
 
 namespace ckg::observability {
@@ -49,7 +51,7 @@ std::size_t secret_at(std::string_view t, std::size_t i) {
 }  // namespace
 
 std::string redact_for_log(std::string_view text, std::size_t max_chars) {
-    text = text.substr(0, max_chars);
+    text = utf8_truncate(text, max_chars);  // a cut never splits a character
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {

@@ -1,6 +1,7 @@
 #include "chatkit_gateway/upstream/chatkit_client.hpp"
 
 #include "chatkit_gateway/config/config_error.hpp"
+#include "chatkit_gateway/core/top_level_scalars.hpp"
 
 #include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
@@ -51,6 +52,33 @@ std::string constant_headers(const config::upstream_config& c, const std::string
     return h;
 }
 
+// Well-formed JSON with an object at the top (a SAX pass, no document built).
+bool is_json_object(std::string_view body) {
+    top_level_scalars reader{std::initializer_list<std::string_view>{}};
+    return reader.parse(body);
+}
+
+// What the metrics count of one call: a 2xx reply whose body is not a JSON
+// object is as much an upstream error as a 502 (the handler answers 502).
+observability::upstream_record upstream_record_of(const char* operation,
+                                                  const result<upstream_response>& r,
+                                                  std::chrono::microseconds elapsed) {
+    if (!r) return {operation, 0, errc_code(r.error().code), elapsed};
+    const bool ok = r->status >= 200 && r->status < 300;
+    const bool malformed = ok && !is_json_object(r->body);
+    return {operation, r->status, {}, elapsed, malformed};
+}
+
+// Each attempt is a span of its own (docs/operations.md, tracing): the span
+// id in the wire is rewritten in place before every attempt, so a retry
+// needs no new serialization.
+https_client::attempt_hook new_span_per_attempt(std::size_t span_offset) {
+    if (span_offset == std::string::npos) return {};
+    return [span_offset](std::string& wire) {
+        observability::trace_context::write_span_id(wire.data() + span_offset);
+    };
+}
+
 }  // namespace
 
 chatkit_client::chatkit_client(io_pool& pool, const config::upstream_config& config)
@@ -84,16 +112,19 @@ std::size_t chatkit_client::idle_connections() const {
 // As Beast's prepare_payload would frame it: Content-Length on a POST even
 // when empty, none on a bodiless GET or DELETE.
 std::string chatkit_client::request_wire(http::verb method, std::string_view path,
-                                         std::string_view body) const {
+                                         std::string_view body, const trace_context& trace,
+                                         std::size_t& span_offset) const {
     const auto headers = constant_headers_.reveal();
     std::string wire;
-    wire.reserve(headers.size() + base_path_.size() + path.size() + body.size() + 96);
+    wire.reserve(headers.size() + base_path_.size() + path.size() + body.size() +
+                 trace.tracestate().size() + 192);
     wire.append(http::to_string(method))
         .append(" ")
         .append(base_path_)
         .append(path)
         .append(" HTTP/1.1\r\n");
     wire.append(headers);
+    span_offset = trace.append_headers(wire);
     if (!body.empty()) wire.append("Content-Type: application/json\r\n");
     if (!body.empty() || method == http::verb::post)
         wire.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
@@ -103,40 +134,45 @@ std::string chatkit_client::request_wire(http::verb method, std::string_view pat
 
 net::awaitable<result<upstream_response>> chatkit_client::call(const char* operation,
                                                                http::verb method, std::string path,
-                                                               std::string body, bool idempotent) {
-    auto wire = request_wire(method, path, body);
+                                                               std::string body, bool idempotent,
+                                                               trace_context trace) {
+    std::size_t span_offset = std::string::npos;
+    auto wire = request_wire(method, path, body, trace, span_offset);
+    auto hook = new_span_per_attempt(span_offset);
     auto& client = client_for(co_await net::this_coro::executor);
-    if (metrics_ == nullptr) co_return co_await client.send_wire(std::move(wire), idempotent);
+    if (metrics_ == nullptr)
+        co_return co_await client.send_wire(std::move(wire), idempotent, std::move(hook));
     const auto started = std::chrono::steady_clock::now();
     metrics_->upstream_started();
-    auto r = co_await client.send_wire(std::move(wire), idempotent);
+    auto r = co_await client.send_wire(std::move(wire), idempotent, std::move(hook));
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started);
-    if (r)
-        metrics_->record_upstream({operation, r->status, {}, elapsed});
-    else
-        metrics_->record_upstream({operation, 0, errc_code(r.error().code), elapsed});
+    metrics_->record_upstream(upstream_record_of(operation, r, elapsed));
     co_return r;
 }
 
-net::awaitable<result<upstream_response>> chatkit_client::create_session(std::string json_body) {
+net::awaitable<result<upstream_response>> chatkit_client::create_session(std::string json_body,
+                                                                         trace_context trace) {
     return call("create_session", http::verb::post, "/chatkit/sessions", std::move(json_body),
-                false);
+                false, std::move(trace));
 }
 
-net::awaitable<result<upstream_response>> chatkit_client::cancel_session(std::string session_id) {
+net::awaitable<result<upstream_response>> chatkit_client::cancel_session(std::string session_id,
+                                                                         trace_context trace) {
     // The id came from an upstream reply: encoded, so it can only ever be one path segment.
     const auto segment = boost::urls::encode(session_id, boost::urls::unreserved_chars);
     return call("cancel_session", http::verb::post, "/chatkit/sessions/" + segment + "/cancel", {},
-                true);
+                true, std::move(trace));
 }
 
-net::awaitable<result<upstream_response>> chatkit_client::get(std::string path_and_query) {
-    return call("get", http::verb::get, std::move(path_and_query), {}, true);
+net::awaitable<result<upstream_response>> chatkit_client::get(std::string path_and_query,
+                                                              trace_context trace) {
+    return call("get", http::verb::get, std::move(path_and_query), {}, true, std::move(trace));
 }
 
-net::awaitable<result<upstream_response>> chatkit_client::remove(std::string path) {
-    return call("delete", http::verb::delete_, std::move(path), {}, true);
+net::awaitable<result<upstream_response>> chatkit_client::remove(std::string path,
+                                                                 trace_context trace) {
+    return call("delete", http::verb::delete_, std::move(path), {}, true, std::move(trace));
 }
 
 }  // namespace ckg::upstream

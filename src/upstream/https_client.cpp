@@ -118,12 +118,12 @@ net::awaitable<result<upstream_response>> https_client::send(http::request<http:
     return send_wire(std::move(wire), idempotent);
 }
 
-net::awaitable<result<upstream_response>> https_client::send_wire(std::string wire,
-                                                                  bool idempotent) {
+net::awaitable<result<upstream_response>> https_client::send_wire(std::string wire, bool idempotent,
+                                                                  attempt_hook before_attempt) {
     auto self = shared_from_this();
     if (!on_home_context(co_await net::this_coro::executor)) {
         // Called from another thread's context: run there, wait here.
-        auto call = send_wire(std::move(wire), idempotent);
+        auto call = send_wire(std::move(wire), idempotent, std::move(before_attempt));
         co_return co_await net::co_spawn(ioc_, std::move(call), net::use_awaitable);
     }
     // The request may carry the API key: wiped when done, not left in freed memory.
@@ -147,6 +147,7 @@ net::awaitable<result<upstream_response>> https_client::send_wire(std::string wi
             r.why = why;
         } else {
             auto conn = *c;
+            if (before_attempt) before_attempt(wire);
             r = co_await attempt(conn, wire, idempotent);
             release(conn, r.reusable);
         }
@@ -322,6 +323,7 @@ net::awaitable<https_client::attempt_result> https_client::read_reply(std::share
     upstream_response out;
     out.status = parser->status();
     out.retry_after = parse_retry_after(parser->retry_after());
+    out.request_id = parser->request_id();
     out.body = std::move(parser->body());
     r.reusable = transport::reusable_after(*parser, c->reader, c->stream);
     r.response = std::move(out);

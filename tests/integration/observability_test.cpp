@@ -5,6 +5,8 @@
 #include "gateway_fixture.hpp"
 #include "test_files.hpp"
 
+#include "chatkit_gateway/observability/build_info.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <sstream>
@@ -146,7 +148,10 @@ BOOST_AUTO_TEST_CASE(metrics_count_requests_failures_and_upstream_calls) {
     BOOST_TEST(value_of(s, "chatkit_gateway_upstream_errors_total",
                         {{"operation", "get"}, {"kind", "http_4xx"}}) == 1);
     BOOST_TEST(value_of(s, "chatkit_gateway_upstream_in_flight") == 0);
-    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_connections", {{"state", "open"}}) >= 1);
+    // The pool's states partition it: idle (kept alive) and busy (none between calls).
+    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_connections", {{"state", "idle"}}) >= 1);
+    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_connections", {{"state", "busy"}}) == 0);
+    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_connections", {{"state", "open"}}) == -1);
     BOOST_TEST(value_of(s, "chatkit_gateway_open_connections", {{"listener", "admin"}}) ==
                1);  // this scrape
     BOOST_TEST(value_of(s, "chatkit_gateway_open_connections", {{"listener", "public"}}) >= 0);
@@ -154,8 +159,38 @@ BOOST_AUTO_TEST_CASE(metrics_count_requests_failures_and_upstream_calls) {
     // Nothing secret in the exposition.
     for (const auto& secret : {upstream_api_key, token("alice"), token("bob"), expired})
         BOOST_TEST(text.find(secret) == std::string::npos);
-    // The HELP/TYPE lines name every family, all under the service's prefix.
-    for (const auto& sm : s) BOOST_TEST(sm.name.rfind("chatkit_gateway_", 0) == 0u, sm.name);
+    // Every family is under the service's prefix, but the standard process series.
+    for (const auto& sm : s)
+        BOOST_TEST(
+            (sm.name.rfind("chatkit_gateway_", 0) == 0u || sm.name.rfind("process_", 0) == 0u),
+            sm.name);
+    // Fixed label sets are there from the start, at 0, and the process series are real.
+    BOOST_TEST(value_of(s, "chatkit_gateway_upstream_errors_total",
+                        {{"operation", "delete"}, {"kind", "overloaded"}}) == 0);
+    BOOST_TEST(value_of(s, "chatkit_gateway_auth_failures_total", {{"reason", "unknown_kid"}}) ==
+               0);
+    BOOST_TEST(value_of(s, "chatkit_gateway_build_info",
+                        {{"version", std::string(observability::build_version())}}) == 1);
+    BOOST_TEST(value_of(s, "process_resident_memory_bytes") > 1e6);
+    BOOST_TEST(value_of(s, "process_open_fds") > 3);
+    BOOST_TEST(value_of(s, "process_cpu_seconds_total") > 0);
+    BOOST_TEST(value_of(s, "process_start_time_seconds") > 1.7e9);
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_upstream_reply_counts_as_an_upstream_error) {
+    test_client admin(application->admin_endpoint());
+    const auto before = parse_samples(admin.request(http::verb::get, "/metrics").body());
+    const std::map<std::string, std::string> malformed = {{"operation", "create_session"},
+                                                          {"kind", "malformed_reply"}};
+    BOOST_TEST(value_of(before, "chatkit_gateway_upstream_errors_total", malformed) ==
+               0);  // there from the start
+    fault("create_session", R"({"mode": "malformed", "count": 1})");
+    BOOST_TEST(call(http::verb::post, sessions_path, "alice", "{}").result_int() == 502);
+    BOOST_TEST(call(http::verb::post, sessions_path, "alice", "{}").result_int() == 200);
+    const auto after = parse_samples(admin.request(http::verb::get, "/metrics").body());
+    BOOST_TEST(value_of(after, "chatkit_gateway_upstream_errors_total", malformed) == 1);
+    BOOST_TEST(value_of(after, "chatkit_gateway_upstream_request_duration_seconds_count",
+                        {{"operation", "create_session"}}) == 2);
 }
 
 BOOST_AUTO_TEST_CASE(access_lines_carry_the_spec_fields_and_no_secret) {

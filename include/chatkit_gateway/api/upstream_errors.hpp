@@ -18,4 +18,9 @@ namespace ckg::api {
 std::optional<http_server::api_error> upstream_failure(const result<upstream::upstream_response>& r,
                                                        bool thread_lookup = false);
 
+// Puts the upstream's own request id (x-request-id) on the access line as
+// `upstream_request_id` when the reply carried one: the id its vendor's
+// support asks for. The latest call's wins when a request made several.
+void note_upstream_request_id(http_server::reply& r, const result<upstream::upstream_response>& up);
+
 }  // namespace ckg::api

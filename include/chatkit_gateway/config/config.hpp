@@ -4,6 +4,8 @@
 // environment by the loader and held as ckg::secret.
 #pragma once
 
+#include "chatkit_gateway/config/proxy_url.hpp"
+
 #include "chatkit_gateway/auth/jws_algorithm.hpp"
 #include "chatkit_gateway/config/origin_pattern.hpp"
 #include "chatkit_gateway/core/secret.hpp"
@@ -59,6 +61,10 @@ struct upstream_config {
     std::chrono::milliseconds request_timeout{10000};
     std::size_t max_connections = 64;
     unsigned max_retries = 2;
+    // upstream.proxy_url: every upstream, JWKS and discovery connection
+    // through this CONNECT proxy (upstream/proxy_choice.hpp); nullopt: the
+    // HTTPS_PROXY / NO_PROXY variables decide.
+    std::optional<proxy_endpoint> proxy_url;
 };
 
 // The algorithm enum lives with the JWT code (auth/jws_algorithm.hpp), which

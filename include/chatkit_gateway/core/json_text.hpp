@@ -2,7 +2,9 @@
 // every request (a log line, the mint reply, a handle's plaintext). Strings
 // that need no escaping (the usual case: ids, routes, tokens' hashes) are
 // copied between quotes; anything else goes through Boost.JSON's serializer,
-// so the output is always exactly what boost::json::serialize would give.
+// so the output is exactly what boost::json::serialize would give, except
+// that bytes which are not UTF-8 become U+FFFD: the text is always valid
+// JSON, whatever a peer put in it.
 #pragma once
 
 #include <boost/json/value.hpp>

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "chatkit_gateway/core/asio.hpp"
+#include "chatkit_gateway/observability/trace_context.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -26,6 +27,8 @@ struct request_context {
     path_params params;
     std::string request_id;
     tcp::endpoint remote;
+    // The request's trace (set by the public routes; see api/public_routes.cpp).
+    observability::trace_context trace{};
 
     // The raw text of a "{name}" segment ("" when the route has none).
     std::string_view param(std::string_view name) const {

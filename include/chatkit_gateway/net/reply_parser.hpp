@@ -17,6 +17,9 @@ public:
     unsigned status() const noexcept { return status_; }
     // The first Retry-After header's value ("" when there was none).
     std::string_view retry_after() const noexcept { return retry_after_; }
+    // The first x-request-id header's value, for the access log: at most
+    // 128 characters, each outside printable ASCII as '?' ("" when none).
+    const std::string& request_id() const noexcept { return request_id_; }
     std::string& body() noexcept { return body_; }
 
 private:
@@ -37,6 +40,8 @@ private:
     unsigned status_ = 0;
     bool has_retry_after_ = false;
     std::string retry_after_;
+    bool has_request_id_ = false;
+    std::string request_id_;
     std::string body_;
 };
 

@@ -1,4 +1,6 @@
 // The Prometheus series of SPEC section 3, kept in a prometheus-cpp registry
+// (with chatkit_gateway_build_info and the standard process_* series; every
+// series with a fixed label set, metric_labels.hpp, exported at 0 from the start)
 // (its core library only: counters, gauges, histograms and the text format
 // 0.0.4 serializer; the admin listener serves the text). Every label value
 // comes from a bounded set (listener names, route templates, methods,
@@ -31,6 +33,7 @@ struct upstream_record {
     unsigned status = 0;
     std::string_view failure;    // e.g. "upstream_timeout"; empty when a reply came
     std::chrono::microseconds duration{0};
+    bool malformed = false;  // a 2xx reply whose body could not be read
 };
 
 class metrics {
@@ -43,7 +46,8 @@ public:
     void record_request(const request_record& r);
     void upstream_started();
     void record_upstream(const upstream_record& r);
-    // `reason` is a stable reason name ("expired", "missing_token", ...).
+    // `reason` is a stable reason name ("expired", "missing_token", ...);
+    // one outside metric_labels.hpp's table counts as "other".
     void record_auth_failure(std::string_view reason);
     void record_rate_limited();
     void record_jwks_refresh(std::string_view issuer, bool ok);
@@ -66,6 +70,7 @@ public:
 
     // Point-in-time values read when /metrics is scraped (no hot-path cost).
     void set_open_connections(std::string_view listener, std::size_t n);
+    // Exported as state="busy" (open - idle) and state="idle".
     void set_upstream_pool(std::size_t open, std::size_t idle);
     // Called at the start of every render(), to set the point-in-time values.
     void set_collector(std::function<void(metrics&)> collector);

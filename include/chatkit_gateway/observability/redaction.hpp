@@ -12,7 +12,8 @@ namespace ckg::observability {
 // user through the logs, not enough to recover the id.
 std::string user_hash(std::string_view upstream_user_id);
 
-// Replaces "sk-...", "ek_..." and "Bearer ..." with "[redacted]"; truncates.
+// Replaces "sk-...", "ek_..." and "Bearer ..." with "[redacted]"; truncates
+// to at most `max_chars` bytes, never inside a UTF-8 character.
 std::string redact_for_log(std::string_view text, std::size_t max_chars = 512);
 
 }  // namespace ckg::observability

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +50,7 @@ struct upstream_response {
     unsigned status = 0;
     std::string body;
     std::optional<std::chrono::seconds> retry_after;  // a sane Retry-After header, if sent
+    std::string request_id;  // the upstream's own x-request-id, printable and bounded ("" if none)
 };
 
 // The Host header's value: the host, with the port when it is not 443.
@@ -70,11 +72,17 @@ public:
     net::awaitable<result<upstream_response>> send(http::request<http::string_body> req,
                                                    bool idempotent);
 
+    // Called on the request's wire before every attempt (the first one
+    // included); it may rewrite bytes in place, never change the size
+    // (chatkit_client gives each attempt a new trace span id this way).
+    using attempt_hook = std::function<void(std::string& wire)>;
+
     // The same for a request already in wire form (request line, headers
     // including Host and Content-Length when there is a body, blank line,
     // body), written as it is: for callers that keep constant headers
     // pre-serialized (chatkit_client).
-    net::awaitable<result<upstream_response>> send_wire(std::string wire, bool idempotent);
+    net::awaitable<result<upstream_response>> send_wire(std::string wire, bool idempotent,
+                                                        attempt_hook before_attempt = {});
 
     std::size_t open_connections() const;
     std::size_t idle_connections() const;

@@ -118,6 +118,7 @@ BOOST_AUTO_TEST_CASE(minimal_file_gets_every_default) {
     BOOST_TEST(c.upstream.request_timeout.count() == 10000);
     BOOST_TEST(c.upstream.max_connections == 64u);
     BOOST_TEST(c.upstream.max_retries == 2u);
+    BOOST_TEST(!c.upstream.proxy_url.has_value());
     BOOST_TEST(c.auth.leeway.count() == 60);
     BOOST_TEST(!c.auth.cookie_name.has_value());
     BOOST_REQUIRE(c.auth.issuers.size() == 1u);
@@ -133,6 +134,15 @@ BOOST_AUTO_TEST_CASE(minimal_file_gets_every_default) {
     BOOST_TEST(c.rate_limit.burst == 5u);
     BOOST_TEST(c.cors.allowed_origins.empty());
     BOOST_TEST(c.cors.max_age.count() == 600);
+}
+
+BOOST_AUTO_TEST_CASE(a_proxy_url_loads_as_host_and_port) {
+    auto doc = minimal_config();
+    patch(doc, "upstream.proxy_url", json::value("http://egress.internal:3128"));
+    const auto c = load(doc);
+    BOOST_REQUIRE(c.upstream.proxy_url.has_value());
+    BOOST_TEST(c.upstream.proxy_url->host == "egress.internal");
+    BOOST_TEST(c.upstream.proxy_url->port == "3128");
 }
 
 BOOST_AUTO_TEST_CASE(asymmetric_issuer_defaults_to_rs256) {
@@ -273,6 +283,16 @@ BOOST_AUTO_TEST_CASE(every_bad_input_names_its_key) {
         {"empty project", "upstream.project", json::value(""), "upstream.project", "visible ASCII"},
         {"api key with a line break", "upstream.api_key_env", json::value("BROKEN_KEY"),
          "upstream.api_key_env", "BROKEN_KEY holds characters not allowed"},
+        {"https proxy", "upstream.proxy_url", json::value("https://proxy:3128"),
+         "upstream.proxy_url", "must be http://host:port"},
+        {"proxy with a password", "upstream.proxy_url", json::value("http://user:pw@proxy:3128"),
+         "upstream.proxy_url", "must be http://host:port"},
+        {"proxy without a scheme", "upstream.proxy_url", json::value("proxy:3128"),
+         "upstream.proxy_url", "must be http://host:port"},
+        {"proxy without a port", "upstream.proxy_url", json::value("http://proxy"),
+         "upstream.proxy_url", "must be http://host:port"},
+        {"proxy as a number", "upstream.proxy_url", json::value(3128), "upstream.proxy_url",
+         "must be a string"},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.name) {

@@ -84,4 +84,29 @@ BOOST_AUTO_TEST_CASE(limits_and_garbage_are_errors) {
     BOOST_TEST(feed(garbage, "SMTP ready\r\n\r\n", 64).failed());
 }
 
+BOOST_AUTO_TEST_CASE(the_upstream_request_id_is_kept_printable_and_bounded) {
+    struct id_case {
+        const char* what;
+        std::string header_lines, expected;
+    };
+    const id_case cases[] = {
+        {"none", "", ""},
+        {"plain", "x-request-id: req_0123abc\r\n", "req_0123abc"},
+        {"any case, the first one", "X-Request-ID: req_first\r\nx-request-id: req_second\r\n",
+         "req_first"},
+        {"not printable ASCII", "x-request-id: a\xc3\xa9\tb\r\n", "a???b"},
+        {"too long", "x-request-id: " + std::string(300, 'r') + "\r\n", std::string(128, 'r')},
+        {"a look-alike name", "x-request-idx: nope\r\n", ""},
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST_CONTEXT(c.what) {
+            reply_parser p;
+            BOOST_TEST(!feed(
+                p, "HTTP/1.1 200 OK\r\n" + c.header_lines + "Content-Length: 2\r\n\r\n{}", 7));
+            BOOST_TEST(p.request_id() == c.expected);
+            BOOST_TEST(p.body() == "{}");
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

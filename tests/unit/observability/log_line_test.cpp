@@ -49,4 +49,27 @@ BOOST_AUTO_TEST_CASE(keys_and_values_are_escaped_and_objects_merged_without_rese
     BOOST_TEST(v.size() == 7u);  // time, level, msg, k"ey, nested, ratio, after
 }
 
+// Whatever a request held, the line is valid UTF-8 and valid JSON, checked
+// by a parser that refuses ill-formed UTF-8 (Boost.JSON's default).
+BOOST_AUTO_TEST_CASE(a_line_is_valid_utf8_json_whatever_the_bytes) {
+    const std::string bad[] = {"\xc0\xaf",         "\xe0\x80\xaf", "\xed\xa0\x80", "\xed\xbf\xbf",
+                               "\xf4\x90\x80\x80", "\xc3",         "\xe2\x82",     "\xf0\x9f\x98",
+                               "\xff\xfe",         "\x80"};
+    for (const auto& b : bad) {
+        log_line line(log_level::info, "msg " + b);
+        line.add("route", "/v1/" + b + "/x")
+            .add("k" + b, "v")
+            .add("nested", json::value(json::object{{"x", "y" + b}}));
+        const auto text = line.finish();
+        json::error_code ec;
+        const auto v = json::parse(text, ec);
+        BOOST_TEST(!ec, "ill-formed bytes left in the line");
+        BOOST_REQUIRE(v.is_object());
+        BOOST_TEST(std::string(v.at("route").as_string()).find("\xef\xbf\xbd") !=
+                   std::string::npos);
+        BOOST_TEST(std::string(v.at("nested").at("x").as_string()).find("\xef\xbf\xbd") !=
+                   std::string::npos);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

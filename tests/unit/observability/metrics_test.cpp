@@ -101,14 +101,108 @@ BOOST_AUTO_TEST_CASE(gauges_are_read_at_scrape_time) {
 
 BOOST_AUTO_TEST_CASE(a_family_never_grows_past_its_bound) {
     metrics m;
-    for (int i = 0; i < 2000; ++i) m.record_auth_failure("reason_" + std::to_string(i));
+    for (int i = 0; i < 2000; ++i)
+        m.record_jwks_refresh("https://issuer-" + std::to_string(i) + "/", true);
     const auto text = m.render();
-    const auto series = lines_starting(text, "chatkit_gateway_auth_failures_total{");
+    const auto series = lines_starting(text, "chatkit_gateway_jwks_refreshes_total{");
     BOOST_TEST(series <= 513u);
     BOOST_TEST(series >= 500u);
-    BOOST_TEST(text.find(R"(chatkit_gateway_auth_failures_total{reason="other"} 1488)") !=
+    BOOST_TEST(
+        text.find(R"(chatkit_gateway_jwks_refreshes_total{issuer="other",result="other"} 1488)") !=
+        std::string::npos);
+    BOOST_TEST(text.find("issuer-1999") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(fixed_label_sets_are_exported_at_zero_from_the_start) {
+    metrics m;
+    const auto text = m.render();
+    for (const char* op : {"create_session", "cancel_session", "get", "delete"}) {
+        for (const char* kind :
+             {"http_4xx", "http_429", "http_5xx", "malformed_reply", "upstream_unavailable",
+              "upstream_timeout", "overloaded", "upstream_error"}) {
+            const auto line = std::string(R"(chatkit_gateway_upstream_errors_total{kind=")") +
+                              kind + R"(",operation=")" + op + R"("} 0)";
+            BOOST_TEST(text.find(line) != std::string::npos, line);
+        }
+        BOOST_TEST(
+            text.find(
+                std::string(
+                    R"(chatkit_gateway_upstream_request_duration_seconds_count{operation=")") +
+                op + R"("} 0)") != std::string::npos);
+    }
+    for (const char* reason :
+         {"missing_token", "not_bearer", "malformed", "unknown_issuer", "alg_not_allowed",
+          "unknown_kid", "bad_signature", "missing_exp", "expired", "not_yet_valid",
+          "issued_in_future", "wrong_audience", "missing_user_claim", "other"}) {
+        const auto line =
+            std::string(R"(chatkit_gateway_auth_failures_total{reason=")") + reason + R"("} 0)";
+        BOOST_TEST(text.find(line) != std::string::npos, line);
+    }
+    BOOST_TEST(text.find("chatkit_gateway_rate_limit_rejections_total 0") != std::string::npos);
+    BOOST_TEST(text.find(R"(chatkit_gateway_upstream_connections{state="busy"} 0)") !=
                std::string::npos);
-    BOOST_TEST(text.find("reason_1999") == std::string::npos);
+    BOOST_TEST(text.find(R"(chatkit_gateway_upstream_connections{state="idle"} 0)") !=
+               std::string::npos);
+    BOOST_TEST(text.find("# TYPE chatkit_gateway_build_info gauge") != std::string::npos);
+    BOOST_TEST(text.find(R"(chatkit_gateway_build_info{version=")") != std::string::npos);
+    BOOST_TEST(text.find(R"("} 1)", text.find("chatkit_gateway_build_info{")) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_reasons_and_kinds_fold_into_the_catch_all) {
+    metrics m;
+    m.record_auth_failure("expired");
+    m.record_auth_failure("something new");
+    m.record_auth_failure("another");
+    m.record_upstream({"get", 0, "internal_error", std::chrono::microseconds(1)});
+    const auto text = m.render();
+    BOOST_TEST(text.find(R"(chatkit_gateway_auth_failures_total{reason="expired"} 1)") !=
+               std::string::npos);
+    BOOST_TEST(text.find(R"(chatkit_gateway_auth_failures_total{reason="other"} 2)") !=
+               std::string::npos);
+    BOOST_TEST(text.find("something new") == std::string::npos);
+    BOOST_TEST(
+        text.find(
+            R"(chatkit_gateway_upstream_errors_total{kind="upstream_error",operation="get"} 1)") !=
+        std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_2xx_reply_is_an_upstream_error) {
+    metrics m;
+    m.record_upstream({"create_session", 200, {}, std::chrono::microseconds(1), true});
+    m.record_upstream({"create_session", 200, {}, std::chrono::microseconds(1), false});
+    const auto text = m.render();
+    BOOST_TEST(
+        text.find(
+            R"(chatkit_gateway_upstream_errors_total{kind="malformed_reply",operation="create_session"} 1)") !=
+        std::string::npos);
+    BOOST_TEST(
+        text.find(
+            R"(chatkit_gateway_upstream_request_duration_seconds_count{operation="create_session"} 2)") !=
+        std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_pool_states_add_up_to_the_open_connections) {
+    metrics m;
+    m.set_upstream_pool(5, 2);
+    auto text = m.render();
+    BOOST_TEST(text.find(R"(chatkit_gateway_upstream_connections{state="busy"} 3)") !=
+               std::string::npos);
+    BOOST_TEST(text.find(R"(chatkit_gateway_upstream_connections{state="idle"} 2)") !=
+               std::string::npos);
+    BOOST_TEST(text.find(R"(state="open")") == std::string::npos);
+    m.set_upstream_pool(1, 3);  // counted at two instants: never a negative busy count
+    text = m.render();
+    BOOST_TEST(text.find(R"(chatkit_gateway_upstream_connections{state="busy"} 0)") !=
+               std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(process_series_come_from_proc) {
+    metrics m;
+    const auto text = m.render();
+    for (const char* name : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+                             "process_open_fds", "process_start_time_seconds"})
+        BOOST_TEST(text.find(std::string("\n") + name + " ") != std::string::npos, name);
+    BOOST_TEST(text.find("# TYPE process_cpu_seconds_total counter") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

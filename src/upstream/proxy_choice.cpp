@@ -1,0 +1,108 @@
+#include "chatkit_gateway/upstream/proxy_choice.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace ckg::upstream {
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+// The canonical text of an IP address ("[::1]" and "::1" alike), or "".
+std::string canonical_address(std::string_view text) {
+    if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
+        text = text.substr(1, text.size() - 2);
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(std::string(text), ec);
+    return ec ? std::string() : address.to_string();
+}
+
+bool is_name(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '-' || c == '.' || c == '_';
+    });
+}
+
+// `host` equals `domain` or ends with "." + domain.
+bool in_domain(std::string_view host, std::string_view domain) {
+    if (host == domain) return true;
+    return host.size() > domain.size() && host.ends_with(domain) &&
+           host[host.size() - domain.size() - 1] == '.';
+}
+
+struct variable {
+    const char* name;
+    std::string value;
+};
+
+// The upper-case variable when set (and not blank), else the lower-case one.
+std::optional<variable> first_set(const config::environment& env, const char* upper,
+                                  const char* lower_name) {
+    for (const char* name : {upper, lower_name})
+        if (auto v = env(name); v && !trim(*v).empty())
+            return variable{name, std::string(trim(*v))};
+    return std::nullopt;
+}
+
+}  // namespace
+
+no_proxy_list no_proxy_list::parse(std::string_view list) {
+    no_proxy_list out;
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        auto entry = trim(list.substr(0, comma));
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        if (entry.empty()) continue;
+        if (entry == "*") {
+            out.everything_ = true;
+            continue;
+        }
+        if (auto address = canonical_address(entry); !address.empty()) {
+            out.addresses_.push_back(std::move(address));
+            continue;
+        }
+        if (entry.starts_with('.'))
+            entry.remove_prefix(1);  // ".example.com" and "example.com" mean the same
+        if (entry.ends_with('.')) entry.remove_suffix(1);
+        if (is_name(entry)) out.names_.push_back(lower(entry));
+    }
+    return out;
+}
+
+bool no_proxy_list::matches(std::string_view host) const {
+    if (everything_) return true;
+    if (const auto address = canonical_address(host); !address.empty())
+        return std::find(addresses_.begin(), addresses_.end(), address) != addresses_.end();
+    if (host.ends_with('.')) host.remove_suffix(1);
+    const auto name = lower(host);
+    return std::any_of(names_.begin(), names_.end(),
+                       [&](const std::string& d) { return in_domain(name, d); });
+}
+
+proxy_choice choose_proxy(const std::optional<config::proxy_endpoint>& configured,
+                          const config::environment& env, std::string_view host) {
+    if (configured) return {configured, proxy_source::configuration};
+    const auto proxy = first_set(env, "HTTPS_PROXY", "https_proxy");
+    if (!proxy) return {};
+    auto endpoint = config::parse_proxy_url(proxy->value);
+    if (!endpoint) throw invalid_proxy_variable{proxy->name};
+    const auto no_proxy = first_set(env, "NO_PROXY", "no_proxy");
+    if (no_proxy && no_proxy_list::parse(no_proxy->value).matches(host))
+        return {std::nullopt, proxy_source::bypassed_by_no_proxy};
+    return {std::move(endpoint), proxy_source::environment};
+}
+
+}  // namespace ckg::upstream
