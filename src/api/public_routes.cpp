@@ -49,7 +49,7 @@ void note_trace(reply& r, const request_context& ctx) {
     r.log["trace_id"] = ctx.trace.trace_id();
 }
 
-// SPEC section 7's order: the origin check (403) comes before the token; an
+// the order of docs/api.md: the origin check (403) comes before the token; an
 // allowed origin's answer carries the CORS headers, whatever its status.
 net::awaitable<reply> with_cors(request_context& ctx, gateway_services& s, endpoint handler) {
     start_trace(ctx);

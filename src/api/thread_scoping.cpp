@@ -110,7 +110,7 @@ result<boost::json::object> owned_thread(std::string_view upstream_body, std::st
     auto v = boost::json::parse(upstream_body, ec);
     if (ec || !v.is_object()) return failure{errc::upstream_error, "unreadable thread"};
     const auto* owner = v.get_object().if_contains("user");
-    // Absent and foreign look the same to the caller (SPEC: existence is not revealed).
+    // Absent and foreign look the same to the caller (docs/api.md: existence is not revealed).
     if (owner == nullptr || !owner->is_string() || owner->get_string() != user)
         return failure{errc::not_found, "thread belongs to another user",
                        std::string(thread_not_found_message)};

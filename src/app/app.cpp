@@ -156,7 +156,7 @@ void app::reload() {
     log_info("keys reloaded");
 }
 
-// SPEC section 6: not ready at once, keep serving for drain_seconds, close the
+// docs/operations.md: not ready at once, keep serving for drain_seconds, close the
 // listener and idle connections, let in-flight requests finish within the
 // grace period, then stop (exit 1 if requests had to be cut off).
 net::awaitable<void> app::shutdown_sequence(app* self) {

@@ -86,7 +86,8 @@ rate_limit_config parse_rate_limit(json_object_reader r) {
     l.sessions_per_minute =
         static_cast<unsigned>(r.integer_or("sessions_per_minute", 10, 1, 1'000'000));
     l.burst = static_cast<unsigned>(r.integer_or("burst", 5, 1, 1'000'000));
-    if (auto per_day = r.optional_integer("sessions_per_day", 1, 1'000'000'000)) l.sessions_per_day = static_cast<unsigned>(*per_day);
+    if (auto per_day = r.optional_integer("sessions_per_day", 1, 1'000'000'000))
+        l.sessions_per_day = static_cast<unsigned>(*per_day);
     r.finish();
     return l;
 }

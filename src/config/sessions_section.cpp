@@ -1,5 +1,5 @@
 // The "sessions" section: the handle key and the workflow profiles, with the
-// upstream's own limits enforced at load time (SPEC sections 5 and 7).
+// upstream's own limits enforced at load time (docs/operations.md).
 #include "chatkit_gateway/config/config_checks.hpp"
 #include "chatkit_gateway/core/base64.hpp"
 #include "config_sections.hpp"

@@ -238,8 +238,10 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
         self->tcp_ = &tcp;
         auto failed = co_await self->connect(tcp);
         // if/else, not ?: with co_await in both arms (g++ 12 miscompiles that).
-        if (!failed && self->options_.tls) failed = co_await self->tls_session(tcp);
-        else if (!failed) failed = co_await self->session(tcp);
+        if (!failed && self->options_.tls)
+            failed = co_await self->tls_session(tcp);
+        else if (!failed)
+            failed = co_await self->session(tcp);
         self->drop(failed ? failed->detail : "connection closed");
         self->tcp_ = nullptr;
         if (self->state_ == state::stopped) break;
@@ -257,8 +259,7 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
     }
 }
 
-net::awaitable<std::optional<failure>> redis_connection::tls_handshake(
-    transport::tls_stream& tls) {
+net::awaitable<std::optional<failure>> redis_connection::tls_handshake(transport::tls_stream& tls) {
     SSL* ssl = tls.native_handle();
     boost::system::error_code not_ip;
     net::ip::make_address(options_.host, not_ip);

@@ -1,5 +1,5 @@
 // The whole application in-process: both listeners, probes, and the
-// shutdown sequence of SPEC section 6 (drain, close, finish, exit status).
+// shutdown sequence of docs/operations.md (drain, close, finish, exit status).
 #include "test_client.hpp"
 
 #include "chatkit_gateway/app/app.hpp"

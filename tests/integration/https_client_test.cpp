@@ -1,5 +1,5 @@
 // The upstream HTTPS client against the simulator over real TLS: keep-alive
-// reuse, certificate checks, timeouts, the retry rules of SPEC section 7,
+// reuse, certificate checks, timeouts, the retry rules of docs/api.md,
 // stale pooled connections, the reply-size limit and the pool bound.
 #include "test_client.hpp"
 #include "test_server.hpp"

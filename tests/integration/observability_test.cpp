@@ -1,7 +1,7 @@
 // What operators see: the Prometheus text on the admin listener (every
-// series of SPEC section 3, counted from real traffic through the service
+// series of docs/api.md, counted from real traffic through the service
 // and the upstream simulator, labels bounded to route templates and reason
-// names) and the JSON log lines of SPEC section 6.
+// names) and the JSON log lines of docs/operations.md.
 #include "gateway_fixture.hpp"
 #include "test_files.hpp"
 

@@ -326,10 +326,10 @@ BOOST_AUTO_TEST_CASE(at_the_limit_an_idle_connection_makes_room_else_new_ones_ar
     test_server srv(o, echo_router());
     {
         // Two idle keep-alive connections: one is closed for the newcomer.
-    test_client a(srv.endpoint()), b(srv.endpoint());
-    BOOST_TEST(a.request(http::verb::get, "/echo").result_int() == 200);
-    BOOST_TEST(b.request(http::verb::get, "/echo").result_int() == 200);
-    test_client third(srv.endpoint());
+        test_client a(srv.endpoint()), b(srv.endpoint());
+        BOOST_TEST(a.request(http::verb::get, "/echo").result_int() == 200);
+        BOOST_TEST(b.request(http::verb::get, "/echo").result_int() == 200);
+        test_client third(srv.endpoint());
         BOOST_TEST(third.request(http::verb::get, "/echo").result_int() == 200);
     }
     BOOST_REQUIRE(ckg::test::eventually([&] { return srv.server().open_connections() == 0; }));

@@ -422,8 +422,9 @@ BOOST_AUTO_TEST_CASE(redis_unreachable_at_start_then_up_then_down_then_restarted
         time_until([&] { return mint(*local, "bob").result_int() == 200; }, 8000ms).has_value());
     // Each io thread's connection comes back on its own backoff schedule.
     const auto block_carol = [&] {
-        return admin_call(*refuse, http::verb::post, "/admin/v1/users/revoke",
-                          R"({"issuer": "https://hs.test/", "user": "carol", "block_seconds": 600})")
+        return admin_call(
+                   *refuse, http::verb::post, "/admin/v1/users/revoke",
+                   R"({"issuer": "https://hs.test/", "user": "carol", "block_seconds": 600})")
                    .result_int() == 200;
     };
     BOOST_REQUIRE(time_until(block_carol, 8000ms).has_value());

@@ -1,4 +1,4 @@
-// The real binary under the signals of SPEC section 6: SIGTERM while
+// The real binary under the signals of docs/operations.md: SIGTERM while
 // requests wait on a slow upstream (all of them finish, exit 0), SIGTERM
 // past the grace period (cut off, exit 1), and SIGHUP replacing the TLS
 // certificate and the JWKS file under live keep-alive connections, with a

@@ -112,14 +112,14 @@ BOOST_AUTO_TEST_CASE(create_session_is_as_strict_as_the_upstream_schema) {
          "expires_after.seconds", "integer_above_max_value"},
         {R"({"user": "a", "workflow": {"id": "w"}, "expires_after": {"anchor": "created_at", "seconds": 0}})",
          "expires_after.seconds", "integer_below_min_value"},
-        {R"({"user": "a", "workflow": {"id": "w"}, "expires_after": {"seconds": 60}})", "expires_after.anchor",
-         "missing_required_parameter"},
+        {R"({"user": "a", "workflow": {"id": "w"}, "expires_after": {"seconds": 60}})",
+         "expires_after.anchor", "missing_required_parameter"},
         {R"({"user": "a", "workflow": {"id": "w"}, "expires_after": {"anchor": "now", "seconds": 60}})",
          "expires_after.anchor", "invalid_value"},
-        {R"({"user": "a", "workflow": {"id": "w", "stat_variables": {}}})", "workflow.stat_variables",
-         "unknown_parameter"},
-        {R"({"user": "a", "workflow": {"id": "w", "state_variables": {"k": null}}})", "workflow.state_variables.k",
-         "invalid_type"},
+        {R"({"user": "a", "workflow": {"id": "w", "stat_variables": {}}})",
+         "workflow.stat_variables", "unknown_parameter"},
+        {R"({"user": "a", "workflow": {"id": "w", "state_variables": {"k": null}}})",
+         "workflow.state_variables.k", "invalid_type"},
         {R"({"user": "a", "workflow": {"id": 7}})", "workflow.id", "invalid_type"},
         {R"({"user": "", "workflow": {"id": "w"}})", "user", "string_below_min_length"},
         {R"({"user": "a", "workflow": {"id": "w"}, "rate_limits": {"max_requests_per_1_minute": 0}})",
@@ -148,8 +148,9 @@ BOOST_AUTO_TEST_CASE(create_session_is_as_strict_as_the_upstream_schema) {
 }
 
 BOOST_AUTO_TEST_CASE(requested_chatkit_configuration_is_reflected) {
-    const auto s = body_of(call(http::verb::post, "/v1/chatkit/sessions",
-                                R"({"user": "a", "workflow": {"id": "w", "version": "3", "tracing": {"enabled": false}},
+    const auto s = body_of(call(
+        http::verb::post, "/v1/chatkit/sessions",
+        R"({"user": "a", "workflow": {"id": "w", "version": "3", "tracing": {"enabled": false}},
                                     "chatkit_configuration": {"file_upload": {"enabled": true, "max_files": 3},
                                                               "history": {"recent_threads": 5}},
                                     "rate_limits": {"max_requests_per_1_minute": 4}})"));
@@ -157,20 +158,23 @@ BOOST_AUTO_TEST_CASE(requested_chatkit_configuration_is_reflected) {
         "automatic_thread_titling": {"enabled": true},
         "file_upload": {"enabled": true, "max_file_size": 512, "max_files": 3},
         "history": {"enabled": true, "recent_threads": 5}})"));
-    BOOST_TEST(s.at("workflow") == json::parse(R"({"id": "w", "version": "3", "state_variables": null,
+    BOOST_TEST(s.at("workflow") ==
+               json::parse(R"({"id": "w", "version": "3", "state_variables": null,
                                                    "tracing": {"enabled": false}})"));
     BOOST_TEST(s.at("rate_limits").at("max_requests_per_1_minute").as_int64() == 4);
     BOOST_TEST(s.at("max_requests_per_1_minute").as_int64() == 4);
 }
 
 BOOST_AUTO_TEST_CASE(thread_items_cover_every_type_with_its_required_members) {
-    const auto items = body_of(call(http::verb::get, "/v1/chatkit/threads/cthr_000001/items?order=asc"));
+    const auto items =
+        body_of(call(http::verb::get, "/v1/chatkit/threads/cthr_000001/items?order=asc"));
     std::vector<std::string> types;
     for (const auto& i : items.at("data").as_array()) types.emplace_back(i.at("type").as_string());
-    BOOST_TEST(types == (std::vector<std::string>{"chatkit.user_message", "chatkit.assistant_message",
-                                                  "chatkit.client_tool_call", "chatkit.task",
-                                                  "chatkit.task_group", "chatkit.widget"}),
-               boost::test_tools::per_element());
+    BOOST_TEST(
+        types == (std::vector<std::string>{"chatkit.user_message", "chatkit.assistant_message",
+                                           "chatkit.client_tool_call", "chatkit.task",
+                                           "chatkit.task_group", "chatkit.widget"}),
+        boost::test_tools::per_element());
     const auto& user = items.at("data").at(0).as_object();
     BOOST_TEST(user.contains("attachments"));
     BOOST_TEST(user.contains("inference_options"));
@@ -217,12 +221,17 @@ BOOST_AUTO_TEST_CASE(threads_are_filtered_by_user_and_paginated) {
     const auto none = body_of(call(http::verb::get, "/v1/chatkit/threads?user=alice&limit=0"));
     BOOST_TEST(none.at("data").as_array().empty());
     BOOST_TEST(none.at("has_more").as_bool());
-    for (const char* query : {"limit=-1", "limit=101", "limit=ten", "order=up", "colour=red", "user="}) {
+    for (const char* query :
+         {"limit=-1", "limit=101", "limit=ten", "order=up", "colour=red", "user="}) {
         BOOST_TEST_CONTEXT(query) {
-            BOOST_TEST(call(http::verb::get, std::string("/v1/chatkit/threads?") + query).result_int() == 400);
+            BOOST_TEST(
+                call(http::verb::get, std::string("/v1/chatkit/threads?") + query).result_int() ==
+                400);
         }
     }
-    BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads/cthr_000001/items?user=alice").result_int() == 400);
+    BOOST_TEST(
+        call(http::verb::get, "/v1/chatkit/threads/cthr_000001/items?user=alice").result_int() ==
+        400);
 }
 
 BOOST_AUTO_TEST_CASE(retrieve_items_and_delete) {

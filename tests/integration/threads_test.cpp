@@ -1,4 +1,4 @@
-// The thread proxy end to end (SPEC section 2): a user only ever sees,
+// The thread proxy end to end (docs/api.md): a user only ever sees,
 // reads or deletes their own threads; ids and queries are checked on the raw
 // text before anything goes upstream; foreign threads an upstream returns
 // are dropped; absent and not-yours are the same 404.

@@ -1,4 +1,4 @@
-// Routes of the admin listener (SPEC section 3): liveness and readiness
+// Routes of the admin listener (docs/api.md): liveness and readiness
 // probes for Kubernetes, the Prometheus metrics, and, with admin.token_env,
 // the admin API (admin_user_handlers.hpp).
 #pragma once

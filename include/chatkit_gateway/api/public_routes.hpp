@@ -1,4 +1,4 @@
-// The public API's route table (SPEC section 2). Every path not listed here
+// The public API's route table (docs/api.md). Every path not listed here
 // answers 404 not_found.
 #pragma once
 

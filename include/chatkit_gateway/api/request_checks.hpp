@@ -1,4 +1,4 @@
-// Checks every authenticated public handler makes, in SPEC section 7's
+// Checks every authenticated public handler makes, in docs/api.md's
 // order: the caller's token (401), the user's block (403), then the body's
 // media type (415).
 #pragma once

@@ -1,5 +1,5 @@
 // POST /v1/chatkit/sessions (mint) and DELETE /v1/chatkit/sessions/{handle}
-// (cancel), SPEC section 2.
+// (cancel), docs/api.md.
 #pragma once
 
 #include "chatkit_gateway/api/gateway_services.hpp"

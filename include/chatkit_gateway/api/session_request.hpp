@@ -1,4 +1,4 @@
-// The mint request of SPEC section 2, as pure functions: validating the
+// The mint request of docs/api.md, as pure functions: validating the
 // caller's body against the workflow profiles, and building the upstream
 // create-session body with the state-variable merge (constants, then
 // claim-mapped values, then allowed caller values; the sets are disjoint,
@@ -26,7 +26,7 @@ struct mint_request {
 result<mint_request> parse_mint_request(std::string_view body,
                                         const config::sessions_config& sessions);
 
-// The create-session body (SPEC section 2), in `sp`'s memory.
+// The create-session body (docs/api.md), in `sp`'s memory.
 boost::json::object build_upstream_session(const mint_request& request,
                                            std::string_view upstream_user,
                                            const boost::json::object& claims,

@@ -1,4 +1,4 @@
-// The thread proxy (SPEC section 2): list, retrieve, list items, delete,
+// The thread proxy (docs/api.md): list, retrieve, list items, delete,
 // always scoped to the caller's upstream user id. Retrieve, items and delete
 // first retrieve the thread upstream; absent and not-yours are the same 404,
 // and nothing else is sent upstream for a thread that is not the caller's.

@@ -1,4 +1,4 @@
-// The thread proxy's rules (SPEC sections 2 and 7), as pure functions: query
+// The thread proxy's rules (docs/api.md), as pure functions: query
 // and id validation on the raw text, the upstream query with the `user`
 // filter always forced to the caller, and defence in depth on what comes
 // back (foreign threads dropped, first_id/last_id recomputed).

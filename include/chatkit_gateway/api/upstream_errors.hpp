@@ -1,4 +1,4 @@
-// How an upstream outcome becomes our answer (SPEC section 7), in one place:
+// How an upstream outcome becomes our answer (docs/api.md), in one place:
 // 429/503 -> 503 upstream_unavailable with Retry-After (the upstream's own
 // when sane, at most 60 s); any other 4xx/5xx or an unreadable reply -> 502
 // upstream_error; transport failures keep their code (503, 504, 502). The

@@ -1,6 +1,6 @@
 // The application object built in main(): owns the configuration, the
 // io_pool (one io_context per thread), TLS contexts, readiness, and both listeners,
-// and runs the shutdown sequence of SPEC section 6.
+// and runs the shutdown sequence of docs/operations.md.
 #pragma once
 
 #include "chatkit_gateway/api/gateway_services.hpp"

@@ -1,4 +1,4 @@
-// The command line of SPEC section 6: --config FILE [--check-config],
+// The command line of docs/operations.md: --config FILE [--check-config],
 // --version, --help.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The upstream user id of SPEC section 2: "plain" sends prefix + the user
+// The upstream user id of docs/api.md: "plain" sends prefix + the user
 // claim; "hmac" sends prefix + lowercase hex HMAC-SHA256(key, issuer "\n"
 // claim), so no personal data goes upstream and two issuers never collide.
 #pragma once

@@ -1,4 +1,4 @@
-// The validated, immutable configuration of SPEC section 5. Plain data: the
+// The validated, immutable configuration of docs/operations.md. Plain data: the
 // loader (config_loader.hpp) fills it and checks every rule once at start-up;
 // nothing else ever parses configuration. Secrets are read from the
 // environment by the loader and held as ckg::secret.

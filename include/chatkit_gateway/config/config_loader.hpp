@@ -1,4 +1,4 @@
-// Loads and validates the configuration file of SPEC section 5. Every rule
+// Loads and validates the configuration file of docs/operations.md. Every rule
 // of sections 5 and 7 is checked here, once, before anything is served.
 // On any problem these functions throw config_error naming the key path.
 #pragma once

@@ -36,7 +36,7 @@ inline std::error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), gateway_category()};
 }
 
-// The stable machine-readable code of SPEC section 2 ("invalid_request", ...).
+// The stable machine-readable code of docs/api.md ("invalid_request", ...).
 std::string_view errc_code(errc e) noexcept;
 
 }  // namespace ckg

@@ -36,7 +36,7 @@ http::status status_of(errc code) noexcept;
 response make_error_response(const api_error& error, unsigned http_version);
 reply make_error_reply(const api_error& error, unsigned http_version);
 
-// A JSON response with the SPEC content type.
+// A JSON response with the documented content type (docs/api.md).
 response make_json_response(http::status status, const boost::json::value& body,
                             unsigned http_version);
 // The same with the body already serialized.

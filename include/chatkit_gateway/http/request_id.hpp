@@ -1,4 +1,4 @@
-// X-Request-Id (SPEC sections 2 and 7): a caller's id is echoed when it is a
+// X-Request-Id (docs/api.md): a caller's id is echoed when it is a
 // sane token of 1-128 characters [A-Za-z0-9._-]; otherwise a fresh random id
 // of 22 alphanumeric characters (about 131 bits, so unique in practice).
 #pragma once

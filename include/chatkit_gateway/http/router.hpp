@@ -1,6 +1,6 @@
 // Maps (method, path) to a handler. Patterns are literal segments and
 // "{name}" placeholders that take one non-empty raw segment (no decoding:
-// handlers validate the raw text, SPEC section 7). An unknown path is 404; a
+// handlers validate the raw text, docs/api.md). An unknown path is 404; a
 // known path with another method is 405 with the methods for Allow.
 #pragma once
 

@@ -23,7 +23,7 @@ struct server_options {
     std::string name = "public";  // for log lines
     config::listen_address listen;
     std::size_t max_body_bytes = 16384;
-    std::size_t max_header_bytes = 16384;  // SPEC section 7: larger headers are 431
+    std::size_t max_header_bytes = 16384;  // docs/api.md: larger headers are 431
     std::size_t max_connections = 10000;
     std::chrono::milliseconds header_timeout{10000};
     std::chrono::milliseconds idle_timeout{60000};
@@ -69,7 +69,7 @@ public:
     const server_options options;
     const router routes;
     const std::shared_ptr<tls_context_store> tls;  // null: plain HTTP
-    std::atomic<bool> closing{false};               // listener closed: finish and close
+    std::atomic<bool> closing{false};              // listener closed: finish and close
 
     std::uint64_t add(std::weak_ptr<connection_base> c);
     void remove(std::uint64_t id);

@@ -50,7 +50,9 @@ public:
     // True when input is waiting inside this layer: decrypted bytes OpenSSL
     // holds, or received ciphertext not yet decrypted. A message reader
     // counts them as left over after a message (net/message_reader.hpp).
-    bool has_buffered_input() const noexcept { return SSL_pending(ssl_) > 0 || in_filled_ > in_used_; }
+    bool has_buffered_input() const noexcept {
+        return SSL_pending(ssl_) > 0 || in_filled_ > in_used_;
+    }
 
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {

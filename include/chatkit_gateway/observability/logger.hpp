@@ -1,4 +1,4 @@
-// Structured logging: one JSON object per line on stdout (SPEC section 6).
+// Structured logging: one JSON object per line on stdout (docs/operations.md).
 // Callers pass fields as a JSON object; the logger adds time, level and msg.
 // Lines reach stdout through log_writer's background thread, never written
 // on the calling (io) thread.

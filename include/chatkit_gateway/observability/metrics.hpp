@@ -1,4 +1,4 @@
-// The Prometheus series of SPEC section 3, kept in a prometheus-cpp registry
+// The Prometheus series of docs/api.md, kept in a prometheus-cpp registry
 // (with chatkit_gateway_build_info and the standard process_* series; every
 // series with a fixed label set, metric_labels.hpp, exported at 0 from the start)
 // (its core library only: counters, gauges, histograms and the text format
@@ -31,7 +31,7 @@ struct request_record {
 struct upstream_record {
     std::string_view operation;  // "create_session", "cancel_session", "get", "delete"
     unsigned status = 0;
-    std::string_view failure;    // e.g. "upstream_timeout"; empty when a reply came
+    std::string_view failure;  // e.g. "upstream_timeout"; empty when a reply came
     std::chrono::microseconds duration{0};
     bool malformed = false;  // a 2xx reply whose body could not be read
 };
@@ -54,7 +54,8 @@ public:
 
     // ---- Shared state (store room, docs/operations.md) ----
     // `operation` is one of store_operations below.
-    void record_store_round_trip(std::string_view operation, std::chrono::microseconds duration, bool ok);
+    void record_store_round_trip(std::string_view operation, std::chrono::microseconds duration,
+                                 bool ok);
     // A decision taken while the store failed: "local" (served from this
     // replica's state) or "refuse" (503 store_unavailable).
     void record_store_degraded(std::string_view policy);
@@ -64,8 +65,9 @@ public:
     void record_quota_rejected();
     void record_blocked_request();
     void record_revocation(std::size_t cancelled, std::size_t failed);
-    static constexpr std::string_view store_operations[] = {"mint",  "add_session", "remove_session", "list_sessions",
-                                                            "block", "unblock",     "status",         "poll_blocks"};
+    static constexpr std::string_view store_operations[] = {
+        "mint",  "add_session", "remove_session", "list_sessions",
+        "block", "unblock",     "status",         "poll_blocks"};
     // ---- end of shared state ----
 
     // Point-in-time values read when /metrics is scraped (no hot-path cost).

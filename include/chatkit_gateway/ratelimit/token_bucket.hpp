@@ -1,4 +1,4 @@
-// A token bucket (SPEC section 7): capacity `burst`, refilled continuously at
+// A token bucket (docs/api.md): capacity `burst`, refilled continuously at
 // `per_minute` tokens a minute. Pure: the caller passes the time.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Session handles (SPEC section 2): the upstream session id, the upstream
+// Session handles (docs/api.md): the upstream session id, the upstream
 // user id and the expiry, sealed with AES-256-GCM under the handle key. A
 // handle is opaque and URL-safe, opens on every replica sharing the key, and
 // is useless to anyone else. Layout (before base64url):

@@ -2,7 +2,7 @@
 // keep-alive connection pool, used for every upstream call and for JWKS
 // fetches. Asynchronous DNS, certificate and host-name verification with SNI,
 // a deadline on connect and on every attempt, a reply-size limit, and retries
-// only where they are safe (SPEC section 7, STYLE "upstream pool rule").
+// only where they are safe (docs/api.md, docs/architecture.md, "Upstream calls").
 //
 // Failures come back as result<> with:
 //   upstream_unavailable  refused, reset or unresolvable; connect timeout

@@ -1,5 +1,5 @@
 // Tokens minted at test time by PyJWT (tests/support/make_tokens.py): every
-// algorithm verifies, and each rejection rule of SPEC section 4 refuses its
+// algorithm verifies, and each rejection rule of docs/auth.md refuses its
 // token with the expected reason. Plus the authenticator around the
 // verifier: credentials, cache, user ids and key reloads.
 #include "chatkit_gateway/auth/authenticator.hpp"

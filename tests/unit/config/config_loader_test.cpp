@@ -1,4 +1,4 @@
-// Every configuration failure class of SPEC sections 5 and 7 is refused with
+// Every configuration failure class of docs/operations.md is refused with
 // the exact key path; a valid file loads with every documented default.
 #include "chatkit_gateway/config/config_loader.hpp"
 #include "chatkit_gateway/config/config_error.hpp"

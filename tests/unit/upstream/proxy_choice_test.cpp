@@ -1,5 +1,5 @@
-#include "chatkit_gateway/config/proxy_url.hpp"
 #include "chatkit_gateway/upstream/proxy_choice.hpp"
+#include "chatkit_gateway/config/proxy_url.hpp"
 
 #include <boost/test/unit_test.hpp>
 
