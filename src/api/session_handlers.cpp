@@ -22,13 +22,18 @@ struct minted {
 };
 
 // Reads only what we return or need; anything else in the reply is ignored.
-std::optional<minted> read_session(std::string_view body) {
-    top_level_scalars reply{"id", "client_secret", "expires_at"};
+// The reply must name the user the session was requested for: HTTP/1.1 has
+// no other way to tie a reply to its request, and a stray reply on a pooled
+// connection must never hand one user's secret to another
+// (docs/architecture.md, "Upstream calls").
+std::optional<minted> read_session(std::string_view body, std::string_view user) {
+    top_level_scalars reply{"id", "user", "client_secret", "expires_at"};
     if (!reply.parse(body)) return std::nullopt;
     auto* id = reply.string_member("id");
+    auto* owner = reply.string_member("user");
     auto* secret = reply.string_member("client_secret");
     const auto expires = reply.int64_member("expires_at");
-    if (!id || !secret || !expires) return std::nullopt;
+    if (!id || !owner || *owner != user || !secret || !expires) return std::nullopt;
     return minted{*id, *secret, *expires};
 }
 
@@ -106,6 +111,14 @@ net::awaitable<void> register_session(gateway_services& s, const std::string& us
                                 {{"user", log_id}, {"reason", added.error().detail}});
 }
 
+// A cancel reply is the session object: its id must be the one cancelled.
+bool is_reply_about(std::string_view body, std::string_view id) {
+    top_level_scalars reply{"id"};
+    if (!reply.parse(body)) return false;
+    auto* got = reply.string_member("id");
+    return got && *got == id;
+}
+
 }  // namespace
 
 net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_services& s) {
@@ -126,8 +139,9 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     auto up = co_await s.chatkit.create_session(body, ctx.trace);
     std::optional<minted> session;
     std::optional<api_error> failed = upstream_failure(up);
-    if (!failed && !(session = read_session(up->body)))
-        failed = api_error{errc::upstream_error, "unreadable create-session reply", {}, {}};
+    if (!failed && !(session = read_session(up->body, who.upstream_user_id)))
+        failed = api_error{
+            errc::upstream_error, "create-session reply unreadable or not for this user", {}, {}};
     if (failed) {
         auto r = error_reply(ctx, *failed, *user);
         note_upstream(r, up, started);
@@ -174,7 +188,10 @@ net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_
     const auto started = steady::now();
     auto up = co_await s.chatkit.cancel_session(opened.contents->session_id, ctx.trace);
     auto failed = upstream_failure(up);
-    if (failed && up && up->status == 404) failed.reset();  // already gone: cancelled all the same
+    if (failed && up && up->status == 404)
+        failed.reset();  // already gone: cancelled all the same
+    else if (!failed && !is_reply_about(up->body, opened.contents->session_id))
+        failed = api_error{errc::upstream_error, "cancel reply not for this session", {}, {}};
     if (!failed)
         co_await s.state.remove_session((*user)->upstream_user_id, opened.contents->session_id);
     reply r = failed ? error_reply(ctx, *failed, *user)

@@ -32,7 +32,7 @@ net::awaitable<owned> fetch_owned(gateway_services& s, std::string id, std::stri
                                   observability::trace_context trace) {
     auto up = co_await s.chatkit.get("/chatkit/threads/" + id, std::move(trace));
     if (auto e = upstream_failure(up, true)) co_return owned{std::nullopt, *e, std::move(up)};
-    auto thread = owned_thread(up->body, user);
+    auto thread = owned_thread(up->body, user, id);
     if (!thread)
         co_return owned{std::nullopt, http_server::api_error_of(thread.error()), std::move(up)};
     co_return owned{std::move(*thread), {}, std::move(up)};
@@ -98,12 +98,9 @@ net::awaitable<reply> list_thread_items(request_context& ctx, gateway_services& 
     if (!query->empty()) path += "?" + *query;
     auto up = co_await s.chatkit.get(std::move(path), ctx.trace);
     if (auto e = upstream_failure(up, true)) co_return noted(error_reply(ctx, *e, call->user), up);
-    boost::system::error_code ec;
-    auto items = boost::json::parse(up->body, ec);
-    if (ec || !items.is_object())
-        co_return noted(
-            failed(ctx, failure{errc::upstream_error, "unreadable item list"}, call->user), up);
-    co_return noted(ok_json(ctx, items, call->user), up);
+    auto items = thread_item_list(up->body, call->id);
+    if (!items) co_return noted(failed(ctx, items.error(), call->user), up);
+    co_return noted(ok_json(ctx, *items, call->user), up);
 }
 
 net::awaitable<reply> delete_thread(request_context& ctx, gateway_services& s) {
@@ -114,15 +111,9 @@ net::awaitable<reply> delete_thread(request_context& ctx, gateway_services& s) {
     if (!found.thread) co_return noted(error_reply(ctx, found.error, call->user), found.reply);
     auto up = co_await s.chatkit.remove("/chatkit/threads/" + call->id, ctx.trace);
     if (auto e = upstream_failure(up, true)) co_return noted(error_reply(ctx, *e, call->user), up);
-    boost::system::error_code ec;
-    auto body = boost::json::parse(up->body, ec);
-    if (ec || !body.is_object())
-        co_return noted(
-            failed(ctx, failure{errc::upstream_error, "unreadable delete reply"}, call->user), up);
-    boost::json::object out;
-    for (const char* k : {"id", "deleted", "object"})
-        if (const auto* v = body.get_object().if_contains(k)) out[k] = *v;
-    co_return noted(ok_json(ctx, out, call->user), up);
+    auto confirmation = deletion_of(up->body, call->id);
+    if (!confirmation) co_return noted(failed(ctx, confirmation.error(), call->user), up);
+    co_return noted(ok_json(ctx, *confirmation, call->user), up);
 }
 
 }  // namespace ckg::api

@@ -1,5 +1,7 @@
 #include "chatkit_gateway/api/thread_scoping.hpp"
 
+#include <optional>
+
 #include "chatkit_gateway/core/request_name.hpp"
 #include "chatkit_gateway/http/query_params.hpp"
 
@@ -105,16 +107,57 @@ result<boost::json::object> scope_thread_list(std::string_view upstream_body,
     return std::move(list);
 }
 
-result<boost::json::object> owned_thread(std::string_view upstream_body, std::string_view user) {
+namespace {
+
+// The reply as an object, or nullopt when it is not one.
+std::optional<boost::json::object> object_of(std::string_view upstream_body) {
     boost::system::error_code ec;
     auto v = boost::json::parse(upstream_body, ec);
-    if (ec || !v.is_object()) return failure{errc::upstream_error, "unreadable thread"};
-    const auto* owner = v.get_object().if_contains("user");
+    if (ec || !v.is_object()) return std::nullopt;
+    return std::move(v.get_object());
+}
+
+bool has_string(const boost::json::object& o, std::string_view key, std::string_view value) {
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_string() && v->get_string() == value;
+}
+
+}  // namespace
+
+result<boost::json::object> owned_thread(std::string_view upstream_body, std::string_view user,
+                                         std::string_view id) {
+    auto thread = object_of(upstream_body);
+    if (!thread) return failure{errc::upstream_error, "unreadable thread"};
+    if (!has_string(*thread, "id", id))
+        return failure{errc::upstream_error, "thread reply about another thread"};
     // Absent and foreign look the same to the caller (docs/api.md: existence is not revealed).
-    if (owner == nullptr || !owner->is_string() || owner->get_string() != user)
+    if (!has_string(*thread, "user", user))
         return failure{errc::not_found, "thread belongs to another user",
                        std::string(thread_not_found_message)};
-    return std::move(v.get_object());
+    return std::move(*thread);
+}
+
+result<boost::json::object> thread_item_list(std::string_view upstream_body, std::string_view id) {
+    auto list = object_of(upstream_body);
+    if (!list) return failure{errc::upstream_error, "unreadable item list"};
+    const auto* data = list->if_contains("data");
+    if (!has_string(*list, "object", "list") || data == nullptr || !data->is_array())
+        return failure{errc::upstream_error, "item reply is not a list"};
+    for (const auto& item : data->get_array())
+        if (!item.is_object() || !has_string(item.get_object(), "thread_id", id))
+            return failure{errc::upstream_error, "item list holds another thread's item"};
+    return std::move(*list);
+}
+
+result<boost::json::object> deletion_of(std::string_view upstream_body, std::string_view id) {
+    auto body = object_of(upstream_body);
+    if (!body) return failure{errc::upstream_error, "unreadable delete reply"};
+    if (!has_string(*body, "id", id))
+        return failure{errc::upstream_error, "delete reply about another thread"};
+    boost::json::object out;
+    for (const char* k : {"id", "deleted", "object"})
+        if (const auto* v = body->if_contains(k)) out[k] = *v;
+    return out;
 }
 
 }  // namespace ckg::api

@@ -185,6 +185,37 @@ BOOST_AUTO_TEST_CASE(an_extra_reply_arriving_later_is_seen_before_reuse) {
     BOOST_TEST(g.upstream.connections() >= 8u);
 }
 
+// The case no transport check can see: a duplicate reply that arrives after
+// the connection was checked and reused, so that it is the first thing the
+// next request reads. The reply names the user it was minted for, and a
+// reply for someone else is a 502, never an answer (docs/architecture.md,
+// "Upstream calls").
+BOOST_AUTO_TEST_CASE(a_stray_reply_arriving_after_reuse_never_reaches_another_user) {
+    gateway_on_peer g([](const peer_request& r) {
+        peer_request stray = r;
+        stray.index += 1000;
+        peer_reply p{mint_reply_for(r)};
+        p.later = mint_reply_for(stray);
+        p.pause = 20ms;
+        return p;
+    });
+    std::atomic<int> leaks{0}, served{0};
+    std::vector<std::thread> callers;
+    for (const auto& user : users)
+        callers.emplace_back([&, user] {
+            for (int i = 0; i < 8; ++i) {
+                const auto res = g.call(http::verb::post, sessions_path, user, "{}");
+                if (res.result_int() != 200) continue;
+                ++served;
+                const auto secret = json::parse(res.body()).at("client_secret").as_string();
+                if (!secret.starts_with("ek_" + user + "_")) ++leaks;
+            }
+        });
+    for (auto& t : callers) t.join();
+    BOOST_TEST(leaks.load() == 0);
+    BOOST_TEST(served.load() > 0);
+}
+
 BOOST_AUTO_TEST_CASE(bytes_after_a_well_framed_reply_close_the_connection) {
     gateway_on_peer g(minting({}, "HTTP/1.1 200 OK\r\nContent-Le"));
     every_user_gets_their_own_secret(g, 2);

@@ -281,8 +281,9 @@ std::string mint_reply_for(const peer_request& req) {
     const auto n = std::to_string(req.index);
     const auto expires = std::to_string(std::time(nullptr) + 600);
     return wire_reply(200, R"({"id":"cksess_)" + req.user + "_" + n +
-                               R"(","object":"chatkit.session","client_secret":"ek_)" + req.user +
-                               "_" + n + R"(","expires_at":)" + expires + "}");
+                               R"(","object":"chatkit.session","user":")" + req.user +
+                               R"(","client_secret":"ek_)" + req.user + "_" + n +
+                               R"(","expires_at":)" + expires + "}");
 }
 
 unsigned status_of(const std::string& bytes) {

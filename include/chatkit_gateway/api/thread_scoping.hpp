@@ -30,7 +30,19 @@ result<std::string> upstream_list_query(std::string_view raw_query, const std::s
 result<boost::json::object> scope_thread_list(std::string_view upstream_body,
                                               std::string_view user);
 
-// The upstream thread if it parses and belongs to `user`; not_found otherwise.
-result<boost::json::object> owned_thread(std::string_view upstream_body, std::string_view user);
+// The upstream thread `id` if it parses and belongs to `user`; not_found
+// when it is another user's. A reply about another thread is upstream_error:
+// HTTP/1.1 ties a reply to its request by order only, so a stray reply on a
+// pooled connection is caught here (docs/architecture.md, "Upstream calls").
+result<boost::json::object> owned_thread(std::string_view upstream_body, std::string_view user,
+                                         std::string_view id);
+
+// An item list of thread `id`: a list object whose every item names that
+// thread; upstream_error otherwise.
+result<boost::json::object> thread_item_list(std::string_view upstream_body, std::string_view id);
+
+// The delete confirmation {"id", "deleted", "object"} of thread `id`;
+// upstream_error when unreadable or about another thread.
+result<boost::json::object> deletion_of(std::string_view upstream_body, std::string_view id);
 
 }  // namespace ckg::api
