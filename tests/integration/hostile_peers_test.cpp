@@ -43,7 +43,7 @@ std::string config_for(unsigned short upstream_port, bool public_tls,
                    "ca_file": ")" +
            test_pki("ca.pem") + R"(", "request_timeout_ms": 3000,
                    "max_retries": )" +
-           std::to_string(max_retries) + R"(},
+           std::to_string(max_retries) + R"(, "max_connections": 2},
       "auth": {"issuers": [{"issuer": "https://hs.test/", "hmac_secret_env": "HS", "algorithms": ["HS256"]}]},
       "sessions": {"workflows": {"default": {"id": "wf_1"}}},
       "rate_limit": {"sessions_per_minute": 6000, "burst": 1000}})";
@@ -203,8 +203,11 @@ BOOST_AUTO_TEST_CASE(a_stray_reply_arriving_after_reuse_never_reaches_another_us
     std::vector<std::thread> callers;
     for (const auto& user : users)
         callers.emplace_back([&, user] {
-            for (int i = 0; i < 8; ++i) {
-                const auto res = g.call(http::verb::post, sessions_path, user, "{}");
+            // One keep-alive connection per user: the next mint follows at once.
+            test_client c(g.gw->public_ep, g.ca(), 15s);
+            for (int i = 0; i < 10; ++i) {
+                const auto res = c.request(http::verb::post, sessions_path, "{}",
+                                           {{"Authorization", "Bearer " + g.token(user)}});
                 if (res.result_int() != 200) continue;
                 ++served;
                 const auto secret = json::parse(res.body()).at("client_secret").as_string();
@@ -212,6 +215,7 @@ BOOST_AUTO_TEST_CASE(a_stray_reply_arriving_after_reuse_never_reaches_another_us
             }
         });
     for (auto& t : callers) t.join();
+    BOOST_TEST_MESSAGE("served " << served.load() << ", leaked " << leaks.load());
     BOOST_TEST(leaks.load() == 0);
     BOOST_TEST(served.load() > 0);
 }
