@@ -15,10 +15,16 @@ void session_registry::prune(std::int64_t now_s) {
 
 bool session_registry::add(std::string_view user, live_session session, std::int64_t now_s) {
     std::lock_guard lock(mutex_);
-    if (total_ >= max_sessions_) prune(now_s);
+    if (total_ >= max_sessions_ && now_s != last_full_prune_s_) {
+        last_full_prune_s_ = now_s;
+        prune(now_s);
+    }
     if (total_ >= max_sessions_) return false;
     auto& list = sessions_[std::string(user)];
-    total_ -= std::erase_if(list, [now_s](const live_session& s) { return s.expires_at <= now_s; });
+    while (!list.empty() && list.front().expires_at <= now_s) {
+        list.pop_front();
+        --total_;
+    }
     list.push_back(std::move(session));
     ++total_;
     return true;

@@ -140,6 +140,18 @@ std::string empty_list() {
         200, R"({"object":"list","data":[],"first_id":null,"last_id":null,"has_more":false})");
 }
 
+// Mints, then sends a second reply for the same user `pause` later.
+peer_script minting_then_stray_after(std::chrono::milliseconds pause) {
+    return [pause](const peer_request& r) {
+        peer_request stray = r;
+        stray.index += 1000;
+        peer_reply p{mint_reply_for(r)};
+        p.later = mint_reply_for(stray);
+        p.pause = pause;
+        return p;
+    };
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(hostile_upstream_peer)
@@ -172,14 +184,7 @@ BOOST_AUTO_TEST_CASE(an_unsolicited_extra_reply_closes_the_connection) {
 }
 
 BOOST_AUTO_TEST_CASE(an_extra_reply_arriving_later_is_seen_before_reuse) {
-    gateway_on_peer g([](const peer_request& r) {
-        peer_request stray = r;
-        stray.index += 1000;
-        peer_reply p{mint_reply_for(r)};
-        p.later = mint_reply_for(stray);
-        p.pause = 5ms;
-        return p;
-    });
+    gateway_on_peer g(minting_then_stray_after(5ms));
     // Calls 80 ms apart: the check before reuse must not be skipped for a connection used recently.
     every_user_gets_their_own_secret(g, 3, 80ms);
     BOOST_TEST(g.upstream.connections() >= 8u);
@@ -191,14 +196,7 @@ BOOST_AUTO_TEST_CASE(an_extra_reply_arriving_later_is_seen_before_reuse) {
 // reply for someone else is a 502, never an answer (docs/architecture.md,
 // "Upstream calls").
 BOOST_AUTO_TEST_CASE(a_stray_reply_arriving_after_reuse_never_reaches_another_user) {
-    gateway_on_peer g([](const peer_request& r) {
-        peer_request stray = r;
-        stray.index += 1000;
-        peer_reply p{mint_reply_for(r)};
-        p.later = mint_reply_for(stray);
-        p.pause = 20ms;
-        return p;
-    });
+    gateway_on_peer g(minting_then_stray_after(20ms));
     std::atomic<int> leaks{0}, served{0};
     std::vector<std::thread> callers;
     for (const auto& user : users)

@@ -7,21 +7,8 @@ import { spawn } from "node:child_process";
 import net from "node:net";
 import tls from "node:tls";
 
-// Starts `bin` and resolves with the first stdout match of `pattern` (its
-// first group as `port`) and everything printed so far, within 10 s.
-export function startProcess(bin, args, extraEnv, pattern) {
-  const child = spawn(bin, args, { env: { ...process.env, ...extraEnv }, stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${bin} did not start: ${out}`)), 10000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(pattern);
-      if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]), output: out }); }
-    });
-    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`${bin} exited ${code}: ${out}`)); });
-  });
-}
+// Starts a binary and waits for its "listening" line (start_process.mjs).
+export { start as startProcess } from "./start_process.mjs";
 
 // True when `bin --config file --check-config` accepts the file.
 export function checkConfig(bin, file, extraEnv) {

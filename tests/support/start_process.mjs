@@ -1,7 +1,8 @@
 // Starts a binary for the Node-driven tests (browser, upstream contract) and
 // resolves once its stdout matches `pattern` (the port it bound, or a
 // readiness line), with the match's first group as `port`. Fails after 10 s
-// or when the process exits first, with what it printed.
+// or when the process exits first, with what it printed. `output` is what it
+// printed up to the match.
 import { spawn } from "node:child_process";
 
 export function start(bin, args, extraEnv, pattern) {
@@ -12,7 +13,7 @@ export function start(bin, args, extraEnv, pattern) {
     child.stdout.on("data", (d) => {
       out += d;
       const m = out.match(pattern);
-      if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]) }); }
+      if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]), output: out }); }
     });
     child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`${bin} exited ${code}: ${out}`)); });
   });

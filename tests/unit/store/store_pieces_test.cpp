@@ -198,6 +198,16 @@ BOOST_AUTO_TEST_CASE(registry_keeps_live_sessions_per_user_bounded) {
     BOOST_TEST(r.size() == 1u);
 }
 
+// One user minting all day keeps only its live sessions (each mint drops the
+// expired ones from the front, without scanning the rest).
+BOOST_AUTO_TEST_CASE(registry_drops_a_busy_users_expired_sessions_as_it_goes) {
+    session_registry r(1000);
+    for (std::int64_t now = 0; now < 100000; ++now)
+        BOOST_REQUIRE(r.add("busy", {std::to_string(now), now + 600}, now));
+    BOOST_TEST(r.size() == 600u);
+    BOOST_TEST(r.live("busy", 99999).size() == 600u);
+}
+
 BOOST_AUTO_TEST_CASE(blocks_end_by_themselves_and_can_be_replaced_by_a_snapshot) {
     block_list b(2);
     BOOST_TEST(b.set("a", 100, 10));
