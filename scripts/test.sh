@@ -11,7 +11,7 @@ werror=()
 
 if [ "${1:-}" = "--sanitize" ]; then
   dir=build/sanitize
-  bash scripts/build.sh "$dir" Debug -DCKG_SANITIZE=ON -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" ${werror[@]+"${werror[@]}"}
+  bash scripts/build.sh "$dir" Debug -DCKG_SANITIZE=ON -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 else
