@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -32,11 +33,16 @@ std::string temp_name(const char* what) {
 }  // namespace
 
 env_map gateway_env() {
-    return {{"PATH", "/usr/bin:/bin"},
-            {"OPENAI_API_KEY", "sk-test-never-leaks-0123456789"},
-            {"CHATKIT_GATEWAY_HANDLE_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},
-            {"CHATKIT_GATEWAY_DEV_HS256_SECRET", "dev-hs256-secret-for-tests"},
-            {"CHATKIT_GATEWAY_USER_ID_KEY", "user-id-key-for-tests"}};
+    env_map env{{"PATH", "/usr/bin:/bin"},
+                {"OPENAI_API_KEY", "sk-test-never-leaks-0123456789"},
+                {"CHATKIT_GATEWAY_HANDLE_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="},
+                {"CHATKIT_GATEWAY_DEV_HS256_SECRET", "dev-hs256-secret-for-tests"},
+                {"CHATKIT_GATEWAY_USER_ID_KEY", "user-id-key-for-tests"}};
+    // The sanitizer build's settings (scripts/test.sh --sanitize) reach the
+    // gateway too: its reports must fail the test as the test's own do.
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+        if (const char* v = std::getenv(name)) env[name] = v;
+    return env;
 }
 
 child_process::child_process(std::vector<std::string> argv, env_map env, std::string cwd)

@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -38,13 +40,35 @@ std::string dropped_line(std::uint64_t n) {
     return "dropped " + std::to_string(n) + "\n";
 }
 
+// A log_writer on a pipe. It is destroyed while the pipe is being read: a
+// writer still in the middle of a large batch would otherwise block on the
+// full pipe and never be joined.
+struct writer_on_pipe {
+    pipe_pair p;
+    std::optional<log_writer> w;
+    writer_on_pipe() { w.emplace(p.fds[1], dropped_line); }
+    ~writer_on_pipe() {
+        std::atomic<bool> done{false};
+        std::thread reader([this, &done] {
+            while (!done) {
+                p.drain();
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+        });
+        w.reset();
+        done = true;
+        reader.join();
+    }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(log_writing)
 
 BOOST_AUTO_TEST_CASE(lines_arrive_in_order_after_flush) {
-    pipe_pair p;
-    log_writer w(p.fds[1], dropped_line);
+    writer_on_pipe f;
+    auto& p = f.p;
+    auto& w = *f.w;
     std::string expected;
     for (int i = 0; i < 1000; ++i) {
         const auto line = "line " + std::to_string(i) + "\n";
@@ -56,8 +80,9 @@ BOOST_AUTO_TEST_CASE(lines_arrive_in_order_after_flush) {
 }
 
 BOOST_AUTO_TEST_CASE(a_stalled_reader_costs_counted_lines_not_a_blocked_caller) {
-    pipe_pair p;
-    log_writer w(p.fds[1], dropped_line);
+    writer_on_pipe f;
+    auto& p = f.p;
+    auto& w = *f.w;
     const std::string line(1000, 'x');
     const auto started = std::chrono::steady_clock::now();
     // Far more than the pipe (64 KiB), the batch being written (up to 8 MiB)
@@ -84,8 +109,9 @@ BOOST_AUTO_TEST_CASE(a_stalled_reader_costs_counted_lines_not_a_blocked_caller) 
 }
 
 BOOST_AUTO_TEST_CASE(flush_gives_up_on_a_stalled_reader) {
-    pipe_pair p;
-    log_writer w(p.fds[1], dropped_line);
+    writer_on_pipe f;
+    auto& p = f.p;
+    auto& w = *f.w;
     const std::string line(1000, 'y');
     for (int i = 0; i < 1000; ++i) w.append(line + "\n", false);  // 1 MB: more than the pipe holds
     const auto started = std::chrono::steady_clock::now();

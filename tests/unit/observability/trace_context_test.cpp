@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <regex>
 #include <set>
 #include <string>
@@ -13,12 +14,14 @@ namespace {
 const std::string valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 // The traceparent line an upstream request carries, parsed back.
-std::smatch traceparent_line(const std::string& wire) {
+// The captured fields as strings: a std::smatch would point into `wire`,
+// which callers often pass as a temporary.
+std::array<std::string, 4> traceparent_line(const std::string& wire) {
     static const std::regex line(
         "^traceparent: 00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})\r\n");
     std::smatch m;
     BOOST_REQUIRE(std::regex_search(wire, m, line));
-    return m;
+    return {m[0].str(), m[1].str(), m[2].str(), m[3].str()};
 }
 
 }  // namespace
@@ -83,10 +86,10 @@ BOOST_AUTO_TEST_CASE(a_valid_parent_is_continued_with_tracestate_unchanged) {
     std::string wire = "GET / HTTP/1.1\r\n";
     const auto offset = t.append_headers(wire);
     const auto m = traceparent_line(wire.substr(16));
-    BOOST_TEST(m[1].str() == "4bf92f3577b34da6a3ce929d0e0e4736");
-    BOOST_TEST(m[2].str() != "00f067aa0ba902b7");  // a span of ours, not the caller's
-    BOOST_TEST(m[3].str() == "01");
-    BOOST_TEST(wire.substr(offset, 16) == m[2].str());
+    BOOST_TEST(m[1] == "4bf92f3577b34da6a3ce929d0e0e4736");
+    BOOST_TEST(m[2] != "00f067aa0ba902b7");  // a span of ours, not the caller's
+    BOOST_TEST(m[3] == "01");
+    BOOST_TEST(wire.substr(offset, 16) == m[2]);
     BOOST_TEST(wire.ends_with("\r\ntracestate: rojo=00f067aa0ba902b7\r\n"));
 }
 
@@ -105,8 +108,8 @@ BOOST_AUTO_TEST_CASE(a_missing_or_invalid_parent_starts_a_new_trace_without_trac
         std::string wire;
         t.append_headers(wire);
         const auto m = traceparent_line(wire);
-        BOOST_TEST(m[1].str() == t.trace_id());
-        BOOST_TEST(m[3].str() == "00");
+        BOOST_TEST(m[1] == t.trace_id());
+        BOOST_TEST(m[3] == "00");
         BOOST_TEST(wire.find("tracestate") == std::string::npos);
     }
     BOOST_TEST(ids.size() == 3u);  // random, not a constant
@@ -123,9 +126,9 @@ BOOST_AUTO_TEST_CASE(every_attempt_gets_a_fresh_span_id_in_place) {
         trace_context::write_span_id(wire.data() + offset);
         BOOST_TEST(wire.size() == size);
         const auto m = traceparent_line(wire.substr(wire.find("traceparent")));
-        BOOST_TEST(m[1].str() == "4bf92f3577b34da6a3ce929d0e0e4736");
-        BOOST_TEST(m[2].str() != "0000000000000000");
-        spans.insert(m[2].str());
+        BOOST_TEST(m[1] == "4bf92f3577b34da6a3ce929d0e0e4736");
+        BOOST_TEST(m[2] != "0000000000000000");
+        spans.insert(m[2]);
     }
     BOOST_TEST(spans.size() == 50u);
     BOOST_TEST(wire.ends_with("-01\r\nContent-Length: 0\r\n\r\n"));
