@@ -14,12 +14,13 @@ run_packages=(
   python3 python3-jwt
 )
 # Unit and integration suites, the fuzzer (clang), benchmarks, the browser
-# and upstream-contract tests (chromium, Node.js), token fixtures, manifests.
+# and upstream-contract tests (chromium, Node.js), token fixtures, manifests,
+# a real egress proxy (tinyproxy).
 test_packages=(
   libboost-test1.81-dev
   python3-cryptography python3-yaml
   clang libclang-rt-14-dev libbenchmark-dev clang-format
-  nginx redis-server redis-tools
+  nginx redis-server redis-tools tinyproxy
   chromium
   prometheus
 )

@@ -14,6 +14,12 @@
 namespace ckg::config {
 namespace {
 
+std::string_view trim_blanks(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
 constexpr std::int64_t max_timeout_ms = 3'600'000;
 
 server_config parse_server(json_object_reader r) {
@@ -78,6 +84,7 @@ upstream_config parse_upstream(json_object_reader r, const environment& env) {
                    "tunnel)");
     }
     r.finish();
+    read_proxy_environment(env, u);
     return u;
 }
 
@@ -134,6 +141,26 @@ boost::json::value parse_json(std::string_view text, const std::string& name) {
 }
 
 }  // namespace
+
+void read_proxy_environment(const environment& env, upstream_config& u) {
+    const auto first_set =
+        [&env](const char* upper,
+               const char* lower) -> std::optional<std::pair<std::string, std::string>> {
+        for (const char* name : {upper, lower})
+            if (auto v = env(name)) {
+                const auto value = trim_blanks(*v);
+                if (!value.empty()) return std::pair{std::string(name), std::string(value)};
+            }
+        return std::nullopt;
+    };
+    if (const auto proxy = first_set("HTTPS_PROXY", "https_proxy")) {
+        u.environment_proxy = parse_proxy_url(proxy->second);
+        if (!u.environment_proxy)
+            throw config_error(proxy->first,
+                               "must be http://host:port (no user info, path or query)");
+    }
+    if (const auto list = first_set("NO_PROXY", "no_proxy")) u.no_proxy = list->second;
+}
 
 environment process_environment() {
     return [](const std::string& name) -> std::optional<std::string> {

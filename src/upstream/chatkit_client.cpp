@@ -2,6 +2,7 @@
 
 #include "chatkit_gateway/config/config_error.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
+#include "chatkit_gateway/upstream/proxy_choice.hpp"
 
 #include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
@@ -22,6 +23,7 @@ client_options options_for(const config::upstream_config& c, const boost::urls::
     // Each context's pool gets its share of upstream.max_connections.
     o.max_connections = std::max<std::size_t>(1, c.max_connections / contexts);
     o.max_retries = c.max_retries;
+    o.proxy = route_to(c, o.host);
     // Callers beyond the pool wait, up to a bound; past it they get 503 overloaded.
     o.max_waiters = 16 * o.max_connections;
     return o;

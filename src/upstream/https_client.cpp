@@ -1,6 +1,7 @@
 #include "chatkit_gateway/upstream/https_client.hpp"
 
 #include "chatkit_gateway/core/random.hpp"
+#include "chatkit_gateway/net/connect_tunnel.hpp"
 #include "chatkit_gateway/net/reply_reader.hpp"
 #include "chatkit_gateway/net/tls_stream.hpp"
 #include "chatkit_gateway/net/wire_format.hpp"
@@ -233,30 +234,68 @@ net::awaitable<std::optional<std::shared_ptr<https_client::connection>>> https_c
     }
 }
 
-net::awaitable<std::optional<failure>> https_client::connect_on(std::shared_ptr<connection> c) {
-    auto& lowest = beast::get_lowest_layer(c->stream);
-    const auto deadline = steady::now() + options_.connect_timeout;
+net::awaitable<std::optional<failure>> https_client::connect_tcp(connection& c,
+                                                                 const std::string& host,
+                                                                 const std::string& port,
+                                                                 const std::string& what) {
+    auto& lowest = beast::get_lowest_layer(c.stream);
+    const auto name = what.empty() ? host : what + " " + host;
     // Resolve (asynchronously: Asio runs getaddrinfo off the io threads)
     tcp::resolver resolver(ioc_);
-    auto [rec, endpoints] =
-        co_await resolver.async_resolve(options_.host, options_.port, nothrow_awaitable);
+    auto [rec, endpoints] = co_await resolver.async_resolve(host, port, nothrow_awaitable);
     if (rec)
         co_return failure{errc::upstream_unavailable,
-                          "cannot resolve " + options_.host + ": " + rec.message()};
-    // Connect
-    lowest.expires_at(deadline);
+                          "cannot resolve " + name + ": " + rec.message()};
     auto [cec, ep] = co_await lowest.async_connect(endpoints, nothrow_awaitable);
     if (cec)
         co_return failure{errc::upstream_unavailable,
-                          "cannot connect to " + options_.host + ": " + cec.message()};
+                          "cannot connect to " + name + ": " + cec.message()};
     lowest.socket().set_option(tcp::no_delay(true));
+    co_return std::nullopt;
+}
+
+net::awaitable<std::optional<failure>> https_client::open_tunnel(connection& c) {
+    const auto& proxy = *options_.proxy;
+    const auto where = "egress proxy " + proxy.host + ":" + proxy.port;
+    const auto t = co_await transport::open_connect_tunnel(beast::get_lowest_layer(c.stream),
+                                                           options_.host, options_.port);
+    switch (t.outcome) {
+        case transport::tunnel_outcome::open:
+            co_return std::nullopt;
+        case transport::tunnel_outcome::refused:
+            co_return failure{errc::upstream_error, where + " refused the tunnel to " +
+                                                        options_.host + " with status " +
+                                                        std::to_string(t.status)};
+        case transport::tunnel_outcome::malformed:
+            co_return failure{errc::upstream_error, where + " sent an unreadable answer"};
+        case transport::tunnel_outcome::bad_origin:
+            co_return failure{errc::upstream_error, "host name unusable in a tunnel request"};
+        case transport::tunnel_outcome::no_answer:
+            break;
+    }
+    co_return failure{errc::upstream_unavailable, where + " did not answer the tunnel request"};
+}
+
+net::awaitable<std::optional<failure>> https_client::connect_on(std::shared_ptr<connection> c) {
+    auto& lowest = beast::get_lowest_layer(c->stream);
+    // One deadline for reaching the origin: proxy, tunnel and handshake together.
+    lowest.expires_at(steady::now() + options_.connect_timeout);
+    if (options_.proxy) {
+        // The proxy resolves the origin's name: egress networks often
+        // resolve public names only there.
+        if (auto problem = co_await connect_tcp(*c, options_.proxy->host, options_.proxy->port,
+                                                "egress proxy"))
+            co_return problem;
+        if (auto problem = co_await open_tunnel(*c)) co_return problem;
+    } else if (auto problem = co_await connect_tcp(*c, options_.host, options_.port, "")) {
+        co_return problem;
+    }
     // Handshake, with SNI and the host name checked against the certificate
     if (!SSL_set_tlsext_host_name(c->stream.native_handle(), options_.host.c_str()))
         co_return failure{errc::upstream_error, "cannot set SNI"};
     // The certificate must name the host (checked by OpenSSL during verification).
     if (!SSL_set1_host(c->stream.native_handle(), options_.host.c_str()))
         co_return failure{errc::upstream_error, "cannot set the expected host name"};
-    lowest.expires_at(deadline);
     auto [hec] = co_await c->stream.async_handshake(tls_stream::client, nothrow_awaitable);
     if (hec && is_certificate_failure(hec))
         co_return failure{errc::upstream_error,

@@ -3,6 +3,7 @@
 #include "chatkit_gateway/auth/openid_discovery.hpp"
 #include "chatkit_gateway/config/config_error.hpp"
 #include "chatkit_gateway/upstream/https_client.hpp"
+#include "chatkit_gateway/upstream/proxy_choice.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -24,6 +25,7 @@ struct https_document {
 struct issuer_source {
     net::io_context* ioc = nullptr;
     const config::issuer_config* issuer = nullptr;
+    const config::upstream_config* upstream = nullptr;  // timeouts and the egress proxy
     client_options options;
     std::shared_ptr<ssl::context> tls;
     std::optional<https_document> metadata;  // discovery issuers only
@@ -47,6 +49,7 @@ https_document make_document(const issuer_source& s, const std::string& url) {
     client_options o = s.options;
     o.host = std::string(parsed->host());
     o.port = parsed->has_port() ? std::string(parsed->port()) : "443";
+    o.proxy = route_to(*s.upstream, o.host);
     std::string target = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
     if (parsed->has_query()) target.append("?").append(std::string_view(parsed->encoded_query()));
     return {std::make_shared<https_client>(*s.ioc, o, s.tls), url, std::move(target)};
@@ -86,12 +89,13 @@ net::awaitable<result<std::string>> fetch(std::shared_ptr<issuer_source> s, bool
 
 std::shared_ptr<issuer_source> make_source(net::io_context& ioc,
                                            const config::issuer_config& issuer, std::size_t index,
-                                           const config::upstream_config& timeouts) {
+                                           const config::upstream_config& upstream) {
     auto s = std::make_shared<issuer_source>();
     s->ioc = &ioc;
     s->issuer = &issuer;
-    s->options.connect_timeout = timeouts.connect_timeout;
-    s->options.request_timeout = timeouts.request_timeout;
+    s->upstream = &upstream;
+    s->options.connect_timeout = upstream.connect_timeout;
+    s->options.request_timeout = upstream.request_timeout;
     s->options.max_connections = 2;
     s->options.max_retries = 1;
     try {
@@ -111,11 +115,11 @@ std::shared_ptr<issuer_source> make_source(net::io_context& ioc,
 
 auth::jwks_refresher::fetch_fn make_jwks_fetcher(net::io_context& ioc,
                                                  const config::auth_config& auth,
-                                                 const config::upstream_config& timeouts) {
+                                                 const config::upstream_config& upstream) {
     std::vector<std::shared_ptr<issuer_source>> sources(auth.issuers.size());
     for (std::size_t i = 0; i < auth.issuers.size(); ++i)
         if (auth.issuers[i].fetches_keys())
-            sources[i] = make_source(ioc, auth.issuers[i], i, timeouts);
+            sources[i] = make_source(ioc, auth.issuers[i], i, upstream);
     return [sources = std::move(sources)](std::size_t index, bool rediscover) {
         return fetch(sources.at(index), rediscover);
     };

@@ -1,5 +1,7 @@
 #include "chatkit_gateway/upstream/proxy_choice.hpp"
 
+#include "chatkit_gateway/observability/logger.hpp"
+
 #include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
@@ -43,20 +45,6 @@ bool in_domain(std::string_view host, std::string_view domain) {
            host[host.size() - domain.size() - 1] == '.';
 }
 
-struct variable {
-    const char* name;
-    std::string value;
-};
-
-// The upper-case variable when set (and not blank), else the lower-case one.
-std::optional<variable> first_set(const config::environment& env, const char* upper,
-                                  const char* lower_name) {
-    for (const char* name : {upper, lower_name})
-        if (auto v = env(name); v && !trim(*v).empty())
-            return variable{name, std::string(trim(*v))};
-    return std::nullopt;
-}
-
 }  // namespace
 
 no_proxy_list no_proxy_list::parse(std::string_view list) {
@@ -92,17 +80,25 @@ bool no_proxy_list::matches(std::string_view host) const {
                        [&](const std::string& d) { return in_domain(name, d); });
 }
 
-proxy_choice choose_proxy(const std::optional<config::proxy_endpoint>& configured,
-                          const config::environment& env, std::string_view host) {
-    if (configured) return {configured, proxy_source::configuration};
-    const auto proxy = first_set(env, "HTTPS_PROXY", "https_proxy");
-    if (!proxy) return {};
-    auto endpoint = config::parse_proxy_url(proxy->value);
-    if (!endpoint) throw invalid_proxy_variable{proxy->name};
-    const auto no_proxy = first_set(env, "NO_PROXY", "no_proxy");
-    if (no_proxy && no_proxy_list::parse(no_proxy->value).matches(host))
+proxy_choice choose_proxy(const config::upstream_config& u, std::string_view host) {
+    if (u.proxy_url) return {u.proxy_url, proxy_source::configuration};
+    if (!u.environment_proxy) return {};
+    if (no_proxy_list::parse(u.no_proxy).matches(host))
         return {std::nullopt, proxy_source::bypassed_by_no_proxy};
-    return {std::move(endpoint), proxy_source::environment};
+    return {u.environment_proxy, proxy_source::environment};
+}
+
+std::optional<config::proxy_endpoint> route_to(const config::upstream_config& u,
+                                               std::string_view host) {
+    const auto choice = choose_proxy(u, host);
+    static constexpr const char* reasons[] = {"no proxy configured", "upstream.proxy_url",
+                                              "HTTPS_PROXY", "NO_PROXY"};
+    observability::log_info(
+        "egress route",
+        {{"host", std::string(host)},
+         {"via", choice.proxy ? choice.proxy->host + ":" + choice.proxy->port : "direct"},
+         {"reason", reasons[static_cast<int>(choice.source)]}});
+    return choice.proxy;
 }
 
 }  // namespace ckg::upstream

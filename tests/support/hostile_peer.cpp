@@ -136,16 +136,7 @@ void peer_socket::shut() noexcept {
 
 hostile_upstream::hostile_upstream(bool tls, peer_script script) : script_(std::move(script)) {
     if (tls) tls_ = server_tls();
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    const int one = 1;
-    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    auto addr = loopback(0);
-    socklen_t len = sizeof addr;
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listen_fd_, 256) != 0 ||
-        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-        throw std::runtime_error("hostile peer: cannot listen");
-    port_ = ntohs(addr.sin_port);
+    listen_fd_ = listen_loopback(port_);
     acceptor_ = std::thread([this] { accept_loop(); });
 }
 
@@ -244,6 +235,29 @@ bool hostile_upstream::answer(peer_socket& s, const peer_request& req) {
             return false;
     }
     return false;
+}
+
+int listen_loopback(unsigned short& port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    auto addr = loopback(0);
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd, 256) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        ::close(fd);
+        throw std::runtime_error("test peer: cannot listen");
+    }
+    port = ntohs(addr.sin_port);
+    return fd;
+}
+
+std::unique_ptr<peer_socket> accept_peer(int listen_fd) {
+    const int fd = ::accept(listen_fd, nullptr, nullptr);
+    if (fd < 0) return nullptr;
+    set_timeouts(fd, std::chrono::seconds(5));
+    return std::make_unique<peer_socket>(fd, nullptr);
 }
 
 std::unique_ptr<peer_socket> connect_peer(unsigned short port, bool tls,

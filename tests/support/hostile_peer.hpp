@@ -108,6 +108,12 @@ private:
     std::thread acceptor_;
 };
 
+// A listening socket on 127.0.0.1 with an ephemeral port (stored in `port`).
+int listen_loopback(unsigned short& port);
+// The next connection on `listen_fd`, plain, with 5 s socket timeouts;
+// nullptr once the listener is shut.
+std::unique_ptr<peer_socket> accept_peer(int listen_fd);
+
 // A client connection to 127.0.0.1:port (TLS without verification when `tls`).
 std::unique_ptr<peer_socket> connect_peer(
     unsigned short port, bool tls, std::chrono::milliseconds timeout = std::chrono::seconds(5));

@@ -65,6 +65,10 @@ struct upstream_config {
     // through this CONNECT proxy (upstream/proxy_choice.hpp); nullopt: the
     // HTTPS_PROXY / NO_PROXY variables decide.
     std::optional<proxy_endpoint> proxy_url;
+    // HTTPS_PROXY (or https_proxy) and NO_PROXY (or no_proxy), read at load:
+    // they decide when proxy_url is null.
+    std::optional<proxy_endpoint> environment_proxy;
+    std::string no_proxy;
 };
 
 // The algorithm enum lives with the JWT code (auth/jws_algorithm.hpp), which

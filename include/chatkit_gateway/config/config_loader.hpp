@@ -18,6 +18,12 @@ using environment = std::function<std::optional<std::string>(const std::string& 
 
 environment process_environment();
 
+// Fills u.environment_proxy and u.no_proxy from the environment (the
+// upper-case variable when set and not blank, else the lower-case one).
+// A proxy variable that is not http://host:port is an error naming it: a
+// typo must not send traffic around the proxy.
+void read_proxy_environment(const environment& env, upstream_config& u);
+
 // Reads, parses and validates the file. A file that cannot be read or is not
 // valid JSON fails with the file name as path and the line and column.
 gateway_config load_config_file(const std::string& file, const environment& env);

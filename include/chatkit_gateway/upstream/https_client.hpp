@@ -16,6 +16,7 @@
 // strands. A call from another context hops over to it and back.
 #pragma once
 
+#include "chatkit_gateway/config/proxy_url.hpp"
 #include "chatkit_gateway/core/asio.hpp"
 #include "chatkit_gateway/core/result.hpp"
 
@@ -44,6 +45,9 @@ struct client_options {
     std::size_t max_response_bytes = 1 << 20;
     std::chrono::milliseconds idle_timeout{20000};  // below common upstream keep-alive limits
     std::chrono::milliseconds backoff_base{100};
+    // An egress proxy: connections are CONNECT tunnels through it, TLS to
+    // the origin inside (upstream/proxy_choice.hpp decides).
+    std::optional<config::proxy_endpoint> proxy;
 };
 
 struct upstream_response {
@@ -96,8 +100,15 @@ private:
     net::awaitable<std::optional<std::shared_ptr<connection>>> acquire(failure& why,
                                                                        bool fresh_only);
     std::shared_ptr<connection> take_idle(bool fresh_only);
-    // Resolves, connects and handshakes; nullopt on success.
+    // Resolves, connects (directly or through the proxy's tunnel) and
+    // handshakes; nullopt on success.
     net::awaitable<std::optional<failure>> connect_on(std::shared_ptr<connection> c);
+    // A TCP connection to host:port, within the deadline already set on `c`.
+    net::awaitable<std::optional<failure>> connect_tcp(connection& c, const std::string& host,
+                                                       const std::string& port,
+                                                       const std::string& what);
+    // CONNECT through the proxy on `c`'s open connection to it.
+    net::awaitable<std::optional<failure>> open_tunnel(connection& c);
     net::awaitable<attempt_result> attempt(std::shared_ptr<connection> c, const std::string& wire,
                                            bool idempotent);
     net::awaitable<attempt_result> read_reply(std::shared_ptr<connection> c, bool idempotent);

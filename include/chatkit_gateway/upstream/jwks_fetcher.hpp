@@ -10,10 +10,11 @@
 
 namespace ckg::upstream {
 
-// `timeouts` supplies connect and request timeouts. Throws config_error
+// `upstream` supplies connect and request timeouts and the egress proxy
+// settings (it must outlive the fetcher). Throws config_error
 // naming auth.issuers[i].jwks_ca_file when that file does not load.
 auth::jwks_refresher::fetch_fn make_jwks_fetcher(net::io_context& ioc,
                                                  const config::auth_config& auth,
-                                                 const config::upstream_config& timeouts);
+                                                 const config::upstream_config& upstream);
 
 }  // namespace ckg::upstream

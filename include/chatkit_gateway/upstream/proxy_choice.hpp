@@ -4,10 +4,10 @@
 //                            goes through it; NO_PROXY does not apply;
 //   otherwise                HTTPS_PROXY (or https_proxy) when set, except
 //                            for hosts NO_PROXY (or no_proxy) matches.
-// Pure: the environment is injected, nothing is resolved or connected here.
+// Pure: the environment was read at load; nothing is resolved or connected here.
 #pragma once
 
-#include "chatkit_gateway/config/config_loader.hpp"
+#include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/config/proxy_url.hpp"
 
 #include <optional>
@@ -46,15 +46,14 @@ struct proxy_choice {
     proxy_source source = proxy_source::none;
 };
 
-// An HTTPS_PROXY / https_proxy value that is not http://host:port.
-struct invalid_proxy_variable {
-    std::string variable;
-};
+// The route to `host`: upstream.proxy_url when set, else the environment's
+// proxy unless NO_PROXY matches `host` (both read and validated at load,
+// config/config_loader.hpp).
+proxy_choice choose_proxy(const config::upstream_config& u, std::string_view host);
 
-// The route to `host`. `configured` is upstream.proxy_url (already
-// validated at load). Throws invalid_proxy_variable for a malformed
-// environment proxy: a typo must not send traffic around the proxy.
-proxy_choice choose_proxy(const std::optional<config::proxy_endpoint>& configured,
-                          const config::environment& env, std::string_view host);
+// choose_proxy's proxy, after logging the route once ("egress route" line:
+// the host, direct or through which proxy, and why).
+std::optional<config::proxy_endpoint> route_to(const config::upstream_config& u,
+                                               std::string_view host);
 
 }  // namespace ckg::upstream
