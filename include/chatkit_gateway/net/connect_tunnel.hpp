@@ -7,6 +7,8 @@
 #pragma once
 
 #include "chatkit_gateway/core/asio.hpp"
+#include "chatkit_gateway/net/message_reader.hpp"
+#include "chatkit_gateway/net/reply_parser.hpp"
 
 #include <string>
 #include <string_view>
@@ -39,5 +41,10 @@ std::string tunnel_authority(std::string_view host, std::string_view port);
 // deadline on `proxy` (expires_at) bounds the whole exchange.
 net::awaitable<tunnel_result> open_connect_tunnel(beast::tcp_stream& proxy, std::string_view host,
                                                   std::string_view port);
+
+// What the proxy's answer comes to, once `reader` has read its header into
+// `parser` (`ec`: how that read ended). Separate for the fuzz target.
+tunnel_result tunnel_answer(const beast::error_code& ec, const reply_parser& parser,
+                            const message_reader& reader);
 
 }  // namespace ckg::transport

@@ -1,0 +1,73 @@
+// libFuzzer target: any byte string as what a Redis server (or something
+// posing as one) sends, fed in chunks of a size the first byte picks, read
+// as store/redis_connection reads it (store/resp_reader: hiredis's reader
+// under our caps). Invariants: never more than the buffer cap waits for a
+// reply, and no reply handed out holds more array elements or string bytes
+// than its budget; after an error the reader takes nothing more.
+#include "chatkit_gateway/store/resp_reader.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+
+namespace {
+
+using ckg::store::resp_reader;
+using ckg::store::resp_value;
+
+// Small caps, so that inputs of a few KiB reach them.
+constexpr std::size_t max_buffered = 4096;
+constexpr std::size_t max_elements = 64;
+
+void check(bool ok) {
+    if (!ok) std::abort();
+}
+
+// The array elements and string bytes one reply holds, all levels together.
+void measure(const resp_value& v, std::size_t& elements, std::size_t& bytes) {
+    bytes += v.text.size();
+    elements += v.elements.size();
+    for (const auto& e : v.elements) measure(e, elements, bytes);
+    check(v.type == resp_value::kind::array || v.elements.empty());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    if (size == 0) return 0;
+    const std::size_t step = 1 + data[0] * 8;
+    const char* bytes = reinterpret_cast<const char*>(data + 1);
+    const std::size_t total = size - 1;
+    resp_reader reader(max_buffered, max_elements);
+    bool broken = false;
+    for (std::size_t off = 0; off < total && !broken;) {
+        const auto n = std::min(step, total - off);
+        if (!reader.feed(bytes + off, n)) {
+            check(!reader.error().empty());
+            break;
+        }
+        off += n;
+        check(reader.buffered() <= max_buffered);
+        for (;;) {
+            resp_value v;
+            const auto status = reader.next(v);
+            if (status == resp_reader::status::need_more) break;
+            if (status == resp_reader::status::error) {
+                check(!reader.error().empty());
+                broken = true;
+                break;
+            }
+            std::size_t elements = 0, text = 0;
+            measure(v, elements, text);
+            check(elements <= max_elements);
+            check(text <= max_buffered);
+        }
+    }
+    if (broken) {
+        // A broken reader refuses everything after the error.
+        check(!reader.feed("+OK\r\n", 5));
+        resp_value v;
+        check(reader.next(v) == resp_reader::status::error);
+    }
+    return 0;
+}
