@@ -190,22 +190,27 @@ void hostile_upstream::accept_loop() {
 
 void hostile_upstream::serve(std::shared_ptr<peer_socket> s) {
     if (!s->accept_tls()) return;
-    std::string pending;
+    std::string pending, carried;  // carried: a stray held for the next request
     while (!stop_) {
         auto req = read_request(*s, pending);
         if (!req) return;
         req->index = requests_++;
-        if (!answer(*s, *req)) return;
+        if (!answer(*s, *req, carried)) return;
     }
 }
 
-bool hostile_upstream::answer(peer_socket& s, const peer_request& req) {
+bool hostile_upstream::answer(peer_socket& s, const peer_request& req, std::string& carried) {
     const auto reply = script()(req);
     auto send = [&](std::string_view bytes) {
         const bool ok = s.send_all(bytes);
         if (ok) bytes_sent_ += bytes.size();
         return ok;
     };
+    if (!carried.empty()) {
+        if (!send(carried)) return false;
+        ++strays_sent_;
+    }
+    carried = reply.before_next;
     if (reply.drip.count() > 0) {
         for (char c : reply.bytes) {
             if (stop_ || !send(std::string_view(&c, 1))) return false;

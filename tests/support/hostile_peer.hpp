@@ -69,6 +69,10 @@ struct peer_reply {
     std::string repeat;                 // then written over and over (a flood) ...
     std::size_t repeat_bytes = 0;       // ... until this many bytes, or the gateway stops reading
     std::chrono::milliseconds drip{0};  // `bytes` written one byte at a time with this pause
+    // Written on the same connection once the NEXT request has been read,
+    // before that request's own reply: a stray that arrives after the
+    // connection was checked and reused.
+    std::string before_next;
     enum class ending { keep_open, close, reset, hang } end = ending::keep_open;
 };
 
@@ -87,20 +91,22 @@ public:
     std::size_t requests() const noexcept { return requests_.load(); }
     std::size_t connections() const noexcept { return connections_.load(); }
     std::size_t bytes_sent() const noexcept { return bytes_sent_.load(); }
+    // How many `before_next` strays were written ahead of a later reply.
+    std::size_t strays_sent() const noexcept { return strays_sent_.load(); }
     // Resets every open connection at once (a fleet of pooled connections gone stale).
     void reset_all();
 
 private:
     void accept_loop();
     void serve(std::shared_ptr<peer_socket> s);
-    bool answer(peer_socket& s, const peer_request& req);
+    bool answer(peer_socket& s, const peer_request& req, std::string& carried);
     peer_script script() const;
 
     SSL_CTX* tls_ = nullptr;
     int listen_fd_ = -1;
     unsigned short port_ = 0;
     std::atomic<bool> stop_{false};
-    std::atomic<std::size_t> requests_{0}, connections_{0}, bytes_sent_{0};
+    std::atomic<std::size_t> requests_{0}, connections_{0}, bytes_sent_{0}, strays_sent_{0};
     mutable std::mutex mutex_;
     peer_script script_;
     std::vector<std::weak_ptr<peer_socket>> sockets_;
