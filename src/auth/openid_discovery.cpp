@@ -1,5 +1,7 @@
 #include "chatkit_gateway/auth/openid_discovery.hpp"
 
+#include "chatkit_gateway/core/https_origin.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 
@@ -31,8 +33,7 @@ result<std::string> jwks_uri_from_metadata(std::string_view document,
         return refused("OpenID metadata has no jwks_uri");
     const std::string_view text = jwks_uri->get_string();
     auto url = boost::urls::parse_absolute_uri(text);
-    if (!url || url->scheme() != "https" || url->host().empty() || url->has_userinfo() ||
-        url->has_fragment())
+    if (!url || !https_origin_of(*url))
         return refused("OpenID metadata jwks_uri is not an https:// URL");
     return std::string(text);
 }

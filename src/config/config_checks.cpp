@@ -1,5 +1,7 @@
 #include "chatkit_gateway/config/config_checks.hpp"
 
+#include "chatkit_gateway/core/https_origin.hpp"
+
 #include <arpa/inet.h>
 #include <boost/url/parse.hpp>
 
@@ -77,9 +79,10 @@ std::string https_url(json_object_reader& reader, std::string_view key, std::str
     auto text = reader.optional_string(key);
     if (!text) return fallback;
     auto url = boost::urls::parse_absolute_uri(*text);
-    if (!url || url->scheme() != "https" || url->host().empty() || url->has_userinfo() ||
-        url->has_query() || url->has_fragment())
-        reader.fail(key, "must be an https:// URL with a host and no user info, query or fragment");
+    if (!url || !https_origin_of(*url) || url->has_query())
+        reader.fail(key,
+                    "must be an https:// URL with a host name or IP address (no percent-encoding) "
+                    "and no user info, query or fragment");
     return *text;
 }
 

@@ -143,6 +143,7 @@ boost::json::value parse_json(std::string_view text, const std::string& name) {
 }  // namespace
 
 void read_proxy_environment(const environment& env, upstream_config& u) {
+    if (u.proxy_url) return;  // the variables are not consulted at all then
     const auto first_set =
         [&env](const char* upper,
                const char* lower) -> std::optional<std::pair<std::string, std::string>> {

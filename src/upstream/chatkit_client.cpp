@@ -1,6 +1,7 @@
 #include "chatkit_gateway/upstream/chatkit_client.hpp"
 
 #include "chatkit_gateway/config/config_error.hpp"
+#include "chatkit_gateway/core/https_origin.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/upstream/proxy_choice.hpp"
 
@@ -16,8 +17,9 @@ namespace {
 client_options options_for(const config::upstream_config& c, const boost::urls::url_view& url,
                            std::size_t contexts) {
     client_options o;
-    o.host = std::string(url.host());
-    o.port = url.has_port() ? std::string(url.port()) : "443";
+    const auto origin = https_origin_of(url);  // checked when the configuration was loaded
+    o.host = origin->host;
+    o.port = origin->port;
     o.connect_timeout = c.connect_timeout;
     o.request_timeout = c.request_timeout;
     // Each context's pool gets its share of upstream.max_connections.

@@ -86,7 +86,8 @@ std::shared_ptr<ssl::context> make_client_tls_context(const std::optional<std::s
 }
 
 std::string host_header(const client_options& o) {
-    return o.port == "443" ? o.host : o.host + ":" + o.port;
+    const auto host = o.host.find(':') == std::string::npos ? o.host : "[" + o.host + "]";
+    return o.port == "443" ? host : host + ":" + o.port;
 }
 
 https_client::https_client(net::io_context& ioc, client_options options,

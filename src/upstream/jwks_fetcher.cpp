@@ -2,6 +2,7 @@
 
 #include "chatkit_gateway/auth/openid_discovery.hpp"
 #include "chatkit_gateway/config/config_error.hpp"
+#include "chatkit_gateway/core/https_origin.hpp"
 #include "chatkit_gateway/upstream/https_client.hpp"
 #include "chatkit_gateway/upstream/proxy_choice.hpp"
 
@@ -43,12 +44,13 @@ struct issuer_source {
     }
 };
 
-// `url` was checked to be https:// with a host (at load time, or by jwks_uri_from_metadata).
+// `url` passed https_origin_of (at load time, or in jwks_uri_from_metadata).
 https_document make_document(const issuer_source& s, const std::string& url) {
     auto parsed = boost::urls::parse_absolute_uri(url);
     client_options o = s.options;
-    o.host = std::string(parsed->host());
-    o.port = parsed->has_port() ? std::string(parsed->port()) : "443";
+    const auto origin = https_origin_of(*parsed);
+    o.host = origin->host;
+    o.port = origin->port;
     o.proxy = route_to(*s.upstream, o.host);
     std::string target = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
     if (parsed->has_query()) target.append("?").append(std::string_view(parsed->encoded_query()));

@@ -45,6 +45,12 @@ bool in_domain(std::string_view host, std::string_view domain) {
            host[host.size() - domain.size() - 1] == '.';
 }
 
+// host:port, an IPv6 host in brackets.
+std::string authority(const config::proxy_endpoint& p) {
+    const bool ipv6 = p.host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + p.host + "]" : p.host) + ":" + p.port;
+}
+
 }  // namespace
 
 no_proxy_list no_proxy_list::parse(std::string_view list) {
@@ -93,11 +99,10 @@ std::optional<config::proxy_endpoint> route_to(const config::upstream_config& u,
     const auto choice = choose_proxy(u, host);
     static constexpr const char* reasons[] = {"no proxy configured", "upstream.proxy_url",
                                               "HTTPS_PROXY", "NO_PROXY"};
-    observability::log_info(
-        "egress route",
-        {{"host", std::string(host)},
-         {"via", choice.proxy ? choice.proxy->host + ":" + choice.proxy->port : "direct"},
-         {"reason", reasons[static_cast<int>(choice.source)]}});
+    observability::log_info("egress route",
+                            {{"host", std::string(host)},
+                             {"via", choice.proxy ? authority(*choice.proxy) : "direct"},
+                             {"reason", reasons[static_cast<int>(choice.source)]}});
     return choice.proxy;
 }
 

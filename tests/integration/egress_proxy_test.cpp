@@ -12,6 +12,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <mutex>
+#include <regex>
 
 using namespace ckg;
 using namespace ckg::test;
@@ -258,12 +259,32 @@ BOOST_AUTO_TEST_CASE(https_proxy_is_used_unless_no_proxy_matches_the_host) {
     }
 }
 
-BOOST_AUTO_TEST_CASE(the_configured_proxy_ignores_no_proxy) {
+BOOST_AUTO_TEST_CASE(the_configured_proxy_ignores_the_environment) {
     connect_proxy proxy(connect_proxy::mode::tunnel);
+    // Not even a malformed HTTPS_PROXY (injected cluster-wide, say) matters then.
     proxied_gateway g(R"(, "proxy_url": ")" + proxy.url() + R"(")",
-                      {{"NO_PROXY", "*"}, {"HTTPS_PROXY", "http://127.0.0.1:1"}});
+                      {{"NO_PROXY", "*"}, {"HTTPS_PROXY", "http://user:pw@127.0.0.1:1/x"}});
     minted(g.mint("alice"));
     BOOST_TEST(proxy.targets().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_ipv6_upstream_is_named_in_brackets) {
+    connect_proxy proxy(connect_proxy::mode::tunnel);  // tunnels to 127.0.0.1 whatever the name
+    proxied_gateway g("", {{"HTTPS_PROXY", proxy.url()}});
+    const auto port = std::to_string(g.up.server.endpoint().port());
+    // The same simulator, named by its certificate's other address.
+    write_text(g.dir / "v6.json",
+               std::regex_replace(config_text(g.up.server.endpoint().port(), ""),
+                                  std::regex("127\\.0\\.0\\.1:" + port), "[::1]:" + port));
+    auto env = gateway_env();
+    env["HS"] = std::string(g.manifest.at("hs_secret").as_string());
+    env["HTTPS_PROXY"] = proxy.url();
+    g.gw = std::make_unique<gateway>(g.dir / "v6.json", env);
+    minted(g.mint("alice"));
+    BOOST_TEST_REQUIRE(!proxy.targets().empty());
+    BOOST_TEST(proxy.targets().back() == "[::1]:" + port);
+    BOOST_TEST(proxy.seen().find("CONNECT [::1]:" + port + " HTTP/1.1\r\nHost: [::1]:" + port) !=
+               std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_malformed_https_proxy_variable_stops_the_start) {

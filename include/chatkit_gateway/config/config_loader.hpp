@@ -18,8 +18,9 @@ using environment = std::function<std::optional<std::string>(const std::string& 
 
 environment process_environment();
 
-// Fills u.environment_proxy and u.no_proxy from the environment (the
-// upper-case variable when set and not blank, else the lower-case one).
+// Unless u.proxy_url is set, fills u.environment_proxy and u.no_proxy from
+// the environment (the upper-case variable when set and not blank, else the
+// lower-case one).
 // A proxy variable that is not http://host:port is an error naming it: a
 // typo must not send traffic around the proxy.
 void read_proxy_environment(const environment& env, upstream_config& u);

@@ -260,6 +260,16 @@ BOOST_AUTO_TEST_CASE(every_bad_input_names_its_key) {
          json::value("http://id.example.com/jwks"), "auth.issuers[0].jwks_url", "https://"},
         {"base_url not https", "upstream.base_url", json::value("http://api.openai.com/v1"),
          "upstream.base_url", "https://"},
+        {"base_url host percent-encoded", "upstream.base_url",
+         json::value("https://localhost%0d%0aX-Inj:%201/v1"), "upstream.base_url",
+         "no percent-encoding"},
+        {"base_url port percent-encoded into the host", "upstream.base_url",
+         json::value("https://127.0.0.1%3a8787/v1"), "upstream.base_url", "no percent-encoding"},
+        {"base_url port zero", "upstream.base_url", json::value("https://api.openai.com:0/v1"),
+         "upstream.base_url", "https://"},
+        {"jwks_url host percent-encoded", "auth.issuers[0].jwks_url",
+         json::value("https://id%2eexample.com/jwks"), "auth.issuers[0].jwks_url",
+         "no percent-encoding"},
         {"issuer missing", "auth.issuers[0].issuer", std::nullopt, "auth.issuers[0].issuer",
          "is required"},
         {"no issuers", "auth.issuers", json::array(), "auth.issuers", "at least one issuer"},
@@ -419,6 +429,12 @@ BOOST_AUTO_TEST_CASE(hmac_user_ids_and_listen_forms_load) {
     BOOST_TEST(c.users.hmac_key.reveal() == "user-key");
     BOOST_TEST(c.server.listen.host == "::1");
     BOOST_TEST(c.upstream.base_url == "https://127.0.0.1:8787/v1");
+}
+
+BOOST_AUTO_TEST_CASE(an_ipv6_base_url_loads) {
+    auto doc = minimal_config();
+    patch(doc, "upstream.base_url", json::value("https://[::1]:8787/v1"));
+    BOOST_TEST(load(doc).upstream.base_url == "https://[::1]:8787/v1");
 }
 
 // cors.allowed_origins (docs/api.md, "CORS"): any scheme, one-label patterns;
