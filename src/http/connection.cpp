@@ -58,8 +58,8 @@ public:
 
     // Coroutine parameters are by value (STYLE habit 4): `self` keeps the
     // connection alive for the whole coroutine.
-    static net::awaitable<void> serve(std::shared_ptr<connection> self) {
-        const auto id = self->state_->add(self);
+    // `id`: its entry in the registry, made when it was accepted.
+    static net::awaitable<void> serve(std::shared_ptr<connection> self, std::uint64_t id) {
         try {
             co_await self->run();
         } catch (const std::exception& e) {
@@ -363,9 +363,11 @@ template <class Stream>
 void spawn(tcp::socket socket, std::shared_ptr<server_state> state,
            std::shared_ptr<ssl::context> tls) {
     auto executor = socket.get_executor();
-    auto c =
-        std::make_shared<connection<Stream>>(std::move(socket), std::move(state), std::move(tls));
-    net::co_spawn(executor, connection<Stream>::serve(std::move(c)), net::detached);
+    auto c = std::make_shared<connection<Stream>>(std::move(socket), state, std::move(tls));
+    // Counted now, on the accepting thread, so that max_connections holds
+    // even for a burst accepted before any of its connections runs.
+    const auto id = state->add(c);
+    net::co_spawn(executor, connection<Stream>::serve(std::move(c), id), net::detached);
 }
 
 }  // namespace

@@ -57,7 +57,12 @@ net::awaitable<void> server::accept_loop(std::shared_ptr<tcp::acceptor> acceptor
         }
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        start_connection(std::move(socket), state);
+        try {
+            start_connection(std::move(socket), state);
+        } catch (const std::exception& e) {  // no memory for its TLS session, say: it is closed
+            observability::log_warn("connection not started",
+                                    {{"listener", state->options.name}, {"error", e.what()}});
+        }
     }
 }
 

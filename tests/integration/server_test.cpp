@@ -11,7 +11,9 @@
 
 #include <openssl/ssl.h>
 
+#include <memory>
 #include <thread>
+#include <vector>
 
 using namespace ckg;
 using namespace ckg::http_server;
@@ -342,6 +344,28 @@ BOOST_AUTO_TEST_CASE(at_the_limit_an_idle_connection_makes_room_else_new_ones_ar
     const auto started = std::chrono::steady_clock::now();
     BOOST_TEST(third.peer_closed());
     BOOST_TEST(ms_since(started) < 1000);
+}
+
+BOOST_AUTO_TEST_CASE(a_burst_of_connections_never_gets_more_than_max_connections_served) {
+    auto o = fast_options();
+    o.max_connections = 8;
+    o.header_timeout = 5s;
+    test_server srv(o, echo_router());
+    // All connected before any sends a byte: the accept loop takes them in
+    // one burst, before the connections it started have run.
+    std::vector<std::unique_ptr<test_client>> burst;
+    for (int i = 0; i < 64; ++i) burst.push_back(std::make_unique<test_client>(srv.endpoint()));
+    std::this_thread::sleep_for(200ms);
+    BOOST_TEST(srv.server().open_connections() <= 8u);
+    int served = 0;
+    for (auto& c : burst) {
+        try {
+            if (c->request(http::verb::get, "/echo").result_int() == 200) ++served;
+        } catch (const std::exception&) {
+        }
+    }
+    BOOST_TEST(served <= 8);
+    BOOST_TEST(served >= 1);
 }
 
 BOOST_AUTO_TEST_CASE(stop_accepting_lets_in_flight_requests_finish) {
