@@ -193,22 +193,18 @@ BOOST_AUTO_TEST_CASE(mints_go_through_the_tunnel_and_the_proxy_sees_no_secret) {
                        std::to_string(proxy.port()) + R"(","reason":"upstream.proxy_url")");
 }
 
-BOOST_AUTO_TEST_CASE(a_proxy_that_refuses_the_tunnel_is_502_upstream_error) {
-    connect_proxy proxy(connect_proxy::mode::refuse);
-    proxied_gateway g(R"(, "proxy_url": ")" + proxy.url() + R"(")");
-    const auto r = g.mint("alice");
-    BOOST_TEST(r.result_int() == 502u);
-    BOOST_TEST(error_code_of(r) == "upstream_error");
-    BOOST_TEST(proxy.targets().size() == 1u);  // a refusal is not retried
-    BOOST_TEST(g.up.count("create_session") == 0);
-}
-
-BOOST_AUTO_TEST_CASE(a_proxy_answering_garbage_is_502_upstream_error) {
-    connect_proxy proxy(connect_proxy::mode::garbage);
-    proxied_gateway g(R"(, "proxy_url": ")" + proxy.url() + R"(")");
-    const auto r = g.mint("alice");
-    BOOST_TEST(r.result_int() == 502u);
-    BOOST_TEST(error_code_of(r) == "upstream_error");
+BOOST_AUTO_TEST_CASE(a_proxy_that_refuses_or_answers_garbage_is_502_upstream_error) {
+    for (const auto mode : {connect_proxy::mode::refuse, connect_proxy::mode::garbage}) {
+        BOOST_TEST_CONTEXT((mode == connect_proxy::mode::refuse ? "403" : "not HTTP")) {
+            connect_proxy proxy(mode);
+            proxied_gateway g(R"(, "proxy_url": ")" + proxy.url() + R"(")");
+            const auto r = g.mint("alice");
+            BOOST_TEST(r.result_int() == 502u);
+            BOOST_TEST(error_code_of(r) == "upstream_error");
+            BOOST_TEST(proxy.targets().size() == 1u);  // never retried
+            BOOST_TEST(g.up.count("create_session") == 0);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(an_unreachable_or_silent_proxy_is_503_upstream_unavailable) {

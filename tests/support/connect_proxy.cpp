@@ -8,23 +8,8 @@
 
 namespace ckg::test {
 
-connect_proxy::connect_proxy(mode m) : mode_(m) {
-    listen_fd_ = listen_loopback(port_);
-    acceptor_ = std::thread([this] { accept_loop(); });
-}
-
-connect_proxy::~connect_proxy() {
-    stop_ = true;
-    ::shutdown(listen_fd_, SHUT_RDWR);
-    acceptor_.join();
-    ::close(listen_fd_);
-    {
-        std::lock_guard lock(mutex_);
-        for (auto& w : sockets_)
-            if (auto s = w.lock()) s->shut();
-    }
-    for (auto& t : threads_) t.join();
-}
+connect_proxy::connect_proxy(mode m)
+    : mode_(m), listener_(false, [this](const std::shared_ptr<peer_socket>& s) { serve(s); }) {}
 
 std::vector<std::string> connect_proxy::targets() const {
     std::lock_guard lock(mutex_);
@@ -41,18 +26,7 @@ void connect_proxy::record(std::string_view bytes) {
     seen_.append(bytes);
 }
 
-void connect_proxy::accept_loop() {
-    while (!stop_) {
-        std::shared_ptr<peer_socket> s = accept_peer(listen_fd_);
-        if (!s) break;
-        ++connections_;
-        std::lock_guard lock(mutex_);
-        sockets_.push_back(s);
-        threads_.emplace_back([this, s] { serve(s); });
-    }
-}
-
-void connect_proxy::serve(std::shared_ptr<peer_socket> client) {
+void connect_proxy::serve(const std::shared_ptr<peer_socket>& client) {
     std::string request;
     while (request.find("\r\n\r\n") == std::string::npos && request.size() < 8192) {
         const auto got = client->recv_some();
@@ -78,7 +52,7 @@ void connect_proxy::serve(std::shared_ptr<peer_socket> client) {
                 "forbidden");
             return;
         case mode::silent:
-            while (!stop_ && !client->recv_some().empty()) {
+            while (!listener_.stopping() && !client->recv_some().empty()) {
             }
             return;
         case mode::garbage:
@@ -102,7 +76,7 @@ void connect_proxy::serve(std::shared_ptr<peer_socket> client) {
 
 void connect_proxy::relay(peer_socket& client, peer_socket& origin) {
     pollfd fds[2] = {{client.fd(), POLLIN, 0}, {origin.fd(), POLLIN, 0}};
-    while (!stop_) {
+    while (!listener_.stopping()) {
         if (::poll(fds, 2, 100) < 0) return;
         if ((fds[0].revents | fds[1].revents) & (POLLERR | POLLNVAL)) return;
         if (fds[0].revents & (POLLIN | POLLHUP)) {

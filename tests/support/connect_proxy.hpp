@@ -6,11 +6,9 @@
 
 #include "hostile_peer.hpp"
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace ckg::test {
@@ -25,35 +23,28 @@ public:
     };
 
     explicit connect_proxy(mode m);
-    ~connect_proxy();
+    ~connect_proxy() = default;
     connect_proxy(const connect_proxy&) = delete;
     connect_proxy& operator=(const connect_proxy&) = delete;
 
-    unsigned short port() const noexcept { return port_; }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    unsigned short port() const noexcept { return listener_.port(); }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
     // The request-targets of the CONNECT requests read, in order.
     std::vector<std::string> targets() const;
     // Every byte the gateway sent on every connection, tunnels included.
     std::string seen() const;
-    std::size_t connections() const noexcept { return connections_.load(); }
+    std::size_t connections() const noexcept { return listener_.connections(); }
 
 private:
-    void accept_loop();
-    void serve(std::shared_ptr<peer_socket> client);
+    void serve(const std::shared_ptr<peer_socket>& client);
     void relay(peer_socket& client, peer_socket& origin);
     void record(std::string_view bytes);
 
     mode mode_;
-    int listen_fd_ = -1;
-    unsigned short port_ = 0;
-    std::atomic<bool> stop_{false};
-    std::atomic<std::size_t> connections_{0};
     mutable std::mutex mutex_;
     std::vector<std::string> targets_;
     std::string seen_;
-    std::vector<std::weak_ptr<peer_socket>> sockets_;
-    std::vector<std::thread> threads_;
-    std::thread acceptor_;
+    loopback_listener listener_;  // last: its threads use the members above
 };
 
 }  // namespace ckg::test

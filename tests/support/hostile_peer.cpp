@@ -134,13 +134,13 @@ void peer_socket::shut() noexcept {
     ::shutdown(fd_, SHUT_RDWR);
 }
 
-hostile_upstream::hostile_upstream(bool tls, peer_script script) : script_(std::move(script)) {
+loopback_listener::loopback_listener(bool tls, serve_fn serve) : serve_(std::move(serve)) {
     if (tls) tls_ = server_tls();
     listen_fd_ = listen_loopback(port_);
     acceptor_ = std::thread([this] { accept_loop(); });
 }
 
-hostile_upstream::~hostile_upstream() {
+loopback_listener::~loopback_listener() {
     stop_ = true;
     ::shutdown(listen_fd_, SHUT_RDWR);
     acceptor_.join();
@@ -154,23 +154,13 @@ hostile_upstream::~hostile_upstream() {
     if (tls_ != nullptr) SSL_CTX_free(tls_);
 }
 
-void hostile_upstream::set_script(peer_script script) {
-    std::lock_guard lock(mutex_);
-    script_ = std::move(script);
-}
-
-peer_script hostile_upstream::script() const {
-    std::lock_guard lock(mutex_);
-    return script_;
-}
-
-void hostile_upstream::reset_all() {
+void loopback_listener::reset_all() {
     std::lock_guard lock(mutex_);
     for (auto& w : sockets_)
         if (auto s = w.lock()) s->reset();
 }
 
-void hostile_upstream::accept_loop() {
+void loopback_listener::accept_loop() {
     while (!stop_) {
         const int fd = ::accept(listen_fd_, nullptr, nullptr);
         if (fd < 0) break;
@@ -184,14 +174,30 @@ void hostile_upstream::accept_loop() {
         ++connections_;
         std::lock_guard lock(mutex_);
         sockets_.push_back(s);
-        threads_.emplace_back([this, s] { serve(s); });
+        threads_.emplace_back([this, s] { serve_(s); });
     }
 }
 
-void hostile_upstream::serve(std::shared_ptr<peer_socket> s) {
+hostile_upstream::hostile_upstream(bool tls, peer_script script)
+    : script_(std::move(script)),
+      listener_(tls, [this](const std::shared_ptr<peer_socket>& s) { serve(s); }) {}
+
+hostile_upstream::~hostile_upstream() = default;
+
+void hostile_upstream::set_script(peer_script script) {
+    std::lock_guard lock(mutex_);
+    script_ = std::move(script);
+}
+
+peer_script hostile_upstream::script() const {
+    std::lock_guard lock(mutex_);
+    return script_;
+}
+
+void hostile_upstream::serve(const std::shared_ptr<peer_socket>& s) {
     if (!s->accept_tls()) return;
     std::string pending, carried;  // carried: a stray held for the next request
-    while (!stop_) {
+    while (!stopping()) {
         auto req = read_request(*s, pending);
         if (!req) return;
         req->index = requests_++;
@@ -213,7 +219,7 @@ bool hostile_upstream::answer(peer_socket& s, const peer_request& req, std::stri
     carried = reply.before_next;
     if (reply.drip.count() > 0) {
         for (char c : reply.bytes) {
-            if (stop_ || !send(std::string_view(&c, 1))) return false;
+            if (stopping() || !send(std::string_view(&c, 1))) return false;
             std::this_thread::sleep_for(reply.drip);
         }
     } else if (!reply.bytes.empty() && !send(reply.bytes)) {
@@ -223,7 +229,7 @@ bool hostile_upstream::answer(peer_socket& s, const peer_request& req, std::stri
         std::this_thread::sleep_for(reply.pause);
         if (!send(reply.later)) return false;
     }
-    for (std::size_t sent = 0; !reply.repeat.empty() && sent < reply.repeat_bytes && !stop_;
+    for (std::size_t sent = 0; !reply.repeat.empty() && sent < reply.repeat_bytes && !stopping();
          sent += reply.repeat.size())
         if (!send(reply.repeat)) return false;
     switch (reply.end) {
@@ -235,7 +241,7 @@ bool hostile_upstream::answer(peer_socket& s, const peer_request& req, std::stri
             s.reset();
             return false;
         case peer_reply::ending::hang:
-            while (!stop_ && !s.recv_some().empty()) {
+            while (!stopping() && !s.recv_some().empty()) {
             }
             return false;
     }
@@ -256,13 +262,6 @@ int listen_loopback(unsigned short& port) {
     }
     port = ntohs(addr.sin_port);
     return fd;
-}
-
-std::unique_ptr<peer_socket> accept_peer(int listen_fd) {
-    const int fd = ::accept(listen_fd, nullptr, nullptr);
-    if (fd < 0) return nullptr;
-    set_timeouts(fd, std::chrono::seconds(5));
-    return std::make_unique<peer_socket>(fd, nullptr);
 }
 
 std::unique_ptr<peer_socket> connect_peer(unsigned short port, bool tls,

@@ -78,6 +78,40 @@ struct peer_reply {
 
 using peer_script = std::function<peer_reply(const peer_request&)>;
 
+// A listener on 127.0.0.1 (ephemeral port) that serves each accepted
+// connection on a thread of its own, with 5 s socket timeouts, TLS with the
+// test CA's server certificate when `tls`. The destructor shuts every
+// connection and joins every thread; an owner whose `serve` uses its other
+// members declares the listener last, so that it goes first.
+class loopback_listener {
+public:
+    using serve_fn = std::function<void(const std::shared_ptr<peer_socket>&)>;
+    loopback_listener(bool tls, serve_fn serve);
+    ~loopback_listener();
+    loopback_listener(const loopback_listener&) = delete;
+    loopback_listener& operator=(const loopback_listener&) = delete;
+
+    unsigned short port() const noexcept { return port_; }
+    bool stopping() const noexcept { return stop_.load(); }
+    std::size_t connections() const noexcept { return connections_.load(); }
+    // Resets every open connection at once.
+    void reset_all();
+
+private:
+    void accept_loop();
+
+    serve_fn serve_;
+    SSL_CTX* tls_ = nullptr;
+    int listen_fd_ = -1;
+    unsigned short port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<std::size_t> connections_{0};
+    std::mutex mutex_;
+    std::vector<std::weak_ptr<peer_socket>> sockets_;
+    std::vector<std::thread> threads_;
+    std::thread acceptor_;
+};
+
 class hostile_upstream {
 public:
     // Listens on 127.0.0.1 (TLS with the test CA's server certificate when `tls`).
@@ -86,40 +120,30 @@ public:
     hostile_upstream(const hostile_upstream&) = delete;
     hostile_upstream& operator=(const hostile_upstream&) = delete;
 
-    unsigned short port() const noexcept { return port_; }
+    unsigned short port() const noexcept { return listener_.port(); }
     void set_script(peer_script script);
     std::size_t requests() const noexcept { return requests_.load(); }
-    std::size_t connections() const noexcept { return connections_.load(); }
+    std::size_t connections() const noexcept { return listener_.connections(); }
     std::size_t bytes_sent() const noexcept { return bytes_sent_.load(); }
     // How many `before_next` strays were written ahead of a later reply.
     std::size_t strays_sent() const noexcept { return strays_sent_.load(); }
     // Resets every open connection at once (a fleet of pooled connections gone stale).
-    void reset_all();
+    void reset_all() { listener_.reset_all(); }
 
 private:
-    void accept_loop();
-    void serve(std::shared_ptr<peer_socket> s);
+    void serve(const std::shared_ptr<peer_socket>& s);
     bool answer(peer_socket& s, const peer_request& req, std::string& carried);
     peer_script script() const;
+    bool stopping() const noexcept { return listener_.stopping(); }
 
-    SSL_CTX* tls_ = nullptr;
-    int listen_fd_ = -1;
-    unsigned short port_ = 0;
-    std::atomic<bool> stop_{false};
-    std::atomic<std::size_t> requests_{0}, connections_{0}, bytes_sent_{0}, strays_sent_{0};
+    std::atomic<std::size_t> requests_{0}, bytes_sent_{0}, strays_sent_{0};
     mutable std::mutex mutex_;
     peer_script script_;
-    std::vector<std::weak_ptr<peer_socket>> sockets_;
-    std::vector<std::thread> threads_;
-    std::thread acceptor_;
+    loopback_listener listener_;  // last: its threads use the members above
 };
 
 // A listening socket on 127.0.0.1 with an ephemeral port (stored in `port`).
 int listen_loopback(unsigned short& port);
-// The next connection on `listen_fd`, plain, with 5 s socket timeouts;
-// nullptr once the listener is shut.
-std::unique_ptr<peer_socket> accept_peer(int listen_fd);
-
 // A client connection to 127.0.0.1:port (TLS without verification when `tls`).
 std::unique_ptr<peer_socket> connect_peer(
     unsigned short port, bool tls, std::chrono::milliseconds timeout = std::chrono::seconds(5));
