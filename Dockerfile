@@ -24,4 +24,5 @@ COPY --from=build /src/build/bin/chatkit-gateway /usr/local/bin/chatkit-gateway
 USER 65532:65532
 EXPOSE 8443 9090
 ENTRYPOINT ["/usr/local/bin/chatkit-gateway"]
-CMD ["--config", "/etc/chatkit-gateway/config.json"]
+# The path deploy/ mounts its ConfigMap directory at (docs/operations.md, Kubernetes).
+CMD ["--config", "/etc/chatkit-gateway/config/config.json"]
