@@ -4,6 +4,7 @@
 #include "chatkit_gateway/core/base64.hpp"
 #include "config_sections.hpp"
 
+#include <limits>
 #include <set>
 
 namespace ckg::config {
@@ -74,6 +75,26 @@ void check_variable_sets(json_object_reader& r, const workflow_profile& p) {
                "together)");
 }
 
+// ChatKit's runtime overrides as the create-session call takes them
+// (docs/operations.md): these members and fields only, checked at load so
+// that a typo stops the start instead of making every mint a 502.
+void check_chatkit_configuration(json_object_reader r) {
+    constexpr auto unbounded = std::numeric_limits<std::int64_t>::max();
+    auto titling = r.object("automatic_thread_titling");
+    titling.optional_bool("enabled");
+    titling.finish();
+    auto upload = r.object("file_upload");
+    upload.optional_bool("enabled");
+    upload.optional_integer("max_file_size", 1, 512);  // MB
+    upload.optional_integer("max_files", 1, unbounded);
+    upload.finish();
+    auto history = r.object("history");
+    history.optional_bool("enabled");
+    history.optional_integer("recent_threads", 1, unbounded);
+    history.finish();
+    r.finish();
+}
+
 workflow_profile parse_workflow(json_object_reader r) {
     workflow_profile p;
     p.id = r.required_string("id");
@@ -85,7 +106,7 @@ workflow_profile parse_workflow(json_object_reader r) {
         check_variable_name(r, "allowed_state_variables", name);
     p.claims_to_state_variables = parse_claim_map(r);
     if (const auto* c = r.find("chatkit_configuration")) {
-        if (!c->is_object()) r.fail("chatkit_configuration", "must be an object");
+        check_chatkit_configuration(json_object_reader(*c, r.path_of("chatkit_configuration")));
         p.chatkit_configuration = c->get_object();
     }
     if (auto s = r.optional_integer("expires_after_seconds", 1, 600))
