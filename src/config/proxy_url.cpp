@@ -1,5 +1,7 @@
 #include "chatkit_gateway/config/proxy_url.hpp"
 
+#include "chatkit_gateway/core/port_number.hpp"
+
 #include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
@@ -33,13 +35,6 @@ bool is_host_name(std::string_view host) {
     return label != 0;
 }
 
-bool is_port(std::string_view port) {
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    return !port.empty() && port.size() <= 5 && ec == std::errc{} &&
-           end == port.data() + port.size() && value >= 1 && value <= 65535;
-}
-
 }  // namespace
 
 std::optional<proxy_endpoint> parse_proxy_url(std::string_view url) {
@@ -65,7 +60,7 @@ std::optional<proxy_endpoint> parse_proxy_url(std::string_view url) {
         port = authority.substr(colon + 1);
         if (!is_host_name(host)) return std::nullopt;
     }
-    if (!is_port(port)) return std::nullopt;
+    if (!port_number(port)) return std::nullopt;
     return proxy_endpoint{std::string(host), std::string(port)};
 }
 

@@ -3,6 +3,7 @@
 #include "config_sections.hpp"
 
 #include "chatkit_gateway/config/config_checks.hpp"
+#include "chatkit_gateway/core/port_number.hpp"
 
 #include <boost/url/parse.hpp>
 
@@ -40,9 +41,9 @@ void parse_url(json_object_reader& r, redis_config& c) {
                  ? std::string(url->encoded_host_address())
                  : std::string(url->host());
     if (url->has_port()) {
-        const auto port = url->port_number();
-        if (port == 0) r.fail("url", "has an invalid port");
-        c.port = port;
+        const auto port = port_number(url->port());
+        if (!port) r.fail("url", "has an invalid port (1-65535)");
+        c.port = *port;
     }
     const auto db = database_of(url->encoded_path());
     if (!db) r.fail("url", "has an invalid /db index");

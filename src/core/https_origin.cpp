@@ -1,5 +1,7 @@
 #include "chatkit_gateway/core/https_origin.hpp"
 
+#include "chatkit_gateway/core/port_number.hpp"
+
 #include <algorithm>
 
 namespace ckg {
@@ -38,8 +40,9 @@ std::optional<https_origin> https_origin_of(const boost::urls::url_view& url) {
     }
     o.port = "443";
     if (url.has_port() && !url.port().empty()) {
-        if (url.port_number() == 0 || url.port().size() > 5) return std::nullopt;
-        o.port = std::to_string(url.port_number());
+        const auto port = port_number(url.port());
+        if (!port) return std::nullopt;
+        o.port = std::to_string(*port);
     }
     return o;
 }

@@ -281,6 +281,8 @@ BOOST_AUTO_TEST_CASE(every_bad_input_names_its_key) {
          json::value("https://127.0.0.1%3a8787/v1"), "upstream.base_url", "no percent-encoding"},
         {"base_url port zero", "upstream.base_url", json::value("https://api.openai.com:0/v1"),
          "upstream.base_url", "https://"},
+        {"base_url port above 65535 (would wrap to 443)", "upstream.base_url",
+         json::value("https://api.openai.com:65979/v1"), "upstream.base_url", "https://"},
         {"jwks_url host percent-encoded", "auth.issuers[0].jwks_url",
          json::value("https://id%2eexample.com/jwks"), "auth.issuers[0].jwks_url",
          "no percent-encoding"},
