@@ -1,7 +1,10 @@
 // Key names in Redis (docs/operations.md, "Redis keys"). Every key starts
 // with redis.key_prefix; a user's keys share the hash tag "{<user id>}" so
 // that a cluster proxy keeps them on one slot (one Lua script may touch
-// them all); the block set and its version share the tag "{blocks}".
+// them all); the block set and its version share the tag "{blocks}". A
+// hash tag ends at the first '}', so the user id goes in with '%' and '}'
+// percent-encoded: any id is one whole, non-empty tag, and distinct ids
+// stay distinct keys.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +25,9 @@ public:
     }
     // <prefix>{<user>}:sessions: sorted set session id -> expires_at.
     std::string sessions(std::string_view user) const { return user_key(user, ":sessions"); }
+    // <prefix>{<user>}:blocked: blocked until (Unix seconds), expiring then;
+    // read by the add-session script in the same slot as the sessions.
+    std::string blocked(std::string_view user) const { return user_key(user, ":blocked"); }
     // <prefix>{blocks}:set: sorted set user -> blocked until (Unix seconds).
     std::string blocks() const { return prefix_ + "{blocks}:set"; }
     // <prefix>{blocks}:version: bumped by every block and unblock.
@@ -31,7 +37,16 @@ private:
     std::string user_key(std::string_view user, std::string_view suffix) const {
         std::string key;
         key.reserve(prefix_.size() + user.size() + suffix.size() + 2);
-        key.append(prefix_).append("{").append(user).append("}").append(suffix);
+        key.append(prefix_).append("{");
+        for (const char c : user) {
+            if (c == '%')
+                key.append("%25");
+            else if (c == '}')
+                key.append("%7D");
+            else
+                key.push_back(c);
+        }
+        key.append("}").append(suffix);
         return key;
     }
     std::string prefix_;

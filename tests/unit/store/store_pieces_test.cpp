@@ -50,6 +50,28 @@ BOOST_AUTO_TEST_CASE(keys_share_the_users_hash_tag_and_start_with_the_prefix) {
     BOOST_TEST(k.sessions("u_1") == "ckg:{u_1}:sessions");
     BOOST_TEST(k.blocks() == "ckg:{blocks}:set");
     BOOST_TEST(k.blocks_version() == "ckg:{blocks}:version");
+    BOOST_TEST(k.blocked("u_1") == "ckg:{u_1}:blocked");
+}
+
+// Redis hashes the text between the first '{' and the first '}' after it:
+// a '}' in a user id must not end the tag early (an id starting with '}'
+// would leave an empty tag, and the user's keys on different slots).
+BOOST_AUTO_TEST_CASE(a_user_id_with_braces_or_percent_signs_stays_one_whole_tag) {
+    redis_keys k("p:");
+    BOOST_TEST(k.bucket("}x") == "p:{%7Dx}:bucket");
+    BOOST_TEST(k.sessions("a}b{c") == "p:{a%7Db{c}:sessions");
+    // Escaping is injective: the encoded form of one id is not another id.
+    BOOST_TEST(k.bucket("%7D") == "p:{%257D}:bucket");
+    BOOST_TEST(k.bucket("%7D") != k.bucket("}"));
+    for (const std::string user : {"}", "}}", "a}", "{}", "%", "x%7Dy"}) {
+        const auto key = k.day(user, 1);
+        const auto open = key.find('{');
+        const auto close = key.find('}', open + 1);
+        BOOST_TEST_CONTEXT(user) {
+            BOOST_TEST(close > open + 1);                // a non-empty tag ...
+            BOOST_TEST(key.substr(close) == "}:day:1");  // ... that ends where the suffix starts
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(script_hashes_are_sha1_of_their_text) {
