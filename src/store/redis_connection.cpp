@@ -51,7 +51,8 @@ redis_connection::redis_connection(net::io_context& ioc, redis_options options)
       options_(std::move(options)),
       wake_(ioc),
       backoff_(ioc),
-      chunk_(read_chunk, '\0') {}
+      chunk_(read_chunk, '\0'),
+      warnings_(options_.warnings ? options_.warnings : std::make_shared<warning_throttle>()) {}
 
 redis_connection::~redis_connection() = default;
 
@@ -118,7 +119,9 @@ net::awaitable<std::optional<failure>> redis_connection::connect(beast::tcp_stre
     co_return std::nullopt;
 }
 
-// AUTH and SELECT, pipelined, before any caller's command.
+// AUTH and SELECT, pipelined, before any caller's command, then a PING:
+// its reply comes after anything the server sent on its own once the
+// handshake was done, so afterwards all input is replies to our commands.
 template <class Stream>
 net::awaitable<std::optional<failure>> redis_connection::hello(Stream& stream) {
     std::string wire;
@@ -131,7 +134,8 @@ net::awaitable<std::optional<failure>> redis_connection::hello(Stream& stream) {
         append_command(wire, {"SELECT", std::to_string(options_.db)});
         ++expected;
     }
-    if (expected == 0) co_return std::nullopt;
+    append_command(wire, {"PING"});
+    ++expected;
     auto& lowest = beast::get_lowest_layer(stream);
     lowest.expires_after(connect_budget(options_.timeout));
     auto [wec, written] = co_await net::async_write(stream, net::buffer(wire), nothrow_awaitable);
@@ -155,6 +159,8 @@ net::awaitable<std::optional<failure>> redis_connection::hello(Stream& stream) {
         if (expected > 0 && st == resp_reader::status::error)
             co_return failure{errc::store_unavailable, "redis handshake reply unreadable"};
     }
+    if (holds_unasked_input(stream))
+        co_return failure{errc::store_unavailable, "redis sent more than the handshake asked for"};
     lowest.expires_never();
     co_return std::nullopt;
 }
@@ -185,13 +191,34 @@ net::awaitable<bool> redis_connection::read_replies(Stream& stream) {
     }
 }
 
+namespace {
+bool layer_holds_input(const beast::tcp_stream&) {
+    return false;
+}
+bool layer_holds_input(const transport::tls_stream& s) {
+    return s.has_buffered_input();
+}
+}  // namespace
+
+// Input while no reply is awaited: bytes the reader keeps, in the TLS layer
+// or in the kernel. Matched by order, they would answer the next command.
+template <class Stream>
+bool redis_connection::holds_unasked_input(Stream& stream) const {
+    if (reader_->buffered() > 0 || layer_holds_input(stream)) return true;
+    beast::error_code ec;
+    const auto waiting = beast::get_lowest_layer(stream).socket().available(ec);
+    return ec || waiting > 0;
+}
+
 // The I/O loop: queued commands go out in one write; replies are read
 // while any are awaited; otherwise it sleeps until call() wakes it.
 template <class Stream>
 net::awaitable<void> redis_connection::serve(Stream& stream) {
     state_ = state::ready;
     while (!broken_) {
-        if (!to_send_.empty()) {
+        if (!to_send_.empty() && awaiting_.empty() && holds_unasked_input(stream)) {
+            drop("sent a reply nothing asked for");
+        } else if (!to_send_.empty()) {
             std::string batch;
             for (auto& p : to_send_) {
                 batch += p->wire;
@@ -233,7 +260,8 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
     while (self->state_ != state::stopped) {
         self->state_ = state::connecting;
         self->broken_ = false;
-        self->reader_ = std::make_unique<resp_reader>(self->options_.max_reply_bytes);
+        self->reader_ = std::make_unique<resp_reader>(self->options_.max_reply_bytes,
+                                                      self->options_.max_reply_elements);
         beast::tcp_stream tcp(self->ioc_);
         self->tcp_ = &tcp;
         auto failed = co_await self->connect(tcp);
@@ -247,9 +275,9 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
         if (self->state_ == state::stopped) break;
         self->state_ = state::connecting;
         if (!failed) delay = first_backoff;  // it was up: try again soon
-        if (self->warnings_.allow(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      steady::now().time_since_epoch())
-                                      .count()))
+        if (self->warnings_->allow(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       steady::now().time_since_epoch())
+                                       .count()))
             log_warn("redis connection down; reconnecting",
                      {{"reason", failed ? failed->detail : std::string("connection lost")},
                       {"retry_ms", delay.count()}});

@@ -160,6 +160,12 @@ void loopback_listener::reset_all() {
         if (auto s = w.lock()) s->reset();
 }
 
+void loopback_listener::send_to_all(std::string_view bytes) {
+    std::lock_guard lock(mutex_);
+    for (auto& w : sockets_)
+        if (auto s = w.lock()) s->send_all(bytes);
+}
+
 void loopback_listener::accept_loop() {
     while (!stop_) {
         const int fd = ::accept(listen_fd_, nullptr, nullptr);

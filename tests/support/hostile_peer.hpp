@@ -96,6 +96,8 @@ public:
     std::size_t connections() const noexcept { return connections_.load(); }
     // Resets every open connection at once.
     void reset_all();
+    // Writes `bytes` on every open connection now, whatever its thread is doing.
+    void send_to_all(std::string_view bytes);
 
 private:
     void accept_loop();

@@ -8,7 +8,11 @@
 // call fails at once (a store error) and the connection is re-established
 // in the background with jittered exponential backoff. Each call waits at
 // most `timeout`; a timeout drops the connection (its replies would come
-// out of step) and fails every call in flight.
+// out of step) and fails every call in flight. Replies are matched to
+// commands by order alone, so a connection that holds input while no reply
+// is awaited (a reply nobody asked for) is dropped before the next command
+// goes out, and the handshake ends with a PING so that nothing the server
+// sends after the TLS handshake (session tickets) is mistaken for that.
 //
 // All members must be used on the connection's own context.
 #pragma once
@@ -40,7 +44,16 @@ struct redis_options {
     std::optional<ckg::secret> password;
     std::shared_ptr<ssl::context> tls;  // set for rediss://
     std::chrono::milliseconds timeout{250};
+    // The largest reply any command of ours gets is the block list (two
+    // elements a blocked user); above these a reply is refused and the
+    // connection dropped. Each element costs about 80 bytes parsed, so the
+    // element cap bounds a reply at about 20 MiB whatever its bytes
+    // (2^18 elements: the block list of 131,071 users; docs/operations.md).
     std::size_t max_reply_bytes = 8 << 20;
+    std::size_t max_reply_elements = 1 << 18;
+    // Shared by the connections of one process: at most one reconnect
+    // warning a second in all (unset: one per connection).
+    std::shared_ptr<warning_throttle> warnings;
 };
 
 class redis_connection : public std::enable_shared_from_this<redis_connection> {
@@ -57,7 +70,7 @@ public:
     // reply is a value, not a failure). Failure: not connected, lost
     // connection, timeout, unreadable reply.
     net::awaitable<result<resp_value>> call(std::string command);
-    bool connected() const noexcept { return state_ == state::ready; }
+    bool connected() const noexcept { return state_ == state::ready && !broken_; }
     net::io_context::executor_type get_executor() const noexcept { return ioc_.get_executor(); }
 
 private:
@@ -76,6 +89,8 @@ private:
     net::awaitable<std::optional<failure>> tls_session(beast::tcp_stream& tcp);
     template <class Stream>
     net::awaitable<bool> read_replies(Stream& stream);
+    template <class Stream>
+    bool holds_unasked_input(Stream& stream) const;
     void drop(const std::string& why);
     void fail_all(const std::string& why);
 
@@ -89,7 +104,7 @@ private:
     std::deque<std::shared_ptr<pending>> to_send_, awaiting_;
     std::unique_ptr<resp_reader> reader_;
     std::string chunk_;  // what one read takes from the socket
-    warning_throttle warnings_;
+    std::shared_ptr<warning_throttle> warnings_;
 };
 
 }  // namespace ckg::store

@@ -1,0 +1,147 @@
+// The gateway's Redis client (store/redis_connection) against a hostile
+// Redis stand-in (tests/support/hostile_redis.hpp) on a real loopback
+// socket: replies are matched to commands by order, so a reply nobody asked
+// for must never answer the next command; a reply over the element cap is
+// refused without holding the connection; extra bytes after the handshake
+// keep the connection from being used. What a caller sees is checked: the
+// value or the failure each call returns.
+#include "hostile_redis.hpp"
+
+#include "chatkit_gateway/store/redis_connection.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <functional>
+
+using namespace ckg;
+using namespace ckg::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Answers PING and GET (with `value`); everything else with an error.
+std::string plain_redis(const redis_words& w, const std::string& value) {
+    if (!w.empty() && w[0] == "PING") return "+PONG\r\n";
+    if (!w.empty() && w[0] == "GET")
+        return "$" + std::to_string(value.size()) + "\r\n" + value + "\r\n";
+    return "-ERR unknown command\r\n";
+}
+
+// A client connection to `peer`, and an io_context to run it on.
+struct client_run {
+    net::io_context ioc;
+    std::shared_ptr<store::redis_connection> connection;
+
+    explicit client_run(const hostile_redis& peer) {
+        store::redis_options o;
+        o.host = "127.0.0.1";
+        o.port = std::to_string(peer.port());
+        o.timeout = 1000ms;
+        connection = std::make_shared<store::redis_connection>(ioc, o);
+    }
+
+    // Runs `body` as a coroutine on the context until it returns (10 s at most).
+    void run(std::function<net::awaitable<void>()> body) {
+        bool finished = false;
+        net::co_spawn(
+            ioc,
+            [&]() -> net::awaitable<void> {
+                connection->start();
+                co_await body();
+                connection->stop();
+                finished = true;
+            },
+            [](std::exception_ptr e) {
+                if (e) std::rethrow_exception(e);
+            });
+        ioc.run_for(10s);
+        BOOST_TEST(finished);
+    }
+
+    net::awaitable<void> sleep(std::chrono::milliseconds d) {
+        net::steady_timer t(ioc, d);
+        co_await t.async_wait(nothrow_awaitable);
+    }
+
+    // Waits (up to 3 s) until the connection is up.
+    net::awaitable<bool> connected() {
+        for (int i = 0; i < 300 && !connection->connected(); ++i) co_await sleep(10ms);
+        co_return connection->connected();
+    }
+
+    net::awaitable<result<store::resp_value>> get() {
+        std::string command;
+        store::append_command(command, {"GET", "k"});
+        co_return co_await connection->call(std::move(command));
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(hostile_redis_peer)
+
+BOOST_AUTO_TEST_CASE(a_reply_nobody_asked_for_never_answers_the_next_command) {
+    hostile_redis peer([](const redis_words& w) { return plain_redis(w, "right"); });
+    client_run c(peer);
+    c.run([&]() -> net::awaitable<void> {
+        BOOST_REQUIRE(co_await c.connected());
+        auto first = co_await c.get();
+        BOOST_REQUIRE(first.ok());
+        BOOST_TEST(first->text == "right");
+
+        // While nothing is awaited, the peer sends a reply of its own.
+        peer.push("$5\r\nwrong\r\n");
+        co_await c.sleep(200ms);
+        auto next = co_await c.get();
+        BOOST_TEST(!(next.ok() && next->text == "wrong"));
+        BOOST_TEST(!next.ok());  // the connection was dropped, the call failed
+
+        // Reconnected, and answered by its own reply again.
+        BOOST_REQUIRE(co_await c.connected());
+        auto after = co_await c.get();
+        BOOST_REQUIRE(after.ok());
+        BOOST_TEST(after->text == "right");
+        BOOST_TEST(peer.connections() == 2u);
+    });
+}
+
+BOOST_AUTO_TEST_CASE(bytes_after_the_handshake_keep_the_connection_from_being_used) {
+    // The PING that closes the handshake is answered twice.
+    hostile_redis peer([](const redis_words& w) {
+        if (!w.empty() && w[0] == "PING") return std::string("+PONG\r\n$5\r\nwrong\r\n");
+        return plain_redis(w, "right");
+    });
+    client_run c(peer);
+    c.run([&]() -> net::awaitable<void> {
+        co_await c.sleep(500ms);  // several connects and backoffs
+        BOOST_TEST(!c.connection->connected());
+        auto r = co_await c.get();
+        BOOST_TEST(!r.ok());
+        BOOST_TEST(peer.connections() >= 2u);  // it keeps trying, with backoff
+    });
+}
+
+BOOST_AUTO_TEST_CASE(a_reply_over_the_element_cap_fails_the_call_and_the_next_one_works) {
+    std::atomic<bool> flood{true};
+    hostile_redis peer([&](const redis_words& w) {
+        if (!w.empty() && w[0] == "GET" && flood.exchange(false)) {
+            // 300,000 integers: 1.2 MB of RESP, past the 262,144-element cap.
+            std::string r = "*300000\r\n";
+            for (int i = 0; i < 300000; ++i) r += ":1\r\n";
+            return r;
+        }
+        return plain_redis(w, "right");
+    });
+    client_run c(peer);
+    c.run([&]() -> net::awaitable<void> {
+        BOOST_REQUIRE(co_await c.connected());
+        auto flooded = co_await c.get();
+        BOOST_TEST(!flooded.ok());
+        BOOST_REQUIRE(co_await c.connected());
+        auto after = co_await c.get();
+        BOOST_REQUIRE(after.ok());
+        BOOST_TEST(after->text == "right");
+    });
+}
+
+BOOST_AUTO_TEST_SUITE_END()

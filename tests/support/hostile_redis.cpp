@@ -1,0 +1,49 @@
+#include "hostile_redis.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <memory>
+
+namespace ckg::test {
+namespace {
+
+struct reader_deleter {
+    void operator()(redisReader* r) const { redisReaderFree(r); }
+};
+
+// The words of one command (an array of bulk strings, as clients send them).
+redis_words words_of(const redisReply* r) {
+    redis_words words;
+    if (r->type != REDIS_REPLY_ARRAY) return words;
+    for (std::size_t i = 0; i < r->elements; ++i)
+        words.emplace_back(r->element[i]->str, r->element[i]->len);
+    return words;
+}
+
+}  // namespace
+
+hostile_redis::hostile_redis(redis_script script)
+    : script_(std::move(script)),
+      listener_(false, [this](const std::shared_ptr<peer_socket>& s) { serve(s); }) {}
+
+void hostile_redis::serve(const std::shared_ptr<peer_socket>& s) {
+    // Plain allocation functions: the default reply objects.
+    std::unique_ptr<redisReader, reader_deleter> reader(redisReaderCreate());
+    while (!listener_.stopping()) {
+        const auto bytes = s->recv_some();
+        if (bytes.empty()) return;
+        if (redisReaderFeed(reader.get(), bytes.data(), bytes.size()) != REDIS_OK) return;
+        for (;;) {
+            void* reply = nullptr;
+            if (redisReaderGetReply(reader.get(), &reply) != REDIS_OK) return;
+            if (reply == nullptr) break;
+            const auto words = words_of(static_cast<redisReply*>(reply));
+            freeReplyObject(reply);
+            ++commands_;
+            const auto answer = script_(words);
+            if (!answer.empty() && !s->send_all(answer)) return;
+        }
+    }
+}
+
+}  // namespace ckg::test

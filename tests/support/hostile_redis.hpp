@@ -1,0 +1,39 @@
+// A Redis stand-in for tests of the gateway's Redis client: it reads RESP
+// commands (parsed by hiredis's own reader, nothing of the gateway's) and
+// answers each with the bytes a script returns — well-formed, malformed,
+// oversized — and can write replies nobody asked for on every open
+// connection. Plain TCP on 127.0.0.1; 5 s socket timeouts.
+#pragma once
+
+#include "hostile_peer.hpp"
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ckg::test {
+
+using redis_words = std::vector<std::string>;
+// The bytes answering one command ("" answers nothing).
+using redis_script = std::function<std::string(const redis_words&)>;
+
+class hostile_redis {
+public:
+    explicit hostile_redis(redis_script script);
+
+    unsigned short port() const noexcept { return listener_.port(); }
+    std::size_t commands() const noexcept { return commands_.load(); }
+    std::size_t connections() const noexcept { return listener_.connections(); }
+    // A reply nobody asked for, on every open connection, now.
+    void push(std::string_view bytes) { listener_.send_to_all(bytes); }
+
+private:
+    void serve(const std::shared_ptr<peer_socket>& s);
+
+    redis_script script_;
+    std::atomic<std::size_t> commands_{0};
+    loopback_listener listener_;  // last: stopped first
+};
+
+}  // namespace ckg::test
