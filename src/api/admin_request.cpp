@@ -1,5 +1,6 @@
 #include "chatkit_gateway/api/admin_request.hpp"
 
+#include "chatkit_gateway/core/utf8.hpp"
 #include "chatkit_gateway/http/query_params.hpp"
 
 #include <boost/json/parse.hpp>
@@ -38,7 +39,6 @@ std::optional<failure> check_user(const admin_user_request& r, const config::aut
 
 std::optional<failure> read_block_seconds(const boost::json::value& v, admin_user_request& r) {
     constexpr const char* range = "block_seconds must be an integer from 0 to 31536000";
-    if (v.is_null()) return std::nullopt;
     if (v.is_int64())
         r.block_seconds = v.get_int64();
     else if (v.is_uint64())
@@ -86,6 +86,8 @@ result<admin_user_request> parse_admin_query(std::string_view raw_query,
         if (!is_issuer && p.key != "user") return bad("unknown query parameter " + quoted(p.key));
         bool& seen = is_issuer ? seen_issuer : seen_user;
         if (seen) return bad(p.key + " is repeated");
+        // JSON bodies are UTF-8 by construction; a decoded query may not be.
+        if (!is_valid_utf8(p.value)) return bad(p.key + " must be valid UTF-8");
         seen = true;
         (is_issuer ? r.issuer : r.user) = std::move(p.value);
     }

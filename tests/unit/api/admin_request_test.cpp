@@ -50,6 +50,8 @@ BOOST_AUTO_TEST_CASE(revoke_bodies) {
          "block_seconds must be an integer from 0 to 31536000"},
         {R"({"issuer":"https://id.example.com/","user":"a","block_seconds":"60"})",
          "block_seconds must be an integer from 0 to 31536000"},
+        {R"({"issuer":"https://id.example.com/","user":"a","block_seconds":null})",
+         "block_seconds must be an integer from 0 to 31536000"},
         {R"({"issuer":"https://id.example.com/","user":"a","device":1})",
          "unknown field \"device\""},
         {R"({"issuer":"https://id.example.com/","user":7})", "user must be a string"},
@@ -86,6 +88,10 @@ BOOST_AUTO_TEST_CASE(status_queries) {
                    .error()
                    .detail == "user is repeated");
     BOOST_TEST(parse_admin_query("user=a", auth).error().detail == "issuer is required");
+    // Decoded bytes that are not UTF-8 would otherwise go into the JSON answer.
+    BOOST_TEST(parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=%FF%FE", auth)
+                   .error()
+                   .detail == "user must be valid UTF-8");
 }
 
 BOOST_AUTO_TEST_CASE(admin_token_comparison) {
