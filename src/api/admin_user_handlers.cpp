@@ -94,16 +94,19 @@ net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::str
     auto req = parse_admin_body(ctx.req.body(), admin_body_kind::revoke, s.config.auth);
     if (!req) co_return refuse(ctx, req.error());
     user = upstream_id(s, *req);
-    auto sessions = co_await s.state.sessions_of(user, unix_now_ms());
-    if (!sessions) co_return refuse(ctx, sessions.error());
-    auto job = std::make_shared<revocation>(revocation{s, user, std::move(*sessions)});
-    co_await cancel_all(job);
+    // The block goes first: a mint still in flight then either is in the
+    // list below or finds the block when it records its session, and
+    // cancels it itself (store/shared_state.hpp, add_session).
     std::optional<std::int64_t> until;
     if (req->block_seconds > 0) {
         until = unix_now() + req->block_seconds;
         auto blocked = co_await s.state.block(user, *until, unix_now_ms());
         if (!blocked) co_return refuse(ctx, blocked.error());
     }
+    auto sessions = co_await s.state.sessions_of(user, unix_now_ms());
+    if (!sessions) co_return refuse(ctx, sessions.error());
+    auto job = std::make_shared<revocation>(revocation{s, user, std::move(*sessions)});
+    co_await cancel_all(job);
     s.metrics.record_revocation(job->cancelled, job->failed);
     co_return answer(ctx, {{"user", user},
                            {"cancelled", job->cancelled},

@@ -85,13 +85,15 @@ std::optional<api_error> refusal_of(const result<store::mint_decision>& d,
     return std::nullopt;
 }
 
-// Best effort, after the answer: a failure is logged, never reported. A
-// cancelled session leaves the registry.
-net::awaitable<void> cancel_replaced(gateway_services* s, std::string session_id, std::string user,
-                                     std::string log_id, observability::trace_context trace) {
+// Best effort (a replaced session, after the answer; a session minted while
+// its user was blocked): a failure is logged, never reported. A cancelled
+// session leaves the registry.
+net::awaitable<void> cancel_and_unregister(gateway_services* s, std::string session_id,
+                                           std::string user, std::string log_id,
+                                           observability::trace_context trace) {
     auto up = co_await s->chatkit.cancel_session(session_id, std::move(trace));
     if (auto e = upstream_failure(up); e && !(up && up->status == 404)) {
-        observability::log_warn("replaced session not cancelled",
+        observability::log_warn("session not cancelled",
                                 {{"user", log_id}, {"reason", e->log_detail}});
         co_return;
     }
@@ -99,16 +101,19 @@ net::awaitable<void> cancel_replaced(gateway_services* s, std::string session_id
 }
 
 // Records a minted session under its user until it expires, so that a
-// revocation finds it on any replica. A store failure never fails the mint.
-net::awaitable<void> register_session(gateway_services& s, const std::string& user,
-                                      const std::string& log_id, const minted& session) {
+// revocation finds it on any replica. A store failure never fails the mint
+// (it is counted and logged by the store). False when the user was blocked
+// while the session was minted: the session is then cancelled here.
+net::awaitable<bool> register_session(gateway_services& s, const std::string& user,
+                                      const std::string& log_id, const minted& session,
+                                      const observability::trace_context& trace) {
     // A named entry, not a braced temporary in the co_await statement (g++ 12 destroys those
     // twice).
     store::live_session entry{session.id, session.expires_at};
     auto added = co_await s.state.add_session(user, std::move(entry), unix_now_ms());
-    if (!added)
-        observability::log_warn("session not registered",
-                                {{"user", log_id}, {"reason", added.error().detail}});
+    if (!added || *added == store::registration::recorded) co_return true;
+    co_await cancel_and_unregister(&s, session.id, user, log_id, trace);
+    co_return false;
 }
 
 // A cancel reply is the session object: its id must be the one cancelled.
@@ -148,7 +153,11 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
         co_return r;
     }
 
-    co_await register_session(s, who.upstream_user_id, who.log_id, *session);
+    if (!co_await register_session(s, who.upstream_user_id, who.log_id, *session, ctx.trace)) {
+        auto r = error_reply(ctx, {errc::user_blocked, "blocked while minting", {}, {}}, *user);
+        note_upstream(r, up, started);
+        co_return r;
+    }
     reply r{http_server::make_json_response(http::status::ok,
                                             minted_body(*session, s.handles, who.upstream_user_id),
                                             ctx.req.version())};
@@ -158,8 +167,8 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     if (request->replaces) {
         auto old = s.handles.open(*request->replaces, who.upstream_user_id, unix_now());
         if (old.contents) {
-            auto cancel = cancel_replaced(&s, old.contents->session_id, who.upstream_user_id,
-                                          who.log_id, ctx.trace);
+            auto cancel = cancel_and_unregister(&s, old.contents->session_id, who.upstream_user_id,
+                                                who.log_id, ctx.trace);
             // On this request's context, where its upstream pool lives; outlives the request.
             const auto here = co_await net::this_coro::executor;
             net::co_spawn(here, std::move(cancel), net::detached);

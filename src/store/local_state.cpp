@@ -46,8 +46,12 @@ mint_decision local_state::admit(std::string_view user, unix_ms now) {
     return {};
 }
 
-void local_state::add(std::string_view user, live_session session, unix_ms now) {
+registration local_state::add(std::string_view user, live_session session, unix_ms now) {
     if (!registry_.add(user, std::move(session), seconds_of(now))) untracked("registry", now);
+    // After recording: a block set before this point is seen here, one set
+    // after it finds the session listed (docs/architecture.md, "Shared state").
+    return blocks_.until(user, seconds_of(now)) ? registration::user_blocked
+                                                : registration::recorded;
 }
 
 user_status local_state::status_now(std::string_view user, unix_ms now) {
@@ -59,9 +63,9 @@ net::awaitable<result<mint_decision>> local_state::admit_mint(std::string user, 
     co_return admit(user, now);
 }
 
-net::awaitable<done> local_state::add_session(std::string user, live_session session, unix_ms now) {
-    add(user, std::move(session), now);
-    co_return std::monostate{};
+net::awaitable<result<registration>> local_state::add_session(std::string user,
+                                                              live_session session, unix_ms now) {
+    co_return add(user, std::move(session), now);
 }
 
 net::awaitable<done> local_state::remove_session(std::string user, std::string session_id) {

@@ -36,12 +36,17 @@ redis.call('EXPIRE', KEYS[2], tonumber(ARGV[5]))
 return {0, used}
 )lua";
 
+// Records the session, then answers 2 when the user is blocked (KEYS[2],
+// set by a revocation before it lists the sessions), else 1. Atomic, so a
+// revocation either lists this session or is seen here.
 constexpr std::string_view add_session_lua = R"lua(
 local now = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[2])
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('EXPIREAT', KEYS[1], math.max(tonumber(last[2]), now + 1))
+local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
+if blocked ~= nil and blocked > now then return 2 end
 return 1
 )lua";
 

@@ -4,6 +4,7 @@
 #include "chatkit_gateway/store/utc_day.hpp"
 #include "chatkit_gateway/upstream/https_client.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace ckg::store {
@@ -23,6 +24,7 @@ redis_options options_for(const config::redis_config& c) {
     o.db = c.db;
     o.password = c.password;
     o.timeout = c.timeout;
+    o.warnings = std::make_shared<warning_throttle>();  // one for all the connections
     if (c.tls) o.tls = upstream::make_client_tls_context(c.ca_file);
     return o;
 }
@@ -31,13 +33,46 @@ failure store_failure(std::string detail) {
     return failure{errc::store_unavailable, std::move(detail)};
 }
 
+// Every number the gateway keeps in Redis is a count or a time, from 0 to
+// 2^53 - 1; anything else in a reply makes the reply malformed.
+constexpr std::int64_t max_stored_number = (std::int64_t{1} << 53) - 1;
+
+// A number from Redis: an integer reply, or decimal text (sorted-set
+// scores, GET); nullopt when it is neither or outside 0 ... 2^53 - 1.
 std::optional<std::int64_t> integer_of(const resp_value& v) {
-    if (v.type == resp_value::kind::integer) return v.integer;
-    if (v.type != resp_value::kind::string) return std::nullopt;
-    double d = 0;  // Redis scores come as decimal text
-    const auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
-    if (ec != std::errc{} || end != v.text.data() + v.text.size()) return std::nullopt;
-    return static_cast<std::int64_t>(d);
+    std::int64_t n = 0;
+    if (v.type == resp_value::kind::integer) {
+        n = v.integer;
+    } else if (v.type == resp_value::kind::string) {
+        double d = 0;  // scores come as decimal text, possibly with an exponent
+        const auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
+        if (ec != std::errc{} || end != v.text.data() + v.text.size() || !(d >= 0) ||
+            d > static_cast<double>(max_stored_number))
+            return std::nullopt;
+        n = static_cast<std::int64_t>(d);
+    } else {
+        return std::nullopt;
+    }
+    if (n < 0 || n > max_stored_number) return std::nullopt;
+    return n;
+}
+
+// integer_of, where a missing key (nil) counts as 0.
+std::optional<std::int64_t> integer_or_zero(const resp_value& v) {
+    if (v.type == resp_value::kind::nil) return 0;
+    return integer_of(v);
+}
+
+// What the mint script answered: {verdict, n}, verdict 0 (admitted, n = the
+// day's count), 1 (rate limited, n = ms until a token) or 2 (over quota).
+std::optional<std::pair<std::int64_t, std::int64_t>> mint_reply_of(const resp_value& v) {
+    if (v.type != resp_value::kind::array || v.elements.size() != 2) return std::nullopt;
+    const auto verdict =
+        v.elements[0].type == resp_value::kind::integer ? integer_of(v.elements[0]) : std::nullopt;
+    const auto n =
+        v.elements[1].type == resp_value::kind::integer ? integer_of(v.elements[1]) : std::nullopt;
+    if (!verdict || !n || *verdict > 2) return std::nullopt;
+    return std::pair{*verdict, *n};
 }
 
 }  // namespace
@@ -131,32 +166,41 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
                                   std::to_string(limits_.sessions_per_day.value_or(0)),
                                   std::to_string(day_ttl)};
     auto reply = co_await script("mint", mint_script(), std::move(keys), std::move(args));
-    if (reply && (reply->type != resp_value::kind::array || reply->elements.size() != 2))
+    std::optional<std::pair<std::int64_t, std::int64_t>> answer;
+    if (reply && !(answer = mint_reply_of(*reply)))
         reply = store_failure("unexpected mint script reply");
     if (!reply) {
         if (degraded("mint", reply.error(), now)) co_return reply.error();
         co_return local_.admit(user, now);
     }
-    const auto verdict = integer_of(reply->elements[0]).value_or(-1);
-    const auto n = integer_of(reply->elements[1]).value_or(0);
-    if (verdict == 1)
-        co_return mint_decision{mint_verdict::rate_limited,
-                                std::chrono::seconds(std::max<std::int64_t>(1, (n + 999) / 1000))};
+    const auto [verdict, n] = *answer;
+    if (verdict == 1) {
+        // Never longer than one token takes to refill, whatever Redis says.
+        const std::int64_t longest = (60 + limits_.sessions_per_minute - 1) /
+                                     std::max<std::int64_t>(1, limits_.sessions_per_minute);
+        const auto wait =
+            std::clamp<std::int64_t>((n + 999) / 1000, 1, std::max<std::int64_t>(1, longest));
+        co_return mint_decision{mint_verdict::rate_limited, std::chrono::seconds(wait)};
+    }
     if (verdict == 2)
         co_return mint_decision{mint_verdict::over_quota, seconds_to_utc_midnight(now)};
     co_return mint_decision{};
 }
 
-net::awaitable<done> redis_state::add_session(std::string user, live_session session, unix_ms now) {
-    std::vector<std::string> keys{keys_.sessions(user)};
+net::awaitable<result<registration>> redis_state::add_session(std::string user,
+                                                              live_session session, unix_ms now) {
+    std::vector<std::string> keys{keys_.sessions(user), keys_.blocked(user)};
     std::vector<std::string> args{std::to_string(now / 1000), session.session_id,
                                   std::to_string(session.expires_at)};
     auto reply =
         co_await script("add_session", add_session_script(), std::move(keys), std::move(args));
-    if (reply) co_return std::monostate{};
+    if (reply && reply->type == resp_value::kind::integer && reply->integer == 1)
+        co_return registration::recorded;
+    if (reply && reply->type == resp_value::kind::integer && reply->integer == 2)
+        co_return registration::user_blocked;
+    if (reply) reply = store_failure("unexpected add-session script reply");
     if (degraded("add_session", reply.error(), now)) co_return reply.error();
-    local_.add(user, std::move(session), now);
-    co_return std::monostate{};
+    co_return local_.add(user, std::move(session), now);
 }
 
 net::awaitable<done> redis_state::remove_session(std::string user, std::string session_id) {
@@ -175,6 +219,8 @@ net::awaitable<result<std::vector<live_session>>> redis_state::sessions_of(std::
                              "(" + std::to_string(now / 1000), "+inf", "WITHSCORES"});
     auto reply = co_await round_trip("list_sessions", std::move(command));
     if (!reply) co_return reply.error();
+    if (reply->type != resp_value::kind::array || reply->elements.size() % 2 != 0)
+        co_return store_failure("unexpected session list reply");
     std::vector<live_session> out;
     const auto& e = reply->elements;
     for (std::size_t i = 0; i + 1 < e.size(); i += 2)
@@ -189,6 +235,13 @@ net::awaitable<done> redis_state::block(std::string user, std::int64_t until, un
     auto reply = co_await script("block", block_script(), std::move(keys), std::move(args));
     if (!reply) co_return reply.error();
     local_.blocks().set(user, until, now / 1000);  // this replica at once; the others within a poll
+    // The per-user marker the add-session script reads, expiring with the block.
+    std::string command;
+    const auto ttl_ms = std::max<std::int64_t>(1, until * 1000 - now);
+    append_command(
+        command, {"SET", keys_.blocked(user), std::to_string(until), "PX", std::to_string(ttl_ms)});
+    auto marked = co_await round_trip("block", std::move(command));
+    if (!marked) co_return marked.error();
     co_return std::monostate{};
 }
 
@@ -198,6 +251,10 @@ net::awaitable<done> redis_state::unblock(std::string user, unix_ms now) {
     auto reply = co_await script("unblock", block_script(), std::move(keys), std::move(args));
     if (!reply) co_return reply.error();
     local_.blocks().clear(user);
+    std::string command;
+    append_command(command, {"DEL", keys_.blocked(user)});
+    auto cleared = co_await round_trip("unblock", std::move(command));
+    if (!cleared) co_return cleared.error();
     co_return std::monostate{};
 }
 
@@ -217,10 +274,15 @@ net::awaitable<result<user_status>> redis_state::status(std::string user, unix_m
     if (!sessions) co_return sessions.error();
     auto today = co_await round_trip("status", std::move(day_cmd));
     if (!today) co_return today.error();
+    const auto until = integer_or_zero(*blocked);
+    const auto live =
+        sessions->type == resp_value::kind::integer ? integer_of(*sessions) : std::nullopt;
+    const auto count = integer_or_zero(*today);
+    if (!until || !live || !count) co_return store_failure("unexpected status reply");
     user_status st;
-    if (auto until = integer_of(*blocked); until && *until > now / 1000) st.blocked_until = *until;
-    st.live_sessions = static_cast<std::size_t>(integer_of(*sessions).value_or(0));
-    st.sessions_today = static_cast<std::uint64_t>(integer_of(*today).value_or(0));
+    if (*until > now / 1000) st.blocked_until = *until;
+    st.live_sessions = static_cast<std::size_t>(*live);
+    st.sessions_today = static_cast<std::uint64_t>(*count);
     co_return st;
 }
 

@@ -7,6 +7,7 @@
 // 1 s, key TTLs, AUTH, SELECT, rediss://, and Redis down, restarted and
 // unreachable at start under both on_error policies.
 #include "gateway_process.hpp"
+#include "hostile_redis.hpp"
 
 #include "chatkit_gateway/core/base64.hpp"
 #include "chatkit_gateway/sessions/handle_sealer.hpp"
@@ -428,9 +429,13 @@ BOOST_AUTO_TEST_CASE(redis_unreachable_at_start_then_up_then_down_then_restarted
                    .result_int() == 200;
     };
     BOOST_REQUIRE(time_until(block_carol, 8000ms).has_value());
+    // The block reached each replica's memory (a request that is not a mint:
+    // a mint would also find the block when it records its session).
+    const auto refused = [](const gateway& g) {
+        return public_call(g, http::verb::get, "/v1/chatkit/threads", "carol").result_int() == 403;
+    };
     for (auto* g : {local.get(), refuse.get()})
-        BOOST_TEST(
-            time_until([&] { return mint(*g, "carol").result_int() == 403; }, 1500ms).has_value());
+        BOOST_TEST(time_until([&] { return refused(*g); }, 1500ms).has_value());
 
     // Redis dies: refuse answers 503, local serves, and both keep the blocks they knew.
     run.redis.stop();
@@ -545,6 +550,107 @@ BOOST_AUTO_TEST_CASE(the_admin_api_is_not_there_without_a_token) {
     BOOST_TEST(admin_call(g, http::verb::post, "/admin/v1/users/revoke",
                           R"({"issuer": "https://hs.test/", "user": "a"})", "")
                    .result_int() == 404);
+    fs::remove_all(dir);
+}
+
+// A revoke-and-block while a mint waits on the upstream: the session it
+// then gets is cancelled, and the caller is answered 403 user_blocked,
+// whether the mint and the revoke run on one replica (no Redis) or on two.
+BOOST_AUTO_TEST_CASE(a_mint_in_flight_during_a_revoke_and_block_does_not_keep_its_session) {
+    for (const bool with_redis : {false, true}) {
+        BOOST_TEST_CONTEXT(std::string(with_redis ? "two replicas on Redis" : "one process")) {
+            shared_state_run run;
+            const replica_options o{
+                with_redis ? R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t7:")" : ""};
+            auto minting = start_replica(run.up, run.dir, "minting", o);
+            auto revoking = with_redis ? start_replica(run.up, run.dir, "revoking", o) : nullptr;
+            gateway& admin_side = revoking ? *revoking : *minting;
+
+            run.up.fault("create_session", R"({"mode": "delay", "delay_ms": 1500, "count": 1})");
+            auto in_flight =
+                std::async(std::launch::async, [&] { return mint(*minting, "alice"); });
+            BOOST_REQUIRE(time_until([&] { return run.up.count("create_session") == 1; }, 3000ms)
+                              .has_value());
+            const auto revoked = admin_call(
+                admin_side, http::verb::post, "/admin/v1/users/revoke",
+                R"({"issuer": "https://hs.test/", "user": "alice", "block_seconds": 60})");
+            BOOST_REQUIRE(revoked.result_int() == 200);
+            BOOST_TEST(json_of(revoked).at("cancelled").as_int64() == 0);  // not listed yet
+
+            const auto minted = in_flight.get();
+            BOOST_TEST(minted.result_int() == 403);
+            BOOST_TEST(minted.body().find("client_secret") == std::string::npos);
+            if (minted.result_int() == 403) BOOST_TEST(code_of(minted) == "user_blocked");
+            // The session the upstream made for it was cancelled there.
+            BOOST_TEST(time_until([&] { return run.up.count("cancel_session") == 1; }, 3000ms)
+                           .has_value());
+            const auto status = json_of(
+                admin_call(admin_side, http::verb::get,
+                           "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=alice"));
+            BOOST_TEST(status.at("live_sessions").as_int64() == 0);
+            // Bob, minting meanwhile, is not touched.
+            BOOST_TEST(mint(*minting, "bob").result_int() == 200);
+        }
+    }
+}
+
+// The mint script's reply comes from a hostile Redis: anything but the
+// shape and range the script returns is a store error (here on_error
+// "refuse": 503), never an admission, and a Retry-After it names is never
+// longer than a token takes to come back.
+BOOST_AUTO_TEST_CASE(a_malformed_mint_reply_from_redis_is_a_store_error) {
+    upstream up;
+    std::mutex mutex;
+    std::string mint_reply;
+    hostile_redis redis([&](const redis_words& w) -> std::string {
+        if (!w.empty() && w[0] == "PING") return "+PONG\r\n";
+        if (w.size() > 3 && w[0] == "EVALSHA") {
+            const auto& key = w[3];
+            if (key.ends_with(":bucket")) {
+                std::lock_guard lock(mutex);
+                return mint_reply;
+            }
+            if (key.ends_with(":sessions")) return ":1\r\n";
+            return "*1\r\n:0\r\n";  // the block poll: nothing changed
+        }
+        return "-ERR unexpected\r\n";
+    });
+    const auto dir = temp_dir("shared-state-hostile");
+    auto g = start_replica(up, dir, "g",
+                           {R"("url": "redis://127.0.0.1:)" + std::to_string(redis.port()) +
+                            R"(", "on_error": "refuse")"});
+    const auto answer = [&](const std::string& reply) {
+        {
+            std::lock_guard lock(mutex);
+            mint_reply = reply;
+        }
+        return mint(*g, "alice");
+    };
+    // The stand-in works: a well-formed admission is served.
+    BOOST_TEST(time_until([&] { return answer("*2\r\n:0\r\n:1\r\n").result_int() == 200; }, 3000ms)
+                   .has_value());
+    const std::vector<std::string> malformed{
+        "*2\r\n:7\r\n:0\r\n",        // no such verdict
+        "*2\r\n$1\r\n0\r\n:1\r\n",   // the verdict as text
+        "*2\r\n:-1\r\n:0\r\n",       // negative
+        "*3\r\n:0\r\n:1\r\n:2\r\n",  // three elements
+        "*2\r\n:0\r\n$-1\r\n",       // nil count
+        ":0\r\n",                    // not an array
+        "*2\r\n:1\r\n:-5000\r\n",    // a negative wait
+    };
+    const auto creates = up.count("create_session");
+    for (const auto& reply : malformed) {
+        BOOST_TEST_CONTEXT(reply) {
+            const auto r = answer(reply);
+            BOOST_TEST(r.result_int() == 503);
+            if (r.result_int() == 503) BOOST_TEST(code_of(r) == "store_unavailable");
+        }
+    }
+    BOOST_TEST(up.count("create_session") == creates);  // nothing was admitted
+    // Rate limited "for 3 years": at 600 a minute a token is back within 1 s.
+    const auto limited = answer("*2\r\n:1\r\n:99999999999\r\n");
+    BOOST_TEST(limited.result_int() == 429);
+    BOOST_TEST(limited[http::field::retry_after] == "1");
     fs::remove_all(dir);
 }
 

@@ -29,13 +29,14 @@ public:
 
     // The decisions themselves, synchronous (redis_state's fallback calls these).
     mint_decision admit(std::string_view user, unix_ms now);
-    void add(std::string_view user, live_session session, unix_ms now);
+    registration add(std::string_view user, live_session session, unix_ms now);
     user_status status_now(std::string_view user, unix_ms now);
     block_list& blocks() noexcept { return blocks_; }
     session_registry& registry() noexcept { return registry_; }
 
     net::awaitable<result<mint_decision>> admit_mint(std::string user, unix_ms now) override;
-    net::awaitable<done> add_session(std::string user, live_session session, unix_ms now) override;
+    net::awaitable<result<registration>> add_session(std::string user, live_session session,
+                                                     unix_ms now) override;
     net::awaitable<done> remove_session(std::string user, std::string session_id) override;
     net::awaitable<result<std::vector<live_session>>> sessions_of(std::string user,
                                                                   unix_ms now) override;

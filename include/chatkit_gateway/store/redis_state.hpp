@@ -34,7 +34,8 @@ public:
     void start() override;
 
     net::awaitable<result<mint_decision>> admit_mint(std::string user, unix_ms now) override;
-    net::awaitable<done> add_session(std::string user, live_session session, unix_ms now) override;
+    net::awaitable<result<registration>> add_session(std::string user, live_session session,
+                                                     unix_ms now) override;
     net::awaitable<done> remove_session(std::string user, std::string session_id) override;
     net::awaitable<result<std::vector<live_session>>> sessions_of(std::string user,
                                                                   unix_ms now) override;

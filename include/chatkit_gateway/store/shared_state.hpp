@@ -43,6 +43,11 @@ struct user_status {
 
 using done = result<std::monostate>;
 
+// What recording a minted session found: recorded, or the user was blocked
+// while the session was being minted (a revocation that listed the user's
+// sessions before this one was recorded). The caller cancels the session.
+enum class registration { recorded, user_blocked };
+
 class shared_state {
 public:
     virtual ~shared_state() = default;
@@ -51,9 +56,12 @@ public:
     // towards the user's UTC day.
     virtual net::awaitable<result<mint_decision>> admit_mint(std::string user, unix_ms now) = 0;
 
-    // The session registry: a session stays listed until its expiry.
-    virtual net::awaitable<done> add_session(std::string user, live_session session,
-                                             unix_ms now) = 0;
+    // The session registry: a session stays listed until its expiry. The
+    // block is checked after the session is recorded (atomically with it on
+    // Redis) and revocation blocks before it lists: a mint in flight during
+    // a revoke-and-block is either listed (and cancelled) or told here.
+    virtual net::awaitable<result<registration>> add_session(std::string user, live_session session,
+                                                             unix_ms now) = 0;
     virtual net::awaitable<done> remove_session(std::string user, std::string session_id) = 0;
     virtual net::awaitable<result<std::vector<live_session>>> sessions_of(std::string user,
                                                                           unix_ms now) = 0;
