@@ -49,7 +49,7 @@ mint_decision local_state::admit(std::string_view user, unix_ms now) {
 registration local_state::add(std::string_view user, live_session session, unix_ms now) {
     if (!registry_.add(user, std::move(session), seconds_of(now))) untracked("registry", now);
     // After recording: a block set before this point is seen here, one set
-    // after it finds the session listed (docs/architecture.md, "Shared state").
+    // after it finds the session listed (docs/operations.md, "Redis keys").
     return blocks_.until(user, seconds_of(now)) ? registration::user_blocked
                                                 : registration::recorded;
 }
