@@ -101,19 +101,26 @@ net::awaitable<void> cancel_and_unregister(gateway_services* s, std::string sess
 }
 
 // Records a minted session under its user until it expires, so that a
-// revocation finds it on any replica. A store failure never fails the mint
-// (it is counted and logged by the store). False when the user was blocked
-// while the session was minted: the session is then cancelled here.
-net::awaitable<bool> register_session(gateway_services& s, const std::string& user,
-                                      const std::string& log_id, const minted& session,
-                                      const observability::trace_context& trace) {
+// revocation finds it on any replica. Its secret goes out only once it is
+// recorded: when the user was blocked meanwhile, or the store failed under
+// redis.on_error "refuse" (a session no revocation could find), the session
+// is cancelled here and the mint refused (403 user_blocked, 503
+// store_unavailable). Under "local" the store records it in process.
+net::awaitable<std::optional<api_error>> register_session(
+    gateway_services& s, const std::string& user, const std::string& log_id, const minted& session,
+    const observability::trace_context& trace) {
     // A named entry, not a braced temporary in the co_await statement (g++ 12 destroys those
     // twice).
     store::live_session entry{session.id, session.expires_at};
     auto added = co_await s.state.add_session(user, std::move(entry), unix_now_ms());
-    if (!added || *added == store::registration::recorded) co_return true;
+    if (added && *added == store::registration::recorded) co_return std::nullopt;
     co_await cancel_and_unregister(&s, session.id, user, log_id, trace);
-    co_return false;
+    if (!added)
+        co_return api_error{errc::store_unavailable,
+                            "session not recorded: " + added.error().detail,
+                            std::chrono::seconds(1),
+                            {}};
+    co_return api_error{errc::user_blocked, "blocked while minting", {}, {}};
 }
 
 // A cancel reply is the session object: its id must be the one cancelled.
@@ -153,8 +160,9 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
         co_return r;
     }
 
-    if (!co_await register_session(s, who.upstream_user_id, who.log_id, *session, ctx.trace)) {
-        auto r = error_reply(ctx, {errc::user_blocked, "blocked while minting", {}, {}}, *user);
+    if (auto refused =
+            co_await register_session(s, who.upstream_user_id, who.log_id, *session, ctx.trace)) {
+        auto r = error_reply(ctx, *refused, *user);
         note_upstream(r, up, started);
         co_return r;
     }
