@@ -12,6 +12,10 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
+// The block poll's deadline: at least this, or eight round trips. A list of
+// 131,071 blocked users (the reply cap) takes about 300 ms to send and parse.
+constexpr std::chrono::milliseconds poll_timeout_floor{2000};
+
 std::int64_t steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now().time_since_epoch())
         .count();
@@ -85,19 +89,23 @@ redis_state::redis_state(const config::gateway_config& config, io_pool& pool,
       metrics_(metrics),
       keys_(config.redis->key_prefix),
       local_(config.rate_limit, metrics) {
-    const auto options = options_for(redis_);
+    auto options = options_for(redis_);
     for (std::size_t i = 0; i < pool.size(); ++i)
         connections_.push_back(std::make_shared<redis_connection>(pool.at(i), options));
+    options.timeout = std::max(options.timeout * 8, poll_timeout_floor);
+    poll_connection_ = std::make_shared<redis_connection>(pool.at(0), options);
     poll_timer_ = std::make_unique<net::steady_timer>(pool.at(0));
 }
 
 redis_state::~redis_state() {
     stopped_ = true;
     for (auto& c : connections_) net::post(c->get_executor(), [c] { c->stop(); });
+    net::post(poll_connection_->get_executor(), [c = poll_connection_] { c->stop(); });
 }
 
 void redis_state::start() {
     for (auto& c : connections_) net::post(c->get_executor(), [c] { c->start(); });
+    net::post(poll_connection_->get_executor(), [c = poll_connection_] { c->start(); });
     net::co_spawn(pool_.at(0), poll_blocks(this), net::detached);
 }
 
@@ -107,8 +115,9 @@ net::awaitable<redis_connection*> redis_state::connection() {
 }
 
 net::awaitable<result<resp_value>> redis_state::round_trip(std::string_view operation,
-                                                           std::string command) {
-    auto* c = co_await connection();
+                                                           std::string command,
+                                                           redis_connection* via) {
+    auto* c = via != nullptr ? via : co_await connection();
     const auto started = steady::now();
     auto reply = co_await c->call(std::move(command));
     if (reply && reply->is_error() && reply->text.rfind("NOSCRIPT", 0) != 0)
@@ -124,7 +133,8 @@ net::awaitable<result<resp_value>> redis_state::round_trip(std::string_view oper
 net::awaitable<result<resp_value>> redis_state::script(std::string_view operation,
                                                        const redis_script& s,
                                                        std::vector<std::string> keys,
-                                                       std::vector<std::string> args) {
+                                                       std::vector<std::string> args,
+                                                       redis_connection* via) {
     std::vector<std::string> words;
     words.reserve(3 + keys.size() + args.size());
     words.push_back("EVALSHA");
@@ -134,13 +144,13 @@ net::awaitable<result<resp_value>> redis_state::script(std::string_view operatio
     words.insert(words.end(), args.begin(), args.end());
     std::string command;
     append_command(command, words);
-    auto reply = co_await round_trip(operation, std::move(command));
+    auto reply = co_await round_trip(operation, std::move(command), via);
     if (!reply || !reply->is_error()) co_return reply;
     words[0] = "EVAL";
     words[1] = std::string(s.text);
     command.clear();
     append_command(command, words);
-    reply = co_await round_trip(operation, std::move(command));
+    reply = co_await round_trip(operation, std::move(command), via);
     if (reply && reply->is_error())
         reply = store_failure("redis script error: " + reply->text.substr(0, 200));
     co_return reply;
@@ -295,8 +305,8 @@ net::awaitable<void> redis_state::poll_once() {
     std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version()};
     std::vector<std::string> args{blocks_version_.empty() ? std::string("-") : blocks_version_,
                                   std::to_string(now)};
-    auto reply =
-        co_await script("poll_blocks", poll_blocks_script(), std::move(keys), std::move(args));
+    auto reply = co_await script("poll_blocks", poll_blocks_script(), std::move(keys),
+                                 std::move(args), poll_connection_.get());
     if (!reply || reply->type != resp_value::kind::array || reply->elements.empty()) co_return;
     const auto version = integer_of(reply->elements[0]);
     if (!version) co_return;

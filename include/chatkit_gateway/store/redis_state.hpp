@@ -3,7 +3,9 @@
 // everything that must be atomic (one round trip per mint), and blocks
 // polled every 250 ms on the first context into an in-memory block_list, so
 // the per-request block check never waits on Redis and a replica keeps the
-// blocks it knew while the store fails.
+// blocks it knew while the store fails. The poll has a connection of its
+// own with a longer deadline: a long block list fetched after a change
+// neither delays mints nor, if it fails, drops the connection they use.
 //
 // A store error on the public path follows redis.on_error: "local" decides
 // with this replica's own local_state; "refuse" fails (503
@@ -48,10 +50,13 @@ public:
 
 private:
     net::awaitable<redis_connection*> connection();
-    net::awaitable<result<resp_value>> round_trip(std::string_view operation, std::string command);
+    // On this context's connection, or on `via` when given.
+    net::awaitable<result<resp_value>> round_trip(std::string_view operation, std::string command,
+                                                  redis_connection* via = nullptr);
     net::awaitable<result<resp_value>> script(std::string_view operation, const redis_script& s,
                                               std::vector<std::string> keys,
-                                              std::vector<std::string> args);
+                                              std::vector<std::string> args,
+                                              redis_connection* via = nullptr);
     // Counts and (at most once a second) logs a store error on the public path;
     // true when the request must then be refused.
     bool degraded(std::string_view operation, const failure& f, unix_ms now);
@@ -65,6 +70,7 @@ private:
     redis_keys keys_;
     local_state local_;  // the fallback, and the block cache
     std::vector<std::shared_ptr<redis_connection>> connections_;
+    std::shared_ptr<redis_connection> poll_connection_;  // on the first context
     std::string blocks_version_;  // the version the block cache reflects ("" before the first poll)
     std::unique_ptr<net::steady_timer> poll_timer_;
     bool stopped_ = false;
