@@ -1,5 +1,6 @@
 #include "chatkit_gateway/api/admin_request.hpp"
 
+#include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/core/utf8.hpp"
 #include "chatkit_gateway/http/query_params.hpp"
 
@@ -60,6 +61,11 @@ result<admin_user_request> parse_admin_body(std::string_view body, admin_body_ki
     boost::system::error_code ec;
     const auto doc = boost::json::parse(body, ec);
     if (ec || !doc.is_object()) return bad("the body must be a JSON object");
+    // The parsed object keeps one occurrence of a repeated name; a proxy or
+    // an audit log in front may have read the other.
+    top_level_scalars names{"issuer", "user", "block_seconds"};
+    if (names.parse(body))
+        if (const auto name = names.repeated()) return bad(std::string(*name) + " is repeated");
     admin_user_request r;
     for (const auto& [key, value] : doc.get_object()) {
         if (key == "issuer" || key == "user") {

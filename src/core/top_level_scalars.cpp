@@ -35,6 +35,7 @@ public:
         current_ = nullptr;
         for (auto& m : members_)
             if (m.name == key_) current_ = &m;
+        if (current_ != nullptr) ++current_->occurrences;
         key_.clear();
         return true;
     }
@@ -120,6 +121,12 @@ const top_level_scalars::member* top_level_scalars::find(std::string_view name) 
 const std::string* top_level_scalars::string_member(std::string_view name) const {
     const auto* m = find(name);
     return m && m->type == member::kind::string ? &m->text : nullptr;
+}
+
+std::optional<std::string_view> top_level_scalars::repeated() const {
+    for (const auto& m : members_)
+        if (m.occurrences > 1) return m.name;
+    return std::nullopt;
 }
 
 std::optional<std::int64_t> top_level_scalars::int64_member(std::string_view name) const {

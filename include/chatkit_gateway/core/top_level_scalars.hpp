@@ -26,6 +26,9 @@ public:
     // int64), as boost::json::value's is_string()/is_int64() would say.
     const std::string* string_member(std::string_view name) const;
     std::optional<std::int64_t> int64_member(std::string_view name) const;
+    // The first wanted name the object holds more than once, if any (JSON
+    // parsers disagree on which occurrence wins, so a request may refuse it).
+    std::optional<std::string_view> repeated() const;
 
     struct member {
         enum class kind { absent, string, int64, other };
@@ -33,6 +36,7 @@ public:
         kind type = kind::absent;
         std::string text;
         std::int64_t number = 0;
+        unsigned occurrences = 0;
     };
 
 private:

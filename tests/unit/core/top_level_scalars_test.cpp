@@ -54,4 +54,15 @@ BOOST_AUTO_TEST_CASE(anything_but_one_object_is_refused_and_leaves_nothing) {
     BOOST_TEST(*r.string_member("id") == "spaced");
 }
 
+BOOST_AUTO_TEST_CASE(a_repeated_wanted_name_is_reported) {
+    top_level_scalars r{"id", "user"};
+    BOOST_TEST(r.parse(R"({"id": "a", "other": 1, "other": 2, "nested": {"id": 1, "id": 2}})"));
+    BOOST_TEST(!r.repeated().has_value());  // unwanted and nested names do not count
+    BOOST_TEST(r.parse(R"({"user": "a", "id": "x", "user": "b"})"));
+    BOOST_REQUIRE(r.repeated().has_value());
+    BOOST_TEST(*r.repeated() == "user");
+    BOOST_TEST(r.parse(R"({"user": "a"})"));
+    BOOST_TEST(!r.repeated().has_value());  // each parse starts afresh
+}
+
 BOOST_AUTO_TEST_SUITE_END()
