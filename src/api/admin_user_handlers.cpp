@@ -3,6 +3,7 @@
 #include "chatkit_gateway/api/admin_request.hpp"
 #include "chatkit_gateway/api/request_checks.hpp"
 #include "chatkit_gateway/api/upstream_errors.hpp"
+#include "chatkit_gateway/auth/credentials.hpp"
 #include "chatkit_gateway/auth/user_id.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 #include "chatkit_gateway/observability/redaction.hpp"
@@ -157,10 +158,13 @@ net::awaitable<reply> guarded(request_context& ctx, gateway_services& s, admin_e
 }  // namespace
 
 bool admin_token_matches(std::string_view authorization, std::string_view token) {
-    constexpr std::string_view scheme = "Bearer ";
-    if (authorization.size() <= scheme.size() || authorization.substr(0, scheme.size()) != scheme)
+    // The same "Bearer <token>" reading as the public API's (the scheme is
+    // case-insensitive, RFC 9110 section 11.1).
+    auth::located_token found;
+    if (auth::locate_token(authorization, true, {}, std::nullopt, found) != auth::auth_status::ok ||
+        found.token.empty())
         return false;
-    const auto given = sha256(authorization.substr(scheme.size()));
+    const auto given = sha256(found.token);
     const auto expected = sha256(token);
     return CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }

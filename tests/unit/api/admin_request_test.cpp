@@ -102,7 +102,8 @@ BOOST_AUTO_TEST_CASE(admin_token_comparison) {
     BOOST_TEST(admin_token_matches("Bearer " + token, token));
     BOOST_TEST(!admin_token_matches("Bearer " + token + "x", token));
     BOOST_TEST(!admin_token_matches("Bearer " + token.substr(1), token));
-    BOOST_TEST(!admin_token_matches("bearer " + token, token));
+    BOOST_TEST(admin_token_matches("bearer " + token, token));  // the scheme is case-insensitive
+    BOOST_TEST(!admin_token_matches("Basic " + token, token));
     BOOST_TEST(!admin_token_matches(token, token));
     BOOST_TEST(!admin_token_matches("Bearer ", token));
 }
