@@ -36,6 +36,9 @@ void parse_url(json_object_reader& r, redis_config& c) {
     if (!url || (url->scheme() != "redis" && url->scheme() != "rediss") || url->host().empty() ||
         url->has_userinfo() || url->has_query() || url->has_fragment())
         r.fail("url", shape);
+    // A percent-encoded host could decode to anything: refused, not decoded.
+    if (url->encoded_authority().find('%') != boost::core::string_view::npos)
+        r.fail("url", "must name its host without percent-encoding");
     c.tls = url->scheme() == "rediss";
     c.host = url->host_type() == boost::urls::host_type::ipv6
                  ? std::string(url->encoded_host_address())
@@ -62,6 +65,9 @@ std::optional<redis_config> parse_redis(json_object_reader& parent, const enviro
     c.ca_file = readable_file(r, "ca_file");
     c.key_prefix = r.string_or("key_prefix", c.key_prefix);
     if (c.key_prefix.size() > 128) r.fail("key_prefix", "must be at most 128 bytes");
+    // A brace would make the prefix the hash tag of every key: all users on one slot.
+    if (c.key_prefix.find_first_of("{}") != std::string::npos)
+        r.fail("key_prefix", "must not contain '{' or '}'");
     c.timeout = std::chrono::milliseconds(r.integer_or("timeout_ms", 250, 1, 60000));
     const auto policy = r.string_or("on_error", "local");
     if (policy == "local")

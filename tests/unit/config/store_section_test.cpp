@@ -79,6 +79,8 @@ BOOST_AUTO_TEST_CASE(every_bad_value_names_its_key) {
         {R"("redis": {"url": "redis://redis:65536"})", "redis.url"},  // would wrap to 0
         {R"("redis": {"url": "redis://redis:71115"})", "redis.url"},  // would wrap to 5579
         {R"("redis": {"url": "redis://redis:0"})", "redis.url"},
+        {R"("redis": {"url": "redis://re%64is"})", "redis.url"},
+        {R"("redis": {"url": "redis://redis", "key_prefix": "a{b}:"})", "redis.key_prefix"},
         {R"("redis": {})", "redis.url"},
         {R"("redis": {"url": "redis://redis", "on_error": "ignore"})", "redis.on_error"},
         {R"("redis": {"url": "redis://redis", "timeout_ms": 0})", "redis.timeout_ms"},
