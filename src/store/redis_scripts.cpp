@@ -62,18 +62,38 @@ end
 -- Never repeats, even after the version key expired: at least now in ms.
 local version = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, tonumber(ARGV[4]))
 redis.call('SET', KEYS[2], tostring(version))
+-- The change log: this user at this version; a day of changes is kept.
+redis.call('ZADD', KEYS[3], version, ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (version - 86400000))
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 local expire_at = now + 86400
 if last[2] then expire_at = math.max(expire_at, tonumber(last[2]) + 86400) end
 if last[2] then redis.call('EXPIREAT', KEYS[1], tonumber(last[2])) end
 redis.call('EXPIREAT', KEYS[2], expire_at)
+redis.call('EXPIREAT', KEYS[3], expire_at)
 return version
 )lua";
 
+// {version} when nothing changed since the version known (ARGV[1]);
+// {version, 1, user, until, ...} with the users changed since then (until
+// 0: unblocked) when the change log still reaches back that far (its oldest
+// entry is not newer: everything trimmed came before); else {version, 0,
+// user, until, ...} with every live block.
 constexpr std::string_view poll_blocks_lua = R"lua(
 local version = tonumber(redis.call('GET', KEYS[2]) or '0')
 if tostring(version) == ARGV[1] then return {version} end
+local known = tonumber(ARGV[1])
+local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+if known ~= nil and known < version and oldest[2] ~= nil and tonumber(oldest[2]) <= known then
+  local out = {version, 1}
+  for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[1], '+inf')) do
+    table.insert(out, user)
+    table.insert(out, redis.call('ZSCORE', KEYS[1], user) or '0')
+  end
+  return out
+end
 local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'WITHSCORES')
+table.insert(live, 1, 0)
 table.insert(live, 1, version)
 return live
 )lua";

@@ -239,7 +239,7 @@ net::awaitable<result<std::vector<live_session>>> redis_state::sessions_of(std::
 }
 
 net::awaitable<done> redis_state::block(std::string user, std::int64_t until, unix_ms now) {
-    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version()};
+    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
     std::vector<std::string> args{std::to_string(now / 1000), user, std::to_string(until),
                                   std::to_string(now)};
     auto reply = co_await script("block", block_script(), std::move(keys), std::move(args));
@@ -256,7 +256,7 @@ net::awaitable<done> redis_state::block(std::string user, std::int64_t until, un
 }
 
 net::awaitable<done> redis_state::unblock(std::string user, unix_ms now) {
-    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version()};
+    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
     std::vector<std::string> args{std::to_string(now / 1000), user, "0", std::to_string(now)};
     auto reply = co_await script("unblock", block_script(), std::move(keys), std::move(args));
     if (!reply) co_return reply.error();
@@ -302,22 +302,45 @@ net::awaitable<void> redis_state::poll_once() {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version()};
-    std::vector<std::string> args{blocks_version_.empty() ? std::string("-") : blocks_version_,
-                                  std::to_string(now)};
+    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
+    std::vector<std::string> args{
+        blocks_version_ < 0 ? std::string("-") : std::to_string(blocks_version_),
+        std::to_string(now)};
     auto reply = co_await script("poll_blocks", poll_blocks_script(), std::move(keys),
                                  std::move(args), poll_connection_.get());
     if (!reply || reply->type != resp_value::kind::array || reply->elements.empty()) co_return;
     const auto version = integer_of(reply->elements[0]);
-    if (!version) co_return;
-    const auto text = std::to_string(*version);
-    if (text == blocks_version_ && reply->elements.size() == 1) co_return;
-    std::unordered_map<std::string, std::int64_t> blocks;
+    if (!version || (*version == blocks_version_ && reply->elements.size() == 1)) co_return;
+    // Versions only grow (the block script makes them at least the time in
+    // ms): a smaller one means Redis lost its data (a restart without
+    // persistence). The blocks known are kept until the next block or
+    // unblock, instead of lifting every block at once.
+    if (*version < blocks_version_) {
+        if (warnings_.allow(steady_ms()))
+            observability::log_warn(
+                "redis block list went back to an older version; keeping the "
+                "blocks known until the next change",
+                {{"known", blocks_version_}, {"read", *version}});
+        co_return;
+    }
     const auto& e = reply->elements;
-    for (std::size_t i = 1; i + 1 < e.size(); i += 2)
-        blocks[e[i].text] = integer_of(e[i + 1]).value_or(0);
-    local_.blocks().replace(std::move(blocks));
-    blocks_version_ = text;
+    const auto mode = e.size() >= 2 ? integer_of(e[1]) : std::nullopt;
+    if (!mode || *mode > 1 || e.size() % 2 != 0) co_return;  // malformed: keep what is known
+    if (*mode == 1) {  // the users changed since the version known
+        for (std::size_t i = 2; i + 1 < e.size(); i += 2) {
+            const auto until = integer_of(e[i + 1]).value_or(0);
+            if (until > now)
+                local_.blocks().set(e[i].text, until, now);
+            else
+                local_.blocks().clear(e[i].text);
+        }
+    } else {
+        std::unordered_map<std::string, std::int64_t> blocks;
+        for (std::size_t i = 2; i + 1 < e.size(); i += 2)
+            blocks[e[i].text] = integer_of(e[i + 1]).value_or(0);
+        local_.blocks().replace(std::move(blocks));
+    }
+    blocks_version_ = *version;
 }
 
 net::awaitable<void> redis_state::poll_blocks(redis_state* self) {

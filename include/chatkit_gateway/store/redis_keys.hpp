@@ -32,6 +32,9 @@ public:
     std::string blocks() const { return prefix_ + "{blocks}:set"; }
     // <prefix>{blocks}:version: bumped by every block and unblock.
     std::string blocks_version() const { return prefix_ + "{blocks}:version"; }
+    // <prefix>{blocks}:changes: sorted set user -> version of its last
+    // block or unblock (a day of them), so a poll fetches only what changed.
+    std::string blocks_changes() const { return prefix_ + "{blocks}:changes"; }
 
 private:
     std::string user_key(std::string_view user, std::string_view suffix) const {

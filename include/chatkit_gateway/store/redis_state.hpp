@@ -71,7 +71,7 @@ private:
     local_state local_;  // the fallback, and the block cache
     std::vector<std::shared_ptr<redis_connection>> connections_;
     std::shared_ptr<redis_connection> poll_connection_;  // on the first context
-    std::string blocks_version_;  // the version the block cache reflects ("" before the first poll)
+    std::int64_t blocks_version_ = -1;  // the version the block cache reflects (-1: none yet)
     std::unique_ptr<net::steady_timer> poll_timer_;
     bool stopped_ = false;
     warning_throttle warnings_;
