@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -18,8 +20,10 @@ namespace {
 const std::string handle_key_b64 =
     "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";  // 32 bytes 0..31
 
+// One file per process: ctest runs several unit_tests processes at once, and
+// each removes its file when it exits.
 struct fixture_files {
-    std::string pem = "/tmp/ckg-config-test-readable.pem";
+    std::string pem = "/tmp/ckg-config-test-readable-" + std::to_string(::getpid()) + ".pem";
     fixture_files() { std::ofstream(pem) << "not checked by the loader\n"; }
     ~fixture_files() { std::remove(pem.c_str()); }
 };
