@@ -12,8 +12,9 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-// The block poll's deadline: at least this, or eight round trips. A list of
-// 131,071 blocked users (the reply cap) takes about 300 ms to send and parse.
+// The block poll's deadline: at least this, or eight round trips. The whole
+// list, fetched at start, of 131,071 blocked users (the reply cap) takes
+// about 300 ms to send and parse; later polls fetch only the changes.
 constexpr std::chrono::milliseconds poll_timeout_floor{2000};
 
 std::int64_t steady_ms() {
