@@ -61,10 +61,11 @@ else
 end
 -- Never repeats, even after the version key expired: at least now in ms.
 local version = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, tonumber(ARGV[4]))
-redis.call('SET', KEYS[2], tostring(version))
+-- Written with %d: tostring() would write 1e+14 from 10^14 on.
+redis.call('SET', KEYS[2], string.format('%d', version))
 -- The change log: this user at this version; a day of changes is kept.
 redis.call('ZADD', KEYS[3], version, ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. (version - 86400000))
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. string.format('%d', version - 86400000))
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 local expire_at = now + 86400
 if last[2] then expire_at = math.max(expire_at, tonumber(last[2]) + 86400) end
@@ -81,7 +82,7 @@ return version
 // user, until, ...} with every live block.
 constexpr std::string_view poll_blocks_lua = R"lua(
 local version = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tostring(version) == ARGV[1] then return {version} end
+if string.format('%d', version) == ARGV[1] then return {version} end
 local known = tonumber(ARGV[1])
 local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
 if known ~= nil and known < version and oldest[2] ~= nil and tonumber(oldest[2]) <= known then

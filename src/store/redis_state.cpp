@@ -68,6 +68,44 @@ std::optional<std::int64_t> integer_or_zero(const resp_value& v) {
     return integer_of(v);
 }
 
+// A block's end in a poll reply: Unix seconds, 0 for none, and +inf (a
+// block set by hand with ZADD +inf) as "for good"; nullopt when malformed.
+std::optional<std::int64_t> block_end_of(const resp_value& v) {
+    if (v.type == resp_value::kind::string && (v.text == "inf" || v.text == "+inf"))
+        return max_stored_number;
+    return integer_of(v);
+}
+
+// What the block poll answered: nothing new, the users changed since the
+// version known, or the whole list (docs/operations.md, "How blocks reach
+// every replica"). nullopt when malformed: the blocks known are kept.
+struct block_poll {
+    std::int64_t version = 0;
+    bool changed = false;  // else nothing new
+    bool whole = false;    // the whole list, else only the users changed
+    std::vector<std::pair<std::string, std::int64_t>> ends;  // user, end (0: unblocked)
+};
+std::optional<block_poll> block_poll_of(const resp_value& v) {
+    if (v.type != resp_value::kind::array || v.elements.empty()) return std::nullopt;
+    const auto& e = v.elements;
+    block_poll p;
+    const auto version = integer_of(e[0]);
+    if (!version) return std::nullopt;
+    p.version = *version;
+    if (e.size() == 1) return p;
+    const auto mode = integer_of(e[1]);
+    if (!mode || *mode > 1 || e.size() % 2 != 0) return std::nullopt;
+    p.changed = true;
+    p.whole = *mode == 0;
+    p.ends.reserve((e.size() - 2) / 2);
+    for (std::size_t i = 2; i + 1 < e.size(); i += 2) {
+        const auto end = block_end_of(e[i + 1]);
+        if (e[i].type != resp_value::kind::string || !end) return std::nullopt;
+        p.ends.emplace_back(e[i].text, *end);
+    }
+    return p;
+}
+
 // What the mint script answered: {verdict, n}, verdict 0 (admitted, n = the
 // day's count), 1 (rate limited, n = ms until a token) or 2 (over quota).
 std::optional<std::pair<std::int64_t, std::int64_t>> mint_reply_of(const resp_value& v) {
@@ -309,39 +347,40 @@ net::awaitable<void> redis_state::poll_once() {
         std::to_string(now)};
     auto reply = co_await script("poll_blocks", poll_blocks_script(), std::move(keys),
                                  std::move(args), poll_connection_.get());
-    if (!reply || reply->type != resp_value::kind::array || reply->elements.empty()) co_return;
-    const auto version = integer_of(reply->elements[0]);
-    if (!version || (*version == blocks_version_ && reply->elements.size() == 1)) co_return;
+    if (!reply) co_return;  // counted as a store error; the blocks known are kept
+    const auto poll = block_poll_of(*reply);
+    if (!poll) {
+        if (warnings_.allow(steady_ms()))
+            observability::log_warn("redis block poll reply malformed; keeping the blocks known",
+                                    {});
+        co_return;
+    }
+    if (!poll->changed) co_return;
     // Versions only grow (the block script makes them at least the time in
     // ms): a smaller one means Redis lost its data (a restart without
-    // persistence). The blocks known are kept until the next block or
-    // unblock, instead of lifting every block at once.
-    if (*version < blocks_version_) {
+    // persistence). The list read then (the whole list: blocks made since)
+    // is added to the blocks known, which stay until a later whole list
+    // replaces them, and the version read is taken, so that the next change
+    // applies as any other.
+    if (poll->version < blocks_version_) {
         if (warnings_.allow(steady_ms()))
             observability::log_warn(
                 "redis block list went back to an older version; keeping the "
-                "blocks known until the next change",
-                {{"known", blocks_version_}, {"read", *version}});
-        co_return;
+                "blocks known as well",
+                {{"known", blocks_version_}, {"read", poll->version}});
     }
-    const auto& e = reply->elements;
-    const auto mode = e.size() >= 2 ? integer_of(e[1]) : std::nullopt;
-    if (!mode || *mode > 1 || e.size() % 2 != 0) co_return;  // malformed: keep what is known
-    if (*mode == 1) {  // the users changed since the version known
-        for (std::size_t i = 2; i + 1 < e.size(); i += 2) {
-            const auto until = integer_of(e[i + 1]).value_or(0);
-            if (until > now)
-                local_.blocks().set(e[i].text, until, now);
+    if (!poll->whole || poll->version < blocks_version_) {
+        for (const auto& [user, end] : poll->ends) {
+            if (end > now)
+                local_.blocks().set(user, end, now);
             else
-                local_.blocks().clear(e[i].text);
+                local_.blocks().clear(user);
         }
     } else {
-        std::unordered_map<std::string, std::int64_t> blocks;
-        for (std::size_t i = 2; i + 1 < e.size(); i += 2)
-            blocks[e[i].text] = integer_of(e[i + 1]).value_or(0);
+        std::unordered_map<std::string, std::int64_t> blocks(poll->ends.begin(), poll->ends.end());
         local_.blocks().replace(std::move(blocks));
     }
-    blocks_version_ = *version;
+    blocks_version_ = poll->version;
 }
 
 net::awaitable<void> redis_state::poll_blocks(redis_state* self) {

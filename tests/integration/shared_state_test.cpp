@@ -713,4 +713,36 @@ BOOST_AUTO_TEST_CASE(a_long_block_list_neither_delays_blocks_nor_fails_mints) {
     BOOST_TEST(served == 10u);
 }
 
+// Redis loses its data (FLUSHALL here; a restart without persistence) after
+// a replica whose clock ran an hour ahead made the last block: the block
+// list's version goes back, and the next block still reaches every replica
+// within a second, while the blocks known before stay.
+BOOST_AUTO_TEST_CASE(after_redis_lost_its_data_the_next_block_reaches_every_replica) {
+    shared_state_run run;
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t10:")"};
+    auto a = start_replica(run.up, run.dir, "a", o);
+    auto b = start_replica(run.up, run.dir, "b", o);
+    run.redis.cli({"SET", "t10:{blocks}:version", std::to_string(now_ms() + 3'600'000)});
+    const auto block = [&](const std::string& user) {
+        return admin_call(*a, http::verb::post, "/admin/v1/users/revoke",
+                          R"({"issuer": "https://hs.test/", "user": ")" + user +
+                              R"(", "block_seconds": 300})")
+            .result_int();
+    };
+    const auto refused_on_b = [&](const std::string& user) {
+        return public_call(*b, http::verb::get, "/v1/chatkit/threads", user).result_int() == 403;
+    };
+    BOOST_REQUIRE(time_until([&] { return block("alice") == 200; }, 3000ms).has_value());
+    BOOST_REQUIRE(time_until([&] { return refused_on_b("alice"); }, 1500ms).has_value());
+
+    run.redis.cli({"FLUSHALL"});
+    BOOST_REQUIRE(block("bob") == 200);  // at once, before any poll saw the empty store
+    const auto answered = std::chrono::steady_clock::now();
+    BOOST_TEST(time_until([&] { return refused_on_b("bob"); }, 3000ms).has_value());
+    BOOST_TEST(ms_since(answered) < 1000);
+    BOOST_TEST(refused_on_b("alice"));  // kept
+    BOOST_TEST(block("carol") == 200);  // and later blocks as well
+    BOOST_TEST(time_until([&] { return refused_on_b("carol"); }, 1500ms).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
