@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# A/B CPU benchmark: this checkout's gateway against the one of an earlier
+# commit (default c5597a4, the last commit before the transport rework of
+# docs/architecture.md, "net/"), and nginx as a TLS reverse proxy doing no
+# work, in alternating rounds against the same simulator, so that each
+# round sees the machine in the same state (this VM's speed drifts from
+# minute to minute). Prints and writes docs/benchmarks-ab.md: gateway CPU
+# per minted session of each, per round and median, and the ratio.
+#
+#   bash bench/run-ab-bench.sh [REV]     # ROUNDS (3), BENCH_SECONDS (15)
+#
+# The earlier gateway is built from `git archive REV` into build/ab-REV
+# (Release, the gateway target only); BASELINE_BIN skips that build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rev=${1:-c5597a4}
+rounds=${ROUNDS:-3}
+duration=${BENCH_SECONDS:-15}
+bash scripts/setup.sh
+command -v wrk >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+systemctl disable --now nginx >/dev/null 2>&1 || true; pkill -x nginx || true
+CKG_TARGETS="chatkit-gateway chatkit-upstream-simulator" bash scripts/build.sh build/release Release >/dev/null
+baseline=${BASELINE_BIN:-}
+if [ -z "$baseline" ]; then
+  src=$PWD/build/ab-$rev
+  if [ ! -x "$src/build/bin/chatkit-gateway" ]; then
+    rm -rf "$src"; mkdir -p "$src"
+    git archive "$rev" | tar -x -C "$src"
+    CKG_TARGETS=chatkit-gateway bash "$src/scripts/build.sh" "$src/build" Release >/dev/null
+  fi
+  baseline=$src/build/bin/chatkit-gateway
+fi
+current=$PWD/build/release/bin/chatkit-gateway
+sim_bin=$PWD/build/release/bin/chatkit-upstream-simulator
+work=$PWD/build/bench-ab
+rm -rf "$work"; mkdir -p "$work"
+bash tools/make-dev-cert.sh "$work/pki" >/dev/null
+/usr/bin/python3 tests/support/make_tokens.py "$work/tokens" >/dev/null
+export TOKEN=$(/usr/bin/python3 -c "import json;print(json.load(open('$work/tokens/manifest.json'))['bench_rs256'])")
+export OPENAI_API_KEY=sk-bench-$(openssl rand -hex 8)
+export CHATKIT_GATEWAY_HANDLE_KEY=$(openssl rand -base64 32)
+
+# Only keys both versions know.
+cat > "$work/gateway.json" <<JSON
+{"server": {"listen": "127.0.0.1:18443", "threads": 2, "drain_seconds": 0,
+            "tls": {"cert_file": "$work/pki/server.pem", "key_file": "$work/pki/server.key"}},
+ "admin": {"listen": "127.0.0.1:19090"},
+ "upstream": {"base_url": "https://127.0.0.1:18787/v1", "ca_file": "$work/pki/ca.pem",
+              "max_connections": 64, "request_timeout_ms": 10000},
+ "auth": {"issuers": [{"issuer": "https://rsa.test/", "jwks_file": "$work/tokens/jwks_rsa.json", "algorithms": ["RS256"]}]},
+ "sessions": {"workflows": {"default": {"id": "wf_bench"}}},
+ "rate_limit": {"sessions_per_minute": 1000000, "burst": 1000000}}
+JSON
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+events { worker_connections 10000; }
+http {
+  access_log $work/nginx-access.log combined buffer=64k flush=1s;
+  upstream sim { server 127.0.0.1:18787; keepalive 64; }
+  server {
+    listen 127.0.0.1:18444 ssl;
+    ssl_certificate $work/pki/server.pem;
+    ssl_certificate_key $work/pki/server.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    keepalive_requests 1000000;
+    location / {
+      proxy_pass https://sim; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_ssl_verify on; proxy_ssl_trusted_certificate $work/pki/ca.pem;
+      proxy_ssl_name localhost; proxy_ssl_session_reuse on;
+    }
+  }
+}
+NGINX
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+requests() { grep -oE "[0-9]+ requests in" "$1" | awk '{print $1}'; }
+"$sim_bin" --listen 127.0.0.1:18787 --cert "$work/pki/server.pem" --key "$work/pki/server.key" \
+  --latency-ms 0 --threads 1 --quiet > "$work/simulator.log" 2>&1 &
+sim=$!
+trap 'kill $sim 2>/dev/null || true; nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true' EXIT
+sleep 0.5
+results=""
+gateway_round() {  # $1: name, $2: binary; appends "name:cpu_ticks:requests"
+  "$2" --config "$work/gateway.json" > "$work/$1.log" 2>&1 &
+  local gw=$!
+  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:19090/readyz >/dev/null && break; sleep 0.1; done
+  wrk -t1 -c64 -d2s -s bench/lua/mint.lua https://127.0.0.1:18443/v1/chatkit/sessions >/dev/null 2>&1  # warm-up
+  local before; before=$(ticks "$gw")
+  wrk -t1 -c64 -d"${duration}s" -s bench/lua/mint.lua https://127.0.0.1:18443/v1/chatkit/sessions > "$work/$1.txt" 2>&1
+  local after; after=$(ticks "$gw")
+  kill "$gw"; wait "$gw" 2>/dev/null || true
+  results="$results $1:$((after - before)):$(requests "$work/$1.txt")"
+}
+nginx_round() {
+  nginx -c "$work/nginx.conf"; sleep 0.5
+  wrk -t1 -c64 -d2s -s bench/lua/direct.lua https://127.0.0.1:18444/v1/chatkit/sessions >/dev/null 2>&1
+  local t0=0 t1=0 p
+  for p in $(pgrep -f "nginx: worker"); do t0=$((t0 + $(ticks "$p"))); done
+  wrk -t1 -c64 -d"${duration}s" -s bench/lua/direct.lua https://127.0.0.1:18444/v1/chatkit/sessions > "$work/$1.txt" 2>&1
+  for p in $(pgrep -f "nginx: worker"); do t1=$((t1 + $(ticks "$p"))); done
+  nginx -c "$work/nginx.conf" -s stop; sleep 0.5
+  results="$results $1:$((t1 - t0)):$(requests "$work/$1.txt")"
+}
+for i in $(seq 1 "$rounds"); do
+  gateway_round "baseline_$i" "$baseline"
+  gateway_round "current_$i" "$current"
+  nginx_round "nginx_$i"
+done
+trap - EXIT
+kill $sim 2>/dev/null || true
+
+/usr/bin/python3 - "$results" "$(getconf CLK_TCK)" "$rev" "$(git rev-parse --short HEAD)" "$duration" <<'PY'
+import statistics, subprocess, sys
+results, hz, rev, head, duration = sys.argv[1].split(), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+us = {}
+for r in results:
+    name, t, n = r.split(":")
+    us[name] = int(t) / hz / int(n) * 1e6
+rounds = sorted({int(k.split("_")[1]) for k in us})
+rows = [(i, us[f"baseline_{i}"], us[f"current_{i}"], us[f"nginx_{i}"]) for i in rounds]
+b, c, n = (statistics.median(r[k] for r in rows) for k in (1, 2, 3))
+ratio = statistics.median(r[2] / r[1] for r in rows)
+cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+out = ["# A/B: CPU per mint against an earlier commit", "",
+       f"Measured on {cpu}, 2 cores, by `bash bench/run-ab-bench.sh {rev}` (this checkout {head} against {rev};",
+       f"{len(rows)} alternating rounds of {duration} s, 64 keep-alive connections, RS256, same simulator; nginx as a TLS",
+       "reverse proxy doing no work in each round).", "",
+       "| round | gateway at " + rev + " µs/mint | this checkout µs/mint | this ÷ that | nginx µs/request |",
+       "|---|---|---|---|---|"]
+out += [f"| {i} | {bb:.1f} | {cc:.1f} | {cc / bb:.2f} | {nn:.1f} |" for i, bb, cc, nn in rows]
+out += ["", f"Medians: {b:.1f} µs at {rev}, **{c:.1f} µs** now, ratio of the rounds **{ratio:.2f}** "
+        f"(target: at most 1.05); nginx {n:.1f} µs, this checkout ÷ nginx {c / n:.2f}.", ""]
+open("docs/benchmarks-ab.md", "w").write("\n".join(out))
+print("\n".join(out))
+PY
