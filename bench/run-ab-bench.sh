@@ -13,6 +13,7 @@
 # (Release, the gateway target only); BASELINE_BIN skips that build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 rev=${1:-c5597a4}
 rounds=${ROUNDS:-3}
 duration=${BENCH_SECONDS:-15}
@@ -34,12 +35,7 @@ fi
 current=$PWD/build/release/bin/chatkit-gateway
 sim_bin=$PWD/build/release/bin/chatkit-upstream-simulator
 work=$PWD/build/bench-ab
-rm -rf "$work"; mkdir -p "$work"
-bash tools/make-dev-cert.sh "$work/pki" >/dev/null
-/usr/bin/python3 tests/support/make_tokens.py "$work/tokens" >/dev/null
-export TOKEN=$(/usr/bin/python3 -c "import json;print(json.load(open('$work/tokens/manifest.json'))['bench_rs256'])")
-export OPENAI_API_KEY=sk-bench-$(openssl rand -hex 8)
-export CHATKIT_GATEWAY_HANDLE_KEY=$(openssl rand -base64 32)
+prepare_work "$work"
 
 # Only keys both versions know.
 cat > "$work/gateway.json" <<JSON
@@ -52,28 +48,7 @@ cat > "$work/gateway.json" <<JSON
  "sessions": {"workflows": {"default": {"id": "wf_bench"}}},
  "rate_limit": {"sessions_per_minute": 1000000, "burst": 1000000}}
 JSON
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 10000; }
-http {
-  access_log $work/nginx-access.log combined buffer=64k flush=1s;
-  upstream sim { server 127.0.0.1:18787; keepalive 64; }
-  server {
-    listen 127.0.0.1:18444 ssl;
-    ssl_certificate $work/pki/server.pem;
-    ssl_certificate_key $work/pki/server.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    keepalive_requests 1000000;
-    location / {
-      proxy_pass https://sim; proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_ssl_verify on; proxy_ssl_trusted_certificate $work/pki/ca.pem;
-      proxy_ssl_name localhost; proxy_ssl_session_reuse on;
-    }
-  }
-}
-NGINX
+write_nginx_conf "$work"
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 requests() { grep -oE "[0-9]+ requests in" "$1" | awk '{print $1}'; }

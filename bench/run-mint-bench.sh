@@ -10,6 +10,7 @@
 # section of docs/operations.md is generated from those figures (bench/sizing.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 bash scripts/setup.sh
 # nginx (the reference proxy) comes with scripts/setup.sh; wrk only matters here.
 command -v wrk >/dev/null || {
@@ -18,12 +19,7 @@ systemctl disable --now nginx >/dev/null 2>&1 || true; pkill -x nginx || true
 CKG_TARGETS="chatkit-gateway chatkit-upstream-simulator" bash scripts/build.sh build/release Release >/dev/null
 bin=build/release/bin
 work=$PWD/build/bench-mint
-rm -rf "$work"; mkdir -p "$work"
-bash tools/make-dev-cert.sh "$work/pki" >/dev/null
-/usr/bin/python3 tests/support/make_tokens.py "$work/tokens" >/dev/null
-export TOKEN=$(/usr/bin/python3 -c "import json;print(json.load(open('$work/tokens/manifest.json'))['bench_rs256'])")
-export OPENAI_API_KEY=sk-bench-$(openssl rand -hex 8)
-export CHATKIT_GATEWAY_HANDLE_KEY=$(openssl rand -base64 32)
+prepare_work "$work"
 ulimit -n "$(ulimit -Hn)"  # 5,000 client + 2,000 upstream connections fit in 20,000
 duration=${BENCH_SECONDS:-20}
 
@@ -81,32 +77,7 @@ rss64=$(peak_rss_kib "$gw")
 # 2b. The reference: nginx as a TLS reverse proxy to the simulator (keep-alive
 #     upstream, certificate verified, access log buffered), doing no other
 #     work, same load; the CPU of its two workers per request.
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 2;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log warn;
-events { worker_connections 10000; }
-http {
-  access_log $work/nginx-access.log combined buffer=64k flush=1s;
-  upstream sim { server 127.0.0.1:18787; keepalive 64; }
-  server {
-    listen 127.0.0.1:18444 ssl;
-    ssl_certificate $work/pki/server.pem;
-    ssl_certificate_key $work/pki/server.key;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    keepalive_requests 1000000;
-    location / {
-      proxy_pass https://sim;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_ssl_verify on;
-      proxy_ssl_trusted_certificate $work/pki/ca.pem;
-      proxy_ssl_name localhost;
-      proxy_ssl_session_reuse on;
-    }
-  }
-}
-NGINX
+write_nginx_conf "$work"
 nginx -c "$work/nginx.conf"
 sleep 1
 nginx_ticks() { local t=0; for p in $(pgrep -f "nginx: worker"); do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
