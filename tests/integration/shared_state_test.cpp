@@ -690,13 +690,22 @@ BOOST_AUTO_TEST_CASE(a_long_block_list_neither_delays_blocks_nor_fails_mints) {
     shared_state_run run;
     const auto until = std::to_string(now_ms() / 1000 + 3600);
     run.redis.cli({"EVAL",
-                   "for i = 1, 125000 do redis.call('ZADD', KEYS[1], ARGV[1], 'blocked-' .. i) end "
+                   "for i = 1, 124999 do redis.call('ZADD', KEYS[1], ARGV[1], 'blocked-' .. i) end "
+                   "redis.call('ZADD', KEYS[1], ARGV[1], 'carol') "
                    "redis.call('SET', KEYS[2], ARGV[2]) return 1",
                    "2", "t9:{blocks}:set", "t9:{blocks}:version", until, std::to_string(now_ms())});
     const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t9:")"};
     auto a = start_replica(run.up, run.dir, "a", o);
     auto b = start_replica(run.up, run.dir, "b", o);
     BOOST_TEST(time_until([&] { return mint(*b, "bob").result_int() == 200; }, 3000ms).has_value());
+    // b has read the whole list (carol is in it) before the new block is made.
+    BOOST_REQUIRE(time_until(
+                      [&] {
+                          return public_call(*b, http::verb::get, "/v1/chatkit/threads", "carol")
+                                     .result_int() == 403;
+                      },
+                      10000ms)
+                      .has_value());
     const auto revoked =
         admin_call(*a, http::verb::post, "/admin/v1/users/revoke",
                    R"({"issuer": "https://hs.test/", "user": "alice", "block_seconds": 300})");
