@@ -152,8 +152,9 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     std::optional<minted> session;
     std::optional<api_error> failed = upstream_failure(up);
     if (!failed && !(session = read_session(up->body, who.upstream_user_id)))
-        failed = api_error{
-            errc::upstream_error, "create-session reply unreadable or not for this user", {}, {}};
+        failed = unusable_reply(
+            s.metrics, "create_session",
+            {errc::upstream_error, "create-session reply unreadable or not for this user", {}, {}});
     if (failed) {
         auto r = error_reply(ctx, *failed, *user);
         note_upstream(r, up, started);
@@ -208,7 +209,9 @@ net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_
     if (failed && up && up->status == 404)
         failed.reset();  // already gone: cancelled all the same
     else if (!failed && !is_reply_about(up->body, opened.contents->session_id))
-        failed = api_error{errc::upstream_error, "cancel reply not for this session", {}, {}};
+        failed =
+            unusable_reply(s.metrics, "cancel_session",
+                           {errc::upstream_error, "cancel reply not for this session", {}, {}});
     if (!failed)
         co_await s.state.remove_session((*user)->upstream_user_id, opened.contents->session_id);
     reply r = failed ? error_reply(ctx, *failed, *user)

@@ -34,7 +34,8 @@ net::awaitable<owned> fetch_owned(gateway_services& s, std::string id, std::stri
     if (auto e = upstream_failure(up, true)) co_return owned{std::nullopt, *e, std::move(up)};
     auto thread = owned_thread(up->body, user, id);
     if (!thread)
-        co_return owned{std::nullopt, http_server::api_error_of(thread.error()), std::move(up)};
+        co_return owned{std::nullopt, unusable_reply(s.metrics, "get", thread.error()),
+                        std::move(up)};
     co_return owned{std::move(*thread), {}, std::move(up)};
 }
 
@@ -75,7 +76,9 @@ net::awaitable<reply> list_threads(request_context& ctx, gateway_services& s) {
     auto up = co_await s.chatkit.get("/chatkit/threads?" + *query, ctx.trace);
     if (auto e = upstream_failure(up)) co_return noted(error_reply(ctx, *e, *user), up);
     auto scoped = scope_thread_list(up->body, (*user)->upstream_user_id);
-    if (!scoped) co_return noted(failed(ctx, scoped.error(), *user), up);
+    if (!scoped)
+        co_return noted(error_reply(ctx, unusable_reply(s.metrics, "get", scoped.error()), *user),
+                        up);
     co_return noted(ok_json(ctx, *scoped, *user), up);
 }
 
@@ -99,7 +102,9 @@ net::awaitable<reply> list_thread_items(request_context& ctx, gateway_services& 
     auto up = co_await s.chatkit.get(std::move(path), ctx.trace);
     if (auto e = upstream_failure(up, true)) co_return noted(error_reply(ctx, *e, call->user), up);
     auto items = thread_item_list(up->body, call->id);
-    if (!items) co_return noted(failed(ctx, items.error(), call->user), up);
+    if (!items)
+        co_return noted(
+            error_reply(ctx, unusable_reply(s.metrics, "get", items.error()), call->user), up);
     co_return noted(ok_json(ctx, *items, call->user), up);
 }
 
@@ -112,7 +117,10 @@ net::awaitable<reply> delete_thread(request_context& ctx, gateway_services& s) {
     auto up = co_await s.chatkit.remove("/chatkit/threads/" + call->id, ctx.trace);
     if (auto e = upstream_failure(up, true)) co_return noted(error_reply(ctx, *e, call->user), up);
     auto confirmation = deletion_of(up->body, call->id);
-    if (!confirmation) co_return noted(failed(ctx, confirmation.error(), call->user), up);
+    if (!confirmation)
+        co_return noted(
+            error_reply(ctx, unusable_reply(s.metrics, "delete", confirmation.error()), call->user),
+            up);
     co_return noted(ok_json(ctx, *confirmation, call->user), up);
 }
 

@@ -33,6 +33,12 @@ std::optional<http_server::api_error> upstream_failure(const result<upstream::up
     return api_error{errc::upstream_error, detail, std::nullopt, {}};
 }
 
+http_server::api_error unusable_reply(observability::metrics& metrics, std::string_view operation,
+                                      const failure& f) {
+    if (f.code == errc::upstream_error) metrics.record_malformed_reply(operation);
+    return http_server::api_error_of(f);
+}
+
 void note_upstream_request_id(http_server::reply& r,
                               const result<upstream::upstream_response>& up) {
     if (up && !up->request_id.empty()) r.log["upstream_request_id"] = up->request_id;

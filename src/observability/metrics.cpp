@@ -84,7 +84,7 @@ auto& family(Builder builder, prom::Registry& registry, const char* name, const 
 // The kind of a failed call, from upstream_error_kinds; empty for a success.
 std::string_view upstream_error_kind(const upstream_record& r) {
     if (r.status == 0) return label_in(upstream_error_kinds, r.failure);
-    if (r.status >= 200 && r.status < 300) return r.malformed ? "malformed_reply" : "";
+    if (r.status >= 200 && r.status < 300) return "";
     if (r.status == 429) return "http_429";
     if (r.status >= 500) return "http_5xx";
     return "http_4xx";
@@ -267,6 +267,10 @@ void metrics::record_upstream(const upstream_record& r) {
         .Observe(std::chrono::duration<double>(r.duration).count());
     const auto kind = upstream_error_kind(r);
     if (!kind.empty()) impl_->upstream_errors.get({r.operation, kind}).Increment();
+}
+
+void metrics::record_malformed_reply(std::string_view operation) {
+    impl_->upstream_errors.get({operation, "malformed_reply"}).Increment();
 }
 
 void metrics::record_auth_failure(std::string_view reason) {

@@ -2,7 +2,6 @@
 
 #include "chatkit_gateway/config/config_error.hpp"
 #include "chatkit_gateway/core/https_origin.hpp"
-#include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/upstream/proxy_choice.hpp"
 
 #include <boost/url/encode.hpp>
@@ -56,21 +55,13 @@ std::string constant_headers(const config::upstream_config& c, const std::string
     return h;
 }
 
-// Well-formed JSON with an object at the top (a SAX pass, no document built).
-bool is_json_object(std::string_view body) {
-    top_level_scalars reader{std::initializer_list<std::string_view>{}};
-    return reader.parse(body);
-}
-
-// What the metrics count of one call: a 2xx reply whose body is not a JSON
-// object is as much an upstream error as a 502 (the handler answers 502).
+// What the metrics count of one call. Whether a 2xx body is usable is
+// known only to the handler that reads it (metrics::record_malformed_reply).
 observability::upstream_record upstream_record_of(const char* operation,
                                                   const result<upstream_response>& r,
                                                   std::chrono::microseconds elapsed) {
     if (!r) return {operation, 0, errc_code(r.error().code), elapsed};
-    const bool ok = r->status >= 200 && r->status < 300;
-    const bool malformed = ok && !is_json_object(r->body);
-    return {operation, r->status, {}, elapsed, malformed};
+    return {operation, r->status, {}, elapsed};
 }
 
 // Each attempt is a span of its own (docs/operations.md, tracing): the span

@@ -191,6 +191,19 @@ BOOST_AUTO_TEST_CASE(a_malformed_upstream_reply_counts_as_an_upstream_error) {
     BOOST_TEST(value_of(after, "chatkit_gateway_upstream_errors_total", malformed) == 1);
     BOOST_TEST(value_of(after, "chatkit_gateway_upstream_request_duration_seconds_count",
                         {{"operation", "create_session"}}) == 2);
+    // The thread proxy's reads count too; another user's thread is an answer, not a fault.
+    const std::map<std::string, std::string> malformed_get = {{"operation", "get"},
+                                                              {"kind", "malformed_reply"}};
+    const auto gets_before =
+        value_of(after, "chatkit_gateway_upstream_errors_total", malformed_get);
+    fault("list_threads", R"({"mode": "malformed", "count": 1})");
+    BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads", "alice").result_int() == 502);
+    BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads", "alice").result_int() == 200);
+    const std::string bobs = "cthr_000005";  // a seeded thread of bob's (the simulator's store)
+    BOOST_TEST(call(http::verb::get, "/v1/chatkit/threads/" + bobs, "alice").result_int() == 404);
+    const auto last = parse_samples(admin.request(http::verb::get, "/metrics").body());
+    BOOST_TEST(value_of(last, "chatkit_gateway_upstream_errors_total", malformed_get) ==
+               gets_before + 1);
 }
 
 BOOST_AUTO_TEST_CASE(access_lines_carry_the_spec_fields_and_no_secret) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "chatkit_gateway/http/error_response.hpp"
+#include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/upstream/https_client.hpp"
 
 #include <optional>
@@ -17,6 +18,13 @@ namespace ckg::api {
 // With `thread_lookup`, an upstream 404 is our 404 (the thread does not exist).
 std::optional<http_server::api_error> upstream_failure(const result<upstream::upstream_response>& r,
                                                        bool thread_lookup = false);
+
+// The error for a 2xx reply that could not be used, as reading it found
+// (`f`). An upstream_error (unreadable, or about another session or thread)
+// also counts as the `operation`'s malformed_reply; not_found (another
+// user's thread) is an answer, not an upstream fault.
+http_server::api_error unusable_reply(observability::metrics& metrics, std::string_view operation,
+                                      const failure& f);
 
 // Puts the upstream's own request id (x-request-id) on the access line as
 // `upstream_request_id` when the reply carried one: the id its vendor's

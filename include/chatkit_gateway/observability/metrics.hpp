@@ -33,7 +33,6 @@ struct upstream_record {
     unsigned status = 0;
     std::string_view failure;  // e.g. "upstream_timeout"; empty when a reply came
     std::chrono::microseconds duration{0};
-    bool malformed = false;  // a 2xx reply whose body could not be read
 };
 
 class metrics {
@@ -46,6 +45,10 @@ public:
     void record_request(const request_record& r);
     void upstream_started();
     void record_upstream(const upstream_record& r);
+    // A 2xx reply the handler could not use (not JSON, or not about what was
+    // asked): the `operation`'s malformed_reply. Its call was recorded
+    // already; the handler that reads the body reports it (one parse).
+    void record_malformed_reply(std::string_view operation);
     // `reason` is a stable reason name ("expired", "missing_token", ...);
     // one outside metric_labels.hpp's table counts as "other".
     void record_auth_failure(std::string_view reason);

@@ -168,8 +168,9 @@ BOOST_AUTO_TEST_CASE(unknown_reasons_and_kinds_fold_into_the_catch_all) {
 
 BOOST_AUTO_TEST_CASE(a_malformed_2xx_reply_is_an_upstream_error) {
     metrics m;
-    m.record_upstream({"create_session", 200, {}, std::chrono::microseconds(1), true});
-    m.record_upstream({"create_session", 200, {}, std::chrono::microseconds(1), false});
+    m.record_upstream({"create_session", 200, {}, std::chrono::microseconds(1)});
+    m.record_malformed_reply("create_session");
+    m.record_upstream({"create_session", 200, {}, std::chrono::microseconds(1)});
     const auto text = m.render();
     BOOST_TEST(
         text.find(
