@@ -2,14 +2,14 @@
 # Builds the libFuzzer targets with clang and runs each for SECONDS (default
 # 60) from its committed seed corpus (tests/fuzz/corpus/<name>/).
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (no TARGET: all of them)
-#   targets: token request_reader reply_reader resp_reader tunnel_answer
+#   targets: token request_reader reply_reader resp_reader tunnel_answer json_text
 # Exit status 0: no finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(token request_reader reply_reader resp_reader tunnel_answer)
+[ ${#targets[@]} -eq 0 ] && targets=(token request_reader reply_reader resp_reader tunnel_answer json_text)
 werror=()
 [ -n "${CI:-}" ] && [ "${CI}" != "false" ] && werror=(-DCKG_WERROR=ON)
 bash scripts/build.sh build/fuzz Release -DCMAKE_CXX_COMPILER=clang++ -DCKG_FUZZ=ON ${werror[@]+"${werror[@]}"}

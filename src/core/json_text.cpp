@@ -4,19 +4,42 @@
 
 #include <boost/json/serializer.hpp>
 
-#include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 namespace ckg {
 namespace {
 
 // What boost::json's serializer escapes: '"', '\\' and control characters.
 // Every other byte it copies as it is, so bytes above 0x7f take the slow
-// path too: there they are checked to be UTF-8.
+// path too: there they are checked to be UTF-8. This scan runs over every
+// string of every log line and mint reply, so it takes 16 bytes at a time
+// (GCC/Clang vector extensions: SSE2 on x86-64, NEON on ARM); as signed
+// chars, the bytes above 0x7f are the negative ones, below 0x20 with the
+// control characters.
 bool needs_care(std::string_view text) noexcept {
-    return std::any_of(text.begin(), text.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u < 0x20 || u >= 0x80 || c == '"' || c == '\\';
-    });
+    using block = signed char __attribute__((vector_size(16)));
+    const char* p = text.data();
+    std::size_t n = text.size();
+    block found{};
+    while (n > 0) {
+        block v;
+        if (n >= sizeof v) {
+            std::memcpy(&v, p, sizeof v);
+            p += sizeof v;
+            n -= sizeof v;
+        } else {  // the tail, padded with a byte that needs nothing
+            char tail[sizeof v];
+            std::memset(tail, 'a', sizeof tail);
+            std::memcpy(tail, p, n);
+            std::memcpy(&v, tail, sizeof v);
+            n = 0;
+        }
+        found |= (v < 0x20) | (v == '"') | (v == '\\');
+    }
+    std::uint64_t halves[2];
+    std::memcpy(halves, &found, sizeof halves);
+    return (halves[0] | halves[1]) != 0;
 }
 
 // JSON text must be UTF-8 (RFC 8259 section 8.1), whatever a peer sent:

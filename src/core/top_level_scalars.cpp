@@ -31,10 +31,12 @@ public:
     }
     bool on_key(boost::json::string_view s, std::size_t, error_code&) {
         if (depth_ != 1) return true;
-        key_.append(s.data(), s.size());
+        // A key that came in one piece (the usual case) is compared where it lies.
+        std::string_view name(s.data(), s.size());
+        if (!key_.empty()) name = key_.append(s.data(), s.size());
         current_ = nullptr;
         for (auto& m : members_)
-            if (m.name == key_) current_ = &m;
+            if (m.name == name) current_ = &m;
         if (current_ != nullptr) ++current_->occurrences;
         key_.clear();
         return true;

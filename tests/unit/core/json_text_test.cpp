@@ -40,6 +40,30 @@ BOOST_AUTO_TEST_CASE(strings_come_out_as_boost_json_serializes_them) {
     }
 }
 
+// Strings are checked eight bytes at a time: every byte value, at every
+// position of every length around a word's size, alone and after a byte that
+// borrows, comes out as the serializer writes it (or as U+FFFD when it is not
+// UTF-8), and the text reads back as JSON.
+BOOST_AUTO_TEST_CASE(every_byte_at_every_position_is_escaped_as_needed) {
+    for (std::size_t size = 1; size <= 19; ++size)
+        for (std::size_t at = 0; at < size; ++at)
+            for (int b = 0; b < 256; ++b)
+                for (const char before : {'a', '\x01', '\x20', '\x7f'}) {
+                    std::string s(size, 'a');
+                    s[at] = static_cast<char>(b);
+                    if (at > 0) s[at - 1] = before;
+                    std::string out;
+                    append_json_string(out, s);
+                    const auto back = json::parse(out);
+                    if (b < 0x80) {
+                        BOOST_TEST(out == json::serialize(json::string_view(s.data(), s.size())));
+                        BOOST_TEST(back.as_string() == json::string_view(s.data(), s.size()));
+                    } else {  // a lone byte above 0x7f is never UTF-8
+                        BOOST_TEST(out.find("\xef\xbf\xbd") != std::string::npos);
+                    }
+                }
+}
+
 BOOST_AUTO_TEST_CASE(values_and_keys) {
     for (const char* text : {R"("s\"q")", "-9223372036854775808", "18446744073709551615", "true",
                              "false", "null", "0.5", R"([1,"a",{"b":null}])", R"({"k":"v"})"}) {
