@@ -6,7 +6,10 @@ namespace {
 // A peer's id goes into our log: bounded, and nothing but printable ASCII.
 void keep_printable(beast::string_view value, std::string& out) {
     constexpr std::size_t max_chars = 128;
-    for (const char c : value.substr(0, max_chars)) out.push_back(c >= 0x20 && c <= 0x7e ? c : '?');
+    const auto kept = value.substr(0, max_chars);
+    out.assign(kept.data(), kept.size());
+    for (char& c : out)
+        if (c < 0x20 || c > 0x7e) c = '?';
 }
 
 }  // namespace
