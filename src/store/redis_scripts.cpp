@@ -6,8 +6,11 @@ namespace ckg::store {
 namespace {
 
 // The bucket refills continuously; its key expires once it would be full
-// again (a full bucket is the same as none). The day counter expires a day
-// after its day ends, so every key has a TTL.
+// again (a full bucket is the same as none). The day counter gets its TTL
+// (an hour after its day ends) when this script creates it, and no one else
+// writes it, so every key has a TTL. Each redis.call costs Redis a few
+// microseconds more than the command (a mint's whole share of redis-server's
+// CPU, docs/benchmarks.md): the usual mint makes four.
 constexpr std::string_view mint_lua = R"lua(
 local now = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -27,12 +30,12 @@ end
 tokens = tokens - 1
 redis.call('HSET', KEYS[1], 't', tostring(tokens), 'u', tostring(updated))
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / per_ms) + 1000)
-local used = tonumber(redis.call('GET', KEYS[2]) or '0')
-if limit > 0 and used >= limit then
+local used = redis.call('INCR', KEYS[2])
+if used == 1 then redis.call('EXPIRE', KEYS[2], tonumber(ARGV[5])) end
+if limit > 0 and used > limit then
+  redis.call('DECR', KEYS[2])  -- a refused mint does not count
   return {2, 0}
 end
-used = redis.call('INCR', KEYS[2])
-redis.call('EXPIRE', KEYS[2], tonumber(ARGV[5]))
 return {0, used}
 )lua";
 
