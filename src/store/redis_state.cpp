@@ -12,6 +12,15 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
+// "(<Unix seconds>": a score range's exclusive lower end, the sessions
+// still live at `now`. Appended, not `"(" + std::string&&`: g++ 12 wrongly
+// warns -Wstringop-overflow on that.
+std::string after_second_of(unix_ms now) {
+    std::string bound = "(";
+    bound += std::to_string(now / 1000);
+    return bound;
+}
+
 // The block poll's deadline: at least this, or eight round trips. The whole
 // list, fetched at start, of 131,071 blocked users (the reply cap) takes
 // about 300 ms to send and parse; later polls fetch only the changes.
@@ -174,21 +183,12 @@ net::awaitable<result<resp_value>> redis_state::script(std::string_view operatio
                                                        std::vector<std::string> keys,
                                                        std::vector<std::string> args,
                                                        redis_connection* via) {
-    std::vector<std::string> words;
-    words.reserve(3 + keys.size() + args.size());
-    words.push_back("EVALSHA");
-    words.push_back(s.sha1);
-    words.push_back(std::to_string(keys.size()));
-    words.insert(words.end(), keys.begin(), keys.end());
-    words.insert(words.end(), args.begin(), args.end());
     std::string command;
-    append_command(command, words);
+    append_script_call(command, "EVALSHA", s.sha1, keys, args);
     auto reply = co_await round_trip(operation, std::move(command), via);
     if (!reply || !reply->is_error()) co_return reply;
-    words[0] = "EVAL";
-    words[1] = std::string(s.text);
     command.clear();
-    append_command(command, words);
+    append_script_call(command, "EVAL", s.text, keys, args);
     reply = co_await round_trip(operation, std::move(command), via);
     if (reply && reply->is_error())
         reply = store_failure("redis script error: " + reply->text.substr(0, 200));
@@ -264,8 +264,8 @@ net::awaitable<done> redis_state::remove_session(std::string user, std::string s
 net::awaitable<result<std::vector<live_session>>> redis_state::sessions_of(std::string user,
                                                                            unix_ms now) {
     std::string command;
-    append_command(command, {"ZRANGEBYSCORE", keys_.sessions(user),
-                             "(" + std::to_string(now / 1000), "+inf", "WITHSCORES"});
+    append_command(command, {"ZRANGEBYSCORE", keys_.sessions(user), after_second_of(now), "+inf",
+                             "WITHSCORES"});
     auto reply = co_await round_trip("list_sessions", std::move(command));
     if (!reply) co_return reply.error();
     if (reply->type != resp_value::kind::array || reply->elements.size() % 2 != 0)
@@ -314,8 +314,7 @@ std::optional<std::int64_t> redis_state::blocked_until(std::string_view user, un
 net::awaitable<result<user_status>> redis_state::status(std::string user, unix_ms now) {
     std::string block_cmd, sessions_cmd, day_cmd;
     append_command(block_cmd, {"ZSCORE", keys_.blocks(), user});
-    append_command(sessions_cmd,
-                   {"ZCOUNT", keys_.sessions(user), "(" + std::to_string(now / 1000), "+inf"});
+    append_command(sessions_cmd, {"ZCOUNT", keys_.sessions(user), after_second_of(now), "+inf"});
     append_command(day_cmd, {"GET", keys_.day(user, utc_day(now))});
     auto blocked = co_await round_trip("status", std::move(block_cmd));
     if (!blocked) co_return blocked.error();

@@ -2,6 +2,7 @@
 
 #include <hiredis/read.h>
 
+#include <charconv>
 #include <memory>
 
 namespace ckg::store {
@@ -63,27 +64,53 @@ void free_object(void* object) {
 redisReplyObjectFunctions functions = {create_string, create_array, create_integer, create_nil,
                                        free_object};
 
+// "<mark><n>\r\n": an array's or a bulk string's header, the number
+// written in place (this runs for every argument of every command).
+void append_header(std::string& out, char mark, std::size_t n) {
+    char header[24];
+    header[0] = mark;
+    auto* end = std::to_chars(header + 1, header + sizeof header - 2, n).ptr;
+    *end++ = '\r';
+    *end++ = '\n';
+    out.append(header, end);
+}
+
 void append_bulk(std::string& out, std::string_view arg) {
-    out += '$';
-    out += std::to_string(arg.size());
-    out += "\r\n";
-    out.append(arg);
-    out += "\r\n";
+    append_header(out, '$', arg.size());
+    out.append(arg).append("\r\n");
+}
+
+// Room for a bulk string of `n` bytes, header and CRLF included: a command's
+// buffer is reserved once, not grown argument by argument.
+constexpr std::size_t bulk_size(std::size_t n) {
+    return n + 26;
 }
 
 }  // namespace
 
 void append_command(std::string& out, std::initializer_list<std::string_view> args) {
-    out += '*';
-    out += std::to_string(args.size());
-    out += "\r\n";
+    std::size_t size = out.size() + 24;
+    for (auto a : args) size += bulk_size(a.size());
+    out.reserve(size);
+    append_header(out, '*', args.size());
     for (auto a : args) append_bulk(out, a);
 }
 
-void append_command(std::string& out, const std::vector<std::string>& args) {
-    out += '*';
-    out += std::to_string(args.size());
-    out += "\r\n";
+void append_script_call(std::string& out, std::string_view verb, std::string_view script,
+                        const std::vector<std::string>& keys,
+                        const std::vector<std::string>& args) {
+    char count[24];
+    const auto* end = std::to_chars(count, count + sizeof count, keys.size()).ptr;
+    std::size_t size = out.size() + 24 + bulk_size(verb.size()) + bulk_size(script.size()) +
+                       bulk_size(sizeof count);
+    for (const auto& k : keys) size += bulk_size(k.size());
+    for (const auto& a : args) size += bulk_size(a.size());
+    out.reserve(size);
+    append_header(out, '*', 3 + keys.size() + args.size());
+    append_bulk(out, verb);
+    append_bulk(out, script);
+    append_bulk(out, std::string_view(count, static_cast<std::size_t>(end - count)));
+    for (const auto& k : keys) append_bulk(out, k);
     for (const auto& a : args) append_bulk(out, a);
 }
 

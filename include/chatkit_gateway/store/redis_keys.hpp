@@ -41,15 +41,16 @@ private:
         std::string key;
         key.reserve(prefix_.size() + user.size() + suffix.size() + 2);
         key.append(prefix_).append("{");
-        for (const char c : user) {
-            if (c == '%')
-                key.append("%25");
-            else if (c == '}')
-                key.append("%7D");
-            else
-                key.push_back(c);
+        // A usual id has neither character (two memchr scans): copied at once.
+        const bool plain =
+            user.find('%') == std::string_view::npos && user.find('}') == std::string_view::npos;
+        std::size_t from = 0;
+        for (std::size_t i = 0; !plain && i < user.size(); ++i) {
+            if (user[i] != '%' && user[i] != '}') continue;
+            key.append(user.substr(from, i - from)).append(user[i] == '%' ? "%25" : "%7D");
+            from = i + 1;
         }
-        key.append("}").append(suffix);
+        key.append(user.substr(from)).append("}").append(suffix);
         return key;
     }
     std::string prefix_;

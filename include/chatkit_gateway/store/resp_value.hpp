@@ -22,6 +22,10 @@ struct resp_value {
 // Appends "*<n>\r\n$<len>\r\n<arg>\r\n..." to `out` (pipelined commands are
 // simply appended one after the other).
 void append_command(std::string& out, std::initializer_list<std::string_view> args);
-void append_command(std::string& out, const std::vector<std::string>& args);
+// A script call, as append_command would encode it: `verb` ("EVALSHA" or
+// "EVAL"), `script` (its SHA-1 or text), the number of keys, the keys, the
+// arguments.
+void append_script_call(std::string& out, std::string_view verb, std::string_view script,
+                        const std::vector<std::string>& keys, const std::vector<std::string>& args);
 
 }  // namespace ckg::store

@@ -84,6 +84,17 @@ BOOST_AUTO_TEST_CASE(commands_are_arrays_of_bulk_strings) {
     std::string out;
     append_command(out, {"GET", "a\r\nb"});
     BOOST_TEST(out == "*2\r\n$3\r\nGET\r\n$4\r\na\r\nb\r\n");
+    // A script call is the same array: verb, script, key count, keys, arguments.
+    std::string call;
+    append_script_call(call, "EVALSHA", "abc", {"k1", std::string(12, 'k')}, {"", "7"});
+    std::string expected;
+    append_command(expected, {"EVALSHA", "abc", "2", "k1", std::string(12, 'k'), "", "7"});
+    BOOST_TEST(call == expected);
+    BOOST_TEST(call.substr(0, 4) == "*7\r\n");
+    // Every user id, with or without the characters escaped in a hash tag.
+    redis_keys k("p:");
+    BOOST_TEST(k.sessions("%}%") == "p:{%25%7D%25}:sessions");
+    BOOST_TEST(k.sessions("ab%") == "p:{ab%25}:sessions");
 }
 
 BOOST_AUTO_TEST_CASE(reader_parses_split_and_pipelined_replies) {
