@@ -21,19 +21,34 @@ struct minted {
     std::int64_t expires_at = 0;
 };
 
+// An upstream session lasts at most 600 s (docs/api.md); an expiry beyond
+// this many seconds from now cannot be one, whatever the clocks' skew.
+constexpr std::int64_t max_session_seconds = 3600;
+
 // Reads only what we return or need; anything else in the reply is ignored.
 // The reply must name the user the session was requested for: HTTP/1.1 has
 // no other way to tie a reply to its request, and a stray reply on a pooled
 // connection must never hand one user's secret to another
-// (docs/architecture.md, "Upstream calls").
-std::optional<minted> read_session(std::string_view body, std::string_view user) {
+// (docs/architecture.md, "Upstream calls"). A member given twice is refused
+// rather than read one way here and another way elsewhere; an empty id or
+// secret, or an expiry that is past or beyond any session's, is no session
+// the gateway could hand out, cancel or revoke.
+result<minted> read_session(std::string_view body, std::string_view user, std::int64_t now) {
+    const auto unusable = [](const char* why) {
+        return failure{errc::upstream_error, std::string("create-session reply ") + why};
+    };
     top_level_scalars reply{"id", "user", "client_secret", "expires_at"};
-    if (!reply.parse(body)) return std::nullopt;
+    if (!reply.parse(body)) return unusable("is not a JSON object");
+    if (reply.repeated()) return unusable("repeats a member");
     auto* id = reply.string_member("id");
     auto* owner = reply.string_member("user");
     auto* secret = reply.string_member("client_secret");
     const auto expires = reply.int64_member("expires_at");
-    if (!id || !owner || *owner != user || !secret || !expires) return std::nullopt;
+    if (!owner || *owner != user) return unusable("is not for this user");
+    if (!id || id->empty() || !secret || secret->empty())
+        return unusable("has no id or client_secret");
+    if (!expires || *expires <= now || *expires > now + max_session_seconds)
+        return unusable("has no expires_at in the next hour");
     return minted{*id, *secret, *expires};
 }
 
@@ -123,10 +138,10 @@ net::awaitable<std::optional<api_error>> register_session(
     co_return api_error{errc::user_blocked, "blocked while minting", {}, {}};
 }
 
-// A cancel reply is the session object: its id must be the one cancelled.
+// A cancel reply is the session object: its id (given once) must be the one cancelled.
 bool is_reply_about(std::string_view body, std::string_view id) {
     top_level_scalars reply{"id"};
-    if (!reply.parse(body)) return false;
+    if (!reply.parse(body) || reply.repeated()) return false;
     auto* got = reply.string_member("id");
     return got && *got == id;
 }
@@ -149,12 +164,10 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     const auto body = upstream_session_body(*request, who.upstream_user_id, who.who.claims);
     const auto started = steady::now();
     auto up = co_await s.chatkit.create_session(body, ctx.trace);
-    std::optional<minted> session;
+    result<minted> session;
     std::optional<api_error> failed = upstream_failure(up);
-    if (!failed && !(session = read_session(up->body, who.upstream_user_id)))
-        failed = unusable_reply(
-            s.metrics, "create_session",
-            {errc::upstream_error, "create-session reply unreadable or not for this user", {}, {}});
+    if (!failed && !(session = read_session(up->body, who.upstream_user_id, unix_now())))
+        failed = unusable_reply(s.metrics, "create_session", session.error());
     if (failed) {
         auto r = error_reply(ctx, *failed, *user);
         note_upstream(r, up, started);

@@ -372,6 +372,68 @@ BOOST_AUTO_TEST_CASE(the_host_header_carries_a_port_other_than_443) {
     BOOST_TEST(host == "127.0.0.1:" + std::to_string(g.upstream.port()));
 }
 
+// A 2xx create-session reply the gateway cannot hand out: each is a 502 with
+// no secret, counted as malformed_reply; a well-formed one then mints.
+BOOST_AUTO_TEST_CASE(a_create_session_reply_that_is_no_usable_session_is_502) {
+    std::mutex m;
+    std::string body;  // the next reply's JSON; @USER@, @NOW@, @EXP@ (now + 300) filled in
+    gateway_on_peer g([&](const peer_request& r) {
+        std::lock_guard lock(m);
+        std::string b = body;
+        const auto now = std::time(nullptr);
+        for (const auto& [from, to] : {std::pair<std::string, std::string>{"@USER@", r.user},
+                                       {"@NOW@", std::to_string(now)},
+                                       {"@EXP@", std::to_string(now + 300)},
+                                       {"@FAR@", std::to_string(now + 100000)}})
+            for (auto at = b.find(from); at != std::string::npos; at = b.find(from))
+                b.replace(at, from.size(), to);
+        return peer_reply{wire_reply(200, b, "")};
+    });
+    const auto set_body = [&](std::string b) {
+        std::lock_guard lock(m);
+        body = std::move(b);
+    };
+    const auto session = [](const std::string& id, const std::string& secret,
+                            const std::string& expires) {
+        return R"({"id":")" + id + R"(","user":"@USER@","client_secret":")" + secret +
+               R"(","expires_at":)" + expires + "}";
+    };
+    const std::vector<std::string> unusable = {
+        // A member given twice, whichever comes last.
+        R"({"id":"cksess_1","user":"bob","user":"@USER@","client_secret":"ek_x","expires_at":@EXP@})",
+        R"({"id":"cksess_1","user":"@USER@","user":"bob","client_secret":"ek_x","expires_at":@EXP@})",
+        R"({"id":"cksess_1","user":"@USER@","client_secret":"ek_a","client_secret":"ek_b","expires_at":@EXP@})",
+        // No id or secret to hand out.
+        session("", "ek_x", "@EXP@"),
+        session("cksess_1", "", "@EXP@"),
+        // Past, now, zero, negative, beyond any session's life, beyond 2^53.
+        session("cksess_1", "ek_x", "1000000000"),
+        session("cksess_1", "ek_x", "@NOW@"),
+        session("cksess_1", "ek_x", "0"),
+        session("cksess_1", "ek_x", "-5"),
+        session("cksess_1", "ek_x", "@FAR@"),
+        session("cksess_1", "ek_x", "9007199254740993"),
+    };
+    for (const auto& b : unusable) {
+        BOOST_TEST_CONTEXT(b) {
+            set_body(b);
+            const auto res = g.call(http::verb::post, sessions_path, "alice", "{}");
+            BOOST_TEST(res.result_int() == 502u);
+            BOOST_TEST(res.body().find("ek_") == std::string::npos);
+        }
+    }
+    set_body(session("cksess_1", "ek_ok", "@EXP@"));
+    const auto ok = g.call(http::verb::post, sessions_path, "alice", "{}");
+    BOOST_TEST(ok.result_int() == 200u);
+    BOOST_TEST(ok.body().find("ek_ok") != std::string::npos);
+    test_client admin(g.gw->admin_ep, std::nullopt, 15s);
+    const auto metrics = admin.request(http::verb::get, "/metrics").body();
+    BOOST_TEST(
+        metrics.find(
+            R"(chatkit_gateway_upstream_errors_total{kind="malformed_reply",operation="create_session"} )" +
+            std::to_string(unusable.size()) + "\n") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
