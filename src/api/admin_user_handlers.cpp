@@ -82,7 +82,7 @@ reply logged(const request_context& ctx, std::string_view route, const std::stri
                                {"route", std::string(route)},
                                {"status", static_cast<unsigned>(r.res.result_int())}};
     if (!user.empty()) fields["user"] = observability::user_hash(user);
-    if (auto it = r.log.find("reason"); it != r.log.end()) fields["reason"] = it->value();
+    if (const auto* reason = r.log.text("reason")) fields["reason"] = *reason;
     observability::log_info("admin request", std::move(fields));
     return r;
 }

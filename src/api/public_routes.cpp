@@ -46,7 +46,7 @@ void start_trace(request_context& ctx) {
 }
 
 void note_trace(reply& r, const request_context& ctx) {
-    r.log["trace_id"] = ctx.trace.trace_id();
+    r.log.set("trace_id", ctx.trace.trace_id());
 }
 
 // the order of docs/api.md: the origin check (403) comes before the token; an

@@ -53,7 +53,7 @@ bool has_json_or_no_body(const http_server::request& req) {
 http_server::reply error_reply(const http_server::request_context& ctx,
                                const http_server::api_error& e, const user_ptr& user) {
     auto r = http_server::make_error_reply(e, ctx.req.version());
-    if (user) r.log["user"] = user->log_id;
+    if (user) r.log.set("user", user->log_id);
     return r;
 }
 

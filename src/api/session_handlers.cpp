@@ -76,9 +76,9 @@ void note_upstream(reply& r, const result<upstream::upstream_response>& up,
                    steady::time_point started) {
     const auto upstream_us =
         std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started).count();
-    r.log["upstream_ms"] = (upstream_us + 500) / 1000;
-    r.log["upstream_us"] = upstream_us;
-    if (up) r.log["upstream_status"] = up->status;
+    r.log.set("upstream_ms", (upstream_us + 500) / 1000);
+    r.log.set("upstream_us", upstream_us);
+    if (up) r.log.set("upstream_status", std::int64_t{up->status});
     note_upstream_request_id(r, up);
 }
 
@@ -184,7 +184,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
                                             minted_body(*session, s.handles, who.upstream_user_id),
                                             ctx.req.version())};
     r.log.reserve(8);  // user, upstream_ms/_us/_status/_request_id, replaces_ignored, trace_id
-    r.log["user"] = who.log_id;
+    r.log.set("user", who.log_id);
     note_upstream(r, up, started);
     if (request->replaces) {
         auto old = s.handles.open(*request->replaces, who.upstream_user_id, unix_now());
@@ -195,7 +195,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
             const auto here = co_await net::this_coro::executor;
             net::co_spawn(here, std::move(cancel), net::detached);
         } else {
-            r.log["replaces_ignored"] = sessions::open_error_name(old.error);
+            r.log.set("replaces_ignored", sessions::open_error_name(old.error));
         }
     }
     co_return r;
@@ -230,7 +230,7 @@ net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_
     reply r = failed ? error_reply(ctx, *failed, *user)
                      : reply{http_server::make_json_response(
                            http::status::ok, {{"cancelled", true}}, ctx.req.version())};
-    r.log["user"] = (*user)->log_id;
+    r.log.set("user", (*user)->log_id);
     note_upstream(r, up, started);
     co_return r;
 }

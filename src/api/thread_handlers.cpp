@@ -16,7 +16,7 @@ using steady = std::chrono::steady_clock;
 
 reply ok_json(const request_context& ctx, const boost::json::value& body, const user_ptr& user) {
     reply r{http_server::make_json_response(http::status::ok, body, ctx.req.version())};
-    r.log["user"] = user->log_id;
+    r.log.set("user", user->log_id);
     return r;
 }
 

@@ -41,7 +41,7 @@ http_server::api_error unusable_reply(observability::metrics& metrics, std::stri
 
 void note_upstream_request_id(http_server::reply& r,
                               const result<upstream::upstream_response>& up) {
-    if (up && !up->request_id.empty()) r.log["upstream_request_id"] = up->request_id;
+    if (up && !up->request_id.empty()) r.log.set("upstream_request_id", up->request_id);
 }
 
 }  // namespace ckg::api

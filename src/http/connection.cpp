@@ -25,7 +25,7 @@ using steady = std::chrono::steady_clock;
 // What one request produced, for the access log.
 struct request_outcome {
     bool keep_going = false;
-    boost::json::object log;  // the handler's extra access-log fields
+    observability::log_fields log;  // the handler's extra access-log fields
     unsigned status = 0;
     std::string_view method;
     std::string_view route = "-";

@@ -129,8 +129,8 @@ response make_error_response(const api_error& error, unsigned http_version) {
 
 reply make_error_reply(const api_error& error, unsigned http_version) {
     reply r{make_error_response(error, http_version), after_reply::keep_alive, {}};
-    r.log["error"] = errc_code(error.code);
-    if (!error.log_detail.empty()) r.log["reason"] = error.log_detail;
+    r.log.set("error", errc_code(error.code));
+    if (!error.log_detail.empty()) r.log.set("reason", error.log_detail);
     return r;
 }
 

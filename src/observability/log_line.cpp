@@ -2,6 +2,7 @@
 
 #include "chatkit_gateway/core/json_text.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -63,32 +64,53 @@ log_line::log_line(log_level level, std::string_view msg) : level_(level) {
     append_json_string(text_, msg);
 }
 
-void log_line::start_member(std::string_view key) {
+void log_line::start_member(json_key key) {
     text_ += ',';
     append_json_key(text_, key);
 }
 
-log_line& log_line::add(std::string_view key, std::string_view value) {
+void log_line::start_member(std::string_view name) {
+    text_ += ',';
+    append_json_string(text_, name);
+    text_ += ':';
+}
+
+void log_line::append_value(std::string_view text) {
+    append_json_string(text_, text);
+}
+
+void log_line::append_value(std::int64_t number) {
+    char digits[24];  // written in place: an access line has half a dozen numbers
+    text_.append(digits, std::to_chars(digits, digits + sizeof digits, number).ptr);
+}
+
+log_line& log_line::add(json_key key, std::string_view value) {
     start_member(key);
-    append_json_string(text_, value);
+    append_value(value);
     return *this;
 }
 
-log_line& log_line::add(std::string_view key, std::int64_t value) {
+log_line& log_line::add(json_key key, std::int64_t value) {
     start_member(key);
-    text_ += std::to_string(value);
-    return *this;
-}
-
-log_line& log_line::add(std::string_view key, const boost::json::value& value) {
-    start_member(key);
-    append_json_value(text_, value);
+    append_value(value);
     return *this;
 }
 
 log_line& log_line::add_all(const boost::json::object& members) {
-    for (const auto& m : members)
-        if (!is_reserved(m.key())) add(m.key(), m.value());
+    for (const auto& m : members) {
+        if (is_reserved(m.key())) continue;
+        start_member(std::string_view(m.key()));
+        append_json_value(text_, m.value());
+    }
+    return *this;
+}
+
+log_line& log_line::add_all(const log_fields& members) {
+    for (const auto& m : members.members()) {
+        if (is_reserved(m.name.view())) continue;
+        start_member(m.name);
+        std::visit([this](const auto& v) { append_value(v); }, m.value);
+    }
     return *this;
 }
 

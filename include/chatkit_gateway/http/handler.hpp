@@ -4,6 +4,7 @@
 #pragma once
 
 #include "chatkit_gateway/core/asio.hpp"
+#include "chatkit_gateway/observability/log_fields.hpp"
 #include "chatkit_gateway/observability/trace_context.hpp"
 
 #include <boost/json/object.hpp>
@@ -48,7 +49,7 @@ struct reply {
     after_reply after = after_reply::keep_alive;
     // Extra fields for this request's access-log line (user hash, upstream
     // status and latency, failure reason). Never a secret or a token.
-    boost::json::object log;
+    observability::log_fields log;
 };
 
 using handler = std::function<net::awaitable<reply>(request_context&)>;

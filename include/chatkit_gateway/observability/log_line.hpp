@@ -5,6 +5,9 @@
 // access log writes one for every request.
 #pragma once
 
+#include "chatkit_gateway/core/json_text.hpp"
+#include "chatkit_gateway/observability/log_fields.hpp"
+
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -22,21 +25,24 @@ public:
     log_line(const log_line&) = delete;
     log_line& operator=(const log_line&) = delete;
 
-    log_line& add(std::string_view key, std::string_view value);
-    log_line& add(std::string_view key, const char* value) {
-        return add(key, std::string_view(value));
-    }
-    log_line& add(std::string_view key, std::int64_t value);
-    log_line& add(std::string_view key, const boost::json::value& value);
-    // Every member of `members` but time, level and msg (the line's own).
+    // Names are the code's (json_key: checked when compiled).
+    log_line& add(json_key key, std::string_view value);
+    log_line& add(json_key key, const char* value) { return add(key, std::string_view(value)); }
+    log_line& add(json_key key, std::int64_t value);
+    // Every member of `members` but time, level and msg (the line's own);
+    // an object's names are escaped as its values are.
     log_line& add_all(const boost::json::object& members);
+    log_line& add_all(const log_fields& members);
 
     log_level level() const noexcept { return level_; }
     // The finished line, newline included; the builder is spent.
     std::string finish();
 
 private:
-    void start_member(std::string_view key);  // ,"key":
+    void start_member(json_key key);           // ,"key":
+    void start_member(std::string_view name);  // the same, escaped
+    void append_value(std::string_view text);
+    void append_value(std::int64_t number);
 
     log_level level_;
     std::string text_;

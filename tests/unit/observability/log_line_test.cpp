@@ -49,6 +49,36 @@ BOOST_AUTO_TEST_CASE(keys_and_values_are_escaped_and_objects_merged_without_rese
     BOOST_TEST(v.size() == 7u);  // time, level, msg, k"ey, nested, ratio, after
 }
 
+// A handler's access-log members: in the order first set, a name set again
+// replaced in place (text or number), reserved names dropped, text escaped.
+BOOST_AUTO_TEST_CASE(a_handlers_fields_keep_their_order_and_the_last_value_of_a_name) {
+    log_fields fields;
+    fields.set("user", "u1");
+    fields.set("upstream_status", std::int64_t{200});
+    fields.set("msg", "forged");
+    fields.set("reason", "a \"quoted\"\n reason");
+    fields.set("user", "u2");                       // replaced, keeps its place
+    fields.set("upstream_status", "not a number");  // a number becomes text
+    BOOST_TEST(*fields.text("user") == "u2");
+    BOOST_TEST(fields.text("absent") == nullptr);
+    BOOST_REQUIRE(fields.members().size() == 4u);
+    BOOST_TEST(fields.members()[0].name.view() == "user");
+    log_line line(log_level::info, "request");
+    line.add_all(fields);
+    const auto text = line.finish();
+    BOOST_TEST(text.find(R"("user":"u2","upstream_status":"not a number","reason":)") !=
+               std::string::npos);
+    const auto v = json::parse(text).as_object();
+    BOOST_TEST(v.at("msg").as_string() == "request");
+    BOOST_TEST(v.at("reason").as_string() == "a \"quoted\"\n reason");
+    BOOST_TEST(v.size() == 6u);  // time, level, msg, user, upstream_status, reason
+    log_fields numbers;
+    numbers.set("upstream_us", std::int64_t{-7});
+    BOOST_TEST(numbers.text("upstream_us") == nullptr);
+    log_line second(log_level::info, "request");
+    BOOST_TEST(json::parse(second.add_all(numbers).finish()).at("upstream_us").as_int64() == -7);
+}
+
 // Whatever a request held, the line is valid UTF-8 and valid JSON, checked
 // by a parser that refuses ill-formed UTF-8 (Boost.JSON's default).
 BOOST_AUTO_TEST_CASE(a_line_is_valid_utf8_json_whatever_the_bytes) {
@@ -57,9 +87,9 @@ BOOST_AUTO_TEST_CASE(a_line_is_valid_utf8_json_whatever_the_bytes) {
                                "\xff\xfe",         "\x80"};
     for (const auto& b : bad) {
         log_line line(log_level::info, "msg " + b);
+        // A name from a runtime object (the logger's fields) is escaped like a value.
         line.add("route", "/v1/" + b + "/x")
-            .add("k" + b, "v")
-            .add("nested", json::value(json::object{{"x", "y" + b}}));
+            .add_all(json::object{{"k" + b, "v"}, {"nested", json::object{{"x", "y" + b}}}});
         const auto text = line.finish();
         json::error_code ec;
         const auto v = json::parse(text, ec);
