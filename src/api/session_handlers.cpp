@@ -21,7 +21,8 @@ struct minted {
     std::int64_t expires_at = 0;
 };
 
-// An upstream session lasts at most 600 s (docs/api.md); an expiry beyond
+// An upstream session lasts at most 600 s (docs/operations.md,
+// expires_after_seconds); an expiry beyond
 // this many seconds from now cannot be one, whatever the clocks' skew.
 constexpr std::int64_t max_session_seconds = 3600;
 

@@ -66,6 +66,12 @@ reply failed(const request_context& ctx, const failure& f, const user_ptr& user 
     return error_reply(ctx, http_server::api_error_of(f), user);
 }
 
+// The answer to a 2xx reply of `operation` that reading it found unusable.
+reply unusable(const request_context& ctx, gateway_services& s, std::string_view operation,
+               const failure& f, const user_ptr& user) {
+    return error_reply(ctx, unusable_reply(s.metrics, operation, f), user);
+}
+
 }  // namespace
 
 net::awaitable<reply> list_threads(request_context& ctx, gateway_services& s) {
@@ -76,9 +82,7 @@ net::awaitable<reply> list_threads(request_context& ctx, gateway_services& s) {
     auto up = co_await s.chatkit.get("/chatkit/threads?" + *query, ctx.trace);
     if (auto e = upstream_failure(up)) co_return noted(error_reply(ctx, *e, *user), up);
     auto scoped = scope_thread_list(up->body, (*user)->upstream_user_id);
-    if (!scoped)
-        co_return noted(error_reply(ctx, unusable_reply(s.metrics, "get", scoped.error()), *user),
-                        up);
+    if (!scoped) co_return noted(unusable(ctx, s, "get", scoped.error(), *user), up);
     co_return noted(ok_json(ctx, *scoped, *user), up);
 }
 
@@ -102,9 +106,7 @@ net::awaitable<reply> list_thread_items(request_context& ctx, gateway_services& 
     auto up = co_await s.chatkit.get(std::move(path), ctx.trace);
     if (auto e = upstream_failure(up, true)) co_return noted(error_reply(ctx, *e, call->user), up);
     auto items = thread_item_list(up->body, call->id);
-    if (!items)
-        co_return noted(
-            error_reply(ctx, unusable_reply(s.metrics, "get", items.error()), call->user), up);
+    if (!items) co_return noted(unusable(ctx, s, "get", items.error(), call->user), up);
     co_return noted(ok_json(ctx, *items, call->user), up);
 }
 
@@ -118,9 +120,7 @@ net::awaitable<reply> delete_thread(request_context& ctx, gateway_services& s) {
     if (auto e = upstream_failure(up, true)) co_return noted(error_reply(ctx, *e, call->user), up);
     auto confirmation = deletion_of(up->body, call->id);
     if (!confirmation)
-        co_return noted(
-            error_reply(ctx, unusable_reply(s.metrics, "delete", confirmation.error()), call->user),
-            up);
+        co_return noted(unusable(ctx, s, "delete", confirmation.error(), call->user), up);
     co_return noted(ok_json(ctx, *confirmation, call->user), up);
 }
 

@@ -80,19 +80,20 @@ void append_bulk(std::string& out, std::string_view arg) {
     out.append(arg).append("\r\n");
 }
 
-// Room for a bulk string of `n` bytes, header and CRLF included: a command's
-// buffer is reserved once, not grown argument by argument.
-constexpr std::size_t bulk_size(std::size_t n) {
-    return n + 26;
+// "*<count>\r\n", with the buffer reserved once for `count` arguments of
+// `bytes` bytes in all (each with its header and CRLF), not grown argument
+// by argument.
+void start_array(std::string& out, std::size_t count, std::size_t bytes) {
+    out.reserve(out.size() + 24 + bytes + 26 * count);
+    append_header(out, '*', count);
 }
 
 }  // namespace
 
 void append_command(std::string& out, std::initializer_list<std::string_view> args) {
-    std::size_t size = out.size() + 24;
-    for (auto a : args) size += bulk_size(a.size());
-    out.reserve(size);
-    append_header(out, '*', args.size());
+    std::size_t bytes = 0;
+    for (auto a : args) bytes += a.size();
+    start_array(out, args.size(), bytes);
     for (auto a : args) append_bulk(out, a);
 }
 
@@ -101,12 +102,10 @@ void append_script_call(std::string& out, std::string_view verb, std::string_vie
                         const std::vector<std::string>& args) {
     char count[24];
     const auto* end = std::to_chars(count, count + sizeof count, keys.size()).ptr;
-    std::size_t size = out.size() + 24 + bulk_size(verb.size()) + bulk_size(script.size()) +
-                       bulk_size(sizeof count);
-    for (const auto& k : keys) size += bulk_size(k.size());
-    for (const auto& a : args) size += bulk_size(a.size());
-    out.reserve(size);
-    append_header(out, '*', 3 + keys.size() + args.size());
+    std::size_t bytes = verb.size() + script.size() + sizeof count;
+    for (const auto& k : keys) bytes += k.size();
+    for (const auto& a : args) bytes += a.size();
+    start_array(out, 3 + keys.size() + args.size(), bytes);
     append_bulk(out, verb);
     append_bulk(out, script);
     append_bulk(out, std::string_view(count, static_cast<std::size_t>(end - count)));

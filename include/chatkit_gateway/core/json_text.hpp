@@ -28,7 +28,7 @@ public:
         for (const char c : name_)
             if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80 ||
                 c == '"' || c == '\\')
-                throw "a json_key is printable ASCII without '\"' or '\\'";
+                throw "a json_key is ASCII without control characters, '\"' or '\\'";
     }
     constexpr std::string_view view() const noexcept { return name_; }
 

@@ -24,7 +24,6 @@ public:
     };
 
     void set(json_key name, std::string_view text);
-    void set(json_key name, const char* text) { set(name, std::string_view(text)); }
     void set(json_key name, std::int64_t number);
     // The text set under `name`; nullptr when it is absent or a number.
     const std::string* text(std::string_view name) const;

@@ -27,7 +27,6 @@ public:
 
     // Names are the code's (json_key: checked when compiled).
     log_line& add(json_key key, std::string_view value);
-    log_line& add(json_key key, const char* value) { return add(key, std::string_view(value)); }
     log_line& add(json_key key, std::int64_t value);
     // Every member of `members` but time, level and msg (the line's own);
     // an object's names are escaped as its values are.
