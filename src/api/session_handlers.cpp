@@ -24,7 +24,7 @@ struct minted {
 // An upstream session lasts at most 600 s (docs/operations.md,
 // expires_after_seconds); an expiry beyond
 // this many seconds from now cannot be one, whatever the clocks' skew.
-constexpr std::int64_t max_session_seconds = 3600;
+using store::longest_session_seconds;
 
 // Reads only what we return or need; anything else in the reply is ignored.
 // The reply must name the user the session was requested for: HTTP/1.1 has
@@ -48,7 +48,7 @@ result<minted> read_session(std::string_view body, std::string_view user, std::i
     if (!owner || *owner != user) return unusable("is not for this user");
     if (!id || id->empty() || !secret || secret->empty())
         return unusable("has no id or client_secret");
-    if (!expires || *expires <= now || *expires > now + max_session_seconds)
+    if (!expires || *expires <= now || *expires > now + longest_session_seconds)
         return unusable("has no expires_at in the next hour");
     return minted{*id, *secret, *expires};
 }

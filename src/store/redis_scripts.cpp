@@ -5,34 +5,31 @@
 namespace ckg::store {
 namespace {
 
-// The bucket refills continuously; its key expires once it would be full
-// again (a full bucket is the same as none). The day counter gets its TTL
-// (an hour after its day ends) when this script creates it, and no one else
-// writes it, so every key has a TTL. Each redis.call costs Redis a few
-// microseconds more than the command (a mint's whole share of redis-server's
-// CPU, docs/benchmarks.md): the usual mint makes four.
+// The token bucket is kept as one number: the instant (Unix microseconds)
+// at which it would be full again. Its level follows from it (burst minus
+// the time to that instant over the refill interval), so a mint is
+// admitted when that instant is at most (burst - 1) intervals away, and
+// moves it one interval on; the key expires at that instant (a full bucket
+// is the same as none). Only integers pass between Lua and Redis: turning a
+// fraction into text costs Redis more than the command. The day counter
+// gets its TTL (an hour after its day ends) when this script creates it,
+// and no one else writes it, so every key has a TTL. Each redis.call costs
+// Redis a few microseconds more than the command (a mint's whole share of
+// redis-server's CPU, docs/benchmarks.md): the usual mint makes three.
 constexpr std::string_view mint_lua = R"lua(
 local now = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local per_ms = tonumber(ARGV[3]) / 60000
-local limit = tonumber(ARGV[4])
-local b = redis.call('HMGET', KEYS[1], 't', 'u')
-local tokens = tonumber(b[1])
-local updated = tonumber(b[2])
-if tokens == nil or updated == nil then tokens = burst; updated = now end
-if now > updated then
-  tokens = math.min(burst, tokens + (now - updated) * per_ms)
-  updated = now
+local full_at = tonumber(redis.call('GET', KEYS[1]) or '0')
+if full_at == nil or full_at < now then full_at = now end
+local wait = full_at - now - tonumber(ARGV[3])
+if wait > 0 then
+  return {1, math.ceil(wait / 1000)}
 end
-if tokens < 1 then
-  return {1, math.ceil((1 - tokens) / per_ms)}
-end
-tokens = tokens - 1
-redis.call('HSET', KEYS[1], 't', tostring(tokens), 'u', tostring(updated))
-redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / per_ms) + 1000)
+full_at = full_at + tonumber(ARGV[2])
+redis.call('SET', KEYS[1], string.format('%d', full_at),
+           'PX', string.format('%d', math.ceil((full_at - now) / 1000)))
 local used = redis.call('INCR', KEYS[2])
-if used == 1 then redis.call('EXPIRE', KEYS[2], tonumber(ARGV[5])) end
-if limit > 0 and used > limit then
+if used == 1 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
+if ARGV[4] ~= '0' and used > tonumber(ARGV[4]) then
   redis.call('DECR', KEYS[2])  -- a refused mint does not count
   return {2, 0}
 end
@@ -41,15 +38,17 @@ return {0, used}
 
 // Records the session, then answers 2 when the user is blocked (KEYS[2],
 // set by a revocation before it lists the sessions), else 1. Atomic, so a
-// revocation either lists this session or is seen here.
+// revocation either lists this session or is seen here. The key's TTL is
+// reset to the same span on every add (ARGV[4]: longer than any session
+// lasts), so it never shortens, whichever replica's clock is ahead, and
+// outlives every session in it; expired members are dropped here and never
+// read.
 constexpr std::string_view add_session_lua = R"lua(
-local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-redis.call('ZADD', KEYS[1], tonumber(ARGV[3]), ARGV[2])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('EXPIREAT', KEYS[1], math.max(tonumber(last[2]), now + 1))
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
 local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
-if blocked ~= nil and blocked > now then return 2 end
+if blocked ~= nil and blocked > tonumber(ARGV[1]) then return 2 end
 return 1
 )lua";
 

@@ -210,8 +210,12 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
     const auto day_ttl = seconds_to_utc_midnight(now).count() + 3600;
     // Named vectors, not braced lists in the co_await statement (g++ 12 rejects those).
     std::vector<std::string> keys{keys_.bucket(user), keys_.day(user, day)};
-    std::vector<std::string> args{std::to_string(now), std::to_string(limits_.burst),
-                                  std::to_string(limits_.sessions_per_minute),
+    // Whole microseconds per token, rounded up: never more than the rate.
+    const std::int64_t per_minute = std::max(1u, limits_.sessions_per_minute);
+    const std::int64_t burst = std::max(1u, limits_.burst);
+    const std::int64_t interval_us = (60'000'000 + per_minute - 1) / per_minute;
+    std::vector<std::string> args{std::to_string(now * 1000), std::to_string(interval_us),
+                                  std::to_string((burst - 1) * interval_us),
                                   std::to_string(limits_.sessions_per_day.value_or(0)),
                                   std::to_string(day_ttl)};
     auto reply = co_await script("mint", mint_script(), std::move(keys), std::move(args));
@@ -239,8 +243,12 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
 net::awaitable<result<registration>> redis_state::add_session(std::string user,
                                                               live_session session, unix_ms now) {
     std::vector<std::string> keys{keys_.sessions(user), keys_.blocked(user)};
+    // The key outlives every session in it: a session lasts at most
+    // longest_session_seconds after its mint, and five minutes more cover a
+    // replica whose clock is ahead.
+    constexpr std::int64_t key_ttl = longest_session_seconds + 300;
     std::vector<std::string> args{std::to_string(now / 1000), session.session_id,
-                                  std::to_string(session.expires_at)};
+                                  std::to_string(session.expires_at), std::to_string(key_ttl)};
     auto reply =
         co_await script("add_session", add_session_script(), std::move(keys), std::move(args));
     if (reply && reply->type == resp_value::kind::integer && reply->integer == 1)

@@ -17,8 +17,9 @@ class redis_keys {
 public:
     explicit redis_keys(std::string prefix) : prefix_(std::move(prefix)) {}
 
-    // <prefix>{<user>}:bucket: the token bucket (hash: tokens, updated ms).
-    std::string bucket(std::string_view user) const { return user_key(user, ":bucket"); }
+    // <prefix>{<user>}:bucket:full_at: the token bucket, as the instant it
+    // would be full again (Unix microseconds).
+    std::string bucket(std::string_view user) const { return user_key(user, ":bucket:full_at"); }
     // <prefix>{<user>}:day:<days since epoch>: mints on that UTC day.
     std::string day(std::string_view user, std::int64_t utc_day) const {
         return user_key(user, ":day:" + std::to_string(utc_day));

@@ -13,12 +13,14 @@ struct redis_script {
     std::string sha1;  // lowercase hex, as EVALSHA wants it
 };
 
-// KEYS: bucket, day. ARGV: now ms, burst, per minute, daily limit (0: none),
-// day key TTL s. Returns {0, count today} admitted, {1, retry ms} rate
-// limited, {2, 0} over the quota. One round trip per mint.
+// KEYS: bucket, day. ARGV: now in Unix microseconds, refill interval µs,
+// tolerance µs ((burst - 1) intervals), daily limit (0: none), day key TTL s.
+// Returns {0, count today} admitted, {1, retry ms} rate limited, {2, 0}
+// over the quota. One round trip per mint.
 const redis_script& mint_script();
-// KEYS: sessions. ARGV: now s, session id, expires_at. Adds the session,
-// drops expired ones, and keeps the key until its last session expires.
+// KEYS: sessions, blocked. ARGV: now s, session id, expires_at, key TTL s.
+// Adds the session, drops expired ones, keeps the key at least that long,
+// and returns 2 when the user is blocked, else 1.
 const redis_script& add_session_script();
 // KEYS: blocks, version. ARGV: now s, user, until (0: unblock), now ms.
 // Returns the new version.

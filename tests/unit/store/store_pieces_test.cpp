@@ -45,7 +45,7 @@ BOOST_AUTO_TEST_CASE(utc_days_and_seconds_to_midnight) {
 
 BOOST_AUTO_TEST_CASE(keys_share_the_users_hash_tag_and_start_with_the_prefix) {
     redis_keys k("ckg:");
-    BOOST_TEST(k.bucket("u_1") == "ckg:{u_1}:bucket");
+    BOOST_TEST(k.bucket("u_1") == "ckg:{u_1}:bucket:full_at");
     BOOST_TEST(k.day("u_1", 20423) == "ckg:{u_1}:day:20423");
     BOOST_TEST(k.sessions("u_1") == "ckg:{u_1}:sessions");
     BOOST_TEST(k.blocks() == "ckg:{blocks}:set");
@@ -58,10 +58,10 @@ BOOST_AUTO_TEST_CASE(keys_share_the_users_hash_tag_and_start_with_the_prefix) {
 // would leave an empty tag, and the user's keys on different slots).
 BOOST_AUTO_TEST_CASE(a_user_id_with_braces_or_percent_signs_stays_one_whole_tag) {
     redis_keys k("p:");
-    BOOST_TEST(k.bucket("}x") == "p:{%7Dx}:bucket");
+    BOOST_TEST(k.bucket("}x") == "p:{%7Dx}:bucket:full_at");
     BOOST_TEST(k.sessions("a}b{c") == "p:{a%7Db{c}:sessions");
     // Escaping is injective: the encoded form of one id is not another id.
-    BOOST_TEST(k.bucket("%7D") == "p:{%257D}:bucket");
+    BOOST_TEST(k.bucket("%7D") == "p:{%257D}:bucket:full_at");
     BOOST_TEST(k.bucket("%7D") != k.bucket("}"));
     for (const std::string user : {"}", "}}", "a}", "{}", "%", "x%7Dy"}) {
         const auto key = k.day(user, 1);
