@@ -194,6 +194,21 @@ BOOST_AUTO_TEST_CASE(cancel_marks_the_session_cancelled) {
                404);
 }
 
+// A long dev run or a benchmark mints millions of sessions: the store keeps
+// the latest max_sessions and forgets the oldest.
+BOOST_AUTO_TEST_CASE(the_session_store_keeps_only_the_latest_sessions) {
+    using simulator::simulator_store;
+    simulator_store store({"alice"});
+    const auto body = json::parse(R"({"user": "bob", "workflow": {"id": "w"}})").as_object();
+    const std::string first(store.create_session(body).at("id").as_string());
+    std::string last;
+    for (std::size_t i = 1; i < simulator_store::max_sessions + 5; ++i)
+        last = std::string(store.create_session(body).at("id").as_string());
+    BOOST_TEST(store.sessions().size() == simulator_store::max_sessions);
+    BOOST_TEST(!store.cancel_session(first).has_value());
+    BOOST_TEST(store.cancel_session(last).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(threads_are_filtered_by_user_and_paginated) {
     const auto all = body_of(call(http::verb::get, "/v1/chatkit/threads?limit=100"));
     BOOST_TEST(all.at("data").as_array().size() == 6u);

@@ -102,7 +102,12 @@ boost::json::object simulator_store::create_session(const boost::json::object& b
     auto session =
         make_session_resource(body, hex_id("cksess_"), "ek_" + random_alnum(48), unix_now());
     std::lock_guard lock(mutex_);
-    sessions_.emplace(std::string(session.at("id").get_string()), session);
+    std::string id(session.at("id").get_string());
+    if (sessions_.emplace(id, session).second) session_order_.push_back(std::move(id));
+    if (session_order_.size() > max_sessions) {
+        sessions_.erase(session_order_.front());
+        session_order_.pop_front();
+    }
     return session;
 }
 

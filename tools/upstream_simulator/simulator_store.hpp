@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -29,11 +30,17 @@ public:
     explicit simulator_store(const std::vector<std::string>& seed_users,
                              unsigned threads_per_user = 3);
 
+    // The most sessions kept: beyond it the oldest is forgotten (cancelling
+    // it then answers 404), so a long dev run or a benchmark that mints
+    // millions of sessions stays at a few tens of MiB.
+    static constexpr std::size_t max_sessions = 50'000;
+
     // Creates an active session from a validated create-session body.
     boost::json::object create_session(const boost::json::object& body);
     // The session after cancelling it; nullopt when the id is unknown.
     std::optional<boost::json::object> cancel_session(const std::string& id);
-    // Every session created so far, in id order (for tests and the dev run).
+    // Every session kept (the last max_sessions created), in id order (for
+    // tests and the dev run).
     boost::json::array sessions() const;
 
     boost::json::object list_threads(const list_query& q) const;
@@ -54,8 +61,9 @@ private:
 
     mutable std::mutex mutex_;
     std::map<std::string, boost::json::object> sessions_;
-    std::vector<thread_record> threads_;  // in creation order
-    std::int64_t clock_ = 1'760'000'000;  // deterministic created_at values
+    std::deque<std::string> session_order_;  // ids, oldest first
+    std::vector<thread_record> threads_;     // in creation order
+    std::int64_t clock_ = 1'760'000'000;     // deterministic created_at values
     unsigned next_thread_ = 0;
 };
 
