@@ -5,31 +5,51 @@
 namespace ckg::store {
 namespace {
 
-// The token bucket is kept as one number: the instant (Unix microseconds)
-// at which it would be full again. Its level follows from it (burst minus
-// the time to that instant over the refill interval), so a mint is
-// admitted when that instant is at most (burst - 1) intervals away, and
+// The token bucket is kept as one number: the instant (Unix microseconds,
+// Redis's clock) at which it would be full again. Its level follows from it
+// (burst minus the time to that instant over the refill interval), so a mint
+// is admitted when that instant is at most (burst - 1) intervals away, and
 // moves it one interval on; the key expires at that instant (a full bucket
-// is the same as none). Only integers pass between Lua and Redis: turning a
-// fraction into text costs Redis more than the command. The day counter
-// gets its TTL (an hour after its day ends) when this script creates it,
-// and no one else writes it, so every key has a TTL. Each redis.call costs
-// Redis a few microseconds more than the command (a mint's whole share of
-// redis-server's CPU, docs/benchmarks.md): the usual mint makes three.
+// is the same as none). The time is Redis's own (TIME), not the caller's:
+// replicas whose clocks differ still share one bucket. A stored value this
+// script cannot have written (not a number, or further ahead than an empty
+// bucket) counts as full, or as empty when too far ahead, and is rewritten
+// with a TTL, so it never locks a user out. Only integers pass between Lua
+// and Redis: turning a fraction into text costs Redis more than the command.
+// The day counter gets its TTL (an hour after its day ends) when this
+// script creates it, and no one else writes it, so every key has a TTL.
+// Each redis.call costs Redis a few microseconds more than the command (a
+// mint's whole share of redis-server's CPU, docs/benchmarks.md): the usual
+// mint makes four.
 constexpr std::string_view mint_lua = R"lua(
-local now = tonumber(ARGV[1])
-local full_at = tonumber(redis.call('GET', KEYS[1]) or '0')
-if full_at == nil or full_at < now then full_at = now end
-local wait = full_at - now - tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local function store(full_at)
+  redis.call('SET', KEYS[1], string.format('%d', full_at),
+             'PX', string.format('%d', math.ceil((full_at - now) / 1000)))
+end
+local stored = redis.pcall('GET', KEYS[1])
+local value = type(stored) == 'string' and tonumber(stored) or nil
+local full_at = now
+local repaired = false
+if value ~= nil and value == value and value > now then
+  full_at = value
+  if full_at > now + tolerance + interval then
+    full_at = now + tolerance + interval
+    repaired = true
+  end
+end
+local wait = full_at - now - tolerance
 if wait > 0 then
+  if repaired then store(full_at) end
   return {1, math.ceil(wait / 1000)}
 end
-full_at = full_at + tonumber(ARGV[2])
-redis.call('SET', KEYS[1], string.format('%d', full_at),
-           'PX', string.format('%d', math.ceil((full_at - now) / 1000)))
+store(full_at + interval)
 local used = redis.call('INCR', KEYS[2])
-if used == 1 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
-if ARGV[4] ~= '0' and used > tonumber(ARGV[4]) then
+if used == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
+if ARGV[3] ~= '0' and used > tonumber(ARGV[3]) then
   redis.call('DECR', KEYS[2])  -- a refused mint does not count
   return {2, 0}
 end

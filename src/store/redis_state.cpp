@@ -214,10 +214,9 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
     const std::int64_t per_minute = std::max(1u, limits_.sessions_per_minute);
     const std::int64_t burst = std::max(1u, limits_.burst);
     const std::int64_t interval_us = (60'000'000 + per_minute - 1) / per_minute;
-    std::vector<std::string> args{std::to_string(now * 1000), std::to_string(interval_us),
-                                  std::to_string((burst - 1) * interval_us),
-                                  std::to_string(limits_.sessions_per_day.value_or(0)),
-                                  std::to_string(day_ttl)};
+    std::vector<std::string> args{
+        std::to_string(interval_us), std::to_string((burst - 1) * interval_us),
+        std::to_string(limits_.sessions_per_day.value_or(0)), std::to_string(day_ttl)};
     auto reply = co_await script("mint", mint_script(), std::move(keys), std::move(args));
     std::optional<std::pair<std::int64_t, std::int64_t>> answer;
     if (reply && !(answer = mint_reply_of(*reply)))

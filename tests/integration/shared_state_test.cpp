@@ -282,6 +282,48 @@ BOOST_AUTO_TEST_CASE(the_shared_bucket_refills_at_the_rate_and_says_when) {
     BOOST_TEST(run.up.count("create_session") == 4);
 }
 
+// A bucket value the script cannot have written (set by hand, or by
+// another program under the prefix) never locks the user out: too far ahead
+// is an empty bucket for one token's time and gets a TTL; not a number, NaN
+// or another type is a full bucket, overwritten by the next mint.
+BOOST_AUTO_TEST_CASE(a_corrupt_bucket_key_never_locks_the_user_out) {
+    shared_state_run run;
+    replica_options o{R"("url": ")" + run.redis.url() + R"(", "on_error": "refuse")",
+                      R"("sessions_per_minute": 120, "burst": 2)"};
+    auto g = start_replica(run.up, run.dir, "g", o);
+    BOOST_TEST(mint(*g, "alice").result_int() == 200);
+    std::string bucket;
+    std::istringstream keys(run.redis.cli({"--scan", "--pattern", "*:bucket:full_at"}));
+    std::getline(keys, bucket);
+    BOOST_REQUIRE(!bucket.empty());
+
+    for (const std::string value : {"1e300", "inf", "99999999999999999999999"}) {
+        BOOST_TEST_CONTEXT(value) {
+            run.redis.cli({"SET", bucket, value});  // no TTL
+            const auto limited = mint(*g, "alice");
+            BOOST_TEST(limited.result_int() == 429);
+            BOOST_TEST(limited[http::field::retry_after] == "1");  // one token: 500 ms
+            const auto pttl = std::stoll(run.redis.cli({"PTTL", bucket}));
+            BOOST_TEST(pttl > 0);
+            BOOST_TEST(pttl <= 1500);  // an empty bucket of two tokens
+            std::this_thread::sleep_for(600ms);
+            BOOST_TEST(mint(*g, "alice").result_int() == 200);
+            std::this_thread::sleep_for(1100ms);  // full again
+        }
+    }
+    for (const auto& plant : {std::vector<std::string>{"SET", bucket, "nan"},
+                              {"SET", bucket, "abc"},
+                              {"HSET", bucket, "t", "1"}}) {
+        BOOST_TEST_CONTEXT(plant[2]) {
+            run.redis.cli({"DEL", bucket});
+            run.redis.cli(plant);
+            BOOST_TEST(mint(*g, "alice").result_int() == 200);
+            BOOST_TEST(std::stoll(run.redis.cli({"PTTL", bucket})) > 0);
+            std::this_thread::sleep_for(1100ms);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(daily_quota_is_shared_and_retries_after_utc_midnight) {
     shared_state_run run;
     replica_options o{R"("url": ")" + run.redis.url() + R"(")",

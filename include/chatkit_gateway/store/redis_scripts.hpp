@@ -13,8 +13,8 @@ struct redis_script {
     std::string sha1;  // lowercase hex, as EVALSHA wants it
 };
 
-// KEYS: bucket, day. ARGV: now in Unix microseconds, refill interval µs,
-// tolerance µs ((burst - 1) intervals), daily limit (0: none), day key TTL s.
+// KEYS: bucket, day. ARGV: refill interval µs, tolerance µs ((burst - 1)
+// intervals), daily limit (0: none), day key TTL s. The time is Redis's.
 // Returns {0, count today} admitted, {1, retry ms} rate limited, {2, 0}
 // over the quota. One round trip per mint.
 const redis_script& mint_script();
