@@ -92,8 +92,8 @@ sleep 0.5; tail -n +"$((log_from + 1))" "$work/gateway.log" > "$work/gateway1k.l
 RATE_DELAY_MS=10 run direct1k -t1 -c11 -d"${duration}s" --latency -s bench/lua/direct.lua https://127.0.0.1:18787/v1/chatkit/sessions
 stop
 # 3b. The 64-connection load without and with the rate limit, quota and
-#     session registry in a local redis-server (no persistence), in three
-#     alternating pairs (a fresh gateway each time), so that each pair sees
+#     session registry in a local redis-server (no persistence), in PAIRS
+#     (5) alternating pairs (a fresh gateway each time), so that each pair sees
 #     the machine in the same state: gateway CPU per mint and mints/s of
 #     each, and the server's own CPU per mint.
 mkdir -p "$work/redis"
@@ -101,7 +101,7 @@ redis-server --port 16379 --bind 127.0.0.1 --save '' --appendonly no --dir "$wor
 redis_pid=$!
 for _ in $(seq 1 50); do redis-cli -p 16379 ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
 pair_runs=""
-for i in 1 2 3; do
+for i in $(seq 1 "${PAIRS:-5}"); do
   start 0 64
   before=$(cpu_ticks "$gw")
   run "pair_local_$i" -t1 -c64 -d"${duration}s" --latency -s bench/lua/mint.lua https://127.0.0.1:18443/v1/chatkit/sessions
@@ -153,12 +153,13 @@ for i, span in enumerate(pair_runs, 1):
     lo, re_ = parse(f"pair_local_{i}"), parse(f"pair_redis_{i}")
     pairs.append(((a - b) / hz / lo["reqs"] * 1e6, lo["rps"], (ra - rb) / hz / re_["reqs"] * 1e6,
                   re_["rps"], (sa - sb) / hz / re_["reqs"] * 1e6))
+# Paired runs: each pair's difference and ratio, then their medians (a run
+# that a stall of this VM slowed moves one pair, not the result).
 pair_local_us = statistics.median(p[0] for p in pairs)
 redis_gw_us = statistics.median(p[2] for p in pairs)
 redis_server_us = statistics.median(p[4] for p in pairs)
-redis_delta_us = redis_gw_us - pair_local_us
-redis_share = statistics.median(p[1] for p in pairs)
-redis_share = statistics.median(p[3] for p in pairs) / redis_share
+redis_delta_us = statistics.median(p[2] - p[0] for p in pairs)
+redis_share = statistics.median(p[3] / p[1] for p in pairs)
 pairs_text = "; ".join(f"{l:.1f} → {r:.1f} µs, {rr:.0f} of {lr:.0f} mints/s" for l, lr, r, rr, _ in pairs)
 nginx_us = (nginx_after - nginx_before) / hz / n64["reqs"] * 1e6
 # Server-side added latency of the ~1,000 req/s run: each mint's time in the
@@ -193,7 +194,7 @@ out = ["# Benchmarks", "", f"Measured on {cpu}, 2 cores, wrk, gateway, simulator
        "| run | requests/s | p50 ms | p99 ms | errors |", "|---|---|---|---|---|"]
 out += [f"| {n} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |" for n, r in rows]
 out += ["", f"- Gateway CPU time per minted session (64 connections): **{cpu_us:.1f} µs**, median of three {duration} s runs (process CPU seconds ÷ requests): {runs_text}. The simulator's figure is its own CPU per request in the same run, a one-hop TLS server doing almost nothing: a gauge of this machine's speed at that moment.",
-        f"- With the rate limit, quota and session registry in a local redis-server (two pipelined round trips per mint: the limit script, then the registry), in three alternating pairs of runs without and with it: **{redis_gw_us:.1f} µs** of gateway CPU per mint against {pair_local_us:.1f} µs without (medians, **{redis_delta_us:+.1f} µs**), at **{redis_share * 100:.0f} %** of the mints/s (median of the pairs' medians; redis-server shares the two cores). Pairs: {pairs_text}. redis-server itself: {redis_server_us:.1f} µs per mint.",
+        f"- With the rate limit, quota and session registry in a local redis-server (two pipelined round trips per mint: the limit script, then the registry), in {len(pairs)} alternating pairs of runs without and with it: **{redis_gw_us:.1f} µs** of gateway CPU per mint against {pair_local_us:.1f} µs without (medians), **{redis_delta_us:+.1f} µs** (median of the pairs' differences), at **{redis_share * 100:.0f} %** of the mints/s (median of the pairs' ratios; redis-server shares the two cores). Pairs: {pairs_text}. redis-server itself: {redis_server_us:.1f} µs per mint.",
         f"- The same 64-connection load through nginx 1.22 as a TLS reverse proxy doing no work: **{nginx_us:.1f} µs** of worker CPU per request.",
         f"- Gateway peak RSS: **{rss64/1024:.1f} MiB** after the 64-connection run; **{rss5k/1024:.1f} MiB** after 5,000 connections with 200 ms upstream latency.",
         f"- Latency added by the gateway at ~1,000 req/s, measured in the gateway (time from a request's first byte to its reply written, minus the upstream call; {len(added)} mints): p50 **{added_p50:.2f} ms**, p99 **{added_p99:.2f} ms**. Seen from wrk (gateway p99 minus simulator p99 in two separate runs, so VM stalls in either run land in it): {g1['p99'] - d1['p99']:.2f} ms ({g1['p99']:.2f} vs {d1['p99']:.2f}).", ""]
@@ -207,7 +208,7 @@ out += ["## Against the targets", "",
         f"| RSS < 40 MiB during that run | {rss64/1024:.1f} MiB | {verdict(rss64 / 1024 < 40)} |",
         f"| p99 added latency < 2 ms at ~1,000 req/s | {added_p99:.2f} ms in the gateway; {g1['p99'] - d1['p99']:.2f} ms from wrk | {verdict(added_p99 < 2)} (in the gateway) |",
         f"| 5,000 connections, 200 ms upstream: no errors, RSS < 300 MB | {g5['errors']} errors, {rss5k/1024:.1f} MiB | {verdict(g5['errors'] == 0 and rss5k / 1024 < 300)} |",
-        "", "Command: `bash bench/run-mint-bench.sh` (BENCH_SECONDS overrides the 20 s per run).", ""]
+        "", "Command: `bash bench/run-mint-bench.sh` (BENCH_SECONDS overrides the 20 s per run, PAIRS the 5 pairs with and without Redis).", ""]
 open("docs/benchmarks.md", "w").write("\n".join(out))
 print("\n".join(out))
 PY
