@@ -14,7 +14,9 @@ namespace {
 // replicas whose clocks differ still share one bucket. A stored value this
 // script cannot have written (not a number, or further ahead than an empty
 // bucket) counts as full, or as empty when too far ahead, and is rewritten
-// with a TTL, so it never locks a user out. Only integers pass between Lua
+// with a TTL, so it never locks a user out; a day counter that INCR cannot
+// count (another type, not an integer) starts the day afresh. Nothing fails
+// half-way, after the bucket took its token. Only integers pass between Lua
 // and Redis: turning a fraction into text costs Redis more than the command.
 // The day counter gets its TTL (an hour after its day ends) when this
 // script creates it, and no one else writes it, so every key has a TTL.
@@ -47,8 +49,13 @@ if wait > 0 then
   return {1, math.ceil(wait / 1000)}
 end
 store(full_at + interval)
-local used = redis.call('INCR', KEYS[2])
-if used == 1 then redis.call('EXPIRE', KEYS[2], ARGV[4]) end
+local used = redis.pcall('INCR', KEYS[2])
+if type(used) ~= 'number' then
+  redis.call('SET', KEYS[2], '1', 'EX', ARGV[4])  -- not a count this script wrote
+  used = 1
+elseif used == 1 then
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+end
 if ARGV[3] ~= '0' and used > tonumber(ARGV[3]) then
   redis.call('DECR', KEYS[2])  -- a refused mint does not count
   return {2, 0}

@@ -285,8 +285,9 @@ BOOST_AUTO_TEST_CASE(the_shared_bucket_refills_at_the_rate_and_says_when) {
 // A bucket value the script cannot have written (set by hand, or by
 // another program under the prefix) never locks the user out: too far ahead
 // is an empty bucket for one token's time and gets a TTL; not a number, NaN
-// or another type is a full bucket, overwritten by the next mint.
-BOOST_AUTO_TEST_CASE(a_corrupt_bucket_key_never_locks_the_user_out) {
+// or another type is a full bucket, overwritten by the next mint. Nor does
+// a day counter of another type.
+BOOST_AUTO_TEST_CASE(a_corrupt_bucket_or_day_key_never_locks_the_user_out) {
     shared_state_run run;
     replica_options o{R"("url": ")" + run.redis.url() + R"(", "on_error": "refuse")",
                       R"("sessions_per_minute": 120, "burst": 2)"};
@@ -322,6 +323,16 @@ BOOST_AUTO_TEST_CASE(a_corrupt_bucket_key_never_locks_the_user_out) {
             std::this_thread::sleep_for(1100ms);
         }
     }
+    // A day counter INCR cannot count: the mint is served and the day starts afresh.
+    std::string day;
+    std::istringstream days(run.redis.cli({"--scan", "--pattern", "*:day:*"}));
+    std::getline(days, day);
+    BOOST_REQUIRE(!day.empty());
+    run.redis.cli({"DEL", day});
+    run.redis.cli({"RPUSH", day, "x"});
+    BOOST_TEST(mint(*g, "alice").result_int() == 200);
+    BOOST_TEST(run.redis.cli({"GET", day}).find('1') != std::string::npos);
+    BOOST_TEST(std::stoll(run.redis.cli({"TTL", day})) > 3600);
 }
 
 BOOST_AUTO_TEST_CASE(daily_quota_is_shared_and_retries_after_utc_midnight) {
