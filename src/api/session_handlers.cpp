@@ -6,6 +6,7 @@
 #include "chatkit_gateway/core/json_text.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/store/shared_state.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -20,11 +21,6 @@ struct minted {
     std::string id, client_secret;
     std::int64_t expires_at = 0;
 };
-
-// An upstream session lasts at most 600 s (docs/operations.md,
-// expires_after_seconds); an expiry beyond
-// this many seconds from now cannot be one, whatever the clocks' skew.
-using store::longest_session_seconds;
 
 // Reads only what we return or need; anything else in the reply is ignored.
 // The reply must name the user the session was requested for: HTTP/1.1 has
@@ -48,7 +44,7 @@ result<minted> read_session(std::string_view body, std::string_view user, std::i
     if (!owner || *owner != user) return unusable("is not for this user");
     if (!id || id->empty() || !secret || secret->empty())
         return unusable("has no id or client_secret");
-    if (!expires || *expires <= now || *expires > now + longest_session_seconds)
+    if (!expires || *expires <= now || *expires > now + store::longest_session_seconds)
         return unusable("has no expires_at in the next hour");
     return minted{*id, *secret, *expires};
 }

@@ -133,6 +133,7 @@ redis_state::redis_state(const config::gateway_config& config, io_pool& pool,
                          observability::metrics& metrics)
     : redis_(*config.redis),
       limits_(config.rate_limit),
+      mint_args_(mint_arguments_of(config.rate_limit)),
       pool_(pool),
       metrics_(metrics),
       keys_(config.redis->key_prefix),
@@ -205,18 +206,24 @@ bool redis_state::degraded(std::string_view operation, const failure& f, unix_ms
     return refuse;
 }
 
+redis_state::mint_arguments redis_state::mint_arguments_of(
+    const config::rate_limit_config& limits) {
+    const std::int64_t per_minute = std::max(1u, limits.sessions_per_minute);
+    const std::int64_t burst = std::max(1u, limits.burst);
+    // Rounded up: never more than the rate.
+    const std::int64_t interval_us = (60'000'000 + per_minute - 1) / per_minute;
+    return {std::to_string(interval_us), std::to_string((burst - 1) * interval_us),
+            std::to_string(limits.sessions_per_day.value_or(0)),
+            std::max<std::int64_t>(1, (60 + per_minute - 1) / per_minute)};
+}
+
 net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, unix_ms now) {
     const auto day = utc_day(now);
     const auto day_ttl = seconds_to_utc_midnight(now).count() + 3600;
     // Named vectors, not braced lists in the co_await statement (g++ 12 rejects those).
     std::vector<std::string> keys{keys_.bucket(user), keys_.day(user, day)};
-    // Whole microseconds per token, rounded up: never more than the rate.
-    const std::int64_t per_minute = std::max(1u, limits_.sessions_per_minute);
-    const std::int64_t burst = std::max(1u, limits_.burst);
-    const std::int64_t interval_us = (60'000'000 + per_minute - 1) / per_minute;
-    std::vector<std::string> args{
-        std::to_string(interval_us), std::to_string((burst - 1) * interval_us),
-        std::to_string(limits_.sessions_per_day.value_or(0)), std::to_string(day_ttl)};
+    std::vector<std::string> args{mint_args_.interval_us, mint_args_.tolerance_us,
+                                  mint_args_.day_limit, std::to_string(day_ttl)};
     auto reply = co_await script("mint", mint_script(), std::move(keys), std::move(args));
     std::optional<std::pair<std::int64_t, std::int64_t>> answer;
     if (reply && !(answer = mint_reply_of(*reply)))
@@ -228,10 +235,7 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
     const auto [verdict, n] = *answer;
     if (verdict == 1) {
         // Never longer than one token takes to refill, whatever Redis says.
-        const std::int64_t longest = (60 + limits_.sessions_per_minute - 1) /
-                                     std::max<std::int64_t>(1, limits_.sessions_per_minute);
-        const auto wait =
-            std::clamp<std::int64_t>((n + 999) / 1000, 1, std::max<std::int64_t>(1, longest));
+        const auto wait = std::clamp<std::int64_t>((n + 999) / 1000, 1, mint_args_.longest_wait_s);
         co_return mint_decision{mint_verdict::rate_limited, std::chrono::seconds(wait)};
     }
     if (verdict == 2)
@@ -245,9 +249,9 @@ net::awaitable<result<registration>> redis_state::add_session(std::string user,
     // The key outlives every session in it: a session lasts at most
     // longest_session_seconds after its mint, and five minutes more cover a
     // replica whose clock is ahead.
-    constexpr std::int64_t key_ttl = longest_session_seconds + 300;
+    static const std::string key_ttl = std::to_string(longest_session_seconds + 300);
     std::vector<std::string> args{std::to_string(now / 1000), session.session_id,
-                                  std::to_string(session.expires_at), std::to_string(key_ttl)};
+                                  std::to_string(session.expires_at), key_ttl};
     auto reply =
         co_await script("add_session", add_session_script(), std::move(keys), std::move(args));
     if (reply && reply->type == resp_value::kind::integer && reply->integer == 1)

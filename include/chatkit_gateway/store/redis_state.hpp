@@ -63,8 +63,19 @@ private:
     static net::awaitable<void> poll_blocks(redis_state* self);
     net::awaitable<void> poll_once();
 
+    // The mint script's arguments that come from the configuration alone,
+    // worked out once.
+    struct mint_arguments {
+        std::string interval_us;          // whole microseconds per token, rounded up
+        std::string tolerance_us;         // (burst - 1) intervals
+        std::string day_limit;            // 0: no daily quota
+        std::int64_t longest_wait_s = 1;  // one token's refill, in whole seconds
+    };
+    static mint_arguments mint_arguments_of(const config::rate_limit_config& limits);
+
     const config::redis_config& redis_;
     const config::rate_limit_config& limits_;
+    const mint_arguments mint_args_;
     io_pool& pool_;
     observability::metrics& metrics_;
     redis_keys keys_;

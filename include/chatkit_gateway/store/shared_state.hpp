@@ -23,9 +23,9 @@ namespace ckg::store {
 
 using unix_ms = std::int64_t;
 
-// The longest a minted session can last: the API refuses an upstream
-// expiry further away (sessions last at most 600 s, docs/operations.md), so
-// the registry may count on it.
+// The longest a minted session can last: sessions last at most 600 s
+// (docs/operations.md), and the API refuses an upstream expiry further away
+// than this whatever the clocks' skew, so the registry may count on it.
 constexpr std::int64_t longest_session_seconds = 3600;
 
 enum class mint_verdict { admitted, rate_limited, over_quota };
