@@ -22,6 +22,21 @@
 using namespace ckg;
 using namespace ckg::test;
 using namespace std::chrono_literals;
+
+namespace {
+
+// The promise that a block reaches every replica within a second
+// (docs/api.md) is asserted as it stands in the release build. The
+// ASan/UBSan build runs every step several times slower on CI's two cores
+// (two runs there took 1.0 and 1.07 s), so there the deadline is doubled.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long deadline_factor = 2;
+#else
+constexpr long deadline_factor = 1;
+#endif
+
+}  // namespace
+
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
@@ -413,7 +428,8 @@ BOOST_AUTO_TEST_CASE(revoke_cancels_every_replicas_sessions_and_blocks_everywher
             return res.result_int() == 403 && code_of(res) == "user_blocked";
         };
         BOOST_TEST(time_until(blocked, 3000ms).has_value());
-        BOOST_TEST(ms_since(answered) < 1000);  // the replicas are checked one after the other
+        BOOST_TEST(ms_since(answered) <
+                   1000 * deadline_factor);  // the replicas are checked one after the other
     }
     // The block comes right after the token: before the media type and the body.
     const auto order = public_call(*r[0], http::verb::post, sessions_path, "alice", "not json",
@@ -817,7 +833,7 @@ BOOST_AUTO_TEST_CASE(a_long_block_list_neither_delays_blocks_nor_fails_mints) {
                403;
     };
     BOOST_TEST(time_until(blocked, 3000ms).has_value());
-    BOOST_TEST(ms_since(answered) < 1000);
+    BOOST_TEST(ms_since(answered) < 1000 * deadline_factor);
     // Every mint of another user was served meanwhile and after (none got a store error).
     std::size_t served = 0;
     for (int i = 0; i < 10; ++i) served += mint(*b, "bob").result_int() == 200 ? 1 : 0;
@@ -850,7 +866,7 @@ BOOST_AUTO_TEST_CASE(after_redis_lost_its_data_the_next_block_reaches_every_repl
     BOOST_REQUIRE(block("bob") == 200);  // at once, before any poll saw the empty store
     const auto answered = std::chrono::steady_clock::now();
     BOOST_TEST(time_until([&] { return refused_on_b("bob"); }, 3000ms).has_value());
-    BOOST_TEST(ms_since(answered) < 1000);
+    BOOST_TEST(ms_since(answered) < 1000 * deadline_factor);
     BOOST_TEST(refused_on_b("alice"));  // kept
     BOOST_TEST(block("carol") == 200);  // and later blocks as well
     BOOST_TEST(time_until([&] { return refused_on_b("carol"); }, 1500ms).has_value());
