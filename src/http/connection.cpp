@@ -158,7 +158,8 @@ private:
             co_return co_await refuse(read_error(hec), &parser.get(), started);
 
         const auto& header = parser.get();
-        if (has_ambiguous_framing(header) || !header.target().starts_with('/'))
+        if (has_ambiguous_framing(header) || has_bad_host(header) ||
+            !header.target().starts_with('/'))
             co_return co_await refuse(errc::invalid_request, &header, started);
         if (parser.content_length() && *parser.content_length() > options().max_body_bytes)
             co_return co_await refuse(errc::body_too_large, &header, started);

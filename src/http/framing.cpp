@@ -10,4 +10,9 @@ bool has_ambiguous_framing(const http::request_header<>& header) noexcept {
     return !beast::iequals(header[http::field::transfer_encoding], "chunked");
 }
 
+bool has_bad_host(const http::request_header<>& header) noexcept {
+    const auto hosts = header.count(http::field::host);
+    return hosts > 1 || (hosts == 0 && header.version() >= 11);
+}
+
 }  // namespace ckg::http_server

@@ -538,6 +538,9 @@ BOOST_AUTO_TEST_CASE(low_level_answers_carry_the_common_headers) {
          "2\r\nTransfer-Encoding: chunked\r\n\r\n",
          400},
         {"unknown route", "GET /nowhere HTTP/1.1\r\nHost: x\r\nX-Request-Id: id-1\r\n\r\n", 404},
+        {"no Host", "GET /nowhere HTTP/1.1\r\nX-Request-Id: id-1\r\n\r\n", 400},
+        {"two Hosts", "GET /nowhere HTTP/1.1\r\nHost: a\r\nHost: b\r\nX-Request-Id: id-1\r\n\r\n",
+         400},
     };
     for (const auto& p : probes) {
         BOOST_TEST_CONTEXT(p.name) {
