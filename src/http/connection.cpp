@@ -102,8 +102,12 @@ private:
     }
 
     net::awaitable<void> run() {
+        // The first request's one budget starts at accept: a client that
+        // takes nearly all of it for each of the handshake, the first byte,
+        // the header and the body does not get four of them.
+        request_deadline_ = steady::now() + options().header_timeout;
         if constexpr (is_tls) {
-            lowest().expires_after(options().header_timeout);
+            lowest().expires_at(request_deadline_);
             auto [ec] = co_await stream_.async_handshake(tls_stream::server, nothrow_awaitable);
             if (ec) {
                 observability::log_debug("tls handshake failed",
@@ -117,11 +121,15 @@ private:
         }
     }
 
-    // Waits for the first byte of the next request: header_timeout for the
-    // first request, idle_timeout between keep-alive requests. Returns false
-    // when the connection should end quietly.
+    // Waits for the first byte of the next request: within the first
+    // request's budget, or idle_timeout between keep-alive requests (whose
+    // budget then starts at their first byte). Returns false when the
+    // connection should end quietly.
     net::awaitable<bool> wait_for_request() {
-        if (reader_.buffered() > 0) co_return true;
+        if (reader_.buffered() > 0) {
+            request_deadline_ = steady::now() + options().header_timeout;
+            co_return true;
+        }
         if (state_->closing.load()) {
             close_gracefully_ = true;
             co_return false;
@@ -131,10 +139,14 @@ private:
         // An idle connection holds only a small buffer (thousands may wait);
         // a large request's buffer is given back first.
         reader_.shrink(2 * idle_read_size);
-        lowest().expires_after(first_request_ ? options().header_timeout : options().idle_timeout);
+        if (first_request_)
+            lowest().expires_at(request_deadline_);
+        else
+            lowest().expires_after(options().idle_timeout);
         auto [ec, n] = co_await stream_.async_read_some(reader_.buffer().prepare(idle_read_size),
                                                         nothrow_awaitable);
         idle_ = false;
+        if (!first_request_) request_deadline_ = steady::now() + options().header_timeout;
         if (!first_request_ && !mark_busy())
             co_return false;  // claimed for a new connection meanwhile
         first_request_ = false;
@@ -150,8 +162,8 @@ private:
         parser.body_limit(options().max_body_bytes);
         reader_.start_message();
 
-        // Read the header
-        lowest().expires_after(options().header_timeout);
+        // Read the header, then the body: both within the request's one budget.
+        lowest().expires_at(request_deadline_);
         // A header refused part-way still has the fields read before the
         // fault: its answer echoes their X-Request-Id when there is one.
         if (auto hec = co_await reader_.read(stream_, parser, true))
@@ -167,8 +179,7 @@ private:
             !co_await send_continue(header.version()))
             co_return request_outcome{};
 
-        // Read the body
-        lowest().expires_after(options().header_timeout);
+        lowest().expires_at(request_deadline_);
         if (auto bec = co_await reader_.read(stream_, parser, false))
             co_return co_await refuse(read_error(bec), &parser.get(), started);
 
@@ -268,7 +279,7 @@ private:
 
     net::awaitable<bool> send_continue(unsigned version) {
         http::response<http::empty_body> res{http::status::continue_, version};
-        lowest().expires_after(options().header_timeout);
+        lowest().expires_at(request_deadline_);
         auto [ec, n] = co_await http::async_write(stream_, res, nothrow_awaitable);
         co_return !ec;
     }
@@ -357,6 +368,9 @@ private:
     tcp::endpoint remote_;
     bool idle_ = false;  // waiting for a request; only touched on the connection's thread
     bool first_request_ = true;
+    // When the request being read must be complete: header_timeout after
+    // accept for the first, after its first byte for each later one.
+    steady::time_point request_deadline_{};
     bool close_gracefully_ = false;
 };
 

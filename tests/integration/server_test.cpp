@@ -184,6 +184,37 @@ BOOST_AUTO_TEST_CASE(a_slow_header_is_cut_off_while_others_are_served) {
     BOOST_TEST(waited < 3000);
 }
 
+// header_timeout is one budget for the whole first request, from accept to
+// its last byte: a client that spends most of it before the first byte
+// does not get it again for the header and again for the body.
+BOOST_AUTO_TEST_CASE(one_budget_covers_a_request_from_accept_to_its_last_byte) {
+    auto o = fast_options();
+    o.header_timeout = 1000ms;
+    o.idle_timeout = 3000ms;
+    test_server srv(o, echo_router());
+    test_client c(srv.endpoint());
+    std::this_thread::sleep_for(700ms);
+    c.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n");
+    std::this_thread::sleep_for(600ms);  // 1.3 s after accept: past the budget
+    try {
+        c.write_raw("{}");
+    } catch (const std::exception&) {
+        // already closed: what this test expects
+    }
+    const auto r = c.read_response();
+    BOOST_TEST(!r.has_value(), "served " << (r ? r->result_int() : 0u) << " after the budget");
+    // A keep-alive request's budget starts at its own first byte.
+    test_client k(srv.endpoint());
+    BOOST_TEST(k.request(http::verb::get, "/echo").result_int() == 200);
+    std::this_thread::sleep_for(600ms);  // idle, within idle_timeout
+    k.write_raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n");
+    std::this_thread::sleep_for(500ms);
+    k.write_raw("{}");
+    const auto later = k.read_response();
+    BOOST_REQUIRE(later.has_value());
+    BOOST_TEST(later->result_int() == 200);
+}
+
 BOOST_AUTO_TEST_CASE(idle_keep_alive_connections_are_closed) {
     test_server srv(fast_options(), echo_router());
     test_client c(srv.endpoint());
