@@ -1,6 +1,7 @@
 #include "chatkit_gateway/api/request_checks.hpp"
 
 #include <chrono>
+#include <iterator>
 
 namespace ckg::api {
 
@@ -16,14 +17,39 @@ std::int64_t unix_now_ms() {
         .count();
 }
 
+namespace {
+
+// Every Cookie field of the request as one list ("; " between fields), so
+// that the auth cookie is seen whichever field carries it, and seen twice
+// when two do (auth/credentials.hpp). `joined` holds the text when there is
+// more than one field.
+std::string_view cookies_of(const http_server::request& req, std::string& joined) {
+    const auto [first, last] = req.equal_range(http::field::cookie);
+    if (first == last) return {};
+    if (std::next(first) == last) return first->value();
+    for (auto it = first; it != last; ++it) {
+        if (!joined.empty()) joined += "; ";
+        joined += it->value();
+    }
+    return joined;
+}
+
+}  // namespace
+
 net::awaitable<result<user_ptr>> authenticate_request(const http_server::request_context& ctx,
                                                       gateway_services& s) {
     const auto& req = ctx.req;
+    if (req.count(http::field::authorization) > 1) {
+        // Which one counts would depend on who reads the request: neither.
+        s.metrics.record_auth_failure(auth::status_name(auth::auth_status::ambiguous_token));
+        co_return auth::authentication{auth::auth_status::ambiguous_token, {}, {}, 0}.as_result();
+    }
     const auto found = req.find(http::field::authorization);
     const bool has_authorization = found != req.end();
     std::string_view authorization;
     if (has_authorization) authorization = found->value();
-    const std::string_view cookie = req[http::field::cookie];
+    std::string joined_cookies;
+    const std::string_view cookie = cookies_of(req, joined_cookies);
     auto now = s.auth.authenticate_now(authorization, has_authorization, cookie, unix_now());
     if (!now) {
         // Named locals, not temporaries: g++ 12 destroys temporaries of a

@@ -10,6 +10,8 @@ std::string_view status_name(auth_status s) noexcept {
             return "missing_token";
         case auth_status::not_bearer:
             return "not_bearer";
+        case auth_status::ambiguous_token:
+            return "ambiguous_token";
         case auth_status::malformed:
             return "malformed";
         case auth_status::unsupported_alg:

@@ -70,6 +70,12 @@ auth_status locate_token(std::string_view authorization, bool has_authorization,
     }
     if (cookie_name) {
         if (auto token = find_cookie(cookie_header, *cookie_name)) {
+            // Named twice (a cookie set for a parent domain or a longer path
+            // by a sibling site comes first): neither is taken, else a page
+            // on that site could sign the user in as someone else.
+            const auto rest = cookie_header.substr(
+                static_cast<std::size_t>(token->data() + token->size() - cookie_header.data()));
+            if (find_cookie(rest, *cookie_name)) return auth_status::ambiguous_token;
             out = located_token{*token, true};
             return auth_status::ok;
         }

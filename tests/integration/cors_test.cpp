@@ -69,6 +69,39 @@ BOOST_AUTO_TEST_CASE(cookie_auth_from_an_allowed_origin_works) {
     BOOST_TEST(r[http::field::access_control_allow_credentials] == "true");
 }
 
+// Two credentials where one is expected: a cookie named twice (a sibling
+// site can set one for the parent domain that comes first), in one Cookie
+// field or across two, or two Authorization headers. Neither user is taken.
+BOOST_AUTO_TEST_CASE(a_credential_given_twice_is_refused_whichever_comes_first) {
+    const std::string bob = token("bob"), alice = token("alice");
+    const auto mint = [&](const std::string& credential_fields) {
+        auto c = client();
+        c.write_raw("POST /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\nOrigin: " + app_origin +
+                    "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n" +
+                    credential_fields + "\r\n{}");
+        auto r = c.read_response();
+        BOOST_REQUIRE(r.has_value());
+        return *r;
+    };
+    const auto minted = upstream_count("create_session");
+    const std::vector<std::string> twice = {
+        "Cookie: session_token=" + bob + "; session_token=" + alice + "\r\n",
+        "Cookie: session_token=" + bob + "\r\nCookie: theme=dark; session_token=" + alice + "\r\n",
+        "Authorization: Bearer " + bob + "\r\nAuthorization: Bearer " + alice + "\r\n",
+    };
+    for (const auto& fields : twice) {
+        BOOST_TEST_CONTEXT(fields.substr(0, 40)) {
+            const auto r = mint(fields);
+            BOOST_TEST(r.result_int() == 401);
+            BOOST_TEST(code_of(r) == "invalid_token");
+        }
+    }
+    BOOST_TEST(upstream_count("create_session") == minted);
+    // One auth cookie in the second of two Cookie fields is found.
+    BOOST_TEST(mint("Cookie: theme=dark\r\nCookie: session_token=" + bob + "\r\n").result_int() ==
+               200);
+}
+
 BOOST_AUTO_TEST_CASE(preflights_answer_per_route) {
     auto c = client();
     http::request<http::string_body> pre{http::verb::options, "/v1/chatkit/sessions", 11};

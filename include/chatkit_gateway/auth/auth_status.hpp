@@ -12,9 +12,11 @@
 namespace ckg::auth {
 
 enum class auth_status : std::uint8_t {
-    ok,             // every check passed
-    missing_token,  // no Authorization header and no auth cookie
-    not_bearer,     // an Authorization header that is not "Bearer <token>"
+    ok,               // every check passed
+    missing_token,    // no Authorization header and no auth cookie
+    not_bearer,       // an Authorization header that is not "Bearer <token>"
+    ambiguous_token,  // two Authorization headers, or the auth cookie given twice: which one
+                      // counts would depend on who reads the request, so neither does
     malformed,  // not token68, over 8 KiB, not three segments, bad base64url or JSON, a non-string
                 // kid
     unsupported_alg,   // "alg" missing, "none", or outside the algorithms of docs/auth.md

@@ -1,7 +1,8 @@
 // Finds the end user's token in a request (docs/auth.md): the
 // Authorization header wins; the auth cookie is used only when there is no
-// header. No header and no cookie is missing_token; anything else that is not
-// "Bearer <token68>" is invalid_token.
+// header. No header and no cookie is missing_token; the cookie named twice
+// is ambiguous_token; anything else that is not "Bearer <token68>" is
+// invalid_token.
 #pragma once
 
 #include "chatkit_gateway/auth/auth_status.hpp"

@@ -23,10 +23,13 @@ inline constexpr std::array<std::string_view, 8> upstream_error_kinds = {
 
 // Why a request was refused at authentication: missing_token, or the token
 // verifier's reason name (docs/auth.md). "other" takes anything else.
-inline constexpr std::array<std::string_view, 14> auth_failure_reasons = {
-    "missing_token",    "not_bearer",     "malformed",          "unknown_issuer", "alg_not_allowed",
-    "unknown_kid",      "bad_signature",  "missing_exp",        "expired",        "not_yet_valid",
-    "issued_in_future", "wrong_audience", "missing_user_claim", "other"};
+inline constexpr std::array<std::string_view, 18> auth_failure_reasons = {
+    "missing_token",  "not_bearer",         "ambiguous_token",
+    "malformed",      "unsupported_alg",    "forbidden_header",
+    "unknown_issuer", "alg_not_allowed",    "unknown_kid",
+    "bad_signature",  "missing_exp",        "invalid_date",
+    "expired",        "not_yet_valid",      "issued_in_future",
+    "wrong_audience", "missing_user_claim", "other"};
 
 // The member of `table` equal to `value`, else its last member.
 template <std::size_t N>
