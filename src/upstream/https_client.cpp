@@ -29,11 +29,19 @@ bool is_certificate_failure(const beast::error_code& ec) {
                SSL_R_CERTIFICATE_VERIFY_FAILED;
 }
 
+// delay-seconds (RFC 9110 section 10.2.3): any run of digits, however long
+// (one too large to count is a day, like any value above a day). Not
+// digits (a date, a sign, a fraction): nullopt.
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) {
+    constexpr unsigned long a_day = 86400;
     unsigned long n = 0;
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc{} || end != v.data() + v.size() || n > 86400) return std::nullopt;
-    return std::chrono::seconds(n);
+    if (v.empty() || v.front() == '-' || end != v.data() + v.size()) return std::nullopt;
+    if (ec == std::errc::result_out_of_range)
+        n = a_day;
+    else if (ec != std::errc{})
+        return std::nullopt;
+    return std::chrono::seconds(std::min(n, a_day));
 }
 
 // An idle keep-alive connection may carry a request when nothing is

@@ -158,6 +158,12 @@ BOOST_AUTO_TEST_CASE(thread_routes_need_a_token_and_map_upstream_failures) {
     auto busy = call(http::verb::get, "/v1/chatkit/threads/" + alices, "alice");
     BOOST_TEST(busy.result_int() == 503);
     BOOST_TEST(busy[http::field::retry_after] == "9");
+    // A longer wait than a minute is capped at a minute, not dropped.
+    fault("retrieve_thread",
+          R"({"mode": "status", "status": 429, "retry_after": 999999, "count": 2})");
+    auto long_wait = call(http::verb::get, "/v1/chatkit/threads/" + alices, "alice");
+    BOOST_TEST(long_wait.result_int() == 503);
+    BOOST_TEST(long_wait[http::field::retry_after] == "60");
     fault("list_threads", R"({"mode": "malformed", "count": 1})");
     BOOST_TEST(code_of(call(http::verb::get, "/v1/chatkit/threads", "alice")) == "upstream_error");
     auto wrong = call(http::verb::put, "/v1/chatkit/threads/" + alices, "alice");

@@ -48,7 +48,8 @@ std::optional<fault> fault_plan::parse(const boost::json::object& body, std::str
         f.delay = std::chrono::milliseconds(*v);
     if (auto v = integer_member(body, "hang_ms", 0, 600000, error))
         f.hang = std::chrono::milliseconds(*v);
-    if (auto v = integer_member(body, "retry_after", 0, 3600, error))
+    // Up to a billion seconds: enough to show how a client handles a wait of years.
+    if (auto v = integer_member(body, "retry_after", 0, 1000000000, error))
         f.retry_after = static_cast<unsigned>(*v);
     if (auto v = integer_member(body, "count", 1, 1000000, error))
         f.remaining = static_cast<int>(*v);
