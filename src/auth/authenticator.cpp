@@ -3,6 +3,7 @@
 #include "chatkit_gateway/auth/credentials.hpp"
 #include "chatkit_gateway/auth/user_id.hpp"
 #include "chatkit_gateway/config/config_error.hpp"
+#include "chatkit_gateway/core/regular_file.hpp"
 #include "chatkit_gateway/observability/redaction.hpp"
 
 #include <fstream>
@@ -39,6 +40,8 @@ result<key_set> load_local_keys(const config::issuer_config& issuer) {
     if (issuer.hmac_secret_env) return key_set({key_from_hmac_secret(issuer.hmac_secret)});
     const auto& file = issuer.jwks_file ? issuer.jwks_file : issuer.public_key_file;
     if (!file) return failure{errc::internal_error, "keys are fetched (jwks_url or discovery)"};
+    if (auto problem = not_a_regular_file(*file))
+        return failure{errc::internal_error, *file + " " + *problem};
     auto text = read_file(*file);
     if (!text) return failure{errc::internal_error, "cannot read " + *file};
     if (issuer.jwks_file) return key_set_from_jwks(*text);

@@ -1,6 +1,7 @@
 #include "chatkit_gateway/config/config_loader.hpp"
 
 #include "chatkit_gateway/config/config_checks.hpp"
+#include "chatkit_gateway/core/regular_file.hpp"
 #include "config_sections.hpp"
 
 #include <boost/json/stream_parser.hpp>
@@ -190,6 +191,7 @@ gateway_config load_config_text(std::string_view text, const std::string& name,
 }
 
 gateway_config load_config_file(const std::string& file, const environment& env) {
+    if (auto problem = not_a_regular_file(file)) throw config_error(file, *problem);
     std::ifstream in(file, std::ios::binary);
     if (!in) throw config_error(file, std::string("cannot read: ") + std::strerror(errno));
     std::ostringstream text;

@@ -1,6 +1,7 @@
 #include "chatkit_gateway/http/tls_context.hpp"
 
 #include "chatkit_gateway/config/config_error.hpp"
+#include "chatkit_gateway/core/regular_file.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -41,6 +42,10 @@ std::shared_ptr<ssl::context> make_server_tls_context(const config::tls_files& f
     SSL_CTX_set_ciphersuites(native, tls13_suites);
     SSL_CTX_set1_groups_list(native, groups);
     ERR_clear_error();
+    if (auto problem = not_a_regular_file(files.cert_file))
+        throw config::config_error("server.tls.cert_file", files.cert_file + " " + *problem);
+    if (auto problem = not_a_regular_file(files.key_file))
+        throw config::config_error("server.tls.key_file", files.key_file + " " + *problem);
     if (SSL_CTX_use_certificate_chain_file(native, files.cert_file.c_str()) != 1)
         throw config::config_error(
             "server.tls.cert_file",

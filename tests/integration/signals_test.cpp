@@ -20,6 +20,8 @@
 #include <regex>
 #include <thread>
 
+#include <sys/stat.h>
+
 using namespace ckg;
 using namespace ckg::test;
 using namespace std::chrono_literals;
@@ -204,6 +206,18 @@ BOOST_AUTO_TEST_CASE(sighup_replaces_certificate_and_jwks_without_dropping_conne
     test_client after(gw.public_ep, new_ca);
     BOOST_TEST(authenticated(after));
     BOOST_TEST(test_client(gw.admin_ep).request(http::verb::get, "/readyz").result_int() == 200);
+
+    // FIFOs in place of the files: refused unread (a read would block the
+    // reload, and the shutdown that waits for it, for ever).
+    for (const auto* name : {"tls.pem", "jwks.json"}) {
+        fs::remove(dir / name);
+        BOOST_REQUIRE(::mkfifo((dir / name).c_str(), 0600) == 0);
+    }
+    gw.process->signal(SIGHUP);
+    gw.wait_for_log("keys reloaded", 3);
+    BOOST_TEST(gw.count_in_log("is not a regular file") == 2u);
+    test_client after_fifo(gw.public_ep, new_ca);
+    BOOST_TEST(authenticated(after_fifo));
 
     gw.process->signal(SIGTERM);
     const auto status = gw.process->wait(10s);
