@@ -7,16 +7,22 @@
 # minute to minute). Prints and writes docs/benchmarks-ab.md: gateway CPU
 # per minted session of each, per round and median, and the ratio; then the
 # instructions each executes per mint under callgrind (counters zeroed after
-# a warm-up, 8 connections for 20 s): a figure that does not drift.
+# a warm-up, 8 connections for 20 s): a figure that does not drift; and
+# what one system call costs on this machine (bench/syscall_bench.cpp): the
+# upstream pool's check before each reuse is one such call per mint.
 #
-#   bash bench/run-ab-bench.sh [REV]     # ROUNDS (3), BENCH_SECONDS (15)
+#   bash bench/run-ab-bench.sh [REV]        # ROUNDS (3), BENCH_SECONDS (15)
+#   bash bench/run-ab-bench.sh REV REV2     # REV2's gateway instead of this
+#                                           # checkout's: one change alone
 #
-# The earlier gateway is built from `git archive REV` into build/ab-REV
-# (Release, the gateway target only); BASELINE_BIN skips that build.
+# An earlier gateway is built from `git archive REV` into build/ab-REV
+# (Release, the gateway target only); BASELINE_BIN skips that build for REV.
+# With REV2 the figures go to docs/benchmarks-ab-REV-REV2.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
 rev=${1:-c5597a4}
+rev2=${2:-}
 rounds=${ROUNDS:-3}
 duration=${BENCH_SECONDS:-15}
 bash scripts/setup.sh
@@ -24,17 +30,21 @@ command -v wrk >/dev/null && command -v valgrind >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk valgrind >/dev/null; }
 systemctl disable --now nginx >/dev/null 2>&1 || true; pkill -x nginx || true
 CKG_TARGETS="chatkit-gateway chatkit-upstream-simulator" bash scripts/build.sh build/release Release >/dev/null
-baseline=${BASELINE_BIN:-}
-if [ -z "$baseline" ]; then
-  src=$PWD/build/ab-$rev
+gateway_at() {  # $1: revision; prints the path of its Release gateway, built once
+  local src=$PWD/build/ab-$1
   if [ ! -x "$src/build/bin/chatkit-gateway" ]; then
     rm -rf "$src"; mkdir -p "$src"
-    git archive "$rev" | tar -x -C "$src"
+    git archive "$1" | tar -x -C "$src"
     CKG_TARGETS=chatkit-gateway bash "$src/scripts/build.sh" "$src/build" Release >/dev/null
   fi
-  baseline=$src/build/bin/chatkit-gateway
+  echo "$src/build/bin/chatkit-gateway"
+}
+baseline=${BASELINE_BIN:-$(gateway_at "$rev")}
+if [ -n "$rev2" ]; then
+  current=$(gateway_at "$rev2"); label=$rev2; out=docs/benchmarks-ab-$rev-$rev2.md
+else
+  current=$PWD/build/release/bin/chatkit-gateway; label="this checkout"; out=docs/benchmarks-ab.md
 fi
-current=$PWD/build/release/bin/chatkit-gateway
 sim_bin=$PWD/build/release/bin/chatkit-upstream-simulator
 work=$PWD/build/bench-ab
 prepare_work "$work"
@@ -104,10 +114,17 @@ instructions_round baseline "$baseline"
 instructions_round current "$current"
 trap - EXIT
 kill $sim 2>/dev/null || true
+# What a system call costs here, and the pool's check before each reuse.
+CKG_TARGETS=syscall_bench bash scripts/build.sh build/bench Release -DCKG_BENCH=ON -DCKG_BUILD_TESTS=OFF >/dev/null
+build/bench/bin/syscall_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_out="$work/syscall.json" --benchmark_out_format=json >/dev/null
 
-/usr/bin/python3 - "$results" "$(getconf CLK_TCK)" "$rev" "$(git rev-parse --short HEAD)" "$duration" "$instructions" <<'PY'
-import statistics, subprocess, sys
+/usr/bin/python3 - "$results" "$(getconf CLK_TCK)" "$rev" "$(git rev-parse --short HEAD)" "$duration" "$instructions" "$rev2" "$out" "$work/syscall.json" <<'PY'
+import json, statistics, subprocess, sys
 results, hz, rev, head, duration = sys.argv[1].split(), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+rev2, out_file = sys.argv[7], sys.argv[8]
+syscall_ns = {b["run_name"]: b["real_time"] * {"ns": 1, "us": 1e3, "ms": 1e6}[b["time_unit"]]
+              for b in json.load(open(sys.argv[9]))["benchmarks"] if b.get("aggregate_name") == "median"}
 ir = {name: int(n) / int(m) for name, n, m in (r.split(":") for r in sys.argv[6].split())}
 us = {}
 for r in results:
@@ -118,19 +135,26 @@ rows = [(i, us[f"baseline_{i}"], us[f"current_{i}"], us[f"nginx_{i}"]) for i in 
 b, c, n = (statistics.median(r[k] for r in rows) for k in (1, 2, 3))
 ratio = statistics.median(r[2] / r[1] for r in rows)
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+after = rev2 or "this checkout"
+command = f"bash bench/run-ab-bench.sh {rev}" + (f" {rev2}" if rev2 else "")
+against = f"{rev2} against {rev}" if rev2 else f"this checkout {head} against {rev}"
 out = ["# A/B: CPU per mint against an earlier commit", "",
-       f"Measured on {cpu}, 2 cores, by `bash bench/run-ab-bench.sh {rev}` (this checkout {head} against {rev};",
+       f"Measured on {cpu}, 2 cores, by `{command}` ({against};",
        f"{len(rows)} alternating rounds of {duration} s, 64 keep-alive connections, RS256, same simulator; nginx as a TLS",
        "reverse proxy doing no work in each round).", "",
-       "| round | gateway at " + rev + " µs/mint | this checkout µs/mint | this ÷ that | nginx µs/request |",
+       f"| round | gateway at {rev} µs/mint | {after} µs/mint | this ÷ that | nginx µs/request |",
        "|---|---|---|---|---|"]
 out += [f"| {i} | {bb:.1f} | {cc:.1f} | {cc / bb:.2f} | {nn:.1f} |" for i, bb, cc, nn in rows]
-out += ["", f"Medians: {b:.1f} µs at {rev}, **{c:.1f} µs** now, ratio of the rounds **{ratio:.2f}** "
-        f"(target: at most 1.05); nginx {n:.1f} µs, this checkout ÷ nginx {c / n:.2f}.", "",
+out += ["", f"Medians: {b:.1f} µs at {rev}, **{c:.1f} µs** at {after}, ratio of the rounds **{ratio:.2f}** "
+        f"(target: at most 1.05); nginx {n:.1f} µs, {after} ÷ nginx {c / n:.2f}.", "",
         "Instructions per mint (valgrind's callgrind, counters zeroed after a 3 s warm-up, then 8 connections "
         "for 20 s; every thread of the process): "
-        f"{ir['baseline'] / 1000:.1f}k at {rev}, **{ir['current'] / 1000:.1f}k** now, "
-        f"ratio **{ir['current'] / ir['baseline']:.3f}**.", ""]
-open("docs/benchmarks-ab.md", "w").write("\n".join(out))
+        f"{ir['baseline'] / 1000:.1f}k at {rev}, **{ir['current'] / 1000:.1f}k** at {after}, "
+        f"ratio **{ir['current'] / ir['baseline']:.3f}**.", "",
+        "On this machine a system call costs "
+        f"{syscall_ns['getppid_call'] / 1000:.2f} µs (getppid), and the check the upstream pool makes before each "
+        f"reuse (a non-blocking recv with MSG_PEEK on an idle connection) {syscall_ns['peek_idle_socket'] / 1000:.2f} µs, "
+        "in a loop that keeps everything in cache (bench/syscall_bench.cpp, median of 5).", ""]
+open(out_file, "w").write("\n".join(out))
 print("\n".join(out))
 PY
