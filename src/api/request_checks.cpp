@@ -39,18 +39,18 @@ std::string_view cookies_of(const http_server::request& req, std::string& joined
 net::awaitable<result<user_ptr>> authenticate_request(const http_server::request_context& ctx,
                                                       gateway_services& s) {
     const auto& req = ctx.req;
-    if (req.count(http::field::authorization) > 1) {
-        // Which one counts would depend on who reads the request: neither.
-        s.metrics.record_auth_failure(auth::status_name(auth::auth_status::ambiguous_token));
-        co_return auth::authentication{auth::auth_status::ambiguous_token, {}, {}, 0}.as_result();
-    }
     const auto found = req.find(http::field::authorization);
     const bool has_authorization = found != req.end();
     std::string_view authorization;
     if (has_authorization) authorization = found->value();
     std::string joined_cookies;
     const std::string_view cookie = cookies_of(req, joined_cookies);
-    auto now = s.auth.authenticate_now(authorization, has_authorization, cookie, unix_now());
+    // Two Authorization fields: which one counts would depend on who reads
+    // the request, so neither does.
+    auto now =
+        req.count(http::field::authorization) > 1
+            ? std::optional(auth::authentication{auth::auth_status::ambiguous_token, {}, {}, 0})
+            : s.auth.authenticate_now(authorization, has_authorization, cookie, unix_now());
     if (!now) {
         // Named locals, not temporaries: g++ 12 destroys temporaries of a
         // conditional expression twice when the statement also co_awaits.

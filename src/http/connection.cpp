@@ -101,11 +101,14 @@ private:
         lowest().close();
     }
 
+    // header_timeout from now for the request being read (request_deadline_).
+    void start_request_budget() { request_deadline_ = steady::now() + options().header_timeout; }
+
     net::awaitable<void> run() {
         // The first request's one budget starts at accept: a client that
         // takes nearly all of it for each of the handshake, the first byte,
         // the header and the body does not get four of them.
-        request_deadline_ = steady::now() + options().header_timeout;
+        start_request_budget();
         if constexpr (is_tls) {
             lowest().expires_at(request_deadline_);
             auto [ec] = co_await stream_.async_handshake(tls_stream::server, nothrow_awaitable);
@@ -127,7 +130,7 @@ private:
     // connection should end quietly.
     net::awaitable<bool> wait_for_request() {
         if (reader_.buffered() > 0) {
-            request_deadline_ = steady::now() + options().header_timeout;
+            start_request_budget();
             co_return true;
         }
         if (state_->closing.load()) {
@@ -146,7 +149,7 @@ private:
         auto [ec, n] = co_await stream_.async_read_some(reader_.buffer().prepare(idle_read_size),
                                                         nothrow_awaitable);
         idle_ = false;
-        if (!first_request_) request_deadline_ = steady::now() + options().header_timeout;
+        if (!first_request_) start_request_budget();
         if (!first_request_ && !mark_busy())
             co_return false;  // claimed for a new connection meanwhile
         first_request_ = false;

@@ -36,12 +36,8 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view v) {
     constexpr unsigned long a_day = 86400;
     unsigned long n = 0;
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (v.empty() || v.front() == '-' || end != v.data() + v.size()) return std::nullopt;
-    if (ec == std::errc::result_out_of_range)
-        n = a_day;
-    else if (ec != std::errc{})
-        return std::nullopt;
-    return std::chrono::seconds(std::min(n, a_day));
+    if (ec == std::errc::invalid_argument || end != v.data() + v.size()) return std::nullopt;
+    return std::chrono::seconds(ec == std::errc::result_out_of_range ? a_day : std::min(n, a_day));
 }
 
 // An idle keep-alive connection may carry a request when nothing is
