@@ -1,11 +1,17 @@
 // libFuzzer target: any byte string as an end-user token, through the parser,
 // the header rules, key selection, signature verification and the claim
 // checks (dates, audience claims). It must never crash, hang or leak, and
-// must never accept a token it did not sign.
+// must never accept a token it did not sign. The same bytes, as an
+// Authorization value and as a Cookie header, go through locating the
+// token (auth/credentials): what it finds lies inside them, and a cookie
+// is refused as given twice only when its name is there twice.
+#include "chatkit_gateway/auth/credentials.hpp"
 #include "chatkit_gateway/auth/key_set.hpp"
 #include "chatkit_gateway/auth/token_verifier.hpp"
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -43,11 +49,34 @@ struct fixture {
     }
 };
 
+bool inside(std::string_view part, std::string_view whole) {
+    return part.empty() || (part.data() >= whole.data() &&
+                            part.data() + part.size() <= whole.data() + whole.size());
+}
+
+std::size_t occurrences(std::string_view text, std::string_view what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string_view::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
+void locate(std::string_view bytes) {
+    static const std::optional<std::string> cookie_name = "ckg";
+    auth::located_token t;
+    if (auth::locate_token(bytes, true, {}, cookie_name, t) == auth::auth_status::ok &&
+        !inside(t.token, bytes))
+        __builtin_trap();
+    const auto s = auth::locate_token({}, false, bytes, cookie_name, t);
+    if (s == auth::auth_status::ok && !inside(t.token, bytes)) __builtin_trap();
+    if (s == auth::auth_status::ambiguous_token && occurrences(bytes, "ckg=") < 2) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const fixture f;
     const std::string_view token(reinterpret_cast<const char*>(data), size);
+    locate(token);
     for (auto leeway : {std::chrono::seconds(60), std::chrono::seconds::max()}) {
         auto r = auth::verify_token(token, f.issuers, 1'700'000'000, leeway);
         if (r && r.who.issuer.empty())
