@@ -51,6 +51,7 @@ public:
         : state_(std::move(state)),
           tls_(std::move(tls)),
           stream_(make_stream(std::move(socket), tls_)),
+          budget_(stream_.get_executor()),
           reader_(options().max_header_bytes + options().max_body_bytes + framing_allowance) {
         beast::error_code ec;
         remote_ = lowest().socket().remote_endpoint(ec);
@@ -102,7 +103,46 @@ private:
     }
 
     // header_timeout from now for the request being read (request_deadline_).
-    void start_request_budget() { request_deadline_ = steady::now() + options().header_timeout; }
+    void start_request_budget() {
+        request_deadline_ = steady::now() + options().header_timeout;
+        budget_spent_ = false;
+    }
+
+    // Reads the header or the rest of a request that has begun, within its
+    // budget. The budget has its own timer, which cancels the read rather
+    // than closing the socket as the stream's own deadline would: a request
+    // that stalls part-way is answered 408 (docs/api.md). What is already
+    // buffered is parsed first: the usual request needs no read, and then
+    // no timer either.
+    template <class Parser>
+    net::awaitable<beast::error_code> read_in_budget(Parser& parser, bool header_only) {
+        beast::error_code ec;
+        if (reader_.parse(parser, header_only, ec) != transport::parse_step::need_more)
+            co_return ec;
+        if (steady::now() >= request_deadline_) {
+            budget_spent_ = true;
+            co_return beast::error::timeout;
+        }
+        lowest().expires_never();
+        const auto armed = ++budget_generation_;
+        budget_.expires_at(request_deadline_);
+        budget_.async_wait([self = this->shared_from_this(), armed](beast::error_code wec) {
+            // A wait that fired as the read ended must not cancel a later operation.
+            if (wec || self->budget_generation_ != armed) return;
+            self->budget_spent_ = true;
+            self->lowest().cancel();
+        });
+        ec = co_await reader_.read(stream_, parser, header_only);
+        ++budget_generation_;
+        budget_.cancel();
+        co_return ec;
+    }
+
+    // What a request whose read failed is answered: 408 once its budget is
+    // spent, else as read_error says.
+    std::optional<errc> refusal_for(const beast::error_code& ec) const {
+        return budget_spent_ ? std::optional<errc>(errc::request_timeout) : read_error(ec);
+    }
 
     net::awaitable<void> run() {
         // The first request's one budget starts at accept: a client that
@@ -166,11 +206,10 @@ private:
         reader_.start_message();
 
         // Read the header, then the body: both within the request's one budget.
-        lowest().expires_at(request_deadline_);
         // A header refused part-way still has the fields read before the
         // fault: its answer echoes their X-Request-Id when there is one.
-        if (auto hec = co_await reader_.read(stream_, parser, true))
-            co_return co_await refuse(read_error(hec), &parser.get(), started);
+        if (auto hec = co_await read_in_budget(parser, true))
+            co_return co_await refuse(refusal_for(hec), &parser.get(), started);
 
         const auto& header = parser.get();
         if (has_ambiguous_framing(header) || has_bad_host(header) ||
@@ -182,9 +221,8 @@ private:
             !co_await send_continue(header.version()))
             co_return request_outcome{};
 
-        lowest().expires_at(request_deadline_);
-        if (auto bec = co_await reader_.read(stream_, parser, false))
-            co_return co_await refuse(read_error(bec), &parser.get(), started);
+        if (auto bec = co_await read_in_budget(parser, false))
+            co_return co_await refuse(refusal_for(bec), &parser.get(), started);
 
         const request req = parser.release();
         request_outcome outcome;
@@ -365,9 +403,14 @@ private:
     std::shared_ptr<server_state> state_;
     std::shared_ptr<ssl::context> tls_;  // keeps the context this connection was accepted with
     Stream stream_;
-    message_reader reader_;     // the request bytes received, bounded per request
-    std::string wire_;          // the reply being written
-    std::string reply_fields_;  // its common headers (finish_response)
+    // The timer of the request budget while a read waits for the peer
+    // (read_in_budget); each arming has its own number.
+    net::steady_timer budget_;
+    std::uint64_t budget_generation_ = 0;
+    bool budget_spent_ = false;  // this request's budget ran out
+    message_reader reader_;      // the request bytes received, bounded per request
+    std::string wire_;           // the reply being written
+    std::string reply_fields_;   // its common headers (finish_response)
     tcp::endpoint remote_;
     bool idle_ = false;  // waiting for a request; only touched on the connection's thread
     bool first_request_ = true;
