@@ -1,6 +1,7 @@
 #include "chatkit_gateway/config/config_checks.hpp"
 
 #include "chatkit_gateway/core/https_origin.hpp"
+#include "chatkit_gateway/core/regular_file.hpp"
 
 #include <arpa/inet.h>
 #include <boost/url/parse.hpp>
@@ -17,6 +18,8 @@ std::optional<std::string> readable_file(json_object_reader& reader, std::string
     auto file = reader.optional_string(key);
     if (!file) return std::nullopt;
     if (file->empty()) reader.fail(key, "must not be empty");
+    // Checked before opening: opening a FIFO would block start-up for ever.
+    if (auto problem = not_a_regular_file(*file)) reader.fail(key, *file + " " + *problem);
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(file->c_str(), "rb"),
                                                       &std::fclose);
     char probe = 0;

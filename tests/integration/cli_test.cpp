@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+
+#include <sys/stat.h>
 #include <thread>
 
 using namespace ckg;
@@ -77,6 +79,9 @@ BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
     const auto dir = temp_dir("cli-bad");
     const std::string junk = (dir / "junk.pem").string();
     write_text(junk, "this is not PEM\n");
+    // Read once at start: a FIFO there must be refused, not block start-up.
+    const std::string fifo = (dir / "ca.fifo").string();
+    BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     struct bad {
         std::string name;
         std::string text;
@@ -118,6 +123,14 @@ BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
                  R"("hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": \["HS256"\])"),
              R"("jwks_file": ")" + junk + R"(")"),
          gateway_env(), "config error: auth.issuers[0].jwks_file: JWKS is not a JSON object"},
+        {"upstream CA a FIFO",
+         valid_config().substr(0, valid_config().size() - 1) + R"(, "upstream": {"ca_file": ")" +
+             fifo + R"("}})",
+         gateway_env(), "config error: upstream.ca_file: " + fifo + " is not a regular file"},
+        {"Redis CA a FIFO",
+         valid_config().substr(0, valid_config().size() - 1) +
+             R"(, "redis": {"url": "rediss://127.0.0.1:1", "ca_file": ")" + fifo + R"("}})",
+         gateway_env(), "config error: redis.ca_file: " + fifo + " is not a regular file"},
         {"invalid JSON", "{\"server\": {\"listen\": }", gateway_env(),
          "config error: " + (dir / "invalid JSON.json").string() +
              ": invalid JSON at line 1, column 23"},
