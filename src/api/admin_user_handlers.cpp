@@ -61,7 +61,7 @@ net::awaitable<void> cancel_worker(std::shared_ptr<revocation> job) {
     while (job->next < job->sessions.size()) {
         const auto id = job->sessions[job->next++].session_id;
         auto up = co_await job->s.chatkit.cancel_session(id);
-        const auto e = upstream_failure(up);
+        const auto e = upstream_failure(up, job->user);
         if (e && !(up && up->status == 404)) {
             ++job->failed;
             continue;

@@ -104,7 +104,7 @@ net::awaitable<void> cancel_and_unregister(gateway_services* s, std::string sess
                                            std::string user, std::string log_id,
                                            observability::trace_context trace) {
     auto up = co_await s->chatkit.cancel_session(session_id, std::move(trace));
-    if (auto e = upstream_failure(up); e && !(up && up->status == 404)) {
+    if (auto e = upstream_failure(up, user); e && !(up && up->status == 404)) {
         observability::log_warn("session not cancelled",
                                 {{"user", log_id}, {"reason", e->log_detail}});
         co_return;
@@ -162,7 +162,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     const auto started = steady::now();
     auto up = co_await s.chatkit.create_session(body, ctx.trace);
     result<minted> session;
-    std::optional<api_error> failed = upstream_failure(up);
+    std::optional<api_error> failed = upstream_failure(up, who.upstream_user_id);
     if (!failed && !(session = read_session(up->body, who.upstream_user_id, unix_now())))
         failed = unusable_reply(s.metrics, "create_session", session.error());
     if (failed) {
@@ -215,7 +215,7 @@ net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_
             *user);
     const auto started = steady::now();
     auto up = co_await s.chatkit.cancel_session(opened.contents->session_id, ctx.trace);
-    auto failed = upstream_failure(up);
+    auto failed = upstream_failure(up, (*user)->upstream_user_id);
     if (failed && up && up->status == 404)
         failed.reset();  // already gone: cancelled all the same
     else if (!failed && !is_reply_about(up->body, opened.contents->session_id))

@@ -31,7 +31,7 @@ struct owned {
 net::awaitable<owned> fetch_owned(gateway_services& s, std::string id, std::string user,
                                   observability::trace_context trace) {
     auto up = co_await s.chatkit.get("/chatkit/threads/" + id, std::move(trace));
-    if (auto e = upstream_failure(up, true)) co_return owned{std::nullopt, *e, std::move(up)};
+    if (auto e = upstream_failure(up, user, true)) co_return owned{std::nullopt, *e, std::move(up)};
     auto thread = owned_thread(up->body, user, id);
     if (!thread)
         co_return owned{std::nullopt, unusable_reply(s.metrics, "get", thread.error()),
@@ -80,7 +80,8 @@ net::awaitable<reply> list_threads(request_context& ctx, gateway_services& s) {
     auto query = upstream_list_query(ctx.query, &(*user)->upstream_user_id);
     if (!query) co_return failed(ctx, query.error(), *user);
     auto up = co_await s.chatkit.get("/chatkit/threads?" + *query, ctx.trace);
-    if (auto e = upstream_failure(up)) co_return noted(error_reply(ctx, *e, *user), up);
+    if (auto e = upstream_failure(up, (*user)->upstream_user_id))
+        co_return noted(error_reply(ctx, *e, *user), up);
     auto scoped = scope_thread_list(up->body, (*user)->upstream_user_id);
     if (!scoped) co_return noted(unusable(ctx, s, "get", scoped.error(), *user), up);
     co_return noted(ok_json(ctx, *scoped, *user), up);
@@ -104,7 +105,8 @@ net::awaitable<reply> list_thread_items(request_context& ctx, gateway_services& 
     std::string path = "/chatkit/threads/" + call->id + "/items";
     if (!query->empty()) path += "?" + *query;
     auto up = co_await s.chatkit.get(std::move(path), ctx.trace);
-    if (auto e = upstream_failure(up, true)) co_return noted(error_reply(ctx, *e, call->user), up);
+    if (auto e = upstream_failure(up, call->user->upstream_user_id, true))
+        co_return noted(error_reply(ctx, *e, call->user), up);
     auto items = thread_item_list(up->body, call->id);
     if (!items) co_return noted(unusable(ctx, s, "get", items.error(), call->user), up);
     co_return noted(ok_json(ctx, *items, call->user), up);
@@ -117,7 +119,8 @@ net::awaitable<reply> delete_thread(request_context& ctx, gateway_services& s) {
     auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id, ctx.trace);
     if (!found.thread) co_return noted(error_reply(ctx, found.error, call->user), found.reply);
     auto up = co_await s.chatkit.remove("/chatkit/threads/" + call->id, ctx.trace);
-    if (auto e = upstream_failure(up, true)) co_return noted(error_reply(ctx, *e, call->user), up);
+    if (auto e = upstream_failure(up, call->user->upstream_user_id, true))
+        co_return noted(error_reply(ctx, *e, call->user), up);
     auto confirmation = deletion_of(up->body, call->id);
     if (!confirmation)
         co_return noted(unusable(ctx, s, "delete", confirmation.error(), call->user), up);

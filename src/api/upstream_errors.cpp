@@ -10,7 +10,7 @@ namespace ckg::api {
 using observability::redact_for_log;
 
 std::optional<http_server::api_error> upstream_failure(const result<upstream::upstream_response>& r,
-                                                       bool thread_lookup) {
+                                                       std::string_view user, bool thread_lookup) {
     using http_server::api_error;
     if (!r) {
         api_error e{r.error().code, r.error().detail, std::nullopt, {}};
@@ -18,8 +18,8 @@ std::optional<http_server::api_error> upstream_failure(const result<upstream::up
     }
     const auto status = r->status;
     if (status >= 200 && status < 300) return std::nullopt;
-    const std::string detail =
-        "upstream answered " + std::to_string(status) + ": " + redact_for_log(r->body);
+    const std::string detail = "upstream answered " + std::to_string(status) + ": " +
+                               redact_for_log(observability::without_user(r->body, user));
     if (status == 404 && thread_lookup) {
         api_error e{errc::not_found, detail};
         e.message = thread_not_found_message;

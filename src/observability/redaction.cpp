@@ -3,6 +3,8 @@
 #include "chatkit_gateway/core/utf8.hpp"
 
 #include <openssl/sha.h>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
 
 namespace ckg::observability {
 
@@ -48,7 +50,29 @@ std::size_t secret_at(std::string_view t, std::size_t i) {
     return 0;
 }
 
+// Every occurrence of `needle` in `text` replaced by `with`.
+void replace_all(std::string& text, std::string_view needle, std::string_view with) {
+    if (needle.empty()) return;
+    for (auto at = text.find(needle); at != std::string::npos;
+         at = text.find(needle, at + with.size()))
+        text.replace(at, needle.size(), with);
+}
+
 }  // namespace
+
+std::string without_user(std::string_view text, std::string_view upstream_user_id) {
+    std::string out(text);
+    if (upstream_user_id.empty()) return out;
+    std::string with = "[user ";
+    with += user_hash(upstream_user_id);
+    with += ']';
+    // The JSON-escaped form first: it differs only when the id holds
+    // characters JSON escapes, and then contains the raw id's pieces.
+    const auto quoted = boost::json::serialize(boost::json::string(upstream_user_id));
+    replace_all(out, std::string_view(quoted).substr(1, quoted.size() - 2), with);
+    replace_all(out, upstream_user_id, with);
+    return out;
+}
 
 std::string redact_for_log(std::string_view text, std::size_t max_chars) {
     text = utf8_truncate(text, max_chars);  // a cut never splits a character

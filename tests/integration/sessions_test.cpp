@@ -6,6 +6,7 @@
 #include "test_files.hpp"
 
 #include "chatkit_gateway/core/base64.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
 #include "chatkit_gateway/sessions/handle_sealer.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -261,6 +262,33 @@ BOOST_AUTO_TEST_CASE(upstream_failures_map_to_the_spec_table) {
     }
     fault("create_session", R"({"mode": "delay", "delay_ms": 200, "count": 1})");
     BOOST_TEST(call(http::verb::post, sessions_path, "bob", "{}").result_int() == 200);
+}
+
+// The upstream's error text goes to the log only, and with the user's id
+// (here the plain claim value) replaced by its hash.
+BOOST_AUTO_TEST_CASE(an_upstream_error_quoting_the_user_is_logged_with_its_hash) {
+    fault("create_session",
+          R"({"mode": "status", "status": 400, "count": 1,
+              "message": "Invalid 'user': 'alice' is suspended"})");
+    const auto r = call(http::verb::post, sessions_path, "alice", "{}");
+    BOOST_TEST(r.result_int() == 502);
+    BOOST_TEST(r.body().find("suspended") == std::string::npos);
+    const std::string hashed = "[user " + ckg::observability::user_hash("alice") + "]";
+    // The access line is written as the answer goes out: wait for it.
+    auto quoting = [&] {
+        std::vector<std::string> found;
+        for (const auto& line : logs())
+            if (line.find("is suspended") != std::string::npos) found.push_back(line);
+        return found;
+    };
+    BOOST_TEST(ckg::test::eventually([&] { return !quoting().empty(); }));
+    std::size_t seen = 0;
+    for (const auto& line : quoting()) {
+        ++seen;
+        BOOST_TEST(line.find("'alice'") == std::string::npos, line);
+        BOOST_TEST(line.find(hashed) != std::string::npos, line);
+    }
+    BOOST_TEST(seen > 0u);
 }
 
 BOOST_AUTO_TEST_CASE(no_secret_reaches_a_client_or_a_log) {

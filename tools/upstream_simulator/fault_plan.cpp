@@ -28,8 +28,8 @@ std::optional<fault_mode> mode_from(std::string_view name) {
 }  // namespace
 
 std::optional<fault> fault_plan::parse(const boost::json::object& body, std::string& error) {
-    static const std::set<std::string_view> known = {"mode",    "status",      "delay_ms",
-                                                     "hang_ms", "retry_after", "count"};
+    static const std::set<std::string_view> known = {
+        "mode", "status", "delay_ms", "hang_ms", "retry_after", "message", "count"};
     for (const auto& m : body)
         if (!known.contains(m.key())) {
             error = "unknown field " + std::string(m.key());
@@ -51,6 +51,13 @@ std::optional<fault> fault_plan::parse(const boost::json::object& body, std::str
     // Up to a billion seconds: enough to show how a client handles a wait of years.
     if (auto v = integer_member(body, "retry_after", 0, 1000000000, error))
         f.retry_after = static_cast<unsigned>(*v);
+    // Text an upstream error may carry, such as a quoted parameter value.
+    if (const auto* m = body.if_contains("message")) {
+        if (m->is_string() && !m->get_string().empty() && m->get_string().size() <= 1024)
+            f.message = std::string(m->get_string());
+        else
+            error = "message must be a string of 1 to 1024 bytes";
+    }
     if (auto v = integer_member(body, "count", 1, 1000000, error))
         f.remaining = static_cast<int>(*v);
     if (!error.empty()) return std::nullopt;

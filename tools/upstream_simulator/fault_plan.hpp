@@ -25,12 +25,13 @@ struct fault {
     std::chrono::milliseconds delay{0};
     std::chrono::milliseconds hang{60000};
     std::optional<unsigned> retry_after;
-    int remaining = -1;  // -1: until cleared
+    std::string message = "Injected fault.";  // the error body's message (status faults)
+    int remaining = -1;                       // -1: until cleared
 };
 
 class fault_plan {
 public:
-    // Parses {"mode", "status", "delay_ms", "hang_ms", "retry_after", "count"};
+    // Parses {"mode", "status", "delay_ms", "hang_ms", "retry_after", "message", "count"};
     // returns nullopt and sets `error` for anything else.
     static std::optional<fault> parse(const boost::json::object& body, std::string& error);
 

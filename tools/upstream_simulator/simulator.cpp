@@ -121,8 +121,7 @@ net::awaitable<reply> simulator::apply_fault(request_context& ctx, fault f) {
         case fault_mode::unscoped:
             break;
     }
-    auto r = upstream_error(ctx, static_cast<http::status>(f.status), "Injected fault.",
-                            "injected_fault");
+    auto r = upstream_error(ctx, static_cast<http::status>(f.status), f.message, "injected_fault");
     if (f.retry_after) r.res.set(http::field::retry_after, std::to_string(*f.retry_after));
     co_return r;
 }

@@ -2,7 +2,8 @@
 // 429/503 -> 503 upstream_unavailable with Retry-After (the upstream's own
 // when sane, at most 60 s); any other 4xx/5xx or an unreadable reply -> 502
 // upstream_error; transport failures keep their code (503, 504, 502). The
-// upstream's error body goes to the log only, with anything key-like redacted.
+// upstream's error body goes to the log only, with anything key-like redacted
+// and the user's id replaced by its hash.
 #pragma once
 
 #include "chatkit_gateway/http/error_response.hpp"
@@ -16,7 +17,9 @@ namespace ckg::api {
 
 // The error for a non-2xx reply or a failed call; nullopt for a 2xx reply.
 // With `thread_lookup`, an upstream 404 is our 404 (the thread does not exist).
+// `user`: the upstream user id the call was made for.
 std::optional<http_server::api_error> upstream_failure(const result<upstream::upstream_response>& r,
+                                                       std::string_view user,
                                                        bool thread_lookup = false);
 
 // The error for a 2xx reply that could not be used, as reading it found

@@ -16,4 +16,10 @@ std::string user_hash(std::string_view upstream_user_id);
 // to at most `max_chars` bytes, never inside a UTF-8 character.
 std::string redact_for_log(std::string_view text, std::size_t max_chars = 512);
 
+// `text` with every occurrence of the upstream user id, as is or as it
+// appears inside a JSON string, replaced by "[user <user_hash>]": upstream
+// error text may quote the id, which is the end user's own claim value in
+// the plain id mode (docs/operations.md, "Logs").
+std::string without_user(std::string_view text, std::string_view upstream_user_id);
+
 }  // namespace ckg::observability

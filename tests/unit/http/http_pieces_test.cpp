@@ -152,4 +152,20 @@ BOOST_AUTO_TEST_CASE(key_like_text_is_redacted_for_logs) {
     BOOST_TEST(ckg::observability::user_hash("alice") != ckg::observability::user_hash("bob"));
 }
 
+// Upstream error text may quote the user id: raw, or escaped inside a JSON string.
+BOOST_AUTO_TEST_CASE(the_user_id_in_upstream_text_becomes_its_hash) {
+    using ckg::observability::user_hash;
+    using ckg::observability::without_user;
+    const std::string h = "[user " + user_hash("ann@example.com") + "]";
+    BOOST_TEST(without_user(R"({"message": "user ann@example.com (ann@example.com) unknown"})",
+                            "ann@example.com") ==
+               R"({"message": "user )" + h + " (" + h + R"() unknown"})");
+    const std::string odd = "a\"b\\c";  // a"b\c, as JSON writes it: a\"b\\c
+    BOOST_TEST(without_user(R"({"message": "no user a\"b\\c"})", odd) ==
+               R"({"message": "no user [user )" + user_hash(odd) + R"(]"})");
+    BOOST_TEST(without_user("nothing to hide", "") == "nothing to hide");
+    BOOST_TEST(without_user("aaaa", "aa") ==
+               "[user " + user_hash("aa") + "][user " + user_hash("aa") + "]");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
