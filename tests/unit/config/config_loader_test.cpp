@@ -235,7 +235,7 @@ BOOST_AUTO_TEST_CASE(every_bad_input_names_its_key) {
                      R"(", "key_file": "/nonexistent/key.pem"})"),
          "server.tls.key_file", "cannot read /nonexistent/key.pem"},
         {"directory as file", "upstream.ca_file", json::value("/tmp"), "upstream.ca_file",
-         "cannot read /tmp: Is a directory"},
+         "/tmp is not a regular file"},
         {"tls without key", "server.tls", json::parse(R"({"cert_file": ")" + files.pem + R"("})"),
          "server.tls.key_file", "is required"},
         {"missing api key variable", "upstream.api_key_env", json::value("NOT_SET_ANYWHERE"),
