@@ -36,6 +36,7 @@ http_server::server_options admin_options(const config::gateway_config& c,
     o.listen = c.admin.listen;
     o.max_body_bytes = 1024;
     o.max_connections = 64;
+    o.evict_stalled = true;  // the kubelet's probes get in past stalling clients
     o.header_timeout = c.server.header_timeout;
     o.idle_timeout = c.server.idle_timeout;
     o.public_headers = false;

@@ -48,7 +48,8 @@ net::awaitable<void> server::accept_loop(std::shared_ptr<tcp::acceptor> acceptor
             co_await backoff.async_wait(nothrow_awaitable);
             continue;
         }
-        if (state->open() >= state->options.max_connections && !state->reclaim_idle()) {
+        if (state->open() >= state->options.max_connections && !state->reclaim_idle() &&
+            !state->reclaim_stalled()) {
             // No idle connection to close for it: refuse at once rather than
             // queue, the client can retry elsewhere.
             beast::error_code ignored;

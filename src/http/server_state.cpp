@@ -38,6 +38,31 @@ bool server_state::reclaim_idle() {
     return true;
 }
 
+bool server_state::reclaim_stalled() {
+    if (!options.evict_stalled) return false;
+    for (;;) {
+        std::shared_ptr<connection_base> oldest;
+        std::int64_t since = 0;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& [id, weak] : connections_) {
+                auto c = weak.lock();
+                const auto s = c ? c->waiting_since() : 0;
+                if (s > 0 && (since == 0 || s < since)) {
+                    since = s;
+                    oldest = std::move(c);
+                }
+            }
+        }
+        if (!oldest) return false;
+        if (oldest->claim_if_waiting_since(since)) {
+            oldest->close_now();
+            return true;
+        }
+        // It moved on meanwhile (its request completed): look again.
+    }
+}
+
 void server_state::for_each(const std::function<void(connection_base&)>& f) {
     std::vector<std::shared_ptr<connection_base>> live;
     {

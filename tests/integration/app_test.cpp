@@ -79,6 +79,27 @@ BOOST_AUTO_TEST_CASE(probes_answer_and_public_listener_serves_tls) {
     BOOST_TEST(res[http::field::cache_control] == "no-store");
 }
 
+// The admin listener holds 64 connections. Clients that each send a few
+// bytes of a request and stall do not keep the probes out: a newcomer
+// closes the one that has waited longest for its request.
+BOOST_AUTO_TEST_CASE(stalling_clients_do_not_keep_the_probes_out) {
+    running_app a(1);
+    const auto adm = a.application.admin_endpoint();
+    std::vector<std::unique_ptr<test_client>> stalled;
+    for (int i = 0; i < 64; ++i) {
+        stalled.push_back(std::make_unique<test_client>(adm));
+        stalled.back()->write_raw("GET /heal");
+    }
+    std::this_thread::sleep_for(200ms);
+    for (int i = 0; i < 5; ++i) BOOST_TEST(status_of(adm, "/healthz") == 200u);
+    // The oldest stalled connections were closed for the probes; the newest still waits.
+    BOOST_TEST(stalled.front()->peer_closed());
+    stalled.back()->write_raw("thz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto last = stalled.back()->read_response();
+    BOOST_REQUIRE(last.has_value());
+    BOOST_TEST(last->result_int() == 200);
+}
+
 BOOST_AUTO_TEST_CASE(shutdown_drains_then_closes_and_exits_zero) {
     running_app a(1);
     const auto pub = a.application.public_endpoint();

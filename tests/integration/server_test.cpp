@@ -410,6 +410,41 @@ BOOST_AUTO_TEST_CASE(at_the_limit_an_idle_connection_makes_room_else_new_ones_ar
     BOOST_TEST(ms_since(started) < 1000);
 }
 
+// With evict_stalled (the admin listener), a newcomer at the limit closes
+// the connection that has waited longest for its request's bytes; one
+// being served is never closed for it.
+BOOST_AUTO_TEST_CASE(at_the_limit_the_longest_stalled_connection_makes_room_when_asked) {
+    auto o = fast_options();
+    o.max_connections = 2;
+    o.header_timeout = 3s;
+    o.evict_stalled = true;
+    test_server srv(o, echo_router());
+    test_client a(srv.endpoint()), b(srv.endpoint());
+    a.write_raw("GET /echo HTTP/1.1\r\n");
+    std::this_thread::sleep_for(50ms);
+    b.write_raw("GET /echo HTTP/1.1\r\n");
+    BOOST_REQUIRE(ckg::test::eventually([&] { return srv.server().open_connections() == 2; }));
+    test_client third(srv.endpoint());
+    BOOST_TEST(third.request(http::verb::get, "/echo").result_int() == 200);
+    BOOST_TEST(a.peer_closed());  // the oldest stall made room
+    b.write_raw("Host: x\r\n\r\n");
+    const auto rb = b.read_response();
+    BOOST_REQUIRE(rb.has_value());
+    BOOST_TEST(rb->result_int() == 200);
+    // Two connections in a slow handler wait for nothing from their peers:
+    // neither is closed, the newcomer is.
+    BOOST_REQUIRE(ckg::test::eventually([&] { return srv.server().open_connections() <= 2; }));
+    test_client s1(srv.endpoint()), s2(srv.endpoint());
+    s1.write_raw("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    s2.write_raw("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::this_thread::sleep_for(50ms);
+    test_client late(srv.endpoint());
+    BOOST_TEST(late.peer_closed());
+    const auto r1 = s1.read_response();
+    BOOST_REQUIRE(r1.has_value());
+    BOOST_TEST(r1->result_int() == 200);
+}
+
 BOOST_AUTO_TEST_CASE(a_burst_of_connections_never_gets_more_than_max_connections_served) {
     auto o = fast_options();
     o.max_connections = 8;

@@ -27,6 +27,11 @@ struct server_options {
     std::size_t max_connections = 10000;
     std::chrono::milliseconds header_timeout{10000};
     std::chrono::milliseconds idle_timeout{60000};
+    // At max_connections with no idle connection to close, close the one
+    // that has waited longest for its request's bytes instead of refusing
+    // the newcomer: a few stalling clients cannot keep the probes out (the
+    // admin listener; the public one follows SPEC section 7).
+    bool evict_stalled = false;
     bool public_headers = true;  // Vary: Origin on every response (public listener)
     bool access_log = true;
     observability::metrics* metrics = nullptr;  // every finished request is counted here when set
@@ -46,6 +51,14 @@ public:
         auto expected = activity::idle;
         return activity_.compare_exchange_strong(expected, activity::claimed);
     }
+    // Since when it has been waiting for the bytes of a request (steady
+    // clock ticks); 0 while it serves one or waits between requests.
+    std::int64_t waiting_since() const noexcept { return waiting_since_.load(); }
+    // Takes it for closing when it still waits since `since` (thread-safe):
+    // false when it moved on or was taken meanwhile.
+    bool claim_if_waiting_since(std::int64_t since) noexcept {
+        return since > 0 && waiting_since_.compare_exchange_strong(since, taken);
+    }
 
 protected:
     // Called by the connection on its own thread around its wait for the
@@ -55,10 +68,23 @@ protected:
         auto expected = activity::idle;
         return activity_.compare_exchange_strong(expected, activity::busy);
     }
+    // Around reading a request (from accept, or from a later request's
+    // first byte, to its last byte or its refusal's end). Waiting already,
+    // it keeps the earlier time; a connection taken for closing stays taken.
+    void mark_waiting(bool waiting) noexcept {
+        auto current = waiting_since_.load();
+        const std::int64_t next =
+            waiting ? std::chrono::steady_clock::now().time_since_epoch().count() : 0;
+        while (current != taken && !(waiting && current > 0) &&
+               !waiting_since_.compare_exchange_weak(current, next)) {
+        }
+    }
 
 private:
     enum class activity { busy, idle, claimed };
+    static constexpr std::int64_t taken = -1;
     std::atomic<activity> activity_{activity::busy};
+    std::atomic<std::int64_t> waiting_since_{0};
 };
 
 class server_state {
@@ -78,6 +104,9 @@ public:
     // At max_connections: closes one keep-alive connection waiting between
     // requests to make room for a new one. False when none is waiting.
     bool reclaim_idle();
+    // With options.evict_stalled: closes the connection that has waited
+    // longest for its request's bytes. False when none is waiting.
+    bool reclaim_stalled();
 
 private:
     mutable std::mutex mutex_;
