@@ -55,7 +55,7 @@ public:
           reader_(options().max_header_bytes + options().max_body_bytes + framing_allowance) {
         beast::error_code ec;
         remote_ = lowest().socket().remote_endpoint(ec);
-        this->mark_waiting(true);  // from accept, in the order of accepting
+        this->mark_waiting(steady::now());  // from accept, in the order of accepting
     }
 
     // Coroutine parameters are by value (STYLE habit 4): `self` keeps the
@@ -107,9 +107,10 @@ private:
     // The connection now waits for this request's bytes (mark_waiting):
     // at max_connections the admin listener may close it for a newcomer.
     void start_request_budget() {
-        request_deadline_ = steady::now() + options().header_timeout;
+        const auto now = steady::now();
+        request_deadline_ = now + options().header_timeout;
         budget_spent_ = false;
-        this->mark_waiting(true);
+        this->mark_waiting(now);
     }
 
     // Reads the header or the rest of a request that has begun, within its
@@ -228,7 +229,7 @@ private:
         if (auto bec = co_await read_in_budget(parser, false))
             co_return co_await refuse(refusal_for(bec), &parser.get(), started);
 
-        this->mark_waiting(false);  // a whole request: served, never evicted for a newcomer
+        this->mark_served();  // a whole request: never evicted for a newcomer
         const request req = parser.release();
         request_outcome outcome;
         outcome.request_id = request_id_for(req["X-Request-Id"]);

@@ -8,6 +8,7 @@
 #include "chatkit_gateway/http/tls_context.hpp"
 #include "chatkit_gateway/observability/metrics.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -68,19 +69,22 @@ protected:
         auto expected = activity::idle;
         return activity_.compare_exchange_strong(expected, activity::busy);
     }
-    // Around reading a request (from accept, or from a later request's
-    // first byte, to its last byte or its refusal's end). Waiting already,
-    // it keeps the earlier time; a connection taken for closing stays taken.
-    void mark_waiting(bool waiting) noexcept {
+    // Around reading a request: waiting from accept, or from a later
+    // request's first byte (`since`, steady clock ticks), to its last byte
+    // or its refusal's end (served). Waiting already, it keeps the earlier
+    // time; a connection taken for closing stays taken.
+    void mark_waiting(std::chrono::steady_clock::time_point since) noexcept {
+        set_waiting(std::max<std::int64_t>(1, since.time_since_epoch().count()));
+    }
+    void mark_served() noexcept { set_waiting(0); }
+
+private:
+    void set_waiting(std::int64_t next) noexcept {
         auto current = waiting_since_.load();
-        const std::int64_t next =
-            waiting ? std::chrono::steady_clock::now().time_since_epoch().count() : 0;
-        while (current != taken && !(waiting && current > 0) &&
+        while (current != taken && !(next > 0 && current > 0) &&
                !waiting_since_.compare_exchange_weak(current, next)) {
         }
     }
-
-private:
     enum class activity { busy, idle, claimed };
     static constexpr std::int64_t taken = -1;
     std::atomic<activity> activity_{activity::busy};
