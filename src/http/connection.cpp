@@ -55,7 +55,7 @@ public:
           reader_(options().max_header_bytes + options().max_body_bytes + framing_allowance) {
         beast::error_code ec;
         remote_ = lowest().socket().remote_endpoint(ec);
-        this->mark_waiting(steady::now());  // from accept, in the order of accepting
+        waiting_since(steady::now());  // from accept, in the order of accepting
     }
 
     // Coroutine parameters are by value (STYLE habit 4): `self` keeps the
@@ -110,7 +110,17 @@ private:
         const auto now = steady::now();
         request_deadline_ = now + options().header_timeout;
         budget_spent_ = false;
-        this->mark_waiting(now);
+        waiting_since(now);
+    }
+
+    // What the listener's eviction of stalled connections reads
+    // (server_options::evict_stalled); nothing else does, so the other
+    // listeners skip it.
+    void waiting_since(steady::time_point t) {
+        if (options().evict_stalled) this->mark_waiting(t);
+    }
+    void served() {
+        if (options().evict_stalled) this->mark_served();
     }
 
     // Reads the header or the rest of a request that has begun, within its
@@ -229,7 +239,7 @@ private:
         if (auto bec = co_await read_in_budget(parser, false))
             co_return co_await refuse(refusal_for(bec), &parser.get(), started);
 
-        this->mark_served();  // a whole request: never evicted for a newcomer
+        served();  // a whole request: never evicted for a newcomer
         const request req = parser.release();
         request_outcome outcome;
         outcome.request_id = request_id_for(req["X-Request-Id"]);
