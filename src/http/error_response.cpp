@@ -17,8 +17,8 @@ error_entry entry_of(errc code) noexcept {
     switch (code) {
         case errc::invalid_request:
             return {s::bad_request,
-                    "The request is not well-formed HTTP/1.1: check its request line and framing "
-                    "headers."};
+                    "The request is not well-formed HTTP/1.1: check its request line, framing "
+                    "headers and line ends (CRLF)."};
         case errc::missing_token:
             return {s::unauthorized,
                     "This request needs a token: send \"Authorization: Bearer <JWT>\"."};

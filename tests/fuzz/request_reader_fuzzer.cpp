@@ -3,12 +3,14 @@
 // turns over a stream that delivers the bytes a few at a time, a new parser
 // per request with the public listener's limits, the framing check between
 // header and body). It must never crash or hang, and the reader must never
-// take in more than one request's cap, however the bytes are framed.
+// take in more than one request's cap, however the bytes are framed. The
+// same bytes as the body of a well-framed chunked request are read whole.
 #include "chatkit_gateway/http/framing.hpp"
 #include "chatkit_gateway/net/message_reader.hpp"
 
 #include "memory_stream.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 
@@ -45,6 +47,36 @@ void serve(test::memory_stream& s, transport::message_reader& reader) {
     }
 }
 
+// The input's bytes as the body of a well-framed chunked request (CRLF
+// line ends, chunk sizes taken from the bytes): read whole, whatever the
+// body holds (bare LFs and CRs too) and however the reads split it. The
+// reader fails a pending chunk line at a bare LF; no body byte may look
+// like one. At most 2 KiB, so that 1-byte chunks' framing fits the cap.
+void well_framed_is_read_whole(std::string_view bytes, std::size_t step) {
+    static constexpr char hex[] = "0123456789abcdef";
+    const auto body = bytes.substr(0, 2048);
+    std::string wire = "POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (std::size_t i = 0; i < body.size();) {
+        const auto n =
+            std::min<std::size_t>(1 + static_cast<unsigned char>(body[i]) % 64, body.size() - i);
+        if (n >= 16) wire += hex[n / 16];
+        wire += hex[n % 16];
+        wire.append("\r\n").append(body.substr(i, n)).append("\r\n");
+        i += n;
+    }
+    wire += "0\r\n\r\n";
+    net::io_context ioc;
+    test::memory_stream s(ioc.get_executor(), wire, step);
+    transport::message_reader reader(cap);
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(header_limit);
+    parser.body_limit(body_limit);
+    reader.start_message();
+    check(!test::read_now(s, reader, parser, true));
+    check(!test::read_now(s, reader, parser, false));
+    check(parser.get().body() == body);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -55,5 +87,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     test::memory_stream s(ioc.get_executor(), wire, step);
     transport::message_reader reader(cap);
     serve(s, reader);
+    well_framed_is_read_whole(wire, step);
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <functional>
 #include <future>
+#include <sstream>
 #include <thread>
 
 using namespace ckg;
@@ -255,6 +256,25 @@ BOOST_AUTO_TEST_CASE(incomplete_replies_are_502_and_never_reused) {
         return p;
     });
     BOOST_TEST(g.call(http::verb::post, sessions_path, "bob", "{}").result_int() == 502u);
+    g.upstream.set_script(minting());
+    every_user_gets_their_own_secret(g, 1);
+}
+
+// A chunked reply whose lines end with a bare LF can never be completed: a
+// 502 at once, not a wait for the upstream deadline (3 s here), and the
+// connection is not reused.
+BOOST_AUTO_TEST_CASE(a_reply_with_bare_lf_chunk_lines_is_502_at_once) {
+    gateway_on_peer g([](const peer_request& r) {
+        const auto whole = mint_reply_for(r);
+        const auto body = whole.substr(whole.find("\r\n\r\n") + 4);
+        std::ostringstream hex;
+        hex << std::hex << body.size();
+        return peer_reply{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + hex.str() +
+                          "\n" + body + "\n0\n\n"};
+    });
+    const auto started = std::chrono::steady_clock::now();
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 502u);
+    BOOST_TEST(ms_since(started) < 2000);
     g.upstream.set_script(minting());
     every_user_gets_their_own_secret(g, 1);
 }

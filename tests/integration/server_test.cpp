@@ -319,6 +319,40 @@ BOOST_AUTO_TEST_CASE(ambiguous_framing_is_refused) {
     }
 }
 
+// RFC 9112 section 7.1 ends chunk lines and trailers with CRLF; a bare LF
+// there can never be completed, so it is a 400 at once, not a wait for the
+// rest of the request's budget and a 408.
+BOOST_AUTO_TEST_CASE(chunk_lines_ended_by_a_bare_lf_are_400_at_once) {
+    test_server srv(fast_options(), echo_router());
+    const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::vector<std::string> bodies = {
+        "2\n{}\n0\n\n",                  // every line
+        "2\r\n{}\r\n0\n\r\n",            // the last chunk's line
+        "2;ext=1\n{}\r\n0\r\n\r\n",      // a line with an extension
+        "2\r\n{}\r\n0\r\nX-T: 1\n\r\n",  // a trailer
+    };
+    for (const auto& body : bodies) {
+        BOOST_TEST_CONTEXT(body) {
+            test_client c(srv.endpoint());
+            const auto started = std::chrono::steady_clock::now();
+            c.write_raw(head + body);
+            auto res = c.read_response();
+            BOOST_REQUIRE(res.has_value());
+            BOOST_TEST(res->result_int() == 400);
+            BOOST_TEST(error_code_of(*res) == "invalid_request");
+            BOOST_TEST(ms_since(started) < 300);  // well inside the 400 ms budget
+            BOOST_TEST(c.peer_closed());
+        }
+    }
+    // The same bytes with CRLF are served, a body holding bare LFs too.
+    test_client c(srv.endpoint());
+    c.write_raw(head + "4\r\n{\n}\n\r\n0\r\n\r\n");
+    auto res = c.read_response();
+    BOOST_REQUIRE(res.has_value());
+    BOOST_TEST(res->result_int() == 200);
+    BOOST_TEST(std::string(json_of(*res).at("body").as_string()) == "{\n}\n");
+}
+
 BOOST_AUTO_TEST_CASE(garbage_and_malformed_requests_never_crash) {
     test_server srv(fast_options(), echo_router());
     const std::vector<std::string> inputs = {

@@ -17,6 +17,7 @@
 
 #include "chatkit_gateway/core/asio.hpp"
 
+#include <algorithm>
 #include <cstddef>
 
 namespace ckg::transport {
@@ -33,7 +34,10 @@ public:
     std::size_t cap() const noexcept { return cap_; }
 
     // Starts counting a new message: bytes still buffered count toward it.
-    void start_message() noexcept { taken_ = 0; }
+    void start_message() noexcept {
+        taken_ = 0;
+        lf_checked_ = 0;
+    }
 
     // Feeds the buffered bytes to `parser` until its header (`header_only`)
     // or whole message is complete, it needs more bytes, or it fails (`ec`
@@ -96,9 +100,26 @@ private:
                    : (*remaining > large ? large : static_cast<std::size_t>(*remaining));
     }
 
+    // Whether the bytes the parser left waiting hold an LF that no CR comes
+    // before. Beast 1.81 ends a chunk-size line or a trailer only at CRLF
+    // (RFC 9112 section 7.1) and reads past a bare LF, waiting for the rest
+    // of the deadline for a line that can no longer end well. Those bytes are
+    // one pending line (chunk data is taken as it comes), so an LF in them
+    // is such a bare LF, and the message fails at once. Each byte is looked at
+    // once (lf_checked_), however the line dribbles in.
+    bool holds_bare_lf() noexcept {
+        const auto* p = static_cast<const char*>(buffer_.data().data());
+        const auto n = buffer_.size();
+        for (auto i = std::min(lf_checked_, n); i < n; ++i)
+            if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) return true;
+        lf_checked_ = n;
+        return false;
+    }
+
     beast::flat_buffer buffer_;
     std::size_t cap_ = 0;
-    std::size_t taken_ = 0;  // bytes of the current message the parser consumed
+    std::size_t taken_ = 0;       // bytes of the current message the parser consumed
+    std::size_t lf_checked_ = 0;  // leading buffered bytes holds_bare_lf() passed
 };
 
 template <bool isRequest>
@@ -111,10 +132,15 @@ parse_step message_reader::parse(http::basic_parser<isRequest>& parser, bool hea
         const auto used = parser.put(buffer_.data(), ec);
         buffer_.consume(used);
         taken_ += used;
+        if (used > 0) lf_checked_ = 0;
         if (ec == http::error::need_more) break;
         if (ec) return parse_step::failed;
     }
     ec = {};
+    if (parser.is_header_done() && parser.chunked() && holds_bare_lf()) {
+        ec = http::error::bad_line_ending;
+        return parse_step::failed;
+    }
     // The parser keeps waiting for a line end (a chunk-size line, an extension,
     // a trailer): what it holds and what it consumed must stay under the cap.
     if (taken_ + buffer_.size() >= cap_) {
