@@ -29,8 +29,8 @@ const route_entry routes[] = {
 };
 
 // A header's value when the request carries it exactly once: of two
-// traceparent headers neither can be taken for the parent, and a second
-// tracestate would be another list to merge (docs/operations.md, tracing).
+// traceparent headers neither can be taken for the parent
+// (docs/operations.md, tracing).
 std::optional<std::string_view> single_header(const http_server::request& req,
                                               std::string_view name) {
     const auto range = req.equal_range(name);
@@ -38,11 +38,28 @@ std::optional<std::string_view> single_header(const http_server::request& req,
     return std::string_view(range.first->value());
 }
 
+// A list header's field lines as one list, joined with commas in order (RFC
+// 9110 section 5.3): a tracestate split over several lines is still the
+// caller's one tracestate. Empty lines add nothing.
+std::optional<std::string> joined_header(const http_server::request& req, std::string_view name) {
+    const auto range = req.equal_range(name);
+    if (range.first == range.second) return std::nullopt;
+    std::string joined;
+    for (auto it = range.first; it != range.second; ++it) {
+        if (it->value().empty()) continue;
+        if (!joined.empty()) joined += ',';
+        joined.append(it->value());
+    }
+    return joined;
+}
+
 // Every public API request belongs to a trace: the caller's, or a new one.
 // The access line names it, and chatkit_client carries it upstream.
 void start_trace(request_context& ctx) {
-    ctx.trace = observability::trace_context::from_request(single_header(ctx.req, "traceparent"),
-                                                           single_header(ctx.req, "tracestate"));
+    const auto tracestate = joined_header(ctx.req, "tracestate");
+    ctx.trace = observability::trace_context::from_request(
+        single_header(ctx.req, "traceparent"),
+        tracestate ? std::optional<std::string_view>(*tracestate) : std::nullopt);
 }
 
 void note_trace(reply& r, const request_context& ctx) {

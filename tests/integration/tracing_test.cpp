@@ -99,6 +99,27 @@ BOOST_AUTO_TEST_CASE(a_valid_traceparent_is_continued_with_a_new_span_and_traces
     BOOST_TEST(upstream_id != "tracedmint0123456789");
 }
 
+// A tracestate split over several field lines is one list (RFC 9110
+// section 5.3, W3C Trace Context 3.3.1): forwarded joined, in order.
+BOOST_AUTO_TEST_CASE(tracestate_lines_are_forwarded_as_one_list) {
+    clear_upstream_log();
+    http::request<http::string_body> req{http::verb::post, sessions_path, 11};
+    req.set(http::field::host, "localhost");
+    req.set(http::field::authorization, "Bearer " + token("alice"));
+    req.set(http::field::content_type, "application/json");
+    req.set("traceparent", parent);
+    req.insert("tracestate", "rojo=00f067aa0ba902b7");
+    req.insert("tracestate", "congo=t61rcWkgMzE");
+    req.body() = "{}";
+    req.prepare_payload();
+    auto c = client();
+    BOOST_REQUIRE(c.send(req).result_int() == 200);
+    const auto sent = upstream_headers(sim_requests(), "create_session");
+    BOOST_REQUIRE(sent.size() == 1u);
+    BOOST_TEST(split_traceparent(header(sent[0], "traceparent")).trace_id == parent_trace);
+    BOOST_TEST(header(sent[0], "tracestate") == "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+}
+
 BOOST_AUTO_TEST_CASE(every_attempt_of_a_retried_call_is_a_new_span_of_the_same_trace) {
     clear_upstream_log();
     fault("list_threads", R"({"mode": "status", "status": 503, "count": 1})");
