@@ -27,10 +27,18 @@ struct request_outcome {
     bool keep_going = false;
     observability::log_fields log;  // the handler's extra access-log fields
     unsigned status = 0;
-    std::string_view method;
+    std::string_view method = "-";  // method_name()
     std::string_view route = "-";
     std::string request_id;
 };
+
+// A request's method as its access line and metrics name it: "-" before its
+// request line was read, "<unknown>" for a method Beast does not know
+// (which the router answers 404 or 405).
+std::string_view method_name(const http::request_header<>& h) {
+    if (h.method() == http::verb::unknown && h.method_string().empty()) return "-";
+    return http::to_string(h.method());
+}
 
 template <class Stream>
 class connection final : public connection_base,
@@ -243,7 +251,7 @@ private:
         const request req = parser.release();
         request_outcome outcome;
         outcome.request_id = request_id_for(req["X-Request-Id"]);
-        outcome.method = http::to_string(req.method());
+        outcome.method = method_name(req);
         reply r = co_await dispatch(req, outcome);
         if (r.after == after_reply::reset) {
             close_socket(true);
@@ -287,8 +295,7 @@ private:
         if (!code) co_return outcome;
         outcome.request_id = request_id_for(header ? std::string_view((*header)["X-Request-Id"])
                                                    : std::string_view{});
-        if (header && header->method() != http::verb::unknown)
-            outcome.method = http::to_string(header->method());
+        if (header) outcome.method = method_name(*header);
         const unsigned version = header ? header->version() : 11;
         auto res = make_error_response(api_error{*code, {}, {}, {}}, version);
         finish_response(res, outcome.request_id, version, false);
@@ -388,9 +395,8 @@ private:
         const auto elapsed =
             std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started);
         if (options().metrics)
-            options().metrics->record_request({options().name, o.route,
-                                               o.method.empty() ? std::string_view("-") : o.method,
-                                               o.status, elapsed});
+            options().metrics->record_request(
+                {options().name, o.route, o.method, o.status, elapsed});
         if (!options().access_log ||
             !observability::logger::enabled(observability::log_level::info))
             return;

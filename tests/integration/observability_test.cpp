@@ -206,6 +206,31 @@ BOOST_AUTO_TEST_CASE(a_malformed_upstream_reply_counts_as_an_upstream_error) {
                gets_before + 1);
 }
 
+// An unknown method is named "<unknown>" whether the request is routed (405)
+// or refused before routing (400); a request whose request line was never
+// read is "-".
+BOOST_AUTO_TEST_CASE(unknown_methods_are_named_alike_routed_or_refused) {
+    const auto send_raw = [&](const std::string& raw) {
+        auto c = client();
+        c.write_raw(raw);
+        const auto res = c.read_response();
+        return res ? res->result_int() : 0u;
+    };
+    BOOST_TEST(send_raw("FOO " + sessions_path + " HTTP/1.1\r\nHost: x\r\n\r\n") == 405u);
+    BOOST_TEST(send_raw("FOO " + sessions_path +
+                        " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\n\n") == 400u);
+    BOOST_TEST(send_raw("GARBAGE\r\n\r\n") == 400u);
+    test_client admin(application->admin_endpoint());
+    const auto count = [&](const std::string& method, const std::string& status) {
+        return value_of(parse_samples(admin.request(http::verb::get, "/metrics").body()),
+                        "chatkit_gateway_http_requests_total",
+                        {{"listener", "public"}, {"method", method}, {"status", status}});
+    };
+    BOOST_TEST(eventually([&] { return count("-", "400") >= 1; }));
+    BOOST_TEST(count("<unknown>", "405") == 1);
+    BOOST_TEST(count("<unknown>", "400") == 1);
+}
+
 BOOST_AUTO_TEST_CASE(access_lines_carry_the_spec_fields_and_no_secret) {
     const auto minted = call(http::verb::post, sessions_path, "alice", "{}",
                              {{"X-Request-Id", "trace0123456789abcdef"}});
