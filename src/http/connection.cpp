@@ -122,8 +122,9 @@ private:
     }
 
     // What the listener's eviction of stalled connections reads
-    // (server_options::evict_stalled); nothing else does, so the other
-    // listeners skip it.
+    // (server_options::evict_stalled): since when the connection waits on
+    // its client, for a request's bytes or to take a reply. Nothing else
+    // reads it, so the other listeners skip it.
     void waiting_since(steady::time_point t) {
         if (options().evict_stalled) this->mark_waiting(t);
     }
@@ -263,9 +264,13 @@ private:
         outcome.status = r.res.result_int();
         outcome.log = std::move(r.log);
 
-        // Write the reply
+        // Write the reply. Until the client has taken it, the connection
+        // waits on the client again (as for a request's bytes): one that
+        // never reads can be closed for a newcomer (evict_stalled).
         lowest().expires_after(options().idle_timeout);
+        waiting_since(steady::now());
         auto [wec, wn] = co_await write(r.res);
+        served();
         record(outcome, started);
         if (wec) co_return outcome;
         outcome.keep_going = keep_alive;

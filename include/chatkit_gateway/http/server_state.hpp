@@ -29,9 +29,10 @@ struct server_options {
     std::chrono::milliseconds header_timeout{10000};
     std::chrono::milliseconds idle_timeout{60000};
     // At max_connections with no idle connection to close, close the one
-    // that has waited longest for its request's bytes instead of refusing
-    // the newcomer: a few stalling clients cannot keep the probes out (the
-    // admin listener; the public one follows SPEC section 7).
+    // that has waited longest on its client (for its request's bytes, or to
+    // take its reply) instead of refusing the newcomer: a few stalling
+    // clients cannot keep the probes out (the admin listener; the public one
+    // follows SPEC section 7).
     bool evict_stalled = false;
     bool public_headers = true;  // Vary: Origin on every response (public listener)
     bool access_log = true;
@@ -52,8 +53,9 @@ public:
         auto expected = activity::idle;
         return activity_.compare_exchange_strong(expected, activity::claimed);
     }
-    // Since when it has been waiting for the bytes of a request (steady
-    // clock ticks); 0 while it serves one or waits between requests.
+    // Since when it has been waiting on its client, for the bytes of a
+    // request or to take a reply (steady clock ticks); 0 while a handler
+    // serves a request or it waits between requests.
     std::int64_t waiting_since() const noexcept { return waiting_since_.load(); }
     // Takes it for closing when it still waits since `since` (thread-safe):
     // false when it moved on or was taken meanwhile.
@@ -71,8 +73,9 @@ protected:
     }
     // Around reading a request: waiting from accept, or from a later
     // request's first byte (`since`, steady clock ticks), to its last byte
-    // or its refusal's end (served). Waiting already, it keeps the earlier
-    // time; a connection taken for closing stays taken.
+    // or its refusal's end (served); and around writing a reply. Waiting
+    // already, it keeps the earlier time; a connection taken for closing
+    // stays taken.
     void mark_waiting(std::chrono::steady_clock::time_point since) noexcept {
         set_waiting(std::max<std::int64_t>(1, since.time_since_epoch().count()));
     }
@@ -109,7 +112,8 @@ public:
     // requests to make room for a new one. False when none is waiting.
     bool reclaim_idle();
     // With options.evict_stalled: closes the connection that has waited
-    // longest for its request's bytes. False when none is waiting.
+    // longest on its client (request bytes, or a reply not taken). False
+    // when none is waiting.
     bool reclaim_stalled();
 
 private:
