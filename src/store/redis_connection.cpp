@@ -10,10 +10,13 @@
 
 #include <openssl/x509v3.h>
 
+#include <utility>
+
 namespace ckg::store {
 namespace {
 
 using steady = std::chrono::steady_clock;
+using observability::log_info;
 using observability::log_warn;
 
 constexpr std::chrono::milliseconds first_backoff{100};
@@ -230,10 +233,35 @@ net::awaitable<void> redis_connection::serve(Stream& stream) {
         } else if (!awaiting_.empty()) {
             co_await read_replies(stream);
         } else {
-            wake_.expires_at(steady::time_point::max());
-            co_await wake_.async_wait(nothrow_awaitable);
+            co_await wait_idle(beast::get_lowest_layer(stream).socket());
         }
     }
+}
+
+// Idle: waits until call() wakes the loop, watching the socket meanwhile.
+// Nothing is asked, so a readable socket is Redis closing the connection
+// (its idle `timeout`, a restart) or sending what nothing asked for: either
+// way it is dropped now and made again in the background, before a caller
+// needs it, rather than failing the next call.
+net::awaitable<void> redis_connection::wait_idle(tcp::socket& socket) {
+    const auto watch = ++idle_watch_;
+    socket.async_wait(tcp::socket::wait_read,
+                      [self = shared_from_this(), watch](const beast::error_code& ec) {
+                          if (ec || self->idle_watch_ != watch) return;
+                          self->idle_readable_ = true;
+                          self->wake_.cancel();
+                      });
+    wake_.expires_at(steady::time_point::max());
+    co_await wake_.async_wait(nothrow_awaitable);
+    ++idle_watch_;  // a wait that completes from here on is not this idle period's
+    if (idle_readable_) {
+        idle_readable_ = false;
+        closed_while_idle_ = true;
+        drop("closed by redis (or sent what nothing asked for) while idle");
+        co_return;
+    }
+    beast::error_code ignored;
+    socket.cancel(ignored);  // only the watch is pending on it now
 }
 
 // One connected socket's life: handshakes, then the I/O loop until it breaks.
@@ -275,12 +303,16 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
         if (self->state_ == state::stopped) break;
         self->state_ = state::connecting;
         if (!failed) delay = first_backoff;  // it was up: try again soon
-        if (self->warnings_->allow(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       steady::now().time_since_epoch())
-                                       .count()))
+        if (std::exchange(self->closed_while_idle_, false)) {
+            // No call failed: Redis ends idle clients when its `timeout` is set.
+            log_info("redis closed an idle connection; reconnecting", {});
+        } else if (self->warnings_->allow(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              steady::now().time_since_epoch())
+                                              .count())) {
             log_warn("redis connection down; reconnecting",
                      {{"reason", failed ? failed->detail : std::string("connection lost")},
                       {"retry_ms", delay.count()}});
+        }
         self->backoff_.expires_after(jittered(delay));
         co_await self->backoff_.async_wait(nothrow_awaitable);
         delay = std::min(delay * 2, max_backoff);

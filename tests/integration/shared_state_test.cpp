@@ -575,6 +575,29 @@ BOOST_AUTO_TEST_CASE(redis_unreachable_at_start_then_up_then_down_then_restarted
     BOOST_TEST(local->count_in_log("\"msg\":\"shared store failed\"") <= 30u);
 }
 
+// Redis closes a client idle for longer than its `timeout` (1 s here, as
+// managed servers often set it). The gateway sees that close while idle and
+// connects again at once: no request meets a closed connection.
+BOOST_AUTO_TEST_CASE(
+    connections_redis_closes_while_idle_are_made_again_before_a_request_needs_them) {
+    upstream up;
+    redis_server redis({"--timeout", "1"});
+    const auto dir = temp_dir("shared-state-idle");
+    auto g = start_replica(up, dir, "idle",
+                           {R"("url": ")" + redis.url() + R"(", "on_error": "refuse")"});
+    BOOST_REQUIRE(
+        time_until([&] { return mint(*g, "alice").result_int() == 200; }, 3000ms).has_value());
+    for (int i = 0; i < 3; ++i) {
+        std::this_thread::sleep_for(2500ms);  // Redis checks idle clients about once a second
+        BOOST_TEST(mint(*g, "alice").result_int() == 200);
+        BOOST_TEST(mint(*g, "bob").result_int() == 200);
+    }
+    BOOST_TEST(
+        metric_value(*g, "chatkit_gateway_store_degraded_decisions_total{policy=\"refuse\"}") == 0);
+    BOOST_TEST(g->count_in_log("\"msg\":\"shared store failed\"") == 0u);
+    fs::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_CASE(password_auth_and_database_index) {
     upstream up;
     redis_server redis({"--requirepass", redis_password});

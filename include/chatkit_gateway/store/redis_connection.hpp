@@ -13,6 +13,8 @@
 // is awaited (a reply nobody asked for) is dropped before the next command
 // goes out, and the handshake ends with a PING so that nothing the server
 // sends after the TLS handshake (session tickets) is mistaken for that.
+// While idle it watches the socket, so a connection Redis closes (its idle
+// `timeout`, a restart) is made again before a call needs it.
 //
 // All members must be used on the connection's own context.
 #pragma once
@@ -24,6 +26,7 @@
 #include "chatkit_gateway/store/warning_throttle.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -91,6 +94,7 @@ private:
     net::awaitable<bool> read_replies(Stream& stream);
     template <class Stream>
     bool holds_unasked_input(Stream& stream) const;
+    net::awaitable<void> wait_idle(tcp::socket& socket);
     void drop(const std::string& why);
     void fail_all(const std::string& why);
 
@@ -102,6 +106,9 @@ private:
     net::steady_timer wake_;            // the I/O loop waits here when idle
     net::steady_timer backoff_;
     std::deque<std::shared_ptr<pending>> to_send_, awaiting_;
+    std::uint64_t idle_watch_ = 0;    // numbers each idle period's socket watch
+    bool idle_readable_ = false;      // the watch saw the socket readable
+    bool closed_while_idle_ = false;  // the last drop was that: no call failed
     std::unique_ptr<resp_reader> reader_;
     std::string chunk_;  // what one read takes from the socket
     std::shared_ptr<warning_throttle> warnings_;
