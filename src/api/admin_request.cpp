@@ -1,5 +1,6 @@
 #include "chatkit_gateway/api/admin_request.hpp"
 
+#include "chatkit_gateway/core/request_name.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/core/utf8.hpp"
 #include "chatkit_gateway/http/query_params.hpp"
@@ -16,24 +17,12 @@ failure bad(std::string message) {
     return failure{errc::invalid_request, std::move(message)};
 }
 
-// A name from the request, quoted and cut to 64 bytes at a UTF-8 boundary.
-std::string quoted(std::string_view name) {
-    std::size_t n = std::min<std::size_t>(name.size(), 64);
-    while (n > 0 && n < name.size() && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) --n;
-    std::string out;  // appended piece by piece: g++ 12 warns falsely on "\"" + std::string
-    out.reserve(n + 2);
-    out.push_back('"');
-    out.append(name.substr(0, n));
-    out.push_back('"');
-    return out;
-}
-
 std::optional<failure> check_user(const admin_user_request& r, const config::auth_config& auth) {
     const bool known =
         std::any_of(auth.issuers.begin(), auth.issuers.end(),
                     [&](const config::issuer_config& i) { return i.issuer == r.issuer; });
     if (r.issuer.empty()) return bad("issuer is required");
-    if (!known) return bad("issuer " + quoted(r.issuer) + " is not configured");
+    if (!known) return bad("issuer " + quoted_request_name(r.issuer) + " is not configured");
     if (r.user.empty()) return bad("user must be a non-empty string");
     return std::nullopt;
 }
@@ -74,7 +63,7 @@ result<admin_user_request> parse_admin_body(std::string_view body, admin_body_ki
         } else if (key == "block_seconds" && kind == admin_body_kind::revoke) {
             if (auto f = read_block_seconds(value, r)) return *f;
         } else {
-            return bad("unknown field " + quoted(key));
+            return bad("unknown field " + quoted_request_name(key));
         }
     }
     if (auto f = check_user(r, auth)) return *f;
@@ -89,7 +78,8 @@ result<admin_user_request> parse_admin_query(std::string_view raw_query,
     bool seen_issuer = false, seen_user = false;
     for (auto& p : *params) {
         const bool is_issuer = p.key == "issuer";
-        if (!is_issuer && p.key != "user") return bad("unknown query parameter " + quoted(p.key));
+        if (!is_issuer && p.key != "user")
+            return bad("unknown query parameter " + quoted_request_name(p.key));
         bool& seen = is_issuer ? seen_issuer : seen_user;
         if (seen) return bad(p.key + " is repeated");
         // JSON bodies are UTF-8 by construction; a decoded query may not be.

@@ -60,6 +60,13 @@ BOOST_AUTO_TEST_CASE(revoke_bodies) {
         {R"({"issuer":"https://id.example.com/","user":7})", "user must be a string"},
         {R"({"issuer":)", "the body must be a JSON object"},
         {R"([])", "the body must be a JSON object"},
+        // A credential pasted into the wrong field is never echoed (nor logged).
+        {R"({"issuer":"sk-live-0123456789abcdef","user":"a"})",
+         "issuer \"[redacted]\" is not configured"},
+        {R"({"issuer":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln","user":"a"})",
+         "issuer \"[redacted]\" is not configured"},
+        {R"({"issuer":"https://id.example.com/","user":"a","Bearer abc.def":1})",
+         "unknown field \"[redacted]\""},
     };
     for (const auto& [body, message] : refused) {
         BOOST_TEST_CONTEXT(body) {
@@ -91,6 +98,12 @@ BOOST_AUTO_TEST_CASE(status_queries) {
                    .error()
                    .detail == "user is repeated");
     BOOST_TEST(parse_admin_query("user=a", auth).error().detail == "issuer is required");
+    BOOST_TEST(parse_admin_query("issuer=%FFx&user=a", auth).error().detail ==
+               "issuer must be valid UTF-8");
+    // A name's bytes that are not UTF-8 are shown as U+FFFD: the message stays UTF-8.
+    BOOST_TEST(parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=a&%FFx=1", auth)
+                   .error()
+                   .detail == "unknown query parameter \"\xEF\xBF\xBDx\"");
     // Decoded bytes that are not UTF-8 would otherwise go into the JSON answer.
     BOOST_TEST(parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=%FF%FE", auth)
                    .error()
