@@ -484,6 +484,11 @@ BOOST_AUTO_TEST_CASE(admin_requests_are_checked_and_logged_without_the_token) {
          "block_seconds must be an integer from 0 to 31536000"},
         {R"({"issuer": "https://hs.test/", "user": "a", "extra": 1})", "unknown field \"extra\""},
         {R"({"issuer": )", "the body must be a JSON object"},
+        // The admin token pasted into a field is never echoed nor logged.
+        {R"({"issuer": ")" + admin_token + R"(", "user": "alice"})",
+         "issuer \"[redacted]\" is not configured"},
+        {R"({"issuer": "https://hs.test/", "user": "a", ")" + admin_token + R"(": 1})",
+         "unknown field \"[redacted]\""},
     };
     for (const auto& [body, message] : bad) {
         BOOST_TEST_CONTEXT(body) {
