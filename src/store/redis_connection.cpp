@@ -256,8 +256,11 @@ net::awaitable<void> redis_connection::wait_idle(tcp::socket& socket) {
     ++idle_watch_;  // a wait that completes from here on is not this idle period's
     if (idle_readable_) {
         idle_readable_ = false;
-        closed_while_idle_ = true;
-        drop("closed by redis (or sent what nothing asked for) while idle");
+        beast::error_code ec;
+        const bool bytes = socket.available(ec) > 0;
+        closed_while_idle_ = !bytes && !ec;
+        drop(closed_while_idle_ ? "closed by redis while idle"
+                                : "sent what nothing asked for while idle");
         co_return;
     }
     beast::error_code ignored;
@@ -303,15 +306,19 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
         if (self->state_ == state::stopped) break;
         self->state_ = state::connecting;
         if (!failed) delay = first_backoff;  // it was up: try again soon
-        if (std::exchange(self->closed_while_idle_, false)) {
-            // No call failed: Redis ends idle clients when its `timeout` is set.
-            log_info("redis closed an idle connection; reconnecting", {});
-        } else if (self->warnings_->allow(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              steady::now().time_since_epoch())
-                                              .count())) {
-            log_warn("redis connection down; reconnecting",
-                     {{"reason", failed ? failed->detail : std::string("connection lost")},
-                      {"retry_ms", delay.count()}});
+        // No call failed when Redis closed an idle connection (it ends idle
+        // clients when its `timeout` is set): info, not a warning. Both at
+        // most once a second, however often a server closes.
+        const bool idle_close = std::exchange(self->closed_while_idle_, false);
+        if (self->warnings_->allow(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       steady::now().time_since_epoch())
+                                       .count())) {
+            if (idle_close)
+                log_info("redis closed an idle connection; reconnecting", {});
+            else
+                log_warn("redis connection down; reconnecting",
+                         {{"reason", failed ? failed->detail : std::string("connection lost")},
+                          {"retry_ms", delay.count()}});
         }
         self->backoff_.expires_after(jittered(delay));
         co_await self->backoff_.async_wait(nothrow_awaitable);

@@ -600,6 +600,8 @@ BOOST_AUTO_TEST_CASE(
     BOOST_TEST(
         metric_value(*g, "chatkit_gateway_store_degraded_decisions_total{policy=\"refuse\"}") == 0);
     BOOST_TEST(g->count_in_log("\"msg\":\"shared store failed\"") == 0u);
+    BOOST_TEST(g->count_in_log("redis closed an idle connection; reconnecting") >= 1u);
+    BOOST_TEST(g->count_in_log("redis connection down") == 0u);  // an idle close is no warning
     fs::remove_all(dir);
 }
 
