@@ -21,6 +21,10 @@ using observability::log_warn;
 
 constexpr std::chrono::milliseconds first_backoff{100};
 constexpr std::chrono::milliseconds max_backoff{5000};
+// A connection up at least this long before it ended resets the backoff and
+// may be made again at once; one a server ends sooner (say right after each
+// handshake) keeps the backoff growing.
+constexpr std::chrono::seconds stable_after{1};
 constexpr std::size_t read_chunk = 16 * 1024;
 
 // Connecting (TCP, TLS, AUTH, SELECT) may take longer than one round trip.
@@ -72,7 +76,11 @@ void redis_connection::stop() {
 }
 
 net::awaitable<result<resp_value>> redis_connection::call(std::string command) {
-    if (state_ != state::ready || broken_)
+    // While a connection Redis closed when idle is made again (at once), a
+    // call waits for it within its timeout; otherwise, not connected, it
+    // fails at once rather than wait out an outage's backoff.
+    const bool coming = state_ == state::connecting && reconnecting_at_once_;
+    if (!coming && (state_ != state::ready || broken_))
         co_return failure{errc::store_unavailable, "redis not connected"};
     auto p = std::make_shared<pending>(ioc_, std::move(command));
     p->done.expires_after(options_.timeout);
@@ -218,6 +226,8 @@ bool redis_connection::holds_unasked_input(Stream& stream) const {
 template <class Stream>
 net::awaitable<void> redis_connection::serve(Stream& stream) {
     state_ = state::ready;
+    ready_since_ = steady::now();
+    reconnecting_at_once_ = false;
     while (!broken_) {
         if (!to_send_.empty() && awaiting_.empty() && holds_unasked_input(stream)) {
             drop("sent a reply nothing asked for");
@@ -305,11 +315,15 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
         self->tcp_ = nullptr;
         if (self->state_ == state::stopped) break;
         self->state_ = state::connecting;
-        if (!failed) delay = first_backoff;  // it was up: try again soon
+        self->reconnecting_at_once_ = false;  // calls fail at once again, unless set below
+        const auto up_since = std::exchange(self->ready_since_, steady::time_point{});
+        const bool stable =
+            up_since != steady::time_point{} && steady::now() - up_since >= stable_after;
+        if (stable) delay = first_backoff;  // it was up a while: try again soon
         // No call failed when Redis closed an idle connection (it ends idle
         // clients when its `timeout` is set): info, not a warning. Both at
         // most once a second, however often a server closes.
-        const bool idle_close = std::exchange(self->closed_while_idle_, false);
+        const bool idle_close = std::exchange(self->closed_while_idle_, false) && stable;
         if (self->warnings_->allow(std::chrono::duration_cast<std::chrono::milliseconds>(
                                        steady::now().time_since_epoch())
                                        .count())) {
@@ -319,6 +333,12 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
                 log_warn("redis connection down; reconnecting",
                          {{"reason", failed ? failed->detail : std::string("connection lost")},
                           {"retry_ms", delay.count()}});
+        }
+        if (idle_close) {
+            // A stable connection Redis ended while idle: made again now, and
+            // calls meanwhile wait for it (call()).
+            self->reconnecting_at_once_ = true;
+            continue;
         }
         self->backoff_.expires_after(jittered(delay));
         co_await self->backoff_.async_wait(nothrow_awaitable);

@@ -120,6 +120,25 @@ BOOST_AUTO_TEST_CASE(a_reply_nobody_asked_for_fails_the_call_about_to_go_out) {
     });
 }
 
+// A server that closes each connection right after the handshake: the
+// backoff grows (100 ms doubling to 5 s) instead of restarting with every
+// handshake that succeeded, so the client does not reconnect in a loop.
+BOOST_AUTO_TEST_CASE(a_server_that_hangs_up_after_each_handshake_meets_a_growing_backoff) {
+    hostile_redis peer([](const redis_words& w) {
+        if (!w.empty() && w[0] == "PING")
+            return "+PONG\r\n" + std::string(hostile_redis::then_hang_up);
+        return plain_redis(w, "right");
+    });
+    client_run c(peer);
+    c.run([&]() -> net::awaitable<void> {
+        co_await c.sleep(3000ms);
+        // 100 + 200 + 400 + 800 + 1600 ms at full length: at most about 8 in
+        // 3 s with jitter; a backoff reset by each handshake made dozens.
+        BOOST_TEST(peer.connections() >= 3u);
+        BOOST_TEST(peer.connections() <= 10u);
+    });
+}
+
 BOOST_AUTO_TEST_CASE(bytes_after_the_handshake_keep_the_connection_from_being_used) {
     // The PING that closes the handshake is answered twice.
     hostile_redis peer([](const redis_words& w) {

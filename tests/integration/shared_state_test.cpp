@@ -602,6 +602,21 @@ BOOST_AUTO_TEST_CASE(
     BOOST_TEST(g->count_in_log("\"msg\":\"shared store failed\"") == 0u);
     BOOST_TEST(g->count_in_log("redis closed an idle connection; reconnecting") >= 1u);
     BOOST_TEST(g->count_in_log("redis connection down") == 0u);  // an idle close is no warning
+
+    // A request that comes while the new connection is being made waits for
+    // it (within timeout_ms) rather than failing: here right after Redis
+    // kills every client connection.
+    redis.cli({"CONFIG", "SET", "timeout", "0"});
+    for (int i = 0; i < 3; ++i) {
+        std::this_thread::sleep_for(1200ms);  // the connections have been up a while
+        redis.cli({"CLIENT", "KILL", "TYPE", "normal"});
+        BOOST_TEST(mint(*g, "carol").result_int() == 200);
+        BOOST_TEST(admin_call(*g, http::verb::get,
+                              "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=carol")
+                       .result_int() == 200);
+    }
+    BOOST_TEST(
+        metric_value(*g, "chatkit_gateway_store_degraded_decisions_total{policy=\"refuse\"}") == 0);
     fs::remove_all(dir);
 }
 

@@ -40,8 +40,11 @@ void hostile_redis::serve(const std::shared_ptr<peer_socket>& s) {
             const auto words = words_of(static_cast<redisReply*>(reply));
             freeReplyObject(reply);
             ++commands_;
-            const auto answer = script_(words);
+            auto answer = script_(words);
+            const bool hang_up = answer.ends_with(then_hang_up);
+            if (hang_up) answer.resize(answer.size() - then_hang_up.size());
             if (!answer.empty() && !s->send_all(answer)) return;
+            if (hang_up) return;  // the socket closes with its last owner
         }
     }
 }

@@ -10,17 +10,21 @@
 #include <atomic>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ckg::test {
 
 using redis_words = std::vector<std::string>;
-// The bytes answering one command ("" answers nothing).
+// The bytes answering one command ("" answers nothing). An answer that
+// ends with hostile_redis::then_hang_up is sent without it, then the
+// connection is closed.
 using redis_script = std::function<std::string(const redis_words&)>;
 
 class hostile_redis {
 public:
     explicit hostile_redis(redis_script script);
+    static constexpr std::string_view then_hang_up = "\x01hang up";
 
     unsigned short port() const noexcept { return listener_.port(); }
     std::size_t commands() const noexcept { return commands_.load(); }

@@ -14,7 +14,9 @@
 // goes out, and the handshake ends with a PING so that nothing the server
 // sends after the TLS handshake (session tickets) is mistaken for that.
 // While idle it watches the socket, so a connection Redis closes (its idle
-// `timeout`, a restart) is made again before a call needs it.
+// `timeout`, a restart) is made again at once, and calls made meanwhile wait
+// for it. The backoff resets only after a connection that stayed up a
+// second: a server that ends each connection right away meets a growing one.
 //
 // All members must be used on the connection's own context.
 #pragma once
@@ -109,6 +111,8 @@ private:
     std::uint64_t idle_watch_ = 0;    // numbers each idle period's socket watch
     bool idle_readable_ = false;      // the watch saw the socket readable
     bool closed_while_idle_ = false;  // the last drop was that: no call failed
+    std::chrono::steady_clock::time_point ready_since_{};  // unset: not up
+    bool reconnecting_at_once_ = false;                    // after a stable connection's idle close
     std::unique_ptr<resp_reader> reader_;
     std::string chunk_;  // what one read takes from the socket
     std::shared_ptr<warning_throttle> warnings_;
