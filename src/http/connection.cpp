@@ -227,6 +227,7 @@ private:
         http::request_parser<http::string_body> parser;  // a new parser per message (beast#2715)
         parser.header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
         parser.body_limit(options().max_body_bytes);
+        transport::refuse_unclean_chunk_extensions(parser);
         reader_.start_message();
 
         // Read the header, then the body: both within the request's one budget.

@@ -31,6 +31,7 @@ void serve(test::memory_stream& s, transport::message_reader& reader) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(header_limit);
         parser.body_limit(body_limit);
+        transport::refuse_unclean_chunk_extensions(parser);
         reader.start_message();
         const auto before = s.delivered() - reader.buffered();
         const auto hec = test::read_now(s, reader, parser, true);
@@ -71,6 +72,7 @@ void well_framed_is_read_whole(std::string_view bytes, std::size_t step) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(header_limit);
     parser.body_limit(body_limit);
+    transport::refuse_unclean_chunk_extensions(parser);
     reader.start_message();
     check(!test::read_now(s, reader, parser, true));
     check(!test::read_now(s, reader, parser, false));

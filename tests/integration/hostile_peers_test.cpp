@@ -275,6 +275,16 @@ BOOST_AUTO_TEST_CASE(a_reply_with_bare_lf_chunk_lines_is_502_at_once) {
     const auto started = std::chrono::steady_clock::now();
     BOOST_TEST(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 502u);
     BOOST_TEST(ms_since(started) < 2000);
+    // A bare LF inside a quoted chunk extension (RFC 9112 7.1.1) is refused too.
+    g.upstream.set_script([](const peer_request& r) {
+        const auto whole = mint_reply_for(r);
+        const auto body = whole.substr(whole.find("\r\n\r\n") + 4);
+        std::ostringstream hex;
+        hex << std::hex << body.size();
+        return peer_reply{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + hex.str() +
+                          ";a=\"p\nq\"\r\n" + body + "\r\n0\r\n\r\n"};
+    });
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "bob", "{}").result_int() == 502u);
     g.upstream.set_script(minting());
     every_user_gets_their_own_secret(g, 1);
 }

@@ -326,10 +326,12 @@ BOOST_AUTO_TEST_CASE(chunk_lines_ended_by_a_bare_lf_are_400_at_once) {
     test_server srv(fast_options(), echo_router());
     const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
     const std::vector<std::string> bodies = {
-        "2\n{}\n0\n\n",                  // every line
-        "2\r\n{}\r\n0\n\r\n",            // the last chunk's line
-        "2;ext=1\n{}\r\n0\r\n\r\n",      // a line with an extension
-        "2\r\n{}\r\n0\r\nX-T: 1\n\r\n",  // a trailer
+        "2\n{}\n0\n\n",                     // every line
+        "2\r\n{}\r\n0\n\r\n",               // the last chunk's line
+        "2;ext=1\n{}\r\n0\r\n\r\n",         // a line with an extension
+        "2\r\n{}\r\n0\r\nX-T: 1\n\r\n",     // a trailer
+        "2;a=\"x\ny\"\r\n{}\r\n0\r\n\r\n",  // inside a quoted extension (RFC 9112 7.1.1)
+        "2\r\n{}\r\n0;a=\"p\nq\"\r\n\r\n",  // the same on the last chunk
     };
     for (const auto& body : bodies) {
         BOOST_TEST_CONTEXT(body) {
@@ -344,9 +346,10 @@ BOOST_AUTO_TEST_CASE(chunk_lines_ended_by_a_bare_lf_are_400_at_once) {
             BOOST_TEST(c.peer_closed());
         }
     }
-    // The same bytes with CRLF are served, a body holding bare LFs too.
+    // The same bytes with CRLF are served, a body holding bare LFs too, and
+    // an extension whose quoted value holds a tab.
     test_client c(srv.endpoint());
-    c.write_raw(head + "4\r\n{\n}\n\r\n0\r\n\r\n");
+    c.write_raw(head + "4;a=\"x\ty\"\r\n{\n}\n\r\n0\r\n\r\n");
     auto res = c.read_response();
     BOOST_REQUIRE(res.has_value());
     BOOST_TEST(res->result_int() == 200);

@@ -19,11 +19,34 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <string_view>
 
 namespace ckg::transport {
 
 // What feeding the buffered bytes to a parser came to.
 enum class parse_step { complete, need_more, failed };
+
+// A chunk's extensions as RFC 9112 section 7.1.1 allows them: no control
+// character but HTAB. Beast 1.81 takes a bare LF inside a quoted extension
+// value, which a front end that ends lines at LF would frame differently.
+inline bool clean_chunk_extensions(std::string_view ext) noexcept {
+    for (const char c : ext) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && u != '\t') || u == 0x7F) return false;
+    }
+    return true;
+}
+
+// Has an http::parser refuse (bad_chunk_extension) a chunk whose extensions
+// are not clean. The check is stateless, so one object serves every parser.
+template <class Parser>
+void refuse_unclean_chunk_extensions(Parser& parser) {
+    static auto check = [](std::uint64_t, beast::string_view ext, beast::error_code& ec) {
+        if (!clean_chunk_extensions(ext)) ec = http::error::bad_chunk_extension;
+    };
+    parser.on_chunk_header(check);
+}
 
 class message_reader {
 public:

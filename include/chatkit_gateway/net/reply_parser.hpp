@@ -5,6 +5,8 @@
 // full http::fields would allocate for each of them on every call.
 #pragma once
 
+#include "chatkit_gateway/net/message_reader.hpp"
+
 #include "chatkit_gateway/core/asio.hpp"
 
 #include <string>
@@ -32,7 +34,10 @@ private:
     void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                            beast::error_code&) override;
     std::size_t on_body_impl(beast::string_view data, beast::error_code&) override;
-    void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+    void on_chunk_header_impl(std::uint64_t, beast::string_view ext,
+                              beast::error_code& ec) override {
+        if (!clean_chunk_extensions(ext)) ec = http::error::bad_chunk_extension;
+    }
     std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data,
                                    beast::error_code&) override;
     void on_finish_impl(beast::error_code&) override {}
