@@ -1,6 +1,5 @@
 #include "chatkit_gateway/api/admin_request.hpp"
 
-#include "chatkit_gateway/core/request_name.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/core/utf8.hpp"
 #include "chatkit_gateway/http/query_params.hpp"
@@ -17,25 +16,12 @@ failure bad(std::string message) {
     return failure{errc::invalid_request, std::move(message)};
 }
 
-// A name from the request as a refusal quotes it. The admin token pasted
-// into a field, whole or a long piece of it (a name is cut at 64 bytes), is
-// never shown: the message is also the admin log line's reason.
-std::string shown(std::string_view name, std::string_view admin_token) {
-    constexpr std::size_t long_piece = 16;
-    const bool pasted =
-        !admin_token.empty() &&
-        (name.find(admin_token) != std::string_view::npos ||
-         (name.size() >= long_piece && admin_token.find(name) != std::string_view::npos));
-    return pasted ? std::string("\"[redacted]\"") : quoted_request_name(name);
-}
-
-std::optional<failure> check_user(const admin_user_request& r, const config::auth_config& auth,
-                                  std::string_view admin_token) {
+std::optional<failure> check_user(const admin_user_request& r, const config::auth_config& auth) {
     const bool known =
         std::any_of(auth.issuers.begin(), auth.issuers.end(),
                     [&](const config::issuer_config& i) { return i.issuer == r.issuer; });
     if (r.issuer.empty()) return bad("issuer is required");
-    if (!known) return bad("issuer " + shown(r.issuer, admin_token) + " is not configured");
+    if (!known) return bad("issuer is not one of the configured issuers (auth.issuers)");
     if (r.user.empty()) return bad("user must be a non-empty string");
     return std::nullopt;
 }
@@ -59,8 +45,7 @@ std::optional<failure> read_block_seconds(const boost::json::value& v, admin_use
 }  // namespace
 
 result<admin_user_request> parse_admin_body(std::string_view body, admin_body_kind kind,
-                                            const config::auth_config& auth,
-                                            std::string_view admin_token) {
+                                            const config::auth_config& auth) {
     boost::system::error_code ec;
     const auto doc = boost::json::parse(body, ec);
     if (ec || !doc.is_object()) return bad("the body must be a JSON object");
@@ -77,16 +62,17 @@ result<admin_user_request> parse_admin_body(std::string_view body, admin_body_ki
         } else if (key == "block_seconds" && kind == admin_body_kind::revoke) {
             if (auto f = read_block_seconds(value, r)) return *f;
         } else {
-            return bad("unknown field " + shown(key, admin_token));
+            return bad(kind == admin_body_kind::revoke
+                           ? "unknown field: the body takes issuer, user and block_seconds"
+                           : "unknown field: the body takes issuer and user");
         }
     }
-    if (auto f = check_user(r, auth, admin_token)) return *f;
+    if (auto f = check_user(r, auth)) return *f;
     return r;
 }
 
 result<admin_user_request> parse_admin_query(std::string_view raw_query,
-                                             const config::auth_config& auth,
-                                             std::string_view admin_token) {
+                                             const config::auth_config& auth) {
     auto params = http_server::parse_query_params(raw_query);
     if (!params) return bad("the query string is malformed");
     admin_user_request r;
@@ -94,7 +80,7 @@ result<admin_user_request> parse_admin_query(std::string_view raw_query,
     for (auto& p : *params) {
         const bool is_issuer = p.key == "issuer";
         if (!is_issuer && p.key != "user")
-            return bad("unknown query parameter " + shown(p.key, admin_token));
+            return bad("unknown query parameter: the query takes issuer and user");
         bool& seen = is_issuer ? seen_issuer : seen_user;
         if (seen) return bad(p.key + " is repeated");
         // JSON bodies are UTF-8 by construction; a decoded query may not be.
@@ -102,7 +88,7 @@ result<admin_user_request> parse_admin_query(std::string_view raw_query,
         seen = true;
         (is_issuer ? r.issuer : r.user) = std::move(p.value);
     }
-    if (auto f = check_user(r, auth, admin_token)) return *f;
+    if (auto f = check_user(r, auth)) return *f;
     return r;
 }
 

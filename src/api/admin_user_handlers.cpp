@@ -87,18 +87,12 @@ reply logged(const request_context& ctx, std::string_view route, const std::stri
     return r;
 }
 
-// What a refusal must never quote (api/admin_request.hpp).
-std::string_view admin_token(const gateway_services& s) {
-    return s.config.admin.token ? s.config.admin.token->reveal() : std::string_view{};
-}
-
 std::string upstream_id(const gateway_services& s, const admin_user_request& r) {
     return auth::upstream_user_id(s.config.users, r.issuer, r.user);
 }
 
 net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::string& user) {
-    auto req =
-        parse_admin_body(ctx.req.body(), admin_body_kind::revoke, s.config.auth, admin_token(s));
+    auto req = parse_admin_body(ctx.req.body(), admin_body_kind::revoke, s.config.auth);
     if (!req) co_return refuse(ctx, req.error());
     user = upstream_id(s, *req);
     // The block goes first: a mint still in flight then either is in the
@@ -122,8 +116,7 @@ net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::str
 }
 
 net::awaitable<reply> unblock(request_context& ctx, gateway_services& s, std::string& user) {
-    auto req =
-        parse_admin_body(ctx.req.body(), admin_body_kind::unblock, s.config.auth, admin_token(s));
+    auto req = parse_admin_body(ctx.req.body(), admin_body_kind::unblock, s.config.auth);
     if (!req) co_return refuse(ctx, req.error());
     user = upstream_id(s, *req);
     auto cleared = co_await s.state.unblock(user, unix_now_ms());
@@ -132,7 +125,7 @@ net::awaitable<reply> unblock(request_context& ctx, gateway_services& s, std::st
 }
 
 net::awaitable<reply> status(request_context& ctx, gateway_services& s, std::string& user) {
-    auto req = parse_admin_query(ctx.query, s.config.auth, admin_token(s));
+    auto req = parse_admin_query(ctx.query, s.config.auth);
     if (!req) co_return refuse(ctx, req.error());
     user = upstream_id(s, *req);
     auto st = co_await s.state.status(user, unix_now_ms());

@@ -24,22 +24,22 @@ BOOST_AUTO_TEST_CASE(revoke_bodies) {
     const auto auth = issuers();
     auto ok = parse_admin_body(
         R"({"issuer":"https://id.example.com/","user":"alice","block_seconds":3600})",
-        admin_body_kind::revoke, auth, "");
+        admin_body_kind::revoke, auth);
     BOOST_REQUIRE(ok);
     BOOST_TEST(ok->user == "alice");
     BOOST_TEST(ok->block_seconds == 3600);
     ok = parse_admin_body(R"({"issuer":"https://id.example.com/","user":"alice"})",
-                          admin_body_kind::revoke, auth, "");
+                          admin_body_kind::revoke, auth);
     BOOST_REQUIRE(ok);
     BOOST_TEST(ok->block_seconds == 0);
     BOOST_TEST(parse_admin_body(
                    R"({"issuer":"https://id.example.com/","user":"a","block_seconds":31536000})",
-                   admin_body_kind::revoke, auth, "")
+                   admin_body_kind::revoke, auth)
                    .ok());
 
     const std::pair<const char*, const char*> refused[] = {
         {R"({"issuer":"https://other/","user":"a"})",
-         "issuer \"https://other/\" is not configured"},
+         "issuer is not one of the configured issuers (auth.issuers)"},
         {R"({"issuer":"https://id.example.com/","user":""})", "user must be a non-empty string"},
         {R"({"issuer":"https://id.example.com/"})", "user must be a non-empty string"},
         {R"({"issuer":"https://id.example.com/","user":"a","block_seconds":-1})",
@@ -56,21 +56,20 @@ BOOST_AUTO_TEST_CASE(revoke_bodies) {
         {R"({"issuer":"https://id.example.com/","user":"a","block_seconds":30,"block_seconds":0})",
          "block_seconds is repeated"},
         {R"({"issuer":"https://id.example.com/","user":"a","device":1})",
-         "unknown field \"device\""},
+         "unknown field: the body takes issuer, user and block_seconds"},
         {R"({"issuer":"https://id.example.com/","user":7})", "user must be a string"},
         {R"({"issuer":)", "the body must be a JSON object"},
         {R"([])", "the body must be a JSON object"},
-        // A credential pasted into the wrong field is never echoed (nor logged).
-        {R"({"issuer":"sk-live-0123456789abcdef","user":"a"})",
-         "issuer \"[redacted]\" is not configured"},
-        {R"({"issuer":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln","user":"a"})",
-         "issuer \"[redacted]\" is not configured"},
-        {R"({"issuer":"https://id.example.com/","user":"a","Bearer abc.def":1})",
-         "unknown field \"[redacted]\""},
+        // Nothing from the request is quoted back: a credential pasted into
+        // the wrong place never reaches the answer or the log.
+        {R"({"issuer":"https://id/sk-live-0123456789abcdef","user":"a"})",
+         "issuer is not one of the configured issuers (auth.issuers)"},
+        {R"({"issuer":"https://id.example.com/","user":"a","x sk-live-0123456789abcdef":1})",
+         "unknown field: the body takes issuer, user and block_seconds"},
     };
     for (const auto& [body, message] : refused) {
         BOOST_TEST_CONTEXT(body) {
-            auto r = parse_admin_body(body, admin_body_kind::revoke, auth, "");
+            auto r = parse_admin_body(body, admin_body_kind::revoke, auth);
             BOOST_REQUIRE(!r);
             BOOST_TEST((r.error().code == ckg::errc::invalid_request));
             BOOST_TEST(r.error().detail == message);
@@ -81,53 +80,30 @@ BOOST_AUTO_TEST_CASE(revoke_bodies) {
 BOOST_AUTO_TEST_CASE(unblock_takes_no_block_seconds) {
     auto r =
         parse_admin_body(R"({"issuer":"https://id.example.com/","user":"a","block_seconds":5})",
-                         admin_body_kind::unblock, issuers(), "");
+                         admin_body_kind::unblock, issuers());
     BOOST_REQUIRE(!r);
-    BOOST_TEST(r.error().detail == "unknown field \"block_seconds\"");
-}
-
-// The admin token pasted into a field is never quoted back: whole, inside
-// a longer name, longer than the 64 bytes a name is cut to, or a long piece.
-BOOST_AUTO_TEST_CASE(the_admin_token_is_never_quoted) {
-    const std::string token(80, 'k');  // longer than a quoted name may be
-    const std::string piece = token.substr(0, 20);
-    for (const auto& issuer : {token, "x" + token + "x", piece}) {
-        BOOST_TEST_CONTEXT(issuer) {
-            auto r = parse_admin_body(R"({"issuer":")" + issuer + R"(","user":"a"})",
-                                      admin_body_kind::revoke, issuers(), token);
-            BOOST_REQUIRE(!r);
-            BOOST_TEST(r.error().detail == "issuer \"[redacted]\" is not configured");
-        }
-    }
-    auto r = parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=a&" + token + "=1",
-                               issuers(), token);
-    BOOST_TEST(r.error().detail == "unknown query parameter \"[redacted]\"");
-    // A short name the token happens to contain is shown: "kk" says nothing of it.
-    r = parse_admin_body(R"({"issuer":"kk","user":"a"})", admin_body_kind::revoke, issuers(),
-                         token);
-    BOOST_TEST(r.error().detail == "issuer \"kk\" is not configured");
+    BOOST_TEST(r.error().detail == "unknown field: the body takes issuer and user");
 }
 
 BOOST_AUTO_TEST_CASE(status_queries) {
     const auto auth = issuers();
-    auto ok = parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=al%20ice", auth, "");
+    auto ok = parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=al%20ice", auth);
     BOOST_REQUIRE(ok);
     BOOST_TEST(ok->user == "al ice");
-    BOOST_TEST(parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=a&x=1", auth, "")
+    BOOST_TEST(parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=a&x=1", auth)
                    .error()
-                   .detail == "unknown query parameter \"x\"");
-    BOOST_TEST(parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=a&user=b", auth, "")
+                   .detail == "unknown query parameter: the query takes issuer and user");
+    BOOST_TEST(parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=a&user=b", auth)
                    .error()
                    .detail == "user is repeated");
-    BOOST_TEST(parse_admin_query("user=a", auth, "").error().detail == "issuer is required");
-    BOOST_TEST(parse_admin_query("issuer=%FFx&user=a", auth, "").error().detail ==
+    BOOST_TEST(parse_admin_query("user=a", auth).error().detail == "issuer is required");
+    BOOST_TEST(parse_admin_query("issuer=%FFx&user=a", auth).error().detail ==
                "issuer must be valid UTF-8");
-    // A name's bytes that are not UTF-8 are shown as U+FFFD: the message stays UTF-8.
-    BOOST_TEST(parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=a&%FFx=1", auth, "")
+    BOOST_TEST(parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=a&%FFx=1", auth)
                    .error()
-                   .detail == "unknown query parameter \"\xEF\xBF\xBDx\"");
+                   .detail == "unknown query parameter: the query takes issuer and user");
     // Decoded bytes that are not UTF-8 would otherwise go into the JSON answer.
-    BOOST_TEST(parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=%FF%FE", auth, "")
+    BOOST_TEST(parse_admin_query("issuer=https%3A%2F%2Fid.example.com%2F&user=%FF%FE", auth)
                    .error()
                    .detail == "user must be valid UTF-8");
 }
