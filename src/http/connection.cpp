@@ -63,7 +63,7 @@ public:
           reader_(options().max_header_bytes + options().max_body_bytes + framing_allowance) {
         beast::error_code ec;
         remote_ = lowest().socket().remote_endpoint(ec);
-        waiting_since(steady::now());  // from accept, in the order of accepting
+        waiting_from_now();  // from accept, in the order of accepting
     }
 
     // Coroutine parameters are by value (STYLE habit 4): `self` keeps the
@@ -127,6 +127,10 @@ private:
     // reads it, so the other listeners skip it.
     void waiting_since(steady::time_point t) {
         if (options().evict_stalled) this->mark_waiting(t);
+    }
+    // The same from now; the clock is read only where eviction uses it.
+    void waiting_from_now() {
+        if (options().evict_stalled) this->mark_waiting(steady::now());
     }
     void served() {
         if (options().evict_stalled) this->mark_served();
@@ -269,7 +273,7 @@ private:
         // waits on the client again (as for a request's bytes): one that
         // never reads can be closed for a newcomer (evict_stalled).
         lowest().expires_after(options().idle_timeout);
-        waiting_since(steady::now());
+        waiting_from_now();
         auto [wec, wn] = co_await write(r.res);
         served();
         record(outcome, started);
