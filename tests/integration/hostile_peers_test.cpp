@@ -138,14 +138,17 @@ peer_script minting(std::string prefix = {}, std::string suffix = {}) {
 
 // A mint reply sent as one chunk: its size line is the size in hex then
 // `size_line_end`, and `line_end` ends the chunk and what follows it.
-peer_script minting_chunked(std::string size_line_end, std::string line_end) {
-    return [size_line_end, line_end](const peer_request& r) {
+// `ending` replaces what follows the chunk's data when set.
+peer_script minting_chunked(std::string size_line_end, std::string line_end,
+                            std::optional<std::string> ending = std::nullopt) {
+    return [size_line_end, line_end, ending](const peer_request& r) {
         const auto whole = mint_reply_for(r);
         const auto body = whole.substr(whole.find("\r\n\r\n") + 4);
         std::ostringstream hex;
         hex << std::hex << body.size();
         return peer_reply{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + hex.str() +
-                          size_line_end + body + line_end + "0" + line_end + line_end};
+                          size_line_end + body +
+                          ending.value_or(line_end + "0" + line_end + line_end)};
     };
 }
 
@@ -273,9 +276,9 @@ BOOST_AUTO_TEST_CASE(incomplete_replies_are_502_and_never_reused) {
     every_user_gets_their_own_secret(g, 1);
 }
 
-// A chunked reply whose lines end with a bare LF can never be completed: a
-// 502 at once, not a wait for the upstream deadline (3 s here), and the
-// connection is not reused.
+// A chunked reply whose lines end with a bare LF, or a lone CR, can never be
+// completed: a 502 at once, not a wait for the upstream deadline (3 s here),
+// and the connection is not reused.
 BOOST_AUTO_TEST_CASE(a_reply_with_bare_lf_chunk_lines_is_502_at_once) {
     gateway_on_peer g(minting_chunked("\n", "\n"));
     const auto started = std::chrono::steady_clock::now();
@@ -284,6 +287,14 @@ BOOST_AUTO_TEST_CASE(a_reply_with_bare_lf_chunk_lines_is_502_at_once) {
     // A bare LF inside a quoted chunk extension (RFC 9112 7.1.1) is refused too.
     g.upstream.set_script(minting_chunked(";a=\"p\nq\"\r\n", "\r\n"));
     BOOST_TEST(g.call(http::verb::post, sessions_path, "bob", "{}").result_int() == 502u);
+    // So is a CR that no LF follows, after the chunk data or where the
+    // trailers end.
+    for (const std::string ending : {"\rX", "\r\n0\r\n\rX"}) {
+        g.upstream.set_script(minting_chunked("\r\n", "\r\n", ending));
+        const auto cr_started = std::chrono::steady_clock::now();
+        BOOST_TEST(g.call(http::verb::post, sessions_path, "carol", "{}").result_int() == 502u);
+        BOOST_TEST(ms_since(cr_started) < 2000);
+    }
     // Well-formed, the same reply is used.
     g.upstream.set_script(minting_chunked(";a=\"p\tq\"\r\n", "\r\n"));
     every_user_gets_their_own_secret(g, 1);

@@ -356,6 +356,44 @@ BOOST_AUTO_TEST_CASE(chunk_lines_ended_by_a_bare_lf_are_400_at_once) {
     BOOST_TEST(std::string(json_of(*res).at("body").as_string()) == "{\n}\n");
 }
 
+// A CR in a chunk line, after chunk data or in the trailers that no LF
+// follows can never end that line either (RFC 9112 section 7.1): 400 at
+// once as well, whatever comes after it.
+BOOST_AUTO_TEST_CASE(chunk_lines_holding_a_lone_cr_are_400_at_once) {
+    test_server srv(fast_options(), echo_router());
+    const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::vector<std::string> bodies = {
+        "2\r\n{}\rX",                         // after chunk data
+        "2\r\n{}\r\r\n0\r\n\r\n",             // CR CR LF after chunk data
+        "2\rX\r\n{}\r\n0\r\n\r\n",            // in a chunk-size line
+        "2\r\n{}\r\n0\r\n\rX",                // where the trailers end
+        "2\r\n{}\r\n0\r\nX-T: 1\rY\r\n\r\n",  // in a trailer
+        "2\r\n{}\r\n0\r\nX-T: 1\r\r\n\r\n",   // CR CR LF in a trailer
+    };
+    for (const auto& body : bodies) {
+        BOOST_TEST_CONTEXT(body) {
+            test_client c(srv.endpoint());
+            const auto started = std::chrono::steady_clock::now();
+            c.write_raw(head + body);
+            auto res = c.read_response();
+            BOOST_REQUIRE(res.has_value());
+            BOOST_TEST(res->result_int() == 400);
+            BOOST_TEST(error_code_of(*res) == "invalid_request");
+            BOOST_TEST(ms_since(started) < 300);  // well inside the 400 ms budget
+            BOOST_TEST(c.peer_closed());
+        }
+    }
+    // A CR inside chunk data is data, even when it ends a read.
+    test_client c(srv.endpoint());
+    c.write_raw(head + "3\r\n{}\r");
+    std::this_thread::sleep_for(50ms);
+    c.write_raw("\r\n0\r\n\r\n");
+    auto res = c.read_response();
+    BOOST_REQUIRE(res.has_value());
+    BOOST_TEST(res->result_int() == 200);
+    BOOST_TEST(std::string(json_of(*res).at("body").as_string()) == "{}\r");
+}
+
 BOOST_AUTO_TEST_CASE(garbage_and_malformed_requests_never_crash) {
     test_server srv(fast_options(), echo_router());
     const std::vector<std::string> inputs = {

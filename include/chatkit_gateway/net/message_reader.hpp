@@ -59,7 +59,7 @@ public:
     // Starts counting a new message: bytes still buffered count toward it.
     void start_message() noexcept {
         taken_ = 0;
-        lf_checked_ = 0;
+        line_checked_ = 0;
     }
 
     // Feeds the buffered bytes to `parser` until its header (`header_only`)
@@ -123,26 +123,29 @@ private:
                    : (*remaining > large ? large : static_cast<std::size_t>(*remaining));
     }
 
-    // Whether the bytes the parser left waiting hold an LF that no CR comes
-    // before. Beast 1.81 ends a chunk-size line or a trailer only at CRLF
-    // (RFC 9112 section 7.1) and reads past a bare LF, waiting for the rest
-    // of the deadline for a line that can no longer end well. Those bytes are
-    // one pending line (chunk data is taken as it comes), so an LF in them
-    // is such a bare LF, and the message fails at once. Each byte is looked at
-    // once (lf_checked_), however the line dribbles in.
-    bool holds_bare_lf() noexcept {
+    // Whether the bytes the parser left waiting hold a line end that is not
+    // CRLF: an LF that no CR comes before, or a CR that something other than
+    // an LF follows. Beast 1.81 ends a chunk-size line or a trailer only at
+    // CRLF (RFC 9112 section 7.1) and reads past a bare LF, or a CR after
+    // chunk data or before the last CRLF, waiting for the rest of the
+    // deadline for a line that can no longer end well. Those bytes are one
+    // pending line (chunk data is taken as it comes), so such a line end
+    // fails the message at once. A CR that ends the buffer is judged when
+    // its next byte comes. Each byte is looked at once (line_checked_),
+    // however the line dribbles in.
+    bool holds_broken_line_end() noexcept {
         const auto* p = static_cast<const char*>(buffer_.data().data());
         const auto n = buffer_.size();
-        for (auto i = std::min(lf_checked_, n); i < n; ++i)
-            if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')) return true;
-        lf_checked_ = n;
+        for (auto i = std::min(line_checked_, n); i < n; ++i)
+            if ((p[i] == '\n') != (i > 0 && p[i - 1] == '\r')) return true;
+        line_checked_ = n;
         return false;
     }
 
     beast::flat_buffer buffer_;
     std::size_t cap_ = 0;
-    std::size_t taken_ = 0;       // bytes of the current message the parser consumed
-    std::size_t lf_checked_ = 0;  // leading buffered bytes holds_bare_lf() passed
+    std::size_t taken_ = 0;         // bytes of the current message the parser consumed
+    std::size_t line_checked_ = 0;  // leading buffered bytes holds_broken_line_end() passed
 };
 
 template <bool isRequest>
@@ -155,12 +158,12 @@ parse_step message_reader::parse(http::basic_parser<isRequest>& parser, bool hea
         const auto used = parser.put(buffer_.data(), ec);
         buffer_.consume(used);
         taken_ += used;
-        if (used > 0) lf_checked_ = 0;
+        if (used > 0) line_checked_ = 0;
         if (ec == http::error::need_more) break;
         if (ec) return parse_step::failed;
     }
     ec = {};
-    if (parser.is_header_done() && parser.chunked() && holds_bare_lf()) {
+    if (parser.is_header_done() && parser.chunked() && holds_broken_line_end()) {
         ec = http::error::bad_line_ending;
         return parse_step::failed;
     }
