@@ -12,6 +12,12 @@ constexpr std::int64_t seconds_of(unix_ms now) {
 
 }  // namespace
 
+local_limits local_limits_for(const config::gateway_config& config) {
+    local_limits caps;
+    caps.keep_sessions = config.admin.token.has_value();  // the admin API is served
+    return caps;
+}
+
 local_state::local_state(const config::rate_limit_config& limits, observability::metrics& metrics,
                          local_limits caps)
     : per_day_(limits.sessions_per_day.value_or(0)),
@@ -19,6 +25,7 @@ local_state::local_state(const config::rate_limit_config& limits, observability:
       buckets_(limits.sessions_per_minute, limits.burst, caps.max_users),
       days_(caps.max_users),
       registry_(caps.max_sessions),
+      keep_sessions_(caps.keep_sessions),
       blocks_(caps.max_blocks) {}
 
 void local_state::untracked(std::string_view table, unix_ms now) {
@@ -47,7 +54,8 @@ mint_decision local_state::admit(std::string_view user, unix_ms now) {
 }
 
 registration local_state::add(std::string_view user, live_session session, unix_ms now) {
-    if (!registry_.add(user, std::move(session), seconds_of(now))) untracked("registry", now);
+    if (keep_sessions_ && !registry_.add(user, std::move(session), seconds_of(now)))
+        untracked("registry", now);
     // After recording: a block set before this point is seen here, one set
     // after it finds the session listed (docs/operations.md, "Redis keys").
     return blocks_.until(user, seconds_of(now)) ? registration::user_blocked

@@ -20,7 +20,15 @@ struct local_limits {
     std::size_t max_users = 100000;     // buckets and day counts
     std::size_t max_sessions = 500000;  // registry entries
     std::size_t max_blocks = 1'000'000;
+    // Whether minted sessions are recorded at all. Only the admin API reads
+    // the registry (a revocation, a status), so a gateway without it keeps
+    // none: a busy one would otherwise hold up to max_sessions entries, tens
+    // of MiB, that nothing can ever read (docs/operations.md).
+    bool keep_sessions = true;
 };
+
+// The caps a gateway runs with: sessions kept only with admin.token_env.
+local_limits local_limits_for(const config::gateway_config& config);
 
 class local_state final : public shared_state {
 public:
@@ -53,6 +61,7 @@ private:
     ratelimit::user_rate_limiter buckets_;
     day_counter days_;
     session_registry registry_;
+    bool keep_sessions_;
     block_list blocks_;
     warning_throttle warnings_;
 };

@@ -11,6 +11,13 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <malloc.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+// ASan's own count (g++ 12 ships the runtime, not this declaration's header).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
+#endif
+
 using namespace ckg::store;
 
 namespace {
@@ -28,6 +35,26 @@ std::string numbered(const char* prefix, int i) {
 
 mint_decision admit_sync(local_state& s, std::string_view user, unix_ms now) {
     return s.admit(user, now);
+}
+
+// Bytes of heap in use (ASan's allocator under the sanitizer build).
+std::size_t heap_in_use() {
+#if defined(__SANITIZE_ADDRESS__)
+    return __sanitizer_get_current_allocated_bytes();
+#else
+    return mallinfo2().uordblks;
+#endif
+}
+
+// Heap growth from recording `n` sessions of one user, ids as long as the
+// upstream's, none expired.
+std::size_t heap_after_minting(local_state& s, int n) {
+    const auto before = heap_in_use();
+    for (int i = 0; i < n; ++i)
+        s.add("busy", {numbered("cksess_0123456789abcdef0123456789ab", i), 2'000'000'000},
+              midnight_ms);
+    const auto after = heap_in_use();
+    return after > before ? after - before : 0;
 }
 
 }  // namespace
@@ -216,6 +243,22 @@ BOOST_AUTO_TEST_CASE(full_tables_are_counted_as_untracked) {
                std::string::npos);
     BOOST_TEST(text.find("chatkit_gateway_store_untracked_total{table=\"rate_limit\"} 0") ==
                std::string::npos);
+}
+
+// Without the admin API nothing can read the registry: minting leaves no
+// memory behind. With it, the same mints are kept (and cost memory).
+BOOST_AUTO_TEST_CASE(sessions_are_kept_only_where_the_admin_api_can_read_them) {
+    ckg::observability::metrics m;
+    ckg::config::gateway_config without_admin;
+    local_state not_kept(without_admin.rate_limit, m, local_limits_for(without_admin));
+    BOOST_TEST(heap_after_minting(not_kept, 100000) < 256 * 1024u);
+
+    ckg::config::gateway_config with_admin;
+    with_admin.admin.token_env = "ADMIN_TOKEN";
+    with_admin.admin.token.emplace(std::string(32, 'a'));
+    local_state kept(with_admin.rate_limit, m, local_limits_for(with_admin));
+    BOOST_TEST(heap_after_minting(kept, 100000) > 4 * 1024 * 1024u);
+    BOOST_TEST(kept.status_now("busy", midnight_ms).live_sessions == 100000u);
 }
 
 BOOST_AUTO_TEST_CASE(registry_keeps_live_sessions_per_user_bounded) {
