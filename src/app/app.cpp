@@ -3,6 +3,7 @@
 #include "chatkit_gateway/api/admin_handlers.hpp"
 #include "chatkit_gateway/api/public_routes.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
 #include "chatkit_gateway/store/make_shared_state.hpp"
 #include "chatkit_gateway/upstream/jwks_fetcher.hpp"
 
@@ -49,6 +50,16 @@ std::size_t thread_count(const config::server_config& s) {
     return s.threads != 0 ? s.threads : std::max(1u, std::thread::hardware_concurrency());
 }
 
+// The secrets a peer could echo into text the gateway logs: every log line
+// is scrubbed of them (observability/redaction.hpp).
+void register_secrets(const config::gateway_config& c) {
+    observability::register_secret(c.upstream.api_key.reveal());
+    if (c.admin.token) observability::register_secret(c.admin.token->reveal());
+    if (c.redis && c.redis->password) observability::register_secret(c.redis->password->reveal());
+    for (const auto& issuer : c.auth.issuers)
+        observability::register_secret(issuer.hmac_secret.reveal());
+}
+
 }  // namespace
 
 app::app(config::gateway_config config, app_options options)
@@ -56,6 +67,7 @@ app::app(config::gateway_config config, app_options options)
       options_(options),
       pool_(thread_count(config_.server)),
       signals_(pool_.at(0)) {
+    register_secrets(config_);
     if (config_.server.tls)
         tls_ = std::make_shared<http_server::tls_context_store>(
             http_server::make_server_tls_context(*config_.server.tls));

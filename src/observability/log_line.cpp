@@ -1,6 +1,7 @@
 #include "chatkit_gateway/observability/log_line.hpp"
 
 #include "chatkit_gateway/core/json_text.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
 
 #include <charconv>
 #include <chrono>
@@ -61,7 +62,7 @@ log_line::log_line(log_level level, std::string_view msg) : level_(level) {
     text_ += "\",\"level\":\"";
     text_ += level_name(level);
     text_ += "\",\"msg\":";
-    append_json_string(text_, msg);
+    append_value(msg);
 }
 
 void log_line::start_member(json_key key) {
@@ -75,8 +76,13 @@ void log_line::start_member(std::string_view name) {
     text_ += ':';
 }
 
+// Every string is scrubbed of the configured secrets a peer may have echoed
+// into it (observability/redaction.hpp).
 void log_line::append_value(std::string_view text) {
+    const auto from = text_.size();
     append_json_string(text_, text);
+    auto to = text_.size() - 1;  // the closing quote
+    scrub_secrets(text_, from + 1, to, true);
 }
 
 void log_line::append_value(std::int64_t number) {
@@ -100,7 +106,14 @@ log_line& log_line::add_all(const boost::json::object& members) {
     for (const auto& m : members) {
         if (is_reserved(m.key())) continue;
         start_member(std::string_view(m.key()));
+        if (const auto* text = m.value().if_string()) {
+            append_value(std::string_view(*text));
+            continue;
+        }
+        const auto from = text_.size();
         append_json_value(text_, m.value());
+        auto to = text_.size();
+        scrub_secrets(text_, from, to, false);
     }
     return *this;
 }

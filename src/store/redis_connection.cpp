@@ -3,6 +3,7 @@
 #include "chatkit_gateway/core/random.hpp"
 #include "chatkit_gateway/net/tls_stream.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
 #include "chatkit_gateway/store/resp_reader.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -17,6 +18,15 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 using observability::log_info;
+
+// A server's refusal of the handshake as its failure says it, short: the
+// error names what failed (WRONGPASS, NOAUTH, ...), but a server that echoes
+// the AUTH command would name the password too, of whatever length.
+std::string handshake_refusal(std::string_view text, const std::optional<ckg::secret>& password) {
+    const auto shown =
+        password ? observability::without_secret(text, password->reveal()) : std::string(text);
+    return "redis refused the handshake: " + observability::redact_for_log(shown, 200);
+}
 using observability::log_warn;
 
 constexpr std::chrono::milliseconds first_backoff{100};
@@ -161,10 +171,9 @@ net::awaitable<std::optional<failure>> redis_connection::hello(Stream& stream) {
         resp_value v;
         resp_reader::status st;
         while (expected > 0 && (st = reader_->next(v)) == resp_reader::status::reply) {
-            // The error text names the command (WRONGPASS, ...), never the password.
             if (v.is_error())
                 co_return failure{errc::store_unavailable,
-                                  "redis refused the handshake: " + v.text};
+                                  handshake_refusal(v.text, options_.password)};
             --expected;
         }
         if (expected > 0 && st == resp_reader::status::error)

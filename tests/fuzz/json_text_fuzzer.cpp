@@ -7,10 +7,15 @@
 // Upstream error text for the log (observability/redaction: the user id
 // replaced, keys redacted, cut): bounded, UTF-8 when it was, and free of the
 // user id wherever that id cannot be spelled by the replacement's own
-// characters.
+// characters. A log line (observability/log_line) holding the bytes as its
+// message, a value, an object's member and an array element: valid JSON,
+// free of the registered secrets in any letter case, and the bytes given
+// back unchanged where they hold no start of a secret (its first 8 bytes as
+// the line writes them).
 #include "chatkit_gateway/core/json_text.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/core/utf8.hpp"
+#include "chatkit_gateway/observability/log_line.hpp"
 #include "chatkit_gateway/observability/redaction.hpp"
 
 #include <boost/json/parse.hpp>
@@ -80,6 +85,51 @@ void check_log_text(std::string_view bytes) {
         check(replaced.find(user) == std::string::npos);
 }
 
+std::string folded(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+    return out;
+}
+
+void check_log_line(std::string_view bytes) {
+    // Neither has a prefix that is also its suffix, so no two copies overlap.
+    static const std::string secrets[] = {"Fuzz-Secret-0123", "quote\"back\\slash"};
+    static const bool registered = [] {
+        for (const auto& s : secrets) ckg::observability::register_secret(s);
+        return true;
+    }();
+    check(registered);
+    using namespace ckg::observability;
+    const std::string text(bytes);
+    json::object members{{"member", text}, {"list", json::array{text, 1}}};
+    log_line line(log_level::warn, text);
+    line.add("value", text).add_all(members);
+    const auto out = line.finish();
+    check(ckg::is_valid_utf8(out));
+    boost::system::error_code ec;
+    const auto doc = json::parse(out, ec);
+    check(!ec && doc.is_object());
+    const auto& o = doc.get_object();
+    const std::string_view values[] = {o.at("msg").as_string(), o.at("value").as_string(),
+                                       o.at("member").as_string(),
+                                       o.at("list").as_array().at(0).as_string()};
+    // A line holds its strings JSON-escaped: the first 8 bytes of a secret
+    // as written there start a copy (or a cut one) that is taken out.
+    const auto escaped = [](std::string_view t) {
+        std::string out;
+        ckg::append_json_string(out, t);
+        return folded(std::string_view(out).substr(1, out.size() - 2));
+    };
+    bool holds_a_start = false;
+    for (const auto& s : secrets)
+        holds_a_start |= escaped(text).find(escaped(s).substr(0, 8)) != std::string::npos;
+    for (const auto v : values) {
+        for (const auto& s : secrets) check(folded(v).find(folded(s)) == std::string::npos);
+        if (!holds_a_start && ckg::is_valid_utf8(text)) check(v == text);
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -87,5 +137,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_reader(text);
     check_writer(text);
     check_log_text(text);
+    check_log_line(text);
     return 0;
 }

@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <future>
@@ -59,11 +60,13 @@ struct gateway_on_peer {
     bool public_tls;
 
     explicit gateway_on_peer(peer_script script, bool tls = true,
-                             const std::string& server_extra = "", unsigned max_retries = 2)
+                             const std::string& server_extra = "", unsigned max_retries = 2,
+                             const env_map& extra_env = {})
         : upstream(true, std::move(script)), public_tls(tls) {
         write_text(dir / "gw.json", config_for(upstream.port(), tls, server_extra, max_retries));
         auto env = gateway_env();
         env["HS"] = std::string(manifest.at("hs_secret").as_string());
+        for (const auto& [name, value] : extra_env) env[name] = value;
         gw = std::make_unique<gateway>(dir / "gw.json", env);
     }
     std::string token(const std::string& user) const {
@@ -298,6 +301,35 @@ BOOST_AUTO_TEST_CASE(a_reply_with_bare_lf_chunk_lines_is_502_at_once) {
     // Well-formed, the same reply is used.
     g.upstream.set_script(minting_chunked(";a=\"p\tq\"\r\n", "\r\n"));
     every_user_gets_their_own_secret(g, 1);
+}
+
+// An upstream (or a proxy in front of it) that echoes the API key back in
+// its error text: the key appears in no log line, whatever it looks like
+// (this one matches no key pattern), in any letter case, glued to other
+// text, or cut by the 512-byte limit on logged upstream text.
+BOOST_AUTO_TEST_CASE(an_upstream_echoing_the_api_key_never_gets_it_logged) {
+    const std::string key = "proj_EchoedKey_0123456789abcdefABCDEF";
+    std::string upper = key, lower = key;
+    std::transform(key.begin(), key.end(), upper.begin(), ::toupper);
+    std::transform(key.begin(), key.end(), lower.begin(), ::tolower);
+    std::atomic<std::size_t> pad{0};
+    gateway_on_peer g(
+        [&](const peer_request&) {
+            // The logged text is the body's first 512 bytes: the padding moves the cut.
+            const auto body = "{\"error\":{\"message\":\"" + std::string(pad.load(), 'x') + key +
+                              " " + upper + " xx" + lower + "\"}}";
+            return peer_reply{wire_reply(401, body)};
+        },
+        true, "", 2, {{"OPENAI_API_KEY", key}});
+    for (const std::size_t p : {0, 470, 480, 490}) {
+        pad = p;
+        BOOST_TEST(g.call(http::verb::get, "/v1/chatkit/threads", "alice").result_int() >= 500u);
+    }
+    g.gw->wait_for_log("upstream answered 401", 4);
+    auto out = g.gw->process->out();
+    std::transform(out.begin(), out.end(), out.begin(), ::tolower);
+    BOOST_TEST(out.find(lower.substr(0, 10)) == std::string::npos);
+    BOOST_TEST(out.find("[redacted]") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_slow_drip_within_the_timeout_is_read_whole) {

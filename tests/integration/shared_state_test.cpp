@@ -135,6 +135,7 @@ std::unique_ptr<gateway> start_replica(const upstream& up, const fs::path& dir,
     env["ADMIN_TOKEN"] = admin_token;
     env["REDIS_PW"] = redis_password;
     env["WRONG_PW"] = "not-the-password";
+    env["SHORT_PW"] = "pw-7";
     return std::make_unique<gateway>(dir / (name + ".json"), env);
 }
 
@@ -641,6 +642,38 @@ BOOST_AUTO_TEST_CASE(password_auth_and_database_index) {
     BOOST_TEST(redis.cli({"--scan"}, "0").empty());
     BOOST_TEST(wrong->process->out().find("not-the-password") == std::string::npos);
     BOOST_TEST(right->process->out().find(redis_password) == std::string::npos);
+    fs::remove_all(dir);
+}
+
+// A server that echoes the AUTH command in its refusal (a proxy, a
+// look-alike): the password is in no log line, in any letter case, and a
+// short password is taken out as well.
+BOOST_AUTO_TEST_CASE(a_redis_echoing_the_password_never_gets_it_logged) {
+    upstream up;
+    hostile_redis redis([](const redis_words& w) -> std::string {
+        std::string echo = "-ERR echo:";
+        for (const auto& word : w) echo += " " + word;
+        std::string upper = echo;
+        std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+        return echo + " " + upper + "\r\n";
+    });
+    const auto dir = temp_dir("shared-state-echo");
+    const auto url = R"("url": "redis://127.0.0.1:)" + std::to_string(redis.port()) + R"(", )";
+    auto g =
+        start_replica(up, dir, "g", {url + R"("password_env": "REDIS_PW", "on_error": "local")"});
+    auto short_pw =
+        start_replica(up, dir, "s", {url + R"("password_env": "SHORT_PW", "on_error": "local")"});
+    g->wait_for_log("redis refused the handshake");
+    short_pw->wait_for_log("redis refused the handshake");
+    BOOST_TEST(mint(*g, "alice").result_int() == 200);  // decided locally meanwhile
+    for (const auto* replica : {g.get(), short_pw.get()}) {
+        auto out = replica->process->out();
+        std::transform(out.begin(), out.end(), out.begin(), ::tolower);
+        BOOST_TEST(out.find(redis_password) == std::string::npos);
+        BOOST_TEST(out.find("pw-7") == std::string::npos);
+        BOOST_TEST(out.find("err echo: auth [redacted] -err echo: auth [redacted]") !=
+                   std::string::npos);
+    }
     fs::remove_all(dir);
 }
 

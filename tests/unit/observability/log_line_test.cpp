@@ -1,9 +1,11 @@
 #include "chatkit_gateway/observability/log_line.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <regex>
 
 using namespace ckg::observability;
@@ -100,6 +102,67 @@ BOOST_AUTO_TEST_CASE(a_line_is_valid_utf8_json_whatever_the_bytes) {
         BOOST_TEST(std::string(v.at("nested").at("x").as_string()).find("\xef\xbf\xbd") !=
                    std::string::npos);
     }
+}
+
+// A peer may echo a configured secret back in text the gateway logs: in
+// another letter case, glued to other text, JSON-escaped, cut short by a
+// truncation. No line carries any of it, and every line stays valid JSON.
+BOOST_AUTO_TEST_CASE(registered_secrets_never_reach_a_line_in_any_form) {
+    const std::string key = "proj_LogLineKey_0123456789abcdef";
+    const std::string quoted = "pass\"word\\with\"quotes";
+    register_secret(key);
+    register_secret(quoted);
+    register_secret("short");  // under 8 bytes: never registered
+    std::string upper = key, lower = key;
+    std::transform(key.begin(), key.end(), upper.begin(), ::toupper);
+    std::transform(key.begin(), key.end(), lower.begin(), ::tolower);
+    json::object echoed{{"reason", "upstream said: " + key + " " + upper + " xx" + lower},
+                        {"quoted", "AUTH " + quoted},
+                        {"nested", {{"a", json::array{key, 1}}}},
+                        {"cut", "message ends with " + key.substr(0, 12)}};
+    log_line line(log_level::warn, "msg holds " + key);
+    line.add_all(echoed).add("field", "glued" + key + "glued").add("short", "a short word");
+    const auto text = line.finish();
+    auto folded = text;
+    std::transform(folded.begin(), folded.end(), folded.begin(), ::tolower);
+    BOOST_TEST(folded.find(lower.substr(0, 8)) == std::string::npos);
+    BOOST_TEST(text.find("word\\\\with") == std::string::npos);  // the escaped form
+    const auto v = json::parse(text).as_object();
+    BOOST_TEST(v.at("msg").as_string() == "msg holds [redacted]");
+    BOOST_TEST(v.at("reason").as_string() == "upstream said: [redacted] [redacted] xx[redacted]");
+    BOOST_TEST(v.at("quoted").as_string() == "AUTH [redacted]");
+    BOOST_TEST(json::serialize(v.at("nested")) == R"({"a":["[redacted]",1]})");
+    BOOST_TEST(v.at("cut").as_string() == "message ends with [redacted]");
+    BOOST_TEST(v.at("field").as_string() == "glued[redacted]glued");
+    BOOST_TEST(v.at("short").as_string() == "a short word");
+    // A string merely ending in the secret's first 7 bytes is left alone.
+    log_line seven(log_level::info, "request");
+    seven.add("tail", "ends with " + key.substr(0, 7));
+    BOOST_TEST(json::parse(seven.finish()).at("tail").as_string() ==
+               "ends with " + key.substr(0, 7));
+}
+
+// A copy starts only where a character does: never inside an escape (the
+// control character 0x0C is written "\f"), never in a number.
+BOOST_AUTO_TEST_CASE(scrubbing_never_cuts_an_escape_or_a_number) {
+    register_secret("fmt-Secret-0123abc");
+    register_secret("987654321098");
+    log_line line(log_level::info, "request");
+    line.add("escape", "\x0cmt-Secret-0123abc")
+        .add_all(json::object{{"n", {{"big", 98765432109876}}}, {"s", "987654321098"}});
+    const auto v = json::parse(line.finish()).as_object();
+    BOOST_TEST(v.at("escape").as_string() == "\x0cmt-Secret-0123abc");
+    BOOST_TEST(v.at("n").at("big").as_int64() == 98765432109876);
+    BOOST_TEST(v.at("s").as_string() == "[redacted]");
+}
+
+// Text answering a message that carried a secret loses every copy of it,
+// however short.
+BOOST_AUTO_TEST_CASE(a_reply_loses_the_secret_its_request_carried) {
+    BOOST_TEST(without_secret("ERR echo: AUTH pw1 PW1", "pw1") ==
+               "ERR echo: AUTH [redacted] [redacted]");
+    BOOST_TEST(without_secret("WRONGPASS invalid password", "pw1") == "WRONGPASS invalid password");
+    BOOST_TEST(without_secret("anything", "") == "anything");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
