@@ -14,14 +14,16 @@
 namespace ckg::api {
 namespace {
 
-bool is_primitive(const boost::json::value& v) {
-    return v.is_string() || v.is_bool() || v.is_number();
-}
+constexpr std::size_t max_variable_bytes = 1024;
 
-// A number the upstream can take: JSON has no infinity, and a double that
-// overflowed while parsing (1e400) is not one.
-bool is_finite_number(const boost::json::value& v) {
-    return !v.is_double() || std::isfinite(v.get_double());
+// What a state variable may hold, whether the caller or a claim gives it: a
+// string of at most 1024 bytes, a boolean or a finite number. JSON has no
+// infinity: a double that overflowed while parsing (1e400) would go upstream
+// as "Infinity", which is not JSON.
+bool fits_a_state_variable(const boost::json::value& v) {
+    if (v.is_string()) return v.get_string().size() <= max_variable_bytes;
+    if (v.is_double()) return std::isfinite(v.get_double());
+    return v.is_bool() || v.is_number();
 }
 
 constexpr std::string_view vars_param = "state_variables";
@@ -38,13 +40,13 @@ std::optional<failure> check_state_variable(std::string_view name, const boost::
         return invalid_request("state variable " + quoted + " is not allowed for workflow " +
                                    quoted_request_name(workflow),
                                std::string(vars_param));
-    if (!is_primitive(v) || !is_finite_number(v))
+    if (v.is_string() && v.get_string().size() > max_variable_bytes)
+        return invalid_request("state variable " + quoted + " is longer than 1024 bytes",
+                               std::string(vars_param));
+    if (!fits_a_state_variable(v))
         return invalid_request(
             "state variable " + quoted + " must be a string, a boolean or a finite number",
             std::string(vars_param));
-    if (v.is_string() && v.get_string().size() > 1024)
-        return invalid_request("state variable " + quoted + " is longer than 1024 bytes",
-                               std::string(vars_param));
     return std::nullopt;
 }
 
@@ -109,8 +111,8 @@ boost::json::object build_upstream_session(const mint_request& request,
     boost::json::object vars(p.state_variables, sp);
     for (const auto& [claim, variable] : p.claims_to_state_variables) {
         const auto* v = claims.if_contains(claim);
-        if (v != nullptr && is_primitive(*v))
-            vars[variable] = *v;  // missing or non-primitive: left out
+        if (v != nullptr && fits_a_state_variable(*v))
+            vars[variable] = *v;  // missing, or not what a variable may hold: left out
     }
     for (const auto& m : request.state_variables) vars[m.key()] = m.value();
 

@@ -135,4 +135,29 @@ BOOST_AUTO_TEST_CASE(state_variables_merge_without_override) {
     BOOST_TEST(!api::parse_mint_request(R"({"state_variables": {"plan_var": "x"}})", s).ok());
 }
 
+// A claim the identity provider signed but a state variable cannot hold
+// is left out as a missing one is: no "Infinity" (not JSON) goes upstream
+// for 1e400, and no string longer than a caller may send.
+BOOST_AUTO_TEST_CASE(claims_a_state_variable_cannot_hold_are_left_out) {
+    config::sessions_config s;
+    config::workflow_profile p;
+    p.id = "wf";
+    p.claims_to_state_variables = {
+        {"huge", "huge_var"}, {"long", "long_var"}, {"tier", "tier_var"}, {"big", "big_var"}};
+    s.workflows.emplace("default", p);
+    auto req = api::parse_mint_request("{}", s);
+    BOOST_REQUIRE(req.ok());
+    const auto claims =
+        boost::json::parse(R"({"huge": 1e400, "long": ")" + std::string(1025, 'x') +
+                           R"(", "tier": -1e400, "big": 123456789012345678901234567890})")
+            .as_object();
+    const auto text = boost::json::serialize(api::build_upstream_session(*req, "u1", claims));
+    boost::system::error_code ec;
+    const auto sent = boost::json::parse(text, ec);
+    BOOST_REQUIRE_MESSAGE(!ec, text);
+    const auto& vars = sent.at("workflow").at("state_variables").as_object();
+    BOOST_TEST(vars.size() == 1u);  // only the finite number
+    BOOST_TEST(vars.contains("big_var"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
