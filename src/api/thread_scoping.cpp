@@ -9,6 +9,8 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <set>
 
 namespace ckg::api {
@@ -22,6 +24,32 @@ bool is_limit(std::string_view raw) {
         n = n * 10 + (c - '0');
     }
     return n >= 1 && n <= 100;
+}
+
+// Whether every number in `v` is one JSON can write: a double that
+// overflowed while parsing (1e400) would reach the caller as "Infinity",
+// which no JSON parser takes. Boost.JSON's parser bounds the depth (32).
+bool only_finite_numbers(const boost::json::value& v) {
+    switch (v.kind()) {
+        case boost::json::kind::double_:
+            return std::isfinite(v.get_double());
+        case boost::json::kind::array:
+            return std::all_of(v.get_array().begin(), v.get_array().end(), only_finite_numbers);
+        case boost::json::kind::object:
+            return std::all_of(v.get_object().begin(), v.get_object().end(),
+                               [](const auto& m) { return only_finite_numbers(m.value()); });
+        default:
+            return true;
+    }
+}
+
+// The upstream's reply as an object the caller can be given back, or
+// nullopt when it is not one.
+std::optional<boost::json::object> object_of(std::string_view upstream_body) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(upstream_body, ec);
+    if (ec || !v.is_object() || !only_finite_numbers(v)) return std::nullopt;
+    return std::move(v.get_object());
 }
 
 std::string encoded(std::string_view value) {
@@ -84,9 +112,8 @@ result<std::string> upstream_list_query(std::string_view raw_query, const std::s
 
 result<boost::json::object> scope_thread_list(std::string_view upstream_body,
                                               std::string_view user) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(upstream_body, ec);
-    const auto* data = (!ec && v.is_object()) ? v.get_object().if_contains("data") : nullptr;
+    auto read = object_of(upstream_body);
+    const auto* data = read ? read->if_contains("data") : nullptr;
     if (data == nullptr || !data->is_array())
         return failure{errc::upstream_error, "unreadable thread list"};
     boost::json::array mine;
@@ -98,7 +125,7 @@ result<boost::json::object> scope_thread_list(std::string_view upstream_body,
         const auto* id = t.get_object().if_contains("id");
         return id ? *id : boost::json::value(nullptr);
     };
-    auto& list = v.get_object();
+    auto& list = *read;
     list["first_id"] = mine.empty() ? boost::json::value(nullptr) : id_of(mine.front());
     list["last_id"] = mine.empty() ? boost::json::value(nullptr) : id_of(mine.back());
     list["data"] = std::move(mine);
@@ -108,14 +135,6 @@ result<boost::json::object> scope_thread_list(std::string_view upstream_body,
 }
 
 namespace {
-
-// The reply as an object, or nullopt when it is not one.
-std::optional<boost::json::object> object_of(std::string_view upstream_body) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(upstream_body, ec);
-    if (ec || !v.is_object()) return std::nullopt;
-    return std::move(v.get_object());
-}
 
 bool has_string(const boost::json::object& o, std::string_view key, std::string_view value) {
     const auto* v = o.if_contains(key);

@@ -403,6 +403,25 @@ BOOST_AUTO_TEST_CASE(endless_framing_from_the_upstream_is_cut_at_the_reply_limit
     }
 }
 
+// A thread reply is passed back to the caller: a number JSON cannot write
+// (1e400 overflows) makes it a 502, never a 200 whose body holds
+// "Infinity", which no JSON parser takes.
+BOOST_AUTO_TEST_CASE(a_thread_reply_with_a_number_json_cannot_write_is_502) {
+    std::atomic<bool> overflow{true};
+    gateway_on_peer g([&](const peer_request&) {
+        const std::string n = overflow ? "1e400" : "1e300";
+        return peer_reply{wire_reply(
+            200, R"({"object":"list","data":[],"first_id":null,"last_id":null,"has_more":false,)"
+                 R"("n":[)" +
+                     n + "]}")};
+    });
+    BOOST_TEST(g.call(http::verb::get, "/v1/chatkit/threads", "alice").result_int() == 502u);
+    overflow = false;
+    const auto res = g.call(http::verb::get, "/v1/chatkit/threads", "alice");
+    BOOST_TEST(res.result_int() == 200u);
+    BOOST_TEST(json::parse(res.body()).at("n").at(0).as_double() == 1e300);
+}
+
 BOOST_AUTO_TEST_CASE(max_retries_counts_every_attempt_even_on_a_stale_pool) {
     // Fill the pool: eight list calls at once, answered after a pause so they overlap.
     gateway_on_peer g(
