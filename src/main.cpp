@@ -3,6 +3,7 @@
 #include "chatkit_gateway/app/cli.hpp"
 #include "chatkit_gateway/config/config_error.hpp"
 #include "chatkit_gateway/config/config_loader.hpp"
+#include "chatkit_gateway/config/config_warnings.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 
 #include <sys/resource.h>
@@ -59,8 +60,10 @@ int run(int argc, char** argv) {
     try {
         auto config =
             ckg::config::load_config_file(*cli.config_file, ckg::config::process_environment());
+        const auto warnings = ckg::config::config_warnings(config);
         ckg::app::app application(std::move(config));
         if (cli.check_config) {
+            for (const auto& w : warnings) std::cerr << "config warning: " << w << "\n";
             std::cout << "configuration OK: " << *cli.config_file << "\n";
             return 0;
         }

@@ -2,6 +2,7 @@
 
 #include "chatkit_gateway/api/admin_handlers.hpp"
 #include "chatkit_gateway/api/public_routes.hpp"
+#include "chatkit_gateway/config/config_warnings.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 #include "chatkit_gateway/observability/redaction.hpp"
 #include "chatkit_gateway/store/make_shared_state.hpp"
@@ -120,6 +121,8 @@ void app::start() {
     log_info("listening", {{"public", pub.address().to_string() + ":" + std::to_string(pub.port())},
                            {"admin", adm.address().to_string() + ":" + std::to_string(adm.port())},
                            {"tls", config_.server.tls.has_value()}});
+    for (const auto& w : config::config_warnings(config_))
+        log_warn("config warning", {{"warning", w}});
 }
 
 int app::run() {

@@ -1,5 +1,6 @@
 // The real binary: --check-config, --version, --help, one-line configuration
 // errors with exit status 2, and a run that answers probes and stops on SIGTERM.
+#include "gateway_process.hpp"
 #include "process.hpp"
 #include "test_client.hpp"
 #include "test_files.hpp"
@@ -22,7 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string gateway = CKG_GATEWAY_BINARY;
+const std::string gateway_binary = CKG_GATEWAY_BINARY;
 const std::string source_dir = CKG_SOURCE_DIR;
 
 std::string valid_config(const std::string& extra_server = "") {
@@ -34,8 +35,8 @@ std::string valid_config(const std::string& extra_server = "") {
 
 process_result check(const fs::path& config, env_map env = gateway_env(),
                      const std::string& cwd = {}) {
-    return run_process({gateway, "--config", config.string(), "--check-config"}, std::move(env),
-                       cwd);
+    return run_process({gateway_binary, "--config", config.string(), "--check-config"},
+                       std::move(env), cwd);
 }
 
 }  // namespace
@@ -43,14 +44,14 @@ process_result check(const fs::path& config, env_map env = gateway_env(),
 BOOST_AUTO_TEST_SUITE(command_line)
 
 BOOST_AUTO_TEST_CASE(version_help_and_usage_errors) {
-    auto v = run_process({gateway, "--version"}, gateway_env());
+    auto v = run_process({gateway_binary, "--version"}, gateway_env());
     BOOST_TEST(v.exit_code == 0);
     BOOST_TEST(v.out.starts_with("chatkit-gateway "));
-    auto h = run_process({gateway, "--help"}, gateway_env());
+    auto h = run_process({gateway_binary, "--help"}, gateway_env());
     BOOST_TEST(h.exit_code == 0);
     BOOST_TEST(h.out.find("--check-config") != std::string::npos);
-    BOOST_TEST(run_process({gateway, "--frobnicate"}, gateway_env()).exit_code == 2);
-    BOOST_TEST(run_process({gateway}, gateway_env()).exit_code == 2);
+    BOOST_TEST(run_process({gateway_binary, "--frobnicate"}, gateway_env()).exit_code == 2);
+    BOOST_TEST(run_process({gateway_binary}, gateway_env()).exit_code == 2);
 }
 
 BOOST_AUTO_TEST_CASE(shipped_configurations_pass_check_config) {
@@ -72,6 +73,36 @@ BOOST_AUTO_TEST_CASE(shipped_configurations_pass_check_config) {
     write_text(dir / "production.json", prod);
     auto p = check(dir / "production.json");
     BOOST_TEST(p.exit_code == 0, p.err);
+    fs::remove_all(dir);
+}
+
+// Valid but probably not meant: plain user ids with two identity providers
+// merge their users who share a claim value. --check-config says so (still
+// exit 0), and so does the log at start-up; hmac ids are quiet.
+BOOST_AUTO_TEST_CASE(plain_ids_with_two_issuers_are_warned_about) {
+    const auto dir = temp_dir("cli-warn");
+    auto two_issuers = [](const std::string& users) {
+        return R"({"server": {"listen": "127.0.0.1:0"}, "admin": {"listen": "127.0.0.1:0"},
+          "auth": {"issuers": [
+            {"issuer": "https://a/", "hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": ["HS256"]},
+            {"issuer": "https://b/", "hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": ["HS256"]}]},
+          "sessions": {"workflows": {"default": {"id": "wf_1"}}})" +
+               users + "}";
+    };
+    write_text(dir / "plain.json", two_issuers(""));
+    write_text(dir / "hmac.json",
+               two_issuers(R"(, "users": {"id_mode": "hmac", "hmac_key_env": "UK"})"));
+    auto env = gateway_env();
+    env["UK"] = "user-id-key-for-tests-0123456789abcdef";
+    const auto plain = check(dir / "plain.json", env);
+    BOOST_TEST(plain.exit_code == 0);
+    BOOST_TEST(plain.err.find("config warning: users.id_mode is \"plain\" with 2 issuers") !=
+               std::string::npos);
+    const auto hmac = check(dir / "hmac.json", env);
+    BOOST_TEST(hmac.exit_code == 0);
+    BOOST_TEST(hmac.err.empty());
+    ckg::test::gateway running(dir / "plain.json", env);
+    running.wait_for_log("\"msg\":\"config warning\"");
     fs::remove_all(dir);
 }
 
@@ -157,7 +188,7 @@ BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
 BOOST_AUTO_TEST_CASE(runs_answers_probes_survives_sighup_and_stops_on_sigterm) {
     const auto dir = temp_dir("cli-run");
     write_text(dir / "gw.json", valid_config(R"(, "drain_seconds": 0)"));
-    child_process p({gateway, "--config", (dir / "gw.json").string()}, gateway_env());
+    child_process p({gateway_binary, "--config", (dir / "gw.json").string()}, gateway_env());
     // The start-up log line names the ephemeral admin port.
     std::smatch m;
     const std::regex admin_re(R"re("admin":"127\.0\.0\.1:(\d+)")re");
