@@ -50,13 +50,14 @@ def measurements(benchmarks, bench_script):
     nginx = find(r"TLS reverse proxy doing no work: \*\*([\d.]+) µs\*\*", benchmarks, "nginx CPU per request")
     rss = find(r"Gateway peak RSS: \*\*([\d.]+) MiB\*\* after the 64-connection run; \*\*([\d.]+) MiB\*\* after "
                r"5,000 connections", benchmarks, "peak RSS")
+    kept = find(r"about \*\*(\d+) bytes per kept session\*\*", benchmarks, "bytes per kept session")
     pool = POOL_5K_PATTERN.search(bench_script)
     if not pool:
         raise MeasurementMissing("bench/run-mint-bench.sh: no `start 200 N` for the 5,000-connection run")
     return {
         "rps64": number(g64.group(1)), "cpu_us": number(cpu.group(1)), "nginx_us": number(nginx.group(1)),
         "rss64_mib": number(rss.group(1)), "rss5k_mib": number(rss.group(2)), "rps5k": number(g5k.group(1)),
-        "errors5k": int(g5k.group(4)), "pool5k": int(pool.group(1)),
+        "errors5k": int(g5k.group(4)), "pool5k": int(pool.group(1)), "kept_bytes": int(kept.group(1)),
     }
 
 
@@ -87,6 +88,8 @@ def section(m):
         f"  upstream: ({m['rss5k_mib']:.1f} − {m['rss64_mib']:.1f}) MiB over {connections_5k:,} connections); the manifests'",
         f"  {limit_mib} MiB limit holds about {about(fits, 500)} open connections, so `max_connections: 5000`",
         "  plus the upstream pool leaves headroom.",
+        f"- With the admin API on (`admin.token_env`) and no `redis`: ~{m['kept_bytes']} bytes more per live",
+        f"  session, kept in process for revocation (at most 500,000: ~{m['kept_bytes'] * 500000 / 2**20:.0f} MiB).",
         "- `upstream.max_connections`: concurrent mints ≈ mints/s × upstream latency;",
         "  at 1,000 mints/s and 200 ms, 200 connections per replica.",
         END,
