@@ -72,7 +72,7 @@ void log_line::start_member(json_key key) {
 
 void log_line::start_member(std::string_view name) {
     text_ += ',';
-    append_json_string(text_, name);
+    append_value(name);  // a name is scrubbed as a value is
     text_ += ':';
 }
 

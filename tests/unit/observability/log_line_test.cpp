@@ -119,7 +119,8 @@ BOOST_AUTO_TEST_CASE(registered_secrets_never_reach_a_line_in_any_form) {
     json::object echoed{{"reason", "upstream said: " + key + " " + upper + " xx" + lower},
                         {"quoted", "AUTH " + quoted},
                         {"nested", {{"a", json::array{key, 1}}}},
-                        {"cut", "message ends with " + key.substr(0, 12)}};
+                        {"cut", "message ends with " + key.substr(0, 12)},
+                        {"name " + upper, "as a member's name"}};
     log_line line(log_level::warn, "msg holds " + key);
     line.add_all(echoed).add("field", "glued" + key + "glued").add("short", "a short word");
     const auto text = line.finish();
@@ -135,6 +136,7 @@ BOOST_AUTO_TEST_CASE(registered_secrets_never_reach_a_line_in_any_form) {
     BOOST_TEST(v.at("cut").as_string() == "message ends with [redacted]");
     BOOST_TEST(v.at("field").as_string() == "glued[redacted]glued");
     BOOST_TEST(v.at("short").as_string() == "a short word");
+    BOOST_TEST(v.at("name [redacted]").as_string() == "as a member's name");
     // A string merely ending in the secret's first 7 bytes is left alone.
     log_line seven(log_level::info, "request");
     seven.add("tail", "ends with " + key.substr(0, 7));
