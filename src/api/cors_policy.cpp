@@ -8,7 +8,8 @@ namespace ckg::api {
 
 std::optional<std::string_view> cors_policy::allowed_origin(const http_server::request& req) const {
     const auto it = req.find(http::field::origin);
-    if (it == req.end()) return std::nullopt;
+    // A browser sends one; two are no origin this gateway allows.
+    if (it == req.end() || req.count(http::field::origin) != 1) return std::nullopt;
     const std::string_view origin = it->value();
     const auto& list = cors_.allowed_origins;
     const bool allowed =

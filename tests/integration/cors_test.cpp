@@ -61,6 +61,37 @@ BOOST_AUTO_TEST_CASE(disallowed_origin_cannot_change_state) {
     BOOST_TEST(upstream_count("create_session") == 0);
 }
 
+// A browser sends one Origin. Two (even both allowed) are no origin this
+// gateway allows: a state change is refused before the token, a preflight
+// too, and no answer carries CORS headers.
+BOOST_AUTO_TEST_CASE(two_origin_fields_are_not_an_allowed_origin) {
+    const auto minted = upstream_count("create_session");
+    const auto send = [&](const std::string& request) {
+        auto c = client();
+        c.write_raw(request);
+        auto r = c.read_response();
+        BOOST_REQUIRE(r.has_value());
+        return *r;
+    };
+    for (const auto& second : {evil_origin, app_origin}) {
+        BOOST_TEST_CONTEXT(second) {
+            const auto fields = "Origin: " + app_origin + "\r\nOrigin: " + second + "\r\n";
+            const auto post =
+                send("POST /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\n" + fields +
+                     "Cookie: session_token=" + token("alice") +
+                     "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+            BOOST_TEST(post.result_int() == 403);
+            BOOST_TEST(code_of(post) == "origin_not_allowed");
+            BOOST_TEST(post.count(http::field::access_control_allow_origin) == 0u);
+            const auto pre = send("OPTIONS /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\n" + fields +
+                                  "Access-Control-Request-Method: POST\r\n\r\n");
+            BOOST_TEST(pre.result_int() == 403);
+            BOOST_TEST(pre.count(http::field::access_control_allow_origin) == 0u);
+        }
+    }
+    BOOST_TEST(upstream_count("create_session") == minted);
+}
+
 BOOST_AUTO_TEST_CASE(cookie_auth_from_an_allowed_origin_works) {
     auto r =
         call(http::verb::post, "/v1/chatkit/sessions", "", "{}",
