@@ -9,8 +9,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace ckg::observability {
@@ -140,12 +143,102 @@ void replace_copies(std::string& text, std::size_t from, std::size_t& to,
     text = std::move(out);
 }
 
-// The registered secrets, lowercase and JSON-escaped (as a log line holds
-// them). Replaced whole on each registration, so a reader takes one
+// The registered secrets: lowercase and JSON-escaped, as a log line holds
+// them (`needles`), and every run of 8 of their bytes, lowercase (`grams`,
+// for peer text). Replaced whole on each registration, so a reader takes one
 // reference and never a lock.
-std::atomic<std::shared_ptr<const std::vector<std::string>>> registered{
-    std::make_shared<const std::vector<std::string>>()};
+struct secret_set {
+    std::vector<std::string> needles;
+    std::unordered_set<std::uint64_t> grams;
+};
+std::atomic<std::shared_ptr<const secret_set>> registered{std::make_shared<const secret_set>()};
 std::mutex registering;
+
+std::uint64_t gram_of(std::string_view eight) noexcept {
+    std::uint64_t g = 0;
+    for (const char c : eight) g = (g << 8) | static_cast<unsigned char>(c);
+    return g;
+}
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Peer text with the encodings a peer's own escaping may put on a secret
+// undone (JSON's \uXXXX for ASCII, \/ \" \\, and %XX), lowercase;
+// starts[k] is where the k-th byte came from in the text (one more entry:
+// its end).
+struct decoded_text {
+    std::string bytes;
+    std::vector<std::size_t> starts;
+};
+
+decoded_text decoded(std::string_view raw) {
+    decoded_text d;
+    const auto hex_at = [&](std::size_t at, std::size_t digits) {
+        int v = 0;
+        for (std::size_t k = 0; k < digits; ++k) {
+            const int h = at + k < raw.size() ? hex_value(raw[at + k]) : -1;
+            if (h < 0) return -1;
+            v = v * 16 + h;
+        }
+        return v;
+    };
+    for (std::size_t i = 0; i < raw.size();) {
+        char c = raw[i];
+        std::size_t len = 1;
+        const char next = i + 1 < raw.size() ? raw[i + 1] : '\0';
+        if (c == '\\' && next == 'u' && hex_at(i + 2, 4) >= 0 && hex_at(i + 2, 4) < 0x80) {
+            c = static_cast<char>(hex_at(i + 2, 4));
+            len = 6;
+        } else if (c == '\\' && (next == '/' || next == '"' || next == '\\')) {
+            c = next;
+            len = 2;
+        } else if (c == '%' && hex_at(i + 1, 2) >= 0) {
+            c = static_cast<char>(hex_at(i + 1, 2));
+            len = 3;
+        }
+        d.bytes.push_back(lower(c));
+        d.starts.push_back(i);
+        i += len;
+    }
+    d.starts.push_back(raw.size());
+    return d;
+}
+
+// `raw` with every piece of 8 or more bytes of a registered secret, however
+// the peer encoded it (decoded()), replaced by "[redacted]".
+std::string without_secret_pieces(std::string_view raw, const secret_set& secrets) {
+    if (secrets.grams.empty() || raw.size() < min_secret) return std::string(raw);
+    const auto d = decoded(raw);
+    std::vector<std::pair<std::size_t, std::size_t>> cover;  // raw ranges, in order
+    for (std::size_t k = 0; k + min_secret <= d.bytes.size(); ++k) {
+        if (!secrets.grams.contains(gram_of(std::string_view(d.bytes).substr(k, min_secret))))
+            continue;
+        auto from = d.starts[k], to = d.starts[k + min_secret];
+        // Whole UTF-8 characters only (a secret may hold some).
+        const auto continuation = [&](std::size_t at) {
+            return at < raw.size() && (static_cast<unsigned char>(raw[at]) & 0xC0) == 0x80;
+        };
+        while (from > 0 && continuation(from)) --from;
+        while (continuation(to)) ++to;
+        if (!cover.empty() && from <= cover.back().second)
+            cover.back().second = std::max(cover.back().second, to);
+        else
+            cover.emplace_back(from, to);
+    }
+    std::string out;
+    std::size_t copied = 0;
+    for (const auto& [from, to] : cover) {
+        out.append(raw.substr(copied, from - copied)).append(redacted);
+        copied = to;
+    }
+    out.append(raw.substr(copied));
+    return out;
+}
 
 }  // namespace
 
@@ -154,27 +247,30 @@ void register_secret(std::string_view secret) {
     std::string escaped;
     append_json_string(escaped, secret);
     auto needle = lowered(std::string_view(escaped).substr(1, escaped.size() - 2));
+    const auto plain = lowered(secret);
     std::lock_guard lock(registering);
-    auto next = std::make_shared<std::vector<std::string>>(*registered.load());
-    if (std::find(next->begin(), next->end(), needle) != next->end()) return;
-    next->push_back(std::move(needle));
+    auto next = std::make_shared<secret_set>(*registered.load());
+    if (std::find(next->needles.begin(), next->needles.end(), needle) != next->needles.end())
+        return;
+    next->needles.push_back(std::move(needle));
+    for (std::size_t k = 0; k + min_secret <= plain.size(); ++k)
+        next->grams.insert(gram_of(std::string_view(plain).substr(k, min_secret)));
     registered.store(std::move(next));
 }
 
 void scrub_secrets(std::string& text, std::size_t from, std::size_t& to, bool string_end) {
-    const auto needles = registered.load();
+    const auto secrets = registered.load();
     if (string_end)
-        replace_copies(text, from, to, *needles, min_secret, text_kind::json_string_inside);
+        replace_copies(text, from, to, secrets->needles, min_secret, text_kind::json_string_inside);
     else
-        replace_copies(text, from, to, *needles, 0, text_kind::json_text);
+        replace_copies(text, from, to, secrets->needles, 0, text_kind::json_text);
 }
 
-std::string without_secret(std::string_view text, std::string_view secret) {
+std::string reply_for_log(std::string_view text, std::string_view sent, std::size_t max_chars) {
     std::string out(text);
-    if (secret.empty()) return out;
     std::size_t to = out.size();
-    replace_copies(out, 0, to, {lowered(secret)}, 0, text_kind::plain);
-    return out;
+    if (!sent.empty()) replace_copies(out, 0, to, {lowered(sent)}, 0, text_kind::plain);
+    return redact_for_log(out, max_chars);
 }
 
 std::string without_user(std::string_view text, std::string_view upstream_user_id) {
@@ -192,7 +288,11 @@ std::string without_user(std::string_view text, std::string_view upstream_user_i
 }
 
 std::string redact_for_log(std::string_view text, std::size_t max_chars) {
-    text = utf8_truncate(text, max_chars);  // a cut never splits a character
+    // A piece of a secret is looked for a little past the cut, so that one
+    // the cut would split is seen whole.
+    const auto secrets = registered.load();
+    const auto scrubbed = without_secret_pieces(text.substr(0, max_chars + 64), *secrets);
+    text = utf8_truncate(scrubbed, max_chars);  // a cut never splits a character
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {

@@ -23,9 +23,8 @@ using observability::log_info;
 // error names what failed (WRONGPASS, NOAUTH, ...), but a server that echoes
 // the AUTH command would name the password too, of whatever length.
 std::string handshake_refusal(std::string_view text, const std::optional<ckg::secret>& password) {
-    const auto shown =
-        password ? observability::without_secret(text, password->reveal()) : std::string(text);
-    return "redis refused the handshake: " + observability::redact_for_log(shown, 200);
+    return "redis refused the handshake: " +
+           observability::reply_for_log(text, password ? password->reveal() : "", 200);
 }
 using observability::log_warn;
 

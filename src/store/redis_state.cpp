@@ -1,6 +1,7 @@
 #include "chatkit_gateway/store/redis_state.hpp"
 
 #include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
 #include "chatkit_gateway/store/utc_day.hpp"
 #include "chatkit_gateway/upstream/https_client.hpp"
 
@@ -170,7 +171,10 @@ net::awaitable<result<resp_value>> redis_state::round_trip(std::string_view oper
     const auto started = steady::now();
     auto reply = co_await c->call(std::move(command));
     if (reply && reply->is_error() && reply->text.rfind("NOSCRIPT", 0) != 0)
-        reply = store_failure("redis error reply: " + reply->text.substr(0, 200));
+        reply =
+            store_failure("redis error reply: " +
+                          observability::reply_for_log(
+                              reply->text, redis_.password ? redis_.password->reveal() : "", 200));
     metrics_.record_store_round_trip(
         operation, std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started),
         reply.ok());

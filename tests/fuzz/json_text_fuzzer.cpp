@@ -65,8 +65,60 @@ void check_writer(std::string_view bytes) {
         check(std::string_view(doc.get_array()[0].get_string()) == bytes);
 }
 
+// The configured secrets of this run. Neither has a prefix that is also
+// its suffix, so no two copies overlap.
+const std::string secrets[] = {"Fuzz-Secret-0123", "quote\"back\\slash"};
+
+void register_secrets_once() {
+    static const bool registered = [] {
+        for (const auto& s : secrets) ckg::observability::register_secret(s);
+        return true;
+    }();
+    check(registered);
+}
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    c = static_cast<char>(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+// The text as a reader would take it back: \uXXXX (ASCII), \/ \" \\ and
+// %XX undone, lowercase.
+std::string read_back(std::string_view t) {
+    std::string out;
+    for (std::size_t i = 0; i < t.size();) {
+        auto hex = [&](std::size_t at, int digits) {
+            int v = 0;
+            for (int k = 0; k < digits; ++k) {
+                if (at + k >= t.size() || hex_digit(t[at + k]) < 0) return -1;
+                v = v * 16 + hex_digit(t[at + k]);
+            }
+            return v;
+        };
+        char c = t[i];
+        std::size_t len = 1;
+        if (c == '\\' && i + 1 < t.size() && t[i + 1] == 'u' && hex(i + 2, 4) >= 0 &&
+            hex(i + 2, 4) < 0x80) {
+            c = static_cast<char>(hex(i + 2, 4));
+            len = 6;
+        } else if (c == '\\' && i + 1 < t.size() &&
+                   (t[i + 1] == '/' || t[i + 1] == '"' || t[i + 1] == '\\')) {
+            c = t[i + 1];
+            len = 2;
+        } else if (c == '%' && hex(i + 1, 2) >= 0) {
+            c = static_cast<char>(hex(i + 1, 2));
+            len = 3;
+        }
+        out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+        i += len;
+    }
+    return out;
+}
+
 // The first byte gives the user id's length (0-15), the bytes after it the
-// id, the rest the upstream's text.
+// id, the rest the upstream's text. Read back, the logged text holds no 8
+// bytes of a secret in a row.
 void check_log_text(std::string_view bytes) {
     if (bytes.empty()) return;
     const auto n =
@@ -77,6 +129,14 @@ void check_log_text(std::string_view bytes) {
     const auto line = ckg::observability::redact_for_log(replaced);
     check(line.size() <= 1024);  // 512 bytes cut, then each secret (7+ bytes) at most "[redacted]"
     if (ckg::is_valid_utf8(text) && ckg::is_valid_utf8(user)) check(ckg::is_valid_utf8(line));
+    const auto back = read_back(line);
+    for (const auto& s : secrets) {
+        std::string lower_secret(s);
+        std::transform(lower_secret.begin(), lower_secret.end(), lower_secret.begin(),
+                       [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+        for (std::size_t k = 0; k + 8 <= lower_secret.size(); ++k)
+            check(back.find(lower_secret.substr(k, 8)) == std::string::npos);
+    }
     // "[user <16 hex digits>]": an id that begins and ends outside these
     // characters cannot be made of a replacement and the text around it.
     constexpr std::string_view spelled = "[user ]0123456789abcdef";
@@ -94,12 +154,6 @@ std::string folded(std::string_view text) {
 
 void check_log_line(std::string_view bytes) {
     // Neither has a prefix that is also its suffix, so no two copies overlap.
-    static const std::string secrets[] = {"Fuzz-Secret-0123", "quote\"back\\slash"};
-    static const bool registered = [] {
-        for (const auto& s : secrets) ckg::observability::register_secret(s);
-        return true;
-    }();
-    check(registered);
     using namespace ckg::observability;
     const std::string text(bytes);
     json::object members{{"member", text}, {"list", json::array{text, 1}}};
@@ -134,6 +188,7 @@ void check_log_line(std::string_view bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
+    register_secrets_once();
     check_reader(text);
     check_writer(text);
     check_log_text(text);

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <functional>
 #include <future>
 #include <sstream>
@@ -306,18 +307,28 @@ BOOST_AUTO_TEST_CASE(a_reply_with_bare_lf_chunk_lines_is_502_at_once) {
 // An upstream (or a proxy in front of it) that echoes the API key back in
 // its error text: the key appears in no log line, whatever it looks like
 // (this one matches no key pattern), in any letter case, glued to other
-// text, or cut by the 512-byte limit on logged upstream text.
+// text, cut by the 512-byte limit on logged upstream text, or written with
+// JSON \u escapes or %XX.
 BOOST_AUTO_TEST_CASE(an_upstream_echoing_the_api_key_never_gets_it_logged) {
     const std::string key = "proj_EchoedKey_0123456789abcdefABCDEF";
     std::string upper = key, lower = key;
     std::transform(key.begin(), key.end(), upper.begin(), ::toupper);
     std::transform(key.begin(), key.end(), lower.begin(), ::tolower);
+    // And written with JSON \u escapes, or %XX: the key's "pr" starts both.
+    std::string escaped, percent;
+    for (const char c : key) {
+        char unit[8];
+        std::snprintf(unit, sizeof unit, "\\u%04x", static_cast<unsigned char>(c));
+        escaped += unit;
+        std::snprintf(unit, sizeof unit, "%%%02x", static_cast<unsigned char>(c));
+        percent += unit;
+    }
     std::atomic<std::size_t> pad{0};
     gateway_on_peer g(
         [&](const peer_request&) {
             // The logged text is the body's first 512 bytes: the padding moves the cut.
             const auto body = "{\"error\":{\"message\":\"" + std::string(pad.load(), 'x') + key +
-                              " " + upper + " xx" + lower + "\"}}";
+                              " " + upper + " xx" + lower + " " + escaped + " " + percent + "\"}}";
             return peer_reply{wire_reply(401, body)};
         },
         true, "", 2, {{"OPENAI_API_KEY", key}});
@@ -329,6 +340,8 @@ BOOST_AUTO_TEST_CASE(an_upstream_echoing_the_api_key_never_gets_it_logged) {
     auto out = g.gw->process->out();
     std::transform(out.begin(), out.end(), out.begin(), ::tolower);
     BOOST_TEST(out.find(lower.substr(0, 10)) == std::string::npos);
+    BOOST_TEST(out.find("u0070\\\\u0072") == std::string::npos);  // as the log escapes it
+    BOOST_TEST(out.find("%70%72") == std::string::npos);
     BOOST_TEST(out.find("[redacted]") != std::string::npos);
 }
 

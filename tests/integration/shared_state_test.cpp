@@ -677,6 +677,29 @@ BOOST_AUTO_TEST_CASE(a_redis_echoing_the_password_never_gets_it_logged) {
     fs::remove_all(dir);
 }
 
+// After the handshake too: a server whose error replies quote a short
+// password (under the 8 bytes every log line is scrubbed of) never gets it
+// logged.
+BOOST_AUTO_TEST_CASE(a_redis_error_reply_quoting_a_short_password_is_not_logged) {
+    upstream up;
+    hostile_redis redis([](const redis_words& w) -> std::string {
+        if (!w.empty() && (w[0] == "AUTH" || w[0] == "SELECT")) return "+OK\r\n";
+        if (!w.empty() && w[0] == "PING") return "+PONG\r\n";
+        return "-ERR pw-7 PW-7\r\n";
+    });
+    const auto dir = temp_dir("shared-state-echo-short");
+    auto g = start_replica(up, dir, "g",
+                           {R"("url": "redis://127.0.0.1:)" + std::to_string(redis.port()) +
+                            R"(", "password_env": "SHORT_PW", "on_error": "local")"});
+    BOOST_TEST(
+        time_until([&] { return mint(*g, "alice").result_int() == 200; }, 3000ms).has_value());
+    g->wait_for_log("redis error reply: ERR [redacted] [redacted]");
+    auto out = g->process->out();
+    std::transform(out.begin(), out.end(), out.begin(), ::tolower);
+    BOOST_TEST(out.find("pw-7") == std::string::npos);
+    fs::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_CASE(rediss_checks_the_certificate) {
     upstream up;
     const auto port = free_port();

@@ -13,8 +13,11 @@ namespace ckg::observability {
 // user through the logs, not enough to recover the id.
 std::string user_hash(std::string_view upstream_user_id);
 
-// Replaces "sk-...", "ek_..." and "Bearer ..." with "[redacted]"; truncates
-// to at most `max_chars` bytes, never inside a UTF-8 character.
+// Peer text (an upstream error body, a Redis error) made fit for a log line:
+// every piece of 8 or more bytes of a registered secret, also one the peer
+// wrote with JSON \u or \/ escapes or %XX, replaced by "[redacted]"; then
+// truncated to at most `max_chars` bytes, never inside a UTF-8 character;
+// then "sk-...", "ek_..." and "Bearer ..." replaced too.
 std::string redact_for_log(std::string_view text, std::size_t max_chars = 512);
 
 // The secrets of this process's configuration (the upstream API key, the
@@ -35,10 +38,11 @@ void register_secret(std::string_view secret);
 // is any JSON value, scrubbed inside its strings only.
 void scrub_secrets(std::string& text, std::size_t from, std::size_t& to, bool string_end);
 
-// `text` with every copy of `secret`, in any ASCII letter case and whatever
-// its length, replaced by "[redacted]": for text that holds a reply to a
-// message that carried it (a Redis server's answer to AUTH).
-std::string without_secret(std::string_view text, std::string_view secret);
+// A peer's answer to a message that carried `sent` (a Redis server's
+// replies on a connection that sent AUTH) as redact_for_log gives it, with
+// every copy of `sent` in any ASCII letter case taken out first, however
+// short it is.
+std::string reply_for_log(std::string_view text, std::string_view sent, std::size_t max_chars);
 
 // `text` with every occurrence of the upstream user id, as is or as it
 // appears inside a JSON string, replaced by "[user <user_hash>]": upstream

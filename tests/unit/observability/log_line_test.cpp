@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <regex>
 
 using namespace ckg::observability;
@@ -158,13 +159,51 @@ BOOST_AUTO_TEST_CASE(scrubbing_never_cuts_an_escape_or_a_number) {
     BOOST_TEST(v.at("s").as_string() == "[redacted]");
 }
 
-// Text answering a message that carried a secret loses every copy of it,
-// however short.
+// A reply to a message that carried a secret loses every copy of it, however
+// short.
 BOOST_AUTO_TEST_CASE(a_reply_loses_the_secret_its_request_carried) {
-    BOOST_TEST(without_secret("ERR echo: AUTH pw1 PW1", "pw1") ==
+    BOOST_TEST(reply_for_log("ERR echo: AUTH pw1 PW1", "pw1", 200) ==
                "ERR echo: AUTH [redacted] [redacted]");
-    BOOST_TEST(without_secret("WRONGPASS invalid password", "pw1") == "WRONGPASS invalid password");
-    BOOST_TEST(without_secret("anything", "") == "anything");
+    BOOST_TEST(reply_for_log("WRONGPASS invalid password", "pw1", 200) ==
+               "WRONGPASS invalid password");
+    BOOST_TEST(reply_for_log("anything", "", 200) == "anything");
+}
+
+// Peer text (an upstream error body, a Redis error) loses every piece of 8
+// or more bytes of a registered secret, however the peer encoded it: JSON
+// \u and \/ escapes, %XX, a byte slipped inside, a piece from the middle.
+BOOST_AUTO_TEST_CASE(peer_text_loses_every_piece_of_a_secret_however_encoded) {
+    const std::string key = "sk-proj-Peer/Text+Key0123456789";
+    register_secret(key);
+    std::string escaped;  // every byte as \u00XX
+    for (const char c : key) {
+        char unit[8];
+        std::snprintf(unit, sizeof unit, "\\u%04x", static_cast<unsigned char>(c));
+        escaped += unit;
+    }
+    std::string percent;
+    for (const char c : key) {
+        char unit[4];
+        std::snprintf(unit, sizeof unit, "%%%02X", static_cast<unsigned char>(c));
+        percent += unit;
+    }
+    std::string slashes = key;
+    slashes.replace(slashes.find('/'), 1, "\\/");
+    // Each as it comes back: the copy (or each piece) is one "[redacted]".
+    const std::vector<std::pair<std::string, std::string>> echoes = {
+        {escaped, "[redacted]"},
+        {percent, "[redacted]"},
+        {slashes, "[redacted]"},
+        {key.substr(0, 12) + "\n" + key.substr(12), "[redacted]\n[redacted]"},
+        {"middle " + key.substr(6, 14) + " piece", "middle [redacted] piece"}};
+    for (const auto& [echo, logged] : echoes) {
+        BOOST_TEST_CONTEXT(echo) {
+            BOOST_TEST(redact_for_log("{\"message\": \"" + echo + "\"}") ==
+                       "{\"message\": \"" + logged + "\"}");
+        }
+    }
+    // Seven bytes of it, or other text, stay as they are.
+    BOOST_TEST(redact_for_log("proj-Pe and Text+Ke") == "proj-Pe and Text+Ke");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
