@@ -172,6 +172,21 @@ environment process_environment() {
     };
 }
 
+namespace {
+
+// The two listeners cannot share a port on overlapping addresses: start-up
+// would fail to bind the second one (exit 1), so it is refused here, where
+// --check-config sees it.
+void check_listeners_apart(const listen_address& server, const listen_address& admin) {
+    const auto every = [](const std::string& host) { return host == "0.0.0.0" || host == "::"; };
+    if (server.port != 0 && server.port == admin.port &&
+        (server.host == admin.host || every(server.host) || every(admin.host)))
+        throw config_error("admin.listen",
+                           "must not share server.listen's port " + std::to_string(server.port));
+}
+
+}  // namespace
+
 gateway_config load_config_text(std::string_view text, const std::string& name,
                                 const environment& env) {
     const auto document = parse_json(text, name);
@@ -179,6 +194,7 @@ gateway_config load_config_text(std::string_view text, const std::string& name,
     gateway_config c;
     c.server = parse_server(root.object("server"));
     c.admin = parse_admin(root.object("admin"), env);
+    check_listeners_apart(c.server.listen, c.admin.listen);
     c.upstream = parse_upstream(root.object("upstream"), env);
     c.auth = parse_auth(root.object("auth"), env);
     c.users = parse_users(root.object("users"), env);

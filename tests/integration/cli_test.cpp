@@ -162,6 +162,15 @@ BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
          valid_config().substr(0, valid_config().size() - 1) +
              R"(, "redis": {"url": "rediss://127.0.0.1:1", "ca_file": ")" + fifo + R"("}})",
          gateway_env(), "config error: redis.ca_file: " + fifo + " is not a regular file"},
+        {"listeners on one port",
+         std::regex_replace(valid_config(), std::regex(R"(127\.0\.0\.1:0)"), "127.0.0.1:18999"),
+         gateway_env(), "config error: admin.listen: must not share server.listen's port 18999"},
+        {"admin on the public port of every address",
+         std::regex_replace(
+             std::regex_replace(valid_config(), std::regex(R"(127\.0\.0\.1:0)"), "127.0.0.1:18999"),
+             std::regex(R"(127\.0\.0\.1:18999)"), "0.0.0.0:18999",
+             std::regex_constants::format_first_only),
+         gateway_env(), "config error: admin.listen: must not share server.listen's port 18999"},
         {"invalid JSON", "{\"server\": {\"listen\": }", gateway_env(),
          "config error: " + (dir / "invalid JSON.json").string() +
              ": invalid JSON at line 1, column 23"},
