@@ -1,6 +1,22 @@
 #include "chatkit_gateway/config/config_warnings.hpp"
 
+#include <algorithm>
+
 namespace ckg::config {
+namespace {
+
+// RFC 7518 section 3.2: an HS* key at least as long as the hash's output.
+std::size_t hmac_key_bytes_needed(const issuer_config& issuer) {
+    std::size_t needed = 0;
+    for (const auto alg : issuer.algorithms) {
+        if (alg == jws_algorithm::hs256) needed = std::max<std::size_t>(needed, 32);
+        if (alg == jws_algorithm::hs384) needed = std::max<std::size_t>(needed, 48);
+        if (alg == jws_algorithm::hs512) needed = std::max<std::size_t>(needed, 64);
+    }
+    return needed;
+}
+
+}  // namespace
 
 std::vector<std::string> config_warnings(const gateway_config& config) {
     std::vector<std::string> out;
@@ -11,6 +27,17 @@ std::vector<std::string> config_warnings(const gateway_config& config) {
                       std::to_string(config.auth.issuers.size()) +
                       " issuers: users of different issuers with the same claim value become one "
                       "upstream user (threads, limits, sessions); use \"hmac\"");
+    // A short HMAC secret can be guessed offline from one token, and then
+    // every token of that issuer forged.
+    for (std::size_t i = 0; i < config.auth.issuers.size(); ++i) {
+        const auto& issuer = config.auth.issuers[i];
+        const auto needed = hmac_key_bytes_needed(issuer);
+        const auto size = issuer.hmac_secret.reveal().size();
+        if (issuer.hmac_secret_env && size < needed)
+            out.push_back("auth.issuers[" + std::to_string(i) + "].hmac_secret_env holds " +
+                          std::to_string(size) + " bytes; its algorithms need at least " +
+                          std::to_string(needed) + " (RFC 7518 section 3.2)");
+    }
     return out;
 }
 

@@ -77,9 +77,10 @@ BOOST_AUTO_TEST_CASE(shipped_configurations_pass_check_config) {
 }
 
 // Valid but probably not meant: plain user ids with two identity providers
-// merge their users who share a claim value. --check-config says so (still
-// exit 0), and so does the log at start-up; hmac ids are quiet.
-BOOST_AUTO_TEST_CASE(plain_ids_with_two_issuers_are_warned_about) {
+// merge their users who share a claim value, and an HMAC secret shorter than
+// its algorithm's hash can be guessed. --check-config says so (still exit
+// 0), and so does the log at start-up; hmac ids and long secrets are quiet.
+BOOST_AUTO_TEST_CASE(plain_ids_with_two_issuers_and_short_hmac_secrets_are_warned_about) {
     const auto dir = temp_dir("cli-warn");
     auto two_issuers = [](const std::string& users) {
         return R"({"server": {"listen": "127.0.0.1:0"}, "admin": {"listen": "127.0.0.1:0"},
@@ -94,15 +95,23 @@ BOOST_AUTO_TEST_CASE(plain_ids_with_two_issuers_are_warned_about) {
                two_issuers(R"(, "users": {"id_mode": "hmac", "hmac_key_env": "UK"})"));
     auto env = gateway_env();
     env["UK"] = "user-id-key-for-tests-0123456789abcdef";
+    env["CHATKIT_GATEWAY_DEV_HS256_SECRET"] = std::string(32, 's');  // long enough for HS256
     const auto plain = check(dir / "plain.json", env);
     BOOST_TEST(plain.exit_code == 0);
     BOOST_TEST(plain.err.find("config warning: users.id_mode is \"plain\" with 2 issuers") !=
                std::string::npos);
     const auto hmac = check(dir / "hmac.json", env);
     BOOST_TEST(hmac.exit_code == 0);
-    BOOST_TEST(hmac.err.empty());
+    BOOST_TEST(hmac.err.empty(), hmac.err);
     ckg::test::gateway running(dir / "plain.json", env);
     running.wait_for_log("\"msg\":\"config warning\"");
+    // An HS256 secret under 32 bytes (RFC 7518 section 3.2) is warned about too.
+    env["CHATKIT_GATEWAY_DEV_HS256_SECRET"] = std::string(31, 's');
+    const auto weak = check(dir / "hmac.json", env);
+    BOOST_TEST(weak.exit_code == 0);
+    BOOST_TEST(weak.err.find("config warning: auth.issuers[0].hmac_secret_env holds 31 bytes; its "
+                             "algorithms need at least 32") != std::string::npos,
+               weak.err);
     fs::remove_all(dir);
 }
 
