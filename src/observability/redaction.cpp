@@ -145,14 +145,28 @@ void replace_copies(std::string& text, std::size_t from, std::size_t& to,
 
 // The registered secrets: lowercase and JSON-escaped, as a log line holds
 // them (`needles`), and every run of 8 of their bytes, lowercase (`grams`,
-// for peer text). Replaced whole on each registration, so a reader takes one
-// reference and never a lock.
+// for peer text). Replaced whole on each registration (numbered by
+// `generation`); each thread keeps the set it last took and takes it again
+// only after a registration, so a log line's strings (the access log's, on
+// the io threads) touch no shared reference count and no lock.
 struct secret_set {
     std::vector<std::string> needles;
     std::unordered_set<std::uint64_t> grams;
 };
 std::atomic<std::shared_ptr<const secret_set>> registered{std::make_shared<const secret_set>()};
+std::atomic<std::uint64_t> generation{0};
 std::mutex registering;
+
+const secret_set& current_secrets() {
+    thread_local std::shared_ptr<const secret_set> taken;
+    thread_local std::uint64_t taken_generation = 0;
+    const auto now = generation.load(std::memory_order_acquire);
+    if (!taken || now != taken_generation) {
+        taken = registered.load();
+        taken_generation = now;
+    }
+    return *taken;
+}
 
 std::uint64_t gram_of(std::string_view eight) noexcept {
     std::uint64_t g = 0;
@@ -256,14 +270,15 @@ void register_secret(std::string_view secret) {
     for (std::size_t k = 0; k + min_secret <= plain.size(); ++k)
         next->grams.insert(gram_of(std::string_view(plain).substr(k, min_secret)));
     registered.store(std::move(next));
+    generation.fetch_add(1, std::memory_order_release);
 }
 
 void scrub_secrets(std::string& text, std::size_t from, std::size_t& to, bool string_end) {
-    const auto secrets = registered.load();
+    const auto& secrets = current_secrets();
     if (string_end)
-        replace_copies(text, from, to, secrets->needles, min_secret, text_kind::json_string_inside);
+        replace_copies(text, from, to, secrets.needles, min_secret, text_kind::json_string_inside);
     else
-        replace_copies(text, from, to, secrets->needles, 0, text_kind::json_text);
+        replace_copies(text, from, to, secrets.needles, 0, text_kind::json_text);
 }
 
 std::string reply_for_log(std::string_view text, std::string_view sent, std::size_t max_chars) {
@@ -290,8 +305,7 @@ std::string without_user(std::string_view text, std::string_view upstream_user_i
 std::string redact_for_log(std::string_view text, std::size_t max_chars) {
     // A piece of a secret is looked for a little past the cut, so that one
     // the cut would split is seen whole.
-    const auto secrets = registered.load();
-    const auto scrubbed = without_secret_pieces(text.substr(0, max_chars + 64), *secrets);
+    const auto scrubbed = without_secret_pieces(text.substr(0, max_chars + 64), current_secrets());
     text = utf8_truncate(scrubbed, max_chars);  // a cut never splits a character
     std::string out;
     out.reserve(text.size());
