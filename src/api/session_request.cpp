@@ -1,5 +1,6 @@
 #include "chatkit_gateway/api/session_request.hpp"
 
+#include "chatkit_gateway/core/repeated_names.hpp"
 #include "chatkit_gateway/core/request_name.hpp"
 
 #include "chatkit_gateway/core/utf8.hpp"
@@ -77,6 +78,12 @@ result<mint_request> parse_mint_request(std::string_view body,
         if (ec) return invalid_request("the request body is not valid JSON (" + ec.message() + ")");
     }
     if (!doc.is_object()) return invalid_request("the request body must be a JSON object");
+    if (const auto repeated = first_repeated_name(body)) {
+        const auto field = repeated->substr(0, repeated->find_first_of(".["));
+        return invalid_request(
+            "field " + quoted_request_name(*repeated) + " is given more than once",
+            request_name(field));
+    }
     mint_request out;
     std::string workflow = sessions.default_workflow;
     for (const auto& m : doc.get_object()) {

@@ -2,6 +2,7 @@
 
 #include "chatkit_gateway/config/config_checks.hpp"
 #include "chatkit_gateway/core/regular_file.hpp"
+#include "chatkit_gateway/core/repeated_names.hpp"
 #include "config_sections.hpp"
 
 #include <boost/json/stream_parser.hpp>
@@ -138,6 +139,8 @@ boost::json::value parse_json(std::string_view text, const std::string& name) {
     if (ec)
         throw config_error(name,
                            "invalid JSON at " + position_of(text, used) + ": " + ec.message());
+    if (const auto repeated = first_repeated_name(text))
+        throw config_error(*repeated, "is given more than once");
     return parser.release();
 }
 

@@ -13,11 +13,13 @@
 // back unchanged where they hold no start of a secret (its first 8 bytes as
 // the line writes them).
 #include "chatkit_gateway/core/json_text.hpp"
+#include "chatkit_gateway/core/repeated_names.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/core/utf8.hpp"
 #include "chatkit_gateway/observability/log_line.hpp"
 #include "chatkit_gateway/observability/redaction.hpp"
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
@@ -51,6 +53,62 @@ void check_reader(std::string_view text) {
     const auto i = reader.int64_member("n");
     check((n && n->is_int64()) == i.has_value());
     if (i) check(*i == n->get_int64());
+}
+
+// Counts the names the text gives, whatever they are: the oracle for
+// repeated names (a DOM keeps one member per distinct name).
+struct name_counter {
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+    std::size_t names = 0;
+    using ec_t = boost::system::error_code;
+    using sv = json::string_view;
+    bool on_document_begin(ec_t&) { return true; }
+    bool on_document_end(ec_t&) { return true; }
+    bool on_object_begin(ec_t&) { return true; }
+    bool on_object_end(std::size_t, ec_t&) { return true; }
+    bool on_array_begin(ec_t&) { return true; }
+    bool on_array_end(std::size_t, ec_t&) { return true; }
+    bool on_key_part(sv, std::size_t, ec_t&) { return true; }
+    bool on_key(sv, std::size_t, ec_t&) {
+        ++names;
+        return true;
+    }
+    bool on_string_part(sv, std::size_t, ec_t&) { return true; }
+    bool on_string(sv, std::size_t, ec_t&) { return true; }
+    bool on_number_part(sv, ec_t&) { return true; }
+    bool on_int64(std::int64_t, sv, ec_t&) { return true; }
+    bool on_uint64(std::uint64_t, sv, ec_t&) { return true; }
+    bool on_double(double, sv, ec_t&) { return true; }
+    bool on_bool(bool, ec_t&) { return true; }
+    bool on_null(ec_t&) { return true; }
+    bool on_comment_part(sv, ec_t&) { return true; }
+    bool on_comment(sv, ec_t&) { return true; }
+};
+
+std::size_t members_in(const json::value& v) {
+    std::size_t n = 0;
+    if (v.is_array())
+        for (const auto& e : v.get_array()) n += members_in(e);
+    if (v.is_object())
+        for (const auto& m : v.get_object()) n += 1 + members_in(m.value());
+    return n;
+}
+
+void check_repeated_names(std::string_view text) {
+    const auto repeated = ckg::first_repeated_name(text);
+    boost::system::error_code ec;
+    const auto doc = json::parse(json::string_view(text.data(), text.size()), ec);
+    if (ec) {
+        check(!repeated);
+        return;
+    }
+    json::basic_parser<name_counter> counter(json::parse_options{});
+    counter.write_some(false, text.data(), text.size(), ec);
+    check(!ec);
+    check(repeated.has_value() == (counter.handler().names != members_in(doc)));
 }
 
 void check_writer(std::string_view bytes) {
@@ -190,6 +248,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     register_secrets_once();
     check_reader(text);
+    check_repeated_names(text);
     check_writer(text);
     check_log_text(text);
     check_log_line(text);

@@ -61,6 +61,10 @@ BOOST_AUTO_TEST_CASE(mint_bodies_say_what_is_wrong) {
         {R"({"workflow": "wf_1"})", R"(workflow "wf_1" is not configured)", "workflow"},
         {R"([1])", "the request body must be a JSON object", ""},
         {R"({"a":)", "the request body is not valid JSON", ""},
+        {R"({"workflow": "default", "workflow": "support"})",
+         R"(field "workflow" is given more than once)", "workflow"},
+        {R"({"state_variables": {"locale": "fr", "locale": "de"}})",
+         R"(field "state_variables.locale" is given more than once)", "state_variables"},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.input) {

@@ -419,6 +419,36 @@ BOOST_AUTO_TEST_CASE(duplicate_issuers_are_refused) {
     });
 }
 
+// A name given twice in one object means different things to different
+// JSON readers (Boost.JSON keeps the last): refused, with its path.
+BOOST_AUTO_TEST_CASE(a_name_given_twice_is_refused_with_its_path) {
+    // A valid file, with one name given twice at the top, in an object and
+    // in an array's element.
+    const std::string valid = json::serialize(minimal_config());
+    BOOST_REQUIRE_NO_THROW(load_config_text(valid, "twice.json", default_env()));
+    const auto with = [&](std::string_view what, std::string_view by) {
+        std::string text = valid;
+        text.replace(text.find(what), what.size(), by);
+        return text;
+    };
+    const std::pair<std::string, std::string> cases[] = {
+        {with("{", R"({"rate_limit": {"burst": 1}, "rate_limit": {"burst": 9}, )"), "rate_limit"},
+        {with("{", R"({"server": {"listen": "127.0.0.1:1", "listen": "127.0.0.1:2"}, )"),
+         "server.listen"},
+        {with(R"("issuer":)", R"("user_claim": "sub", "user_claim": "email", "issuer":)"),
+         "auth.issuers[0].user_claim"},
+    };
+    for (const auto& [text, path] : cases) {
+        BOOST_TEST_CONTEXT(text) {
+            BOOST_CHECK_EXCEPTION(load_config_text(text, "twice.json", default_env()), config_error,
+                                  [&](const config_error& e) {
+                                      return e.path() == path &&
+                                             e.problem() == "is given more than once";
+                                  });
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(invalid_json_names_file_line_and_column) {
     try {
         load_config_text("{\n  \"server\": {\n    \"listen\": ,\n  }\n}", "bad.json",
