@@ -1,5 +1,7 @@
 #include "chatkit_gateway/core/repeated_names.hpp"
 
+#include "chatkit_gateway/core/json_sax_base.hpp"
+
 #include <boost/json/basic_parser_impl.hpp>
 
 #include <unordered_set>
@@ -8,29 +10,20 @@
 namespace ckg {
 namespace {
 
-using boost::system::error_code;
-
 // The SAX handler: one frame per open object or array, holding the names
 // seen so far in an object (a hash set: a hostile body of many names costs
 // linear time) and the current name or element index, for the path.
-class repeat_finder {
+class repeat_finder : public json_sax_base {
 public:
-    static constexpr std::size_t max_object_size = std::size_t(-1);
-    static constexpr std::size_t max_array_size = std::size_t(-1);
-    static constexpr std::size_t max_key_size = std::size_t(-1);
-    static constexpr std::size_t max_string_size = std::size_t(-1);
-
-    bool on_document_begin(error_code&) { return true; }
-    bool on_document_end(error_code&) { return true; }
     bool on_object_begin(error_code&) { return open(true); }
     bool on_object_end(std::size_t, error_code&) { return close(); }
     bool on_array_begin(error_code&) { return open(false); }
     bool on_array_end(std::size_t, error_code&) { return close(); }
-    bool on_key_part(boost::json::string_view s, std::size_t, error_code&) {
+    bool on_key_part(string_view s, std::size_t, error_code&) {
         key_.append(s.data(), s.size());
         return true;
     }
-    bool on_key(boost::json::string_view s, std::size_t, error_code&) {
+    bool on_key(string_view s, std::size_t, error_code&) {
         key_.append(s.data(), s.size());
         auto& top = frames_.back();
         top.name = std::move(key_);
@@ -38,16 +31,12 @@ public:
         if (!top.names.insert(top.name).second && !found_) found_ = path();
         return true;
     }
-    bool on_string_part(boost::json::string_view, std::size_t, error_code&) { return true; }
-    bool on_string(boost::json::string_view, std::size_t, error_code&) { return value(); }
-    bool on_number_part(boost::json::string_view, error_code&) { return true; }
-    bool on_int64(std::int64_t, boost::json::string_view, error_code&) { return value(); }
-    bool on_uint64(std::uint64_t, boost::json::string_view, error_code&) { return value(); }
-    bool on_double(double, boost::json::string_view, error_code&) { return value(); }
+    bool on_string(string_view, std::size_t, error_code&) { return value(); }
+    bool on_int64(std::int64_t, string_view, error_code&) { return value(); }
+    bool on_uint64(std::uint64_t, string_view, error_code&) { return value(); }
+    bool on_double(double, string_view, error_code&) { return value(); }
     bool on_bool(bool, error_code&) { return value(); }
     bool on_null(error_code&) { return value(); }
-    bool on_comment_part(boost::json::string_view, error_code&) { return true; }
-    bool on_comment(boost::json::string_view, error_code&) { return true; }
 
     std::optional<std::string> found() const { return found_; }
 
@@ -96,7 +85,7 @@ private:
 
 std::optional<std::string> first_repeated_name(std::string_view json_text) {
     boost::json::basic_parser<repeat_finder> parser(boost::json::parse_options{});
-    error_code ec;
+    boost::system::error_code ec;
     const auto used = parser.write_some(false, json_text.data(), json_text.size(), ec);
     if (ec || used != json_text.size() || !parser.done()) return std::nullopt;
     return parser.handler().found();

@@ -1,35 +1,29 @@
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 
+#include "chatkit_gateway/core/json_sax_base.hpp"
+
 #include <boost/json/basic_parser_impl.hpp>
 
 namespace ckg {
 namespace {
 
-using boost::system::error_code;
 using member = top_level_scalars::member;
 
 // The SAX handler: tracks nesting depth and the current top-level key;
 // values below the top level, and unwanted keys, are skipped as they stream by.
-class scalar_handler {
+class scalar_handler : public json_sax_base {
 public:
-    static constexpr std::size_t max_object_size = std::size_t(-1);
-    static constexpr std::size_t max_array_size = std::size_t(-1);
-    static constexpr std::size_t max_key_size = std::size_t(-1);
-    static constexpr std::size_t max_string_size = std::size_t(-1);
-
     explicit scalar_handler(std::vector<member>& members) : members_(members) {}
 
-    bool on_document_begin(error_code&) { return true; }
-    bool on_document_end(error_code&) { return true; }
     bool on_object_begin(error_code&) { return enter(true); }
     bool on_object_end(std::size_t, error_code&) { return leave(); }
     bool on_array_begin(error_code&) { return enter(false); }
     bool on_array_end(std::size_t, error_code&) { return leave(); }
-    bool on_key_part(boost::json::string_view s, std::size_t, error_code&) {
+    bool on_key_part(string_view s, std::size_t, error_code&) {
         if (depth_ == 1) key_.append(s.data(), s.size());
         return true;
     }
-    bool on_key(boost::json::string_view s, std::size_t, error_code&) {
+    bool on_key(string_view s, std::size_t, error_code&) {
         if (depth_ != 1) return true;
         // A key that came in one piece (the usual case) is compared where it lies.
         std::string_view name(s.data(), s.size());
@@ -41,11 +35,11 @@ public:
         key_.clear();
         return true;
     }
-    bool on_string_part(boost::json::string_view s, std::size_t, error_code&) {
+    bool on_string_part(string_view s, std::size_t, error_code&) {
         if (wanted()) string_.append(s.data(), s.size());
         return true;
     }
-    bool on_string(boost::json::string_view s, std::size_t, error_code&) {
+    bool on_string(string_view s, std::size_t, error_code&) {
         if (!wanted()) return true;
         string_.append(s.data(), s.size());
         current_->type = member::kind::string;
@@ -53,20 +47,17 @@ public:
         string_.clear();
         return true;
     }
-    bool on_number_part(boost::json::string_view, error_code&) { return true; }
-    bool on_int64(std::int64_t i, boost::json::string_view, error_code&) {
+    bool on_int64(std::int64_t i, string_view, error_code&) {
         if (wanted()) {
             current_->type = member::kind::int64;
             current_->number = i;
         }
         return true;
     }
-    bool on_uint64(std::uint64_t, boost::json::string_view, error_code&) { return other(); }
-    bool on_double(double, boost::json::string_view, error_code&) { return other(); }
+    bool on_uint64(std::uint64_t, string_view, error_code&) { return other(); }
+    bool on_double(double, string_view, error_code&) { return other(); }
     bool on_bool(bool, error_code&) { return other(); }
     bool on_null(error_code&) { return other(); }
-    bool on_comment_part(boost::json::string_view, error_code&) { return true; }
-    bool on_comment(boost::json::string_view, error_code&) { return true; }
 
     bool top_is_object() const { return top_is_object_; }
 
@@ -105,7 +96,7 @@ top_level_scalars::top_level_scalars(std::initializer_list<std::string_view> nam
 bool top_level_scalars::parse(std::string_view text) {
     for (auto& m : members_) m = member{m.name, member::kind::absent, {}, 0};
     boost::json::basic_parser<scalar_handler> parser(boost::json::parse_options{}, members_);
-    error_code ec;
+    boost::system::error_code ec;
     const auto used = parser.write_some(false, text.data(), text.size(), ec);
     if (ec || used != text.size() || !parser.done() || !parser.handler().top_is_object()) {
         for (auto& m : members_) m = member{m.name, member::kind::absent, {}, 0};

@@ -12,6 +12,7 @@
 // free of the registered secrets in any letter case, and the bytes given
 // back unchanged where they hold no start of a secret (its first 8 bytes as
 // the line writes them).
+#include "chatkit_gateway/core/json_sax_base.hpp"
 #include "chatkit_gateway/core/json_text.hpp"
 #include "chatkit_gateway/core/repeated_names.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
@@ -57,35 +58,12 @@ void check_reader(std::string_view text) {
 
 // Counts the names the text gives, whatever they are: the oracle for
 // repeated names (a DOM keeps one member per distinct name).
-struct name_counter {
-    static constexpr std::size_t max_object_size = std::size_t(-1);
-    static constexpr std::size_t max_array_size = std::size_t(-1);
-    static constexpr std::size_t max_key_size = std::size_t(-1);
-    static constexpr std::size_t max_string_size = std::size_t(-1);
+struct name_counter : ckg::json_sax_base {
     std::size_t names = 0;
-    using ec_t = boost::system::error_code;
-    using sv = json::string_view;
-    bool on_document_begin(ec_t&) { return true; }
-    bool on_document_end(ec_t&) { return true; }
-    bool on_object_begin(ec_t&) { return true; }
-    bool on_object_end(std::size_t, ec_t&) { return true; }
-    bool on_array_begin(ec_t&) { return true; }
-    bool on_array_end(std::size_t, ec_t&) { return true; }
-    bool on_key_part(sv, std::size_t, ec_t&) { return true; }
-    bool on_key(sv, std::size_t, ec_t&) {
+    bool on_key(string_view, std::size_t, error_code&) {
         ++names;
         return true;
     }
-    bool on_string_part(sv, std::size_t, ec_t&) { return true; }
-    bool on_string(sv, std::size_t, ec_t&) { return true; }
-    bool on_number_part(sv, ec_t&) { return true; }
-    bool on_int64(std::int64_t, sv, ec_t&) { return true; }
-    bool on_uint64(std::uint64_t, sv, ec_t&) { return true; }
-    bool on_double(double, sv, ec_t&) { return true; }
-    bool on_bool(bool, ec_t&) { return true; }
-    bool on_null(ec_t&) { return true; }
-    bool on_comment_part(sv, ec_t&) { return true; }
-    bool on_comment(sv, ec_t&) { return true; }
 };
 
 std::size_t members_in(const json::value& v) {
