@@ -28,6 +28,12 @@ class MeasurementMissing(Exception):
     pass
 
 
+# The registry's cost per user holding one session, as the unit test
+# a_session_kept_for_a_distinct_user_costs_under_400_bytes bounds it
+# (tests/unit/store/store_pieces_test.cpp).
+registry_bytes_per_user = 400
+
+
 def find(pattern, text, what):
     m = re.search(pattern, text, re.MULTILINE)
     if not m:
@@ -89,7 +95,10 @@ def section(m):
         f"  {limit_mib} MiB limit holds about {about(fits, 500)} open connections, so `max_connections: 5000`",
         "  plus the upstream pool leaves headroom.",
         f"- With the admin API on (`admin.token_env`) and no `redis`: ~{m['kept_bytes']} bytes more per live",
-        f"  session, kept in process for revocation (at most 500,000: ~{m['kept_bytes'] * 500000 / 2**20:.0f} MiB).",
+        f"  session of one busy user (the bench's), kept in process for revocation;",
+        f"  each user holding a session costs at most {registry_bytes_per_user} bytes more (a unit test",
+        f"  holds it to that), so the registry's 500,000 sessions of distinct users",
+        f"  take up to ~{registry_bytes_per_user * 500000 / 2**20:.0f} MiB.",
         "- `upstream.max_connections`: concurrent mints ≈ mints/s × upstream latency;",
         "  at 1,000 mints/s and 200 ms, 200 connections per replica.",
         END,

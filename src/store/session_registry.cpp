@@ -4,12 +4,19 @@
 
 namespace ckg::store {
 
+void session_registry::user_sessions::compact() {
+    list.erase(list.begin(), list.begin() + static_cast<std::ptrdiff_t>(first));
+    first = 0;
+}
+
 void session_registry::prune(std::int64_t now_s) {
     total_ = 0;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
-        std::erase_if(it->second, [now_s](const live_session& s) { return s.expires_at <= now_s; });
-        total_ += it->second.size();
-        it = it->second.empty() ? sessions_.erase(it) : std::next(it);
+        auto& user = it->second;
+        user.compact();
+        std::erase_if(user.list, [now_s](const live_session& s) { return s.expires_at <= now_s; });
+        total_ += user.list.size();
+        it = user.list.empty() ? sessions_.erase(it) : std::next(it);
     }
 }
 
@@ -20,12 +27,13 @@ bool session_registry::add(std::string_view user, live_session session, std::int
         prune(now_s);
     }
     if (total_ >= max_sessions_) return false;
-    auto& list = sessions_[std::string(user)];
-    while (!list.empty() && list.front().expires_at <= now_s) {
-        list.pop_front();
+    auto& mine = sessions_[std::string(user)];
+    while (mine.first < mine.list.size() && mine.list[mine.first].expires_at <= now_s) {
+        ++mine.first;
         --total_;
     }
-    list.push_back(std::move(session));
+    if (mine.first > 0 && 2 * mine.first >= mine.list.size()) mine.compact();
+    mine.list.push_back(std::move(session));
     ++total_;
     return true;
 }
@@ -34,18 +42,22 @@ void session_registry::remove(std::string_view user, std::string_view session_id
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(std::string(user));
     if (it == sessions_.end()) return;
+    auto& mine = it->second;
+    mine.compact();
     total_ -= std::erase_if(
-        it->second, [session_id](const live_session& s) { return s.session_id == session_id; });
-    if (it->second.empty()) sessions_.erase(it);
+        mine.list, [session_id](const live_session& s) { return s.session_id == session_id; });
+    if (mine.list.empty()) sessions_.erase(it);
 }
 
 std::vector<live_session> session_registry::live(std::string_view user, std::int64_t now_s) {
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(std::string(user));
     if (it == sessions_.end()) return {};
+    const auto& mine = it->second;
     std::vector<live_session> out;
-    for (const auto& s : it->second)
-        if (s.expires_at > now_s) out.push_back(s);
+    for (auto s = mine.list.begin() + static_cast<std::ptrdiff_t>(mine.first); s != mine.list.end();
+         ++s)
+        if (s->expires_at > now_s) out.push_back(*s);
     return out;
 }
 

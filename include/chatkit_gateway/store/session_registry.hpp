@@ -3,17 +3,21 @@
 // expired entries are pruned; if all are live the new one is not recorded
 // (add returns false; the caller counts and logs it). Thread-safe.
 //
-// A mint costs O(1) however many sessions its user holds: a user's sessions
-// are kept in the order they were minted, which is nearly the order they
-// expire in, so expired ones are dropped from the front; any that expire out
-// of order are skipped by live() and dropped by the next full prune. A full
-// registry is pruned at most once a second, so that a registry full of live
-// sessions does not make every mint scan it.
+// A mint costs O(1) (amortized) however many sessions its user holds: a
+// user's sessions are kept in the order they were minted, which is nearly
+// the order they expire in, so expired ones are dropped from the front; any
+// that expire out of order are skipped by live() and dropped by the next
+// full prune. A full registry is pruned at most once a second, so that a
+// registry full of live sessions does not make every mint scan it.
+//
+// Each user's sessions are a vector whose dropped front is erased once it
+// is half of it, not a std::deque: a deque takes a 512-byte block for its
+// first element, and most users hold one or two sessions (docs/operations.md,
+// "Scaling").
 #pragma once
 
 #include "chatkit_gateway/store/shared_state.hpp"
 
-#include <deque>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -32,12 +36,19 @@ public:
     std::size_t size() const;
 
 private:
+    // A user's sessions: those before `first` were dropped (expired).
+    struct user_sessions {
+        std::vector<live_session> list;
+        std::size_t first = 0;
+        void compact();
+    };
+
     void prune(std::int64_t now_s);
     std::size_t max_sessions_;
     std::size_t total_ = 0;
     std::int64_t last_full_prune_s_ = -1;
     mutable std::mutex mutex_;
-    std::unordered_map<std::string, std::deque<live_session>> sessions_;
+    std::unordered_map<std::string, user_sessions> sessions_;
 };
 
 }  // namespace ckg::store

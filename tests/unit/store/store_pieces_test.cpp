@@ -261,6 +261,23 @@ BOOST_AUTO_TEST_CASE(sessions_are_kept_only_where_the_admin_api_can_read_them) {
     BOOST_TEST(kept.status_now("busy", midnight_ms).live_sessions == 100000u);
 }
 
+// Most users hold one session: each costs a few hundred bytes of heap
+// (docs/operations.md, "Scaling"), ids as long as HMAC user ids and the
+// upstream's session ids.
+BOOST_AUTO_TEST_CASE(a_session_kept_for_a_distinct_user_costs_under_400_bytes) {
+    session_registry r;
+    constexpr int users = 50000;
+    const auto before = heap_in_use();
+    for (int i = 0; i < users; ++i)
+        BOOST_REQUIRE(
+            r.add(numbered("user-0123456789abcdef0123456789abcdef0123456789abcdef0123456789", i),
+                  {numbered("cksess_0123456789abcdef0123456789ab", i), 2'000'000'000},
+                  midnight_ms / 1000));
+    const auto after = heap_in_use();
+    BOOST_TEST(r.size() == std::size_t(users));
+    BOOST_TEST((after - before) / users < 400u, (after - before) / users << " bytes per session");
+}
+
 BOOST_AUTO_TEST_CASE(registry_keeps_live_sessions_per_user_bounded) {
     session_registry r(3);
     BOOST_TEST(r.add("a", {"s1", 100}, 10));
