@@ -107,14 +107,16 @@ return version
 // {version} when nothing changed since the version known (ARGV[1]);
 // {version, 1, user, until, ...} with the users changed since then (until
 // 0: unblocked) when the change log still reaches back that far (its oldest
-// entry is not newer: everything trimmed came before); else {version, 0,
-// user, until, ...} with every live block.
+// entry is not newer: everything trimmed came before) and holds at most
+// ARGV[2] of them; else {version, 0}: the caller reads the whole set a page
+// at a time (ZSCAN), so that no reply grows with the number of blocks.
 constexpr std::string_view poll_blocks_lua = R"lua(
 local version = tonumber(redis.call('GET', KEYS[2]) or '0')
 if string.format('%d', version) == ARGV[1] then return {version} end
 local known = tonumber(ARGV[1])
 local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-if known ~= nil and known < version and oldest[2] ~= nil and tonumber(oldest[2]) <= known then
+if known ~= nil and known < version and oldest[2] ~= nil and tonumber(oldest[2]) <= known
+    and redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf') <= tonumber(ARGV[2]) then
   local out = {version, 1}
   for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[1], '+inf')) do
     table.insert(out, user)
@@ -122,10 +124,7 @@ if known ~= nil and known < version and oldest[2] ~= nil and tonumber(oldest[2])
   end
   return out
 end
-local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[2], '+inf', 'WITHSCORES')
-table.insert(live, 1, 0)
-table.insert(live, 1, version)
-return live
+return {version, 0}
 )lua";
 
 }  // namespace

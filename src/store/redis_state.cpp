@@ -22,9 +22,8 @@ std::string after_second_of(unix_ms now) {
     return bound;
 }
 
-// The block poll's deadline: at least this, or eight round trips. The whole
-// list, fetched at start, of 131,071 blocked users (the reply cap) takes
-// about 300 ms to send and parse; later polls fetch only the changes.
+// The block poll's deadline: at least this, or eight round trips (one
+// round trip: a page of the block set, or the changes since the last poll).
 constexpr std::chrono::milliseconds poll_timeout_floor{2000};
 
 std::int64_t steady_ms() {
@@ -87,14 +86,28 @@ std::optional<std::int64_t> block_end_of(const resp_value& v) {
 }
 
 // What the block poll answered: nothing new, the users changed since the
-// version known, or the whole list (docs/operations.md, "How blocks reach
-// every replica"). nullopt when malformed: the blocks known are kept.
+// version known, or that the whole set must be read (docs/operations.md,
+// "How blocks reach every replica"). nullopt when malformed: the blocks
+// known are kept.
 struct block_poll {
     std::int64_t version = 0;
     bool changed = false;  // else nothing new
-    bool whole = false;    // the whole list, else only the users changed
+    bool whole = false;    // read the whole set, else `ends` has the users changed
     std::vector<std::pair<std::string, std::int64_t>> ends;  // user, end (0: unblocked)
 };
+
+// Appends the (user, end) pairs of a flat [user, end, user, end, ...]
+// array; false when one is malformed.
+bool append_block_ends(const std::vector<resp_value>& e, std::size_t from,
+                       std::vector<std::pair<std::string, std::int64_t>>& out) {
+    if ((e.size() - from) % 2 != 0) return false;
+    for (std::size_t i = from; i + 1 < e.size(); i += 2) {
+        const auto end = block_end_of(e[i + 1]);
+        if (e[i].type != resp_value::kind::string || !end) return false;
+        out.emplace_back(e[i].text, *end);
+    }
+    return true;
+}
 std::optional<block_poll> block_poll_of(const resp_value& v) {
     if (v.type != resp_value::kind::array || v.elements.empty()) return std::nullopt;
     const auto& e = v.elements;
@@ -104,15 +117,11 @@ std::optional<block_poll> block_poll_of(const resp_value& v) {
     p.version = *version;
     if (e.size() == 1) return p;
     const auto mode = integer_of(e[1]);
-    if (!mode || *mode > 1 || e.size() % 2 != 0) return std::nullopt;
+    if (!mode || *mode > 1 || (*mode == 0 && e.size() != 2)) return std::nullopt;
     p.changed = true;
     p.whole = *mode == 0;
     p.ends.reserve((e.size() - 2) / 2);
-    for (std::size_t i = 2; i + 1 < e.size(); i += 2) {
-        const auto end = block_end_of(e[i + 1]);
-        if (e[i].type != resp_value::kind::string || !end) return std::nullopt;
-        p.ends.emplace_back(e[i].text, *end);
-    }
+    if (!append_block_ends(e, 2, p.ends)) return std::nullopt;
     return p;
 }
 
@@ -358,11 +367,11 @@ net::awaitable<void> redis_state::poll_once() {
     std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
     std::vector<std::string> args{
         blocks_version_ < 0 ? std::string("-") : std::to_string(blocks_version_),
-        std::to_string(now)};
+        std::to_string(max_changes_per_poll)};
     auto reply = co_await script("poll_blocks", poll_blocks_script(), std::move(keys),
                                  std::move(args), poll_connection_.get());
     if (!reply) co_return;  // counted as a store error; the blocks known are kept
-    const auto poll = block_poll_of(*reply);
+    auto poll = block_poll_of(*reply);
     if (!poll) {
         if (warnings_.allow(steady_ms()))
             observability::log_warn("redis block poll reply malformed; keeping the blocks known",
@@ -370,6 +379,18 @@ net::awaitable<void> redis_state::poll_once() {
         co_return;
     }
     if (!poll->changed) co_return;
+    if (poll->whole) {
+        auto all = co_await scan_blocks();
+        if (!all) {
+            if (warnings_.allow(steady_ms()))
+                observability::log_warn("redis block set not read; keeping the blocks known",
+                                        {{"reason", all.error().detail}});
+            co_return;  // the next poll tries again
+        }
+        poll->ends = std::move(*all);
+        // Ended blocks stay in the set until the next block trims it.
+        std::erase_if(poll->ends, [now](const auto& b) { return b.second <= now; });
+    }
     // Versions only grow (the block script makes them at least the time in
     // ms): a smaller one means Redis lost its data (a restart without
     // persistence). The list read then (the whole list: blocks made since)
@@ -395,6 +416,32 @@ net::awaitable<void> redis_state::poll_once() {
         local_.blocks().replace(std::move(blocks));
     }
     blocks_version_ = poll->version;
+}
+
+// ZSCAN returns every member present from the scan's start to its end
+// (some maybe twice); a block made or lifted meanwhile is in the change log
+// after the version the poll read before the scan, so the next poll applies
+// it. Each page is one small reply, whatever the number of blocked users.
+net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>>
+redis_state::scan_blocks() {
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    std::string cursor = "0";
+    static const std::string page = std::to_string(blocks_per_scan_page);
+    for (int pages = 0;; ++pages) {
+        if (pages == max_scan_pages) co_return store_failure("block scan did not end");
+        std::string command;
+        append_command(command, {"ZSCAN", keys_.blocks(), cursor, "COUNT", page});
+        auto reply = co_await round_trip("poll_blocks", std::move(command), poll_connection_.get());
+        if (!reply) co_return reply.error();
+        const auto& e = reply->elements;
+        if (reply->type != resp_value::kind::array || e.size() != 2 ||
+            e[0].type != resp_value::kind::string || e[1].type != resp_value::kind::array ||
+            !append_block_ends(e[1].elements, 0, out))
+            co_return store_failure("unexpected block scan reply");
+        if (out.size() > max_scanned_blocks) co_return store_failure("block set over its bound");
+        cursor = e[0].text;
+        if (cursor == "0") co_return out;
+    }
 }
 
 net::awaitable<void> redis_state::poll_blocks(redis_state* self) {

@@ -49,11 +49,12 @@ struct redis_options {
     std::optional<ckg::secret> password;
     std::shared_ptr<ssl::context> tls;  // set for rediss://
     std::chrono::milliseconds timeout{250};
-    // The largest reply any command of ours gets is the block list (two
-    // elements a blocked user); above these a reply is refused and the
-    // connection dropped. Each element costs about 80 bytes parsed, so the
-    // element cap bounds a reply at about 20 MiB whatever its bytes
-    // (2^18 elements: the block list of 131,071 users; docs/operations.md).
+    // The largest reply any command of ours gets is one user's live
+    // sessions (two elements a session; the block set is read a page at a
+    // time); above these a reply is refused and the connection dropped.
+    // Each element costs about 80 bytes parsed, so the element cap bounds a
+    // reply at about 20 MiB whatever its bytes (2^18 elements: 131,071 live
+    // sessions of one user; docs/operations.md).
     std::size_t max_reply_bytes = 8 << 20;
     std::size_t max_reply_elements = 1 << 18;
     // Shared by the connections of one process: at most one reconnect

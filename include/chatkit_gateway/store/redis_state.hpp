@@ -47,6 +47,15 @@ public:
     net::awaitable<result<user_status>> status(std::string user, unix_ms now) override;
 
     static constexpr std::chrono::milliseconds block_poll_interval{250};
+    // The most changed users one poll reply carries; past it (a replica away
+    // while many blocks were made) the whole set is read page by page.
+    static constexpr int max_changes_per_poll = 10000;
+    // ZSCAN's page size hint, and the most blocks (the block cache's own
+    // bound) and pages a scan reads: a server that never ends its scan is
+    // cut there, and the next poll starts afresh.
+    static constexpr int blocks_per_scan_page = 1000;
+    static constexpr std::size_t max_scanned_blocks = 1'000'000;
+    static constexpr int max_scan_pages = 10000;
 
 private:
     net::awaitable<redis_connection*> connection();
@@ -62,6 +71,8 @@ private:
     bool degraded(std::string_view operation, const failure& f, unix_ms now);
     static net::awaitable<void> poll_blocks(redis_state* self);
     net::awaitable<void> poll_once();
+    // The whole block set, a page at a time (user, end in Unix seconds).
+    net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>> scan_blocks();
 
     // The mint script's arguments that come from the configuration alone,
     // worked out once.
