@@ -89,12 +89,29 @@ else
   redis.call('ZREM', KEYS[1], ARGV[2])
 end
 -- Never repeats, even after the version key expired: at least now in ms.
-local version = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, tonumber(ARGV[4]))
+local stored = redis.call('GET', KEYS[2])
+local version = math.max(tonumber(stored or '0') + 1, tonumber(ARGV[4]))
 -- Written with %d: tostring() would write 1e+14 from 10^14 on.
 redis.call('SET', KEYS[2], string.format('%d', version))
 -- The change log: this user at this version; a day of changes is kept.
+-- Its member '' (no user id is empty) scores the log's floor: every change
+-- after that version is in the log. A log without one holds every change
+-- after the version before this one (none: nothing before is known) and
+-- from its oldest entry on; a trimmed entry raises the floor to its
+-- version. So after a quiet day a replica that knows the last version
+-- still reads only the changes, not the whole set.
+local floor = redis.call('ZSCORE', KEYS[3], '')
+if not floor then
+  local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+  floor = math.min(tonumber(stored or version), tonumber(oldest[2] or version))
+end
+floor = tonumber(floor)
+local cut = '(' .. string.format('%d', version - 86400000)
+local trimmed = redis.call('ZREVRANGEBYSCORE', KEYS[3], cut, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+if trimmed[2] then floor = math.max(floor, tonumber(trimmed[2])) end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', cut)
 redis.call('ZADD', KEYS[3], version, ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. string.format('%d', version - 86400000))
+redis.call('ZADD', KEYS[3], string.format('%d', floor), '')
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 local expire_at = now + 86400
 if last[2] then expire_at = math.max(expire_at, tonumber(last[2]) + 86400) end
@@ -106,21 +123,25 @@ return version
 
 // {version} when nothing changed since the version known (ARGV[1]);
 // {version, 1, user, until, ...} with the users changed since then (until
-// 0: unblocked) when the change log still reaches back that far (its oldest
-// entry is not newer: everything trimmed came before) and holds at most
-// ARGV[2] of them; else {version, 0}: the caller reads the whole set a page
-// at a time (ZSCAN), so that no reply grows with the number of blocks.
+// 0: unblocked) when the change log still reaches back that far (its floor,
+// or for a log written without one its oldest entry, is not newer) and
+// holds at most ARGV[2] of them; else {version, 0}: the caller reads the
+// whole set a page at a time (ZSCAN), so that no reply grows with the
+// number of blocks.
 constexpr std::string_view poll_blocks_lua = R"lua(
 local version = tonumber(redis.call('GET', KEYS[2]) or '0')
 if string.format('%d', version) == ARGV[1] then return {version} end
 local known = tonumber(ARGV[1])
-local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-if known ~= nil and known < version and oldest[2] ~= nil and tonumber(oldest[2]) <= known
+local floor = redis.call('ZSCORE', KEYS[3], '')
+if not floor then floor = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2] end
+if known ~= nil and known < version and floor and tonumber(floor) <= known
     and redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf') <= tonumber(ARGV[2]) then
   local out = {version, 1}
   for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[1], '+inf')) do
-    table.insert(out, user)
-    table.insert(out, redis.call('ZSCORE', KEYS[1], user) or '0')
+    if user ~= '' then
+      table.insert(out, user)
+      table.insert(out, redis.call('ZSCORE', KEYS[1], user) or '0')
+    end
   end
   return out
 end

@@ -277,6 +277,7 @@ BOOST_AUTO_TEST_CASE(the_shared_bucket_refills_at_the_rate_and_says_when) {
     auto b = start_replica(run.up, run.dir, "b", o);
     BOOST_TEST(mint(*a, "alice").result_int() == 200);
     BOOST_TEST(mint(*a, "alice").result_int() == 200);
+    const auto emptied = std::chrono::steady_clock::now();  // tokens back at +500 and +1000 ms
     const auto limited = mint(*b, "alice");
     BOOST_TEST(limited.result_int() == 429);
     BOOST_TEST(code_of(limited) == "rate_limited");
@@ -289,13 +290,18 @@ BOOST_AUTO_TEST_CASE(the_shared_bucket_refills_at_the_rate_and_says_when) {
     BOOST_TEST(pttl > 0);
     BOOST_TEST(pttl <= 1000);  // two tokens' refill: full again within a second
 
-    std::this_thread::sleep_for(600ms);  // one token back
+    // One token back (counted from the emptying, not after the two
+    // redis-cli runs above, which take a few hundred ms on a loaded machine).
+    std::this_thread::sleep_until(emptied + 600ms);
     BOOST_TEST(mint(*b, "alice").result_int() == 200);
-    BOOST_TEST(mint(*a, "alice").result_int() == 429);
+    const auto second = mint(*a, "alice");
+    // The second token is back 1000 ms after the emptying: a mint answered
+    // that late (a loaded machine) may rightly be served.
+    if (ms_since(emptied) < 900) BOOST_TEST(second.result_int() == 429);
     std::this_thread::sleep_for(1100ms);  // full again: the key is gone
     BOOST_TEST(run.redis.cli({"EXISTS", bucket}).find('0') != std::string::npos);
     BOOST_TEST(mint(*a, "alice").result_int() == 200);
-    BOOST_TEST(run.up.count("create_session") == 4);
+    BOOST_TEST(run.up.count("create_session") == (second.result_int() == 200 ? 5 : 4));
 }
 
 // A bucket value the script cannot have written (set by hand, or by
@@ -950,6 +956,53 @@ BOOST_AUTO_TEST_CASE(a_long_block_list_neither_delays_blocks_nor_fails_mints) {
     std::size_t served = 0;
     for (int i = 0; i < 10; ++i) served += mint(*b, "bob").result_int() == 200 ? 1 : 0;
     BOOST_TEST(served == 10u);
+}
+
+// After a day without blocks the change log is gone (its entries are kept a
+// day): the next block still reaches the other replicas through the change
+// log, not by each of them reading the whole block set again.
+BOOST_AUTO_TEST_CASE(after_a_quiet_day_a_block_is_read_from_the_change_log) {
+    shared_state_run run;
+    const auto until = std::to_string(now_ms() / 1000 + 3600);
+    // Blocks made more than a day ago: the set and the version, no change log.
+    run.redis.cli({"EVAL",
+                   "for i = 1, 2000 do redis.call('ZADD', KEYS[1], ARGV[1], 'old-' .. i) end "
+                   "redis.call('ZADD', KEYS[1], ARGV[1], 'carol') "
+                   "redis.call('SET', KEYS[2], ARGV[2]) return 1",
+                   "2", "t10:{blocks}:set", "t10:{blocks}:version", until,
+                   std::to_string(now_ms() - 2 * 86'400'000)});
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t10:")"};
+    auto a = start_replica(run.up, run.dir, "a", o);
+    auto b = start_replica(run.up, run.dir, "b", o);
+    for (auto* r : {a.get(), b.get()})
+        BOOST_REQUIRE(time_until(
+                          [&] {
+                              return public_call(*r, http::verb::get, "/v1/chatkit/threads",
+                                                 "carol")
+                                         .result_int() == 403;
+                          },
+                          10000ms)
+                          .has_value());
+    const auto scans = [&] {
+        const auto stats = run.redis.cli({"INFO", "commandstats"});
+        const auto at = stats.find("cmdstat_zscan:calls=");
+        return at == std::string::npos ? 0L : std::stol(stats.substr(at + 20));
+    };
+    const auto scans_at_start = scans();
+    BOOST_TEST(scans_at_start >= 2);  // each replica read the whole set once
+    BOOST_REQUIRE(
+        admin_call(*a, http::verb::post, "/admin/v1/users/revoke",
+                   R"({"issuer": "https://hs.test/", "user": "alice", "block_seconds": 300})")
+            .result_int() == 200);
+    BOOST_TEST(time_until(
+                   [&] {
+                       return public_call(*b, http::verb::get, "/v1/chatkit/threads", "alice")
+                                  .result_int() == 403;
+                   },
+                   3000ms)
+                   .has_value());
+    std::this_thread::sleep_for(1000ms);  // four polls
+    BOOST_TEST(scans() == scans_at_start);
 }
 
 // Redis loses its data (FLUSHALL here; a restart without persistence) after
