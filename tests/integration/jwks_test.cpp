@@ -68,11 +68,7 @@ struct jwks_fixture {
     std::vector<std::thread> threads;
     std::int64_t now = read_json(tokens_dir + "/manifest.json").at("now").as_int64();
 
-    ~jwks_fixture() {
-        work.reset();
-        ioc.stop();
-        for (auto& t : threads) t.join();
-    }
+    ~jwks_fixture() { stop_threads(); }
     static http_server::server_options options() {
         http_server::server_options o;
         o.access_log = false;
@@ -154,9 +150,26 @@ struct jwks_fixture {
                 return std::nullopt;
             });
     }
-    void run_threads() {
+    // Stops the io thread when it goes. The refresher's coroutines on that
+    // thread use the test case's configuration, authenticator and refresher
+    // (a retry or a fetch may still be under way when the case ends): held
+    // after those, it goes before them.
+    struct io_thread {
+        explicit io_thread(jwks_fixture* f) : fixture(f) {}
+        io_thread(const io_thread&) = delete;
+        jwks_fixture* fixture;
+        ~io_thread() { fixture->stop_threads(); }
+    };
+    [[nodiscard]] io_thread run_threads() {
         // One thread: an https_client's context is run by one thread (io_pool's rule).
         threads.emplace_back([this] { ioc.run(); });
+        return io_thread{this};
+    }
+    void stop_threads() {
+        work.reset();
+        ioc.stop();
+        for (auto& t : threads)
+            if (t.joinable()) t.join();
     }
     bool wait_until(const std::function<bool()>& f, std::chrono::milliseconds limit) {
         const auto end = std::chrono::steady_clock::now() + limit;
@@ -179,7 +192,7 @@ BOOST_AUTO_TEST_CASE(not_ready_until_the_first_fetch_succeeds) {
     auth::jwks_refresher refresher(ioc, authn, cfg.auth,
                                    upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
     refresher.start();
-    run_threads();
+    const auto io = run_threads();
     BOOST_TEST(wait_until([&] { return hits.load() >= 1; }, 3s));
     BOOST_TEST(!authn.keys_loaded());
     serve(jwks_with({"rsa-1"}));
@@ -195,7 +208,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_kid_triggers_exactly_one_refetch) {
     auth::jwks_refresher refresher(ioc, authn, cfg.auth,
                                    upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
     refresher.start();
-    run_threads();
+    const auto io = run_threads();
     BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
     BOOST_TEST(hits.load() == 1);
     std::this_thread::sleep_for(1100ms);  // past the 1 s window the start-up fetch opened
@@ -222,7 +235,7 @@ BOOST_AUTO_TEST_CASE(the_min_refresh_window_bounds_refetches) {
     auth::jwks_refresher refresher(ioc, authn, cfg.auth,
                                    upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
     refresher.start();
-    run_threads();
+    const auto io = run_threads();
     BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
     // The start-up fetch opened the 30 s window: an unknown kid now fetches nothing.
     for (int i = 0; i < 5; ++i) {
@@ -255,7 +268,7 @@ BOOST_AUTO_TEST_CASE(keys_come_from_the_metadata_jwks_uri) {
                                    upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
     BOOST_TEST(!authn.keys_loaded());
     refresher.start();
-    run_threads();
+    const auto io = run_threads();
     BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
     BOOST_TEST(metadata_hits.load() == 1);
     BOOST_TEST(hits.load() == 1);
@@ -274,7 +287,7 @@ BOOST_AUTO_TEST_CASE(an_issuer_mismatch_keeps_the_gateway_not_ready_until_fixed)
     auth::jwks_refresher refresher(ioc, authn, cfg.auth,
                                    upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
     refresher.start();
-    run_threads();
+    const auto io = run_threads();
     BOOST_TEST(wait_until([&] { return metadata_hits.load() >= 1; }, 3s));
     std::this_thread::sleep_for(300ms);
     BOOST_TEST(!authn.keys_loaded());
@@ -295,7 +308,7 @@ BOOST_AUTO_TEST_CASE(an_http_jwks_uri_is_never_fetched) {
     auth::jwks_refresher refresher(ioc, authn, cfg.auth,
                                    upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
     refresher.start();
-    run_threads();
+    const auto io = run_threads();
     BOOST_TEST(
         wait_until([&] { return metadata_hits.load() >= 2; }, 4s));  // retried, refused each time
     BOOST_TEST(!authn.keys_loaded());
@@ -312,7 +325,7 @@ BOOST_AUTO_TEST_CASE(rotation_through_refetch_and_through_sighup_rediscovery) {
     auth::jwks_refresher refresher(ioc, authn, cfg.auth,
                                    upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
     refresher.start();
-    run_threads();
+    const auto io = run_threads();
     BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
     const auto old_token = minted("rsa-1", issuer), new_token = minted("rsa-2", issuer);
     BOOST_TEST((authn.authenticate(old_token, true, "", now).status == auth::auth_status::ok));
