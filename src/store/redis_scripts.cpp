@@ -74,8 +74,25 @@ constexpr std::string_view add_session_lua = R"lua(
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
+local blocked = tonumber(string.match(redis.call('GET', KEYS[2]) or '0', '^%d+') or '0')
 if blocked ~= nil and blocked > tonumber(ARGV[1]) then return 2 end
+return 1
+)lua";
+
+// The user's block marker (KEYS[1], read by the add-session script), as
+// "<until> <version>", written for the block-set change `version` (ARGV[2])
+// unless a later change wrote it already: a block and an unblock of one
+// user on two replicas at once leave the marker of the one the block set
+// kept (the later version). An unblock writes until 0, kept a day (so that
+// a slower block's marker cannot follow it), not a deletion. ARGV: until
+// (Unix seconds, 0: unblocked), version, TTL ms. Returns 1 written, 0 not.
+constexpr std::string_view mark_blocked_lua = R"lua(
+local old = redis.call('GET', KEYS[1])
+if old then
+  local written = tonumber(string.match(old, ' (%d+)$') or '0')
+  if written ~= nil and written > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2], 'PX', ARGV[3])
 return 1
 )lua";
 
@@ -185,6 +202,9 @@ const redis_script& block_script() {
 }
 const redis_script& poll_blocks_script() {
     return cached<poll_blocks_lua>();
+}
+const redis_script& mark_blocked_script() {
+    return cached<mark_blocked_lua>();
 }
 
 }  // namespace ckg::store

@@ -307,13 +307,24 @@ net::awaitable<done> redis_state::block(std::string user, std::int64_t until, un
                                   std::to_string(now)};
     auto reply = co_await script("block", block_script(), std::move(keys), std::move(args));
     if (!reply) co_return reply.error();
+    const auto version = integer_of(*reply);
+    if (!version) co_return store_failure("unexpected block script reply");
     local_.blocks().set(user, until, now / 1000);  // this replica at once; the others within a poll
     // The per-user marker the add-session script reads, expiring with the block.
-    std::string command;
     const auto ttl_ms = std::max<std::int64_t>(1, until * 1000 - now);
-    append_command(
-        command, {"SET", keys_.blocked(user), std::to_string(until), "PX", std::to_string(ttl_ms)});
-    auto marked = co_await round_trip("block", std::move(command));
+    co_return co_await mark_blocked(std::move(user), until, *version, ttl_ms);
+}
+
+// The marker goes in a second script: it lives in the user's hash slot, the
+// block set in {blocks}'s, and one script may touch one slot only (behind
+// a cluster proxy). Written by version, so the block set's order decides.
+net::awaitable<done> redis_state::mark_blocked(std::string user, std::int64_t until,
+                                               std::int64_t version, std::int64_t ttl_ms) {
+    std::vector<std::string> keys{keys_.blocked(user)};
+    std::vector<std::string> args{std::to_string(until), std::to_string(version),
+                                  std::to_string(ttl_ms)};
+    auto marked = co_await script(until > 0 ? "block" : "unblock", mark_blocked_script(),
+                                  std::move(keys), std::move(args));
     if (!marked) co_return marked.error();
     co_return std::monostate{};
 }
@@ -323,12 +334,11 @@ net::awaitable<done> redis_state::unblock(std::string user, unix_ms now) {
     std::vector<std::string> args{std::to_string(now / 1000), user, "0", std::to_string(now)};
     auto reply = co_await script("unblock", block_script(), std::move(keys), std::move(args));
     if (!reply) co_return reply.error();
+    const auto version = integer_of(*reply);
+    if (!version) co_return store_failure("unexpected block script reply");
     local_.blocks().clear(user);
-    std::string command;
-    append_command(command, {"DEL", keys_.blocked(user)});
-    auto cleared = co_await round_trip("unblock", std::move(command));
-    if (!cleared) co_return cleared.error();
-    co_return std::monostate{};
+    constexpr std::int64_t a_day_ms = 86'400'000;
+    co_return co_await mark_blocked(std::move(user), 0, *version, a_day_ms);
 }
 
 std::optional<std::int64_t> redis_state::blocked_until(std::string_view user, unix_ms now) const {

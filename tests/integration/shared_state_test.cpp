@@ -958,6 +958,52 @@ BOOST_AUTO_TEST_CASE(a_long_block_list_neither_delays_blocks_nor_fails_mints) {
     BOOST_TEST(served == 10u);
 }
 
+// A revocation with a block and an unblock of the same user, sent to two
+// replicas at the same moment, leave one answer: the user is blocked
+// everywhere (the block set, the status, the per-user marker that stops a
+// mint in flight) or nowhere. The marker used to be written after the block
+// set, apart: a block and an unblock crossing there left a user whom the
+// status called unblocked but whose every mint went upstream, was cancelled
+// and answered 403.
+BOOST_AUTO_TEST_CASE(a_block_and_an_unblock_at_once_agree_everywhere) {
+    shared_state_run run;
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(")"};
+    auto a = start_replica(run.up, run.dir, "a", o);
+    auto b = start_replica(run.up, run.dir, "b", o);
+    BOOST_REQUIRE(
+        time_until([&] { return mint(*b, "alice").result_int() == 200; }, 3000ms).has_value());
+    constexpr int users = 40;
+    const auto user_of = [](int i) {
+        std::string user = "race-";
+        user += std::to_string(i);
+        return user;
+    };
+    std::vector<std::thread> racers;
+    for (int i = 0; i < users; ++i) {
+        const auto body = R"({"issuer": "https://hs.test/", "user": ")" + user_of(i) + R"(")";
+        racers.emplace_back([&, body] {
+            admin_call(*a, http::verb::post, "/admin/v1/users/revoke",
+                       body + R"(, "block_seconds": 600})");
+        });
+        racers.emplace_back(
+            [&, body] { admin_call(*b, http::verb::post, "/admin/v1/users/unblock", body + "}"); });
+    }
+    for (auto& t : racers) t.join();
+    std::this_thread::sleep_for(1000ms);  // every block reaches every replica
+    for (int i = 0; i < users; ++i) {
+        const auto user = user_of(i);
+        BOOST_TEST_CONTEXT(user) {
+            const auto status = json_of(
+                admin_call(*a, http::verb::get,
+                           "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=" + user));
+            const bool blocked = !status.at("blocked_until").is_null();
+            const auto marker = run.redis.cli({"GET", "chatkit-gateway:{" + user + "}:blocked"});
+            BOOST_TEST((std::atoll(marker.c_str()) > now_ms() / 1000) == blocked, marker);
+            BOOST_TEST(mint(*b, user).result_int() == (blocked ? 403 : 200));
+        }
+    }
+}
+
 // After a day without blocks the change log is gone (its entries are kept a
 // day): the next block still reaches the other replicas through the change
 // log, not by each of them reading the whole block set again.

@@ -26,8 +26,10 @@ public:
     }
     // <prefix>{<user>}:sessions: sorted set session id -> expires_at.
     std::string sessions(std::string_view user) const { return user_key(user, ":sessions"); }
-    // <prefix>{<user>}:blocked: blocked until (Unix seconds), expiring then;
-    // read by the add-session script in the same slot as the sessions.
+    // <prefix>{<user>}:blocked: "<until> <version>", blocked until (Unix
+    // seconds, 0: unblocked) as of the block set's change `version`; expires
+    // with the block (an unblock's after a day); read by the add-session
+    // script in the same slot as the sessions.
     std::string blocked(std::string_view user) const { return user_key(user, ":blocked"); }
     // <prefix>{blocks}:set: sorted set user -> blocked until (Unix seconds).
     std::string blocks() const { return prefix_ + "{blocks}:set"; }

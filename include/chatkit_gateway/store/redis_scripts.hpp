@@ -22,12 +22,16 @@ const redis_script& mint_script();
 // Adds the session, drops expired ones, keeps the key at least that long,
 // and returns 2 when the user is blocked, else 1.
 const redis_script& add_session_script();
-// KEYS: blocks, version. ARGV: now s, user, until (0: unblock), now ms.
-// Returns the new version.
+// KEYS: blocks, version, changes. ARGV: now s, user, until (0: unblock),
+// now ms. Returns the new version.
 const redis_script& block_script();
-// KEYS: blocks, version. ARGV: known version, now s. Returns {version} when
-// unchanged, else {version, user1, until1, ...} of the live blocks.
+// KEYS: blocks, version, changes. ARGV: known version, most changes in one
+// reply. Returns {version} when unchanged, {version, 1, user1, until1, ...}
+// of the users changed since, or {version, 0}: read the whole set.
 const redis_script& poll_blocks_script();
+// KEYS: the user's blocked marker. ARGV: until (0: unblocked), the block
+// script's version, TTL ms. Writes it unless a later version did.
+const redis_script& mark_blocked_script();
 
 // Lowercase hex SHA-1 of `text`.
 std::string sha1_hex(std::string_view text);

@@ -71,6 +71,9 @@ private:
     bool degraded(std::string_view operation, const failure& f, unix_ms now);
     static net::awaitable<void> poll_blocks(redis_state* self);
     net::awaitable<void> poll_once();
+    // Writes the user's block marker for the block set's change `version`.
+    net::awaitable<done> mark_blocked(std::string user, std::int64_t until, std::int64_t version,
+                                      std::int64_t ttl_ms);
     // The whole block set, a page at a time (user, end in Unix seconds).
     net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>> scan_blocks();
 
