@@ -5,6 +5,7 @@
 
 #include <boost/json/array.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace ckg::config {
@@ -47,9 +48,20 @@ void check_key_sources(json_object_reader& r, const issuer_config& i) {
     }
 }
 
+// The issuer is matched against tokens' "iss" and, in "hmac" mode, joined
+// to the user's claim with "\n" before hashing: a control character in it
+// could make users of two issuers one upstream user (docs/operations.md).
+bool has_control_character(std::string_view text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+    });
+}
+
 issuer_config parse_issuer(json_object_reader r, const environment& env) {
     issuer_config i;
     i.issuer = r.required_string("issuer");
+    if (has_control_character(i.issuer)) r.fail("issuer", "must not contain control characters");
     i.audiences = r.string_array_or("audiences", i.audiences);
     if (i.audiences.empty()) r.fail("audiences", "must list at least one audience");
     i.jwks_file = readable_file(r, "jwks_file");
