@@ -140,11 +140,13 @@ net::awaitable<reply> status(request_context& ctx, gateway_services& s, std::str
 using admin_endpoint = net::awaitable<reply> (*)(request_context&, gateway_services&,
                                                  std::string& user);
 
-// The token first: without it nothing about the request is looked at.
+// The token first: without it nothing about the request is looked at. Two
+// Authorization fields are refused, as on the public API: which one counts
+// would depend on who reads them (a proxy in front may read the other).
 net::awaitable<reply> guarded(request_context& ctx, gateway_services& s, admin_endpoint handler,
                               std::string_view route) {
     const auto found = ctx.req.find(http::field::authorization);
-    if (found == ctx.req.end() ||
+    if (found == ctx.req.end() || ctx.req.count(http::field::authorization) > 1 ||
         !admin_token_matches(found->value(), s.config.admin.token->reveal()))
         co_return logged(
             ctx, route, {},
