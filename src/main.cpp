@@ -61,6 +61,10 @@ int run(int argc, char** argv) {
         auto config =
             ckg::config::load_config_file(*cli.config_file, ckg::config::process_environment());
         const auto warnings = ckg::config::config_warnings(config);
+        // A check prints its one verdict: the start-up's own log lines
+        // (egress routes) would only be noise there; errors still show.
+        if (cli.check_config)
+            ckg::observability::logger::set_level(ckg::observability::log_level::error);
         ckg::app::app application(std::move(config));
         if (cli.check_config) {
             for (const auto& w : warnings) std::cerr << "config warning: " << w << "\n";

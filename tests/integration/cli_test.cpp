@@ -62,6 +62,8 @@ BOOST_AUTO_TEST_CASE(shipped_configurations_pass_check_config) {
                       .exit_code == 0);
     auto dev = check(source_dir + "/config/dev.json", gateway_env(), dir.string());
     BOOST_TEST(dev.exit_code == 0, dev.err);
+    // One line says so, and nothing else (no log line of the start-up).
+    BOOST_TEST(dev.out == "configuration OK: " + source_dir + "/config/dev.json\n");
 
     // The production example mounts its certificate under /etc; point that one
     // prefix at test certificates and check everything else as shipped.
