@@ -1,5 +1,6 @@
 #include "chatkit_gateway/http/query_params.hpp"
 
+#include <boost/url/encoding_opts.hpp>
 #include <boost/url/params_encoded_view.hpp>
 #include <boost/url/parse_query.hpp>
 
@@ -13,10 +14,14 @@ std::optional<std::vector<query_param>> parse_query_params(std::string_view raw_
     const std::string copy(raw_query);
     auto params = boost::urls::parse_query(boost::urls::string_view(copy.c_str(), copy.size()));
     if (!params) return std::nullopt;
+    // A '+' is a space, as HTML forms, URLSearchParams and Python's urlencode
+    // write one (they write a '+' itself as %2B).
+    boost::urls::encoding_opts form;
+    form.space_as_plus = true;
     for (const auto& p : *params) {
         query_param q;
-        q.key = p.key.decode();
-        q.value = p.has_value ? p.value.decode() : std::string();
+        q.key = p.key.decode(form);
+        q.value = p.has_value ? p.value.decode(form) : std::string();
         q.raw_value = std::string(p.value.data(), p.value.size());
         out.push_back(std::move(q));
     }

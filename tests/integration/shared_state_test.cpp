@@ -510,6 +510,13 @@ BOOST_AUTO_TEST_CASE(admin_requests_are_checked_and_logged_without_the_token) {
     }
     BOOST_TEST(admin_call(*g, http::verb::get, "/metrics", {}, "").result_int() ==
                200);  // probes need no token
+    // The status names the user as a form encoder writes it: '+' a space.
+    for (const auto& [query, user] : {std::pair{"John+Doe", "John Doe"}, {"a%2Bb", "a+b"}}) {
+        const auto st = admin_call(
+            *g, http::verb::get,
+            std::string("/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=") + query);
+        BOOST_TEST(json_of(st).at("user").as_string() == user);
+    }
     // Two Authorization fields, the right token in either: refused, as on
     // the public API (a proxy in front may read the other one).
     for (const auto& [first, second] : {std::pair{admin_token, std::string("wrong")},

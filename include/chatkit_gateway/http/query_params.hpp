@@ -1,5 +1,6 @@
 // Splits a raw query string into percent-decoded (key, value) pairs, in
-// order, repeats kept (callers decide whether a repeat is an error).
+// order, repeats kept (callers decide whether a repeat is an error); a '+'
+// decodes to a space (application/x-www-form-urlencoded).
 #pragma once
 
 #include <optional>

@@ -84,4 +84,15 @@ BOOST_AUTO_TEST_CASE(decodes_pairs_and_keeps_raw_values) {
     BOOST_TEST(!parse_query_params("a=%zz").has_value());
 }
 
+// As every form encoder writes them: a space as '+', a '+' as %2B.
+BOOST_AUTO_TEST_CASE(a_plus_is_a_space_and_an_encoded_plus_a_plus) {
+    auto params = parse_query_params("user=John+Doe&mail=a%2Bb%40x.example&my+key=1");
+    BOOST_REQUIRE(params.has_value());
+    BOOST_REQUIRE(params->size() == 3u);
+    BOOST_TEST((*params)[0].value == "John Doe");
+    BOOST_TEST((*params)[0].raw_value == "John+Doe");
+    BOOST_TEST((*params)[1].value == "a+b@x.example");
+    BOOST_TEST((*params)[2].key == "my key");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
