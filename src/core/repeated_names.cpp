@@ -84,6 +84,9 @@ private:
 }  // namespace
 
 std::optional<std::string> first_repeated_name(std::string_view json_text) {
+    // Two members of one object have a comma between them: without one (a
+    // mint's usual "{}") there is nothing to look for.
+    if (json_text.find(',') == std::string_view::npos) return std::nullopt;
     boost::json::basic_parser<repeat_finder> parser(boost::json::parse_options{});
     boost::system::error_code ec;
     const auto used = parser.write_some(false, json_text.data(), json_text.size(), ec);
