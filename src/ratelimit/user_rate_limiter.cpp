@@ -23,7 +23,11 @@ limit_decision user_rate_limiter::take(std::string_view user, token_bucket::time
     std::lock_guard lock(s.mutex);
     auto it = s.buckets.find(std::string(user));
     if (it == s.buckets.end()) {
-        if (s.buckets.size() >= per_shard_max_) evict_full(s, now);
+        if (s.buckets.size() >= per_shard_max_ &&
+            now - s.last_eviction >= std::chrono::seconds(1)) {
+            s.last_eviction = now;
+            evict_full(s, now);
+        }
         if (s.buckets.size() >= per_shard_max_) return {true, {}, true};
         it = s.buckets.emplace(std::string(user), token_bucket(burst_, per_minute_, now)).first;
     }

@@ -6,8 +6,10 @@ count_outcome day_counter::take(std::string_view user, std::int64_t day, std::ui
     std::lock_guard lock(mutex_);
     auto it = counts_.find(std::string(user));
     if (it == counts_.end()) {
-        if (counts_.size() >= max_users_)
+        if (counts_.size() >= max_users_ && pruned_day_ != day) {
+            pruned_day_ = day;
             std::erase_if(counts_, [day](const auto& e) { return e.second.day != day; });
+        }
         if (counts_.size() >= max_users_) return count_outcome::untracked;
         it = counts_.emplace(std::string(user), entry{day, 0}).first;
     }

@@ -3,7 +3,9 @@
 // is indistinguishable from a new one, so such buckets are dropped when a
 // shard grows past its share of `max_users`; if none is full, the user is
 // let through rather than everyone being refused (fail open, logged by the
-// caller through the returned flag). Thread-safe, sharded.
+// caller through the returned flag). A full shard is scanned for full
+// buckets at most once a second, so that a table full of live buckets does
+// not make every new user's mint scan it under the lock. Thread-safe, sharded.
 #pragma once
 
 #include "chatkit_gateway/ratelimit/token_bucket.hpp"
@@ -34,6 +36,7 @@ private:
     struct shard {
         mutable std::mutex mutex;
         std::unordered_map<std::string, token_bucket> buckets;
+        token_bucket::time_point last_eviction{};
     };
     void evict_full(shard& s, token_bucket::time_point now);
 

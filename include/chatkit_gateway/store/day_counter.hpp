@@ -1,7 +1,9 @@
 // Mints per upstream user id in the current UTC day, in process. Bounded:
-// when `max_users` is reached, counts of earlier days are dropped; if every
-// entry is today's, the new user is not tracked (the caller counts and logs
-// it) rather than everyone being refused. Thread-safe.
+// when `max_users` is reached, counts of earlier days are dropped (once a
+// day: after that every entry is today's, and a new user's mint must not
+// scan them all under the lock); if every entry is today's, the new user is
+// not tracked (the caller counts and logs it) rather than everyone being
+// refused. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +31,7 @@ private:
         std::uint64_t count = 0;
     };
     std::size_t max_users_;
+    std::int64_t pruned_day_ = -1;  // earlier days' counts are gone as of this day
     mutable std::mutex mutex_;
     std::unordered_map<std::string, entry> counts_;
 };
