@@ -390,7 +390,7 @@ net::awaitable<void> redis_state::poll_once() {
     }
     if (!poll->changed) co_return;
     if (poll->whole) {
-        auto all = co_await scan_blocks();
+        auto all = co_await scan_blocks(now);
         if (!all) {
             if (warnings_.allow(steady_ms()))
                 observability::log_warn("redis block set not read; keeping the blocks known",
@@ -398,8 +398,6 @@ net::awaitable<void> redis_state::poll_once() {
             co_return;  // the next poll tries again
         }
         poll->ends = std::move(*all);
-        // Ended blocks stay in the set until the next block trims it.
-        std::erase_if(poll->ends, [now](const auto& b) { return b.second <= now; });
     }
     // Versions only grow (the block script makes them at least the time in
     // ms): a smaller one means Redis lost its data (a restart without
@@ -432,8 +430,8 @@ net::awaitable<void> redis_state::poll_once() {
 // (some maybe twice); a block made or lifted meanwhile is in the change log
 // after the version the poll read before the scan, so the next poll applies
 // it. Each page is one small reply, whatever the number of blocked users.
-net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>>
-redis_state::scan_blocks() {
+net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>> redis_state::scan_blocks(
+    std::int64_t now_s) {
     std::vector<std::pair<std::string, std::int64_t>> out;
     std::string cursor = "0";
     static const std::string page = std::to_string(blocks_per_scan_page);
@@ -444,13 +442,29 @@ redis_state::scan_blocks() {
         auto reply = co_await round_trip("poll_blocks", std::move(command), poll_connection_.get());
         if (!reply) co_return reply.error();
         const auto& e = reply->elements;
+        const auto page_from = static_cast<std::ptrdiff_t>(out.size());
         if (reply->type != resp_value::kind::array || e.size() != 2 ||
             e[0].type != resp_value::kind::string || e[1].type != resp_value::kind::array ||
             !append_block_ends(e[1].elements, 0, out))
             co_return store_failure("unexpected block scan reply");
-        if (out.size() > max_scanned_blocks) co_return store_failure("block set over its bound");
+        // Ended blocks stay in the set until the next block trims it.
+        out.erase(std::remove_if(out.begin() + page_from, out.end(),
+                                 [now_s](const auto& b) { return b.second <= now_s; }),
+                  out.end());
         cursor = e[0].text;
         if (cursor == "0") co_return out;
+        if (out.size() >= max_scanned_blocks) {
+            // What the block cache can hold is applied, and the version read
+            // with it, so that later changes still come from the change log.
+            if (warnings_.allow(steady_ms()))
+                observability::log_warn(
+                    "redis block set over the block cache's bound; "
+                    "applying the blocks that fit",
+                    {{"bound", max_scanned_blocks}});
+            metrics_.record_store_untracked("blocks");
+            out.resize(max_scanned_blocks);
+            co_return out;
+        }
     }
 }
 

@@ -1027,6 +1027,31 @@ BOOST_AUTO_TEST_CASE(a_block_and_an_unblock_at_once_agree_everywhere) {
     }
 }
 
+// More blocks than a replica's block cache holds (1,000,000): a replica
+// reading the set whole applies those that fit and carries on from the
+// change log, so a later block still reaches it. It used to refuse the
+// whole read and try again every poll, applying no block at all.
+BOOST_AUTO_TEST_CASE(a_block_set_over_the_cache_bound_still_lets_later_blocks_through) {
+    shared_state_run run;
+    const auto until = std::to_string(now_ms() / 1000 + 3600);
+    run.redis.cli({"EVAL",
+                   "for i = 1, 1000100 do redis.call('ZADD', KEYS[1], ARGV[1], 'x' .. i) end "
+                   "redis.call('SET', KEYS[2], ARGV[2]) return 1",
+                   "2", "t11:{blocks}:set", "t11:{blocks}:version", until,
+                   std::to_string(now_ms())});
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t11:")"};
+    auto a = start_replica(run.up, run.dir, "a", o);
+    auto b = start_replica(run.up, run.dir, "b", o);
+    BOOST_REQUIRE(
+        time_until([&] { return mint(*b, "bob").result_int() == 200; }, 10000ms).has_value());
+    BOOST_REQUIRE(
+        admin_call(*a, http::verb::post, "/admin/v1/users/revoke",
+                   R"({"issuer": "https://hs.test/", "user": "carol", "block_seconds": 300})")
+            .result_int() == 200);
+    BOOST_TEST(blocked_within(*b, "carol", 20000ms));
+    BOOST_TEST(mint(*b, "bob").result_int() == 200);
+}
+
 // After a day without blocks the change log is gone (its entries are kept a
 // day): the next block still reaches the other replicas through the change
 // log, not by each of them reading the whole block set again.

@@ -50,9 +50,10 @@ public:
     // The most changed users one poll reply carries; past it (a replica away
     // while many blocks were made) the whole set is read page by page.
     static constexpr int max_changes_per_poll = 10000;
-    // ZSCAN's page size hint, and the most blocks (the block cache's own
-    // bound) and pages a scan reads: a server that never ends its scan is
-    // cut there, and the next poll starts afresh.
+    // ZSCAN's page size hint; the most live blocks a scan keeps (the block
+    // cache's own bound: past it the blocks read so far are applied, counted
+    // as untracked), and the most pages it reads (a server that never ends
+    // its scan is cut there, and the next poll starts afresh).
     static constexpr int blocks_per_scan_page = 1000;
     static constexpr std::size_t max_scanned_blocks = 1'000'000;
     static constexpr int max_scan_pages = 10000;
@@ -75,7 +76,8 @@ private:
     net::awaitable<done> mark_blocked(std::string user, std::int64_t until, std::int64_t version,
                                       std::int64_t ttl_ms);
     // The whole block set, a page at a time (user, end in Unix seconds).
-    net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>> scan_blocks();
+    net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>> scan_blocks(
+        std::int64_t now_s);
 
     // The mint script's arguments that come from the configuration alone,
     // worked out once.
