@@ -68,10 +68,11 @@ return {0, used}
 // revocation either lists this session or is seen here. The key's TTL is
 // reset to the same span on every add (ARGV[4]: longer than any session
 // lasts), so it never shortens, whichever replica's clock is ahead, and
-// outlives every session in it; expired members are dropped here and never
-// read.
+// outlives every session in it; members that expired before ARGV[5] (a
+// margin before the caller's time, for replicas whose clock runs ahead)
+// are dropped here.
 constexpr std::string_view add_session_lua = R"lua(
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[5])
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 local blocked = tonumber(string.match(redis.call('GET', KEYS[2]) or '0', '^%d+') or '0')
@@ -96,10 +97,15 @@ redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2], 'PX', ARGV[3])
 return 1
 )lua";
 
+// Blocks are trimmed by Redis's clock (TIME) once they ended at least
+// ARGV[5] seconds before: trimmed by the caller's clock, a replica whose
+// clock ran ahead dropped other users' blocks still running from the set,
+// and the status and replicas started afterwards missed them.
 constexpr std::string_view block_lua = R"lua(
 local now = tonumber(ARGV[1])
 local until_s = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local ended = tonumber(redis.call('TIME')[1]) - tonumber(ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', ended))
 if until_s > now then
   redis.call('ZADD', KEYS[1], until_s, ARGV[2])
 else

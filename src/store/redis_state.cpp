@@ -22,6 +22,11 @@ std::string after_second_of(unix_ms now) {
     return bound;
 }
 
+const std::string& skew_margin() {
+    static const std::string margin = std::to_string(clock_skew_margin_seconds);
+    return margin;
+}
+
 // The block poll's deadline: at least this, or eight round trips (one
 // round trip: a page of the block set, or the changes since the last poll).
 constexpr std::chrono::milliseconds poll_timeout_floor{2000};
@@ -262,9 +267,11 @@ net::awaitable<result<registration>> redis_state::add_session(std::string user,
     // The key outlives every session in it: a session lasts at most
     // longest_session_seconds after its mint, and five minutes more cover a
     // replica whose clock is ahead.
-    static const std::string key_ttl = std::to_string(longest_session_seconds + 300);
+    static const std::string key_ttl =
+        std::to_string(longest_session_seconds + clock_skew_margin_seconds);
     std::vector<std::string> args{std::to_string(now / 1000), session.session_id,
-                                  std::to_string(session.expires_at), key_ttl};
+                                  std::to_string(session.expires_at), key_ttl,
+                                  after_second_of(now - clock_skew_margin_seconds * 1000)};
     auto reply =
         co_await script("add_session", add_session_script(), std::move(keys), std::move(args));
     if (reply && reply->type == resp_value::kind::integer && reply->integer == 1)
@@ -304,7 +311,7 @@ net::awaitable<result<std::vector<live_session>>> redis_state::sessions_of(std::
 net::awaitable<done> redis_state::block(std::string user, std::int64_t until, unix_ms now) {
     std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
     std::vector<std::string> args{std::to_string(now / 1000), user, std::to_string(until),
-                                  std::to_string(now)};
+                                  std::to_string(now), skew_margin()};
     auto reply = co_await script("block", block_script(), std::move(keys), std::move(args));
     if (!reply) co_return reply.error();
     const auto version = integer_of(*reply);
@@ -331,7 +338,8 @@ net::awaitable<done> redis_state::mark_blocked(std::string user, std::int64_t un
 
 net::awaitable<done> redis_state::unblock(std::string user, unix_ms now) {
     std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
-    std::vector<std::string> args{std::to_string(now / 1000), user, "0", std::to_string(now)};
+    std::vector<std::string> args{std::to_string(now / 1000), user, "0", std::to_string(now),
+                                  skew_margin()};
     auto reply = co_await script("unblock", block_script(), std::move(keys), std::move(args));
     if (!reply) co_return reply.error();
     const auto version = integer_of(*reply);

@@ -101,7 +101,21 @@ struct redis_server {
 struct replica_options {
     std::string redis;  // the "redis" section's members; empty: no Redis
     std::string rate_limit = R"("sessions_per_minute": 600, "burst": 100)";
+    env_map env;                               // added to the gateway's environment
+    std::string workflow = R"("id": "wf_1")";  // the default workflow's members
 };
+
+// The environment of a replica whose wall clock runs `seconds` ahead
+// (tests/support/clock_ahead.cpp, preloaded). In the sanitizer build the
+// preloaded library comes before the sanitizer runtime, which ASan
+// otherwise refuses.
+env_map clock_ahead_env(long seconds) {
+    env_map env{{"LD_PRELOAD", CKG_CLOCK_AHEAD_LIBRARY},
+                {"CKG_TEST_CLOCK_AHEAD_S", std::to_string(seconds)}};
+    if (const char* asan = std::getenv("ASAN_OPTIONS"))
+        env["ASAN_OPTIONS"] = std::string(asan) + ":verify_asan_link_order=0";
+    return env;
+}
 
 // "r0", "r1", ...: appended, not `"r" + std::to_string(i)`, which g++ 12
 // flags with a false -Wstringop-overflow once inlined.
@@ -125,7 +139,8 @@ std::unique_ptr<gateway> start_replica(const upstream& up, const fs::path& dir,
                    "ca_file": ")" +
         test_pki("ca.pem") + R"(", "request_timeout_ms": 3000, "max_retries": 0},
       "auth": {"issuers": [{"issuer": "https://hs.test/", "hmac_secret_env": "HS", "algorithms": ["HS256"]}]},
-      "sessions": {"workflows": {"default": {"id": "wf_1"}}},
+      "sessions": {"workflows": {"default": {)" +
+        o.workflow + R"(}}},
       "rate_limit": {)" +
         o.rate_limit + R"(})" +
         (o.redis.empty() ? std::string() : R"(, "redis": {)" + o.redis + "}") + "}";
@@ -136,6 +151,7 @@ std::unique_ptr<gateway> start_replica(const upstream& up, const fs::path& dir,
     env["REDIS_PW"] = redis_password;
     env["WRONG_PW"] = "not-the-password";
     env["SHORT_PW"] = "pw-7";
+    for (const auto& [k, v] : o.env) env[k] = v;
     return std::make_unique<gateway>(dir / (name + ".json"), env);
 }
 
@@ -1050,6 +1066,50 @@ BOOST_AUTO_TEST_CASE(a_block_set_over_the_cache_bound_still_lets_later_blocks_th
             .result_int() == 200);
     BOOST_TEST(blocked_within(*b, "carol", 20000ms));
     BOOST_TEST(mint(*b, "bob").result_int() == 200);
+}
+
+// A replica whose clock runs 500 s ahead blocks a user and records a
+// session: the blocks of others that end within those 500 s stay in the
+// block set, so the status on a replica on time still shows them and a
+// replica started afterwards applies them, and a session the other replica
+// minted (lasting 400 s) is still revoked (both used to be dropped as ended
+// by the caller's clock).
+BOOST_AUTO_TEST_CASE(a_replica_whose_clock_runs_ahead_drops_no_live_block_or_session) {
+    shared_state_run run;
+    replica_options o{R"("url": ")" + run.redis.url() + R"(", "on_error": "refuse")"};
+    auto ahead_options = o;
+    ahead_options.env = clock_ahead_env(500);
+    o.workflow = R"("id": "wf_1", "expires_after_seconds": 400)";
+    auto on_time = start_replica(run.up, run.dir, "on_time", o);
+    auto ahead = start_replica(run.up, run.dir, "ahead", ahead_options);
+    const auto revoke = [](const gateway& gw, const std::string& user, int seconds) {
+        return admin_call(gw, http::verb::post, "/admin/v1/users/revoke",
+                          R"({"issuer": "https://hs.test/", "user": ")" + user +
+                              R"(", "block_seconds": )" + std::to_string(seconds) + "}");
+    };
+    const auto alice = revoke(*on_time, "alice", 120);
+    BOOST_REQUIRE(alice.result_int() == 200);
+    const auto bob = revoke(*ahead, "bob", 3600);
+    BOOST_REQUIRE(bob.result_int() == 200);
+    // The clock of `ahead` is 500 s ahead: its block ends 4,100 s from now.
+    const auto bob_until = json_of(bob).at("blocked_until").as_int64();
+    BOOST_REQUIRE(bob_until >= now_ms() / 1000 + 4000);
+    const auto alice_until = json_of(alice).at("blocked_until").as_int64();
+    const std::string status_of_alice =
+        "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=alice";
+    const auto st = admin_call(*on_time, http::verb::get, status_of_alice);
+    BOOST_REQUIRE(st.result_int() == 200);
+    BOOST_TEST(json_of(st).at("blocked_until") == json::value(alice_until));
+    auto later = start_replica(run.up, run.dir, "later", o);
+    BOOST_TEST(blocked_within(*later, "alice", 3000ms));
+    BOOST_TEST(blocked_within(*later, "bob", 3000ms));
+
+    // carol's session minted on time ends in 400 s: `ahead` keeps it.
+    BOOST_REQUIRE(mint(*on_time, "carol").result_int() == 200);
+    BOOST_REQUIRE(mint(*ahead, "carol").result_int() == 200);
+    const auto carol = revoke(*on_time, "carol", 0);
+    BOOST_REQUIRE(carol.result_int() == 200);
+    BOOST_TEST(json_of(carol).at("cancelled").as_int64() == 2);
 }
 
 // After a day without blocks the change log is gone (its entries are kept a

@@ -18,12 +18,14 @@ struct redis_script {
 // Returns {0, count today} admitted, {1, retry ms} rate limited, {2, 0}
 // over the quota. One round trip per mint.
 const redis_script& mint_script();
-// KEYS: sessions, blocked. ARGV: now s, session id, expires_at, key TTL s.
-// Adds the session, drops expired ones, keeps the key at least that long,
-// and returns 2 when the user is blocked, else 1.
+// KEYS: sessions, blocked. ARGV: now s, session id, expires_at, key TTL s,
+// "(<s>": drop the sessions expired before. Adds the session, drops those,
+// keeps the key at least that long, and returns 2 when the user is
+// blocked, else 1.
 const redis_script& add_session_script();
 // KEYS: blocks, version, changes. ARGV: now s, user, until (0: unblock),
-// now ms. Returns the new version.
+// now ms, seconds after their end (by Redis's clock) that blocks are
+// dropped. Returns the new version.
 const redis_script& block_script();
 // KEYS: blocks, version, changes. ARGV: known version, most changes in one
 // reply. Returns {version} when unchanged, {version, 1, user1, until1, ...}

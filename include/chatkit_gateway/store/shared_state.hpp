@@ -28,6 +28,12 @@ using unix_ms = std::int64_t;
 // than this whatever the clocks' skew, so the registry may count on it.
 constexpr std::int64_t longest_session_seconds = 3600;
 
+// Replicas' wall clocks may differ: what ended is dropped from the shared
+// store only this long after it ended, so that a replica whose clock runs
+// up to this much ahead drops nothing another still counts on (a session
+// a revocation must cancel, a block still running).
+constexpr std::int64_t clock_skew_margin_seconds = 300;
+
 enum class mint_verdict { admitted, rate_limited, over_quota };
 
 struct mint_decision {
