@@ -82,12 +82,25 @@ std::optional<std::int64_t> integer_or_zero(const resp_value& v) {
     return integer_of(v);
 }
 
-// A block's end in a poll reply: Unix seconds, 0 for none, and +inf (a
-// block set by hand with ZADD +inf) as "for good"; nullopt when malformed.
+// A block's end in a poll reply or a scan page: Unix seconds, 0 for none.
+// Every score Redis can hold is an end: one no block script writes (set by
+// hand: -inf, negative, 1e300, +inf) counts as ended (at or below 0) or for
+// good (from 2^53 on), so that one such member cannot fail every later
+// read of the block set. nullopt when malformed (no number, NaN).
 std::optional<std::int64_t> block_end_of(const resp_value& v) {
-    if (v.type == resp_value::kind::string && (v.text == "inf" || v.text == "+inf"))
-        return max_stored_number;
-    return integer_of(v);
+    if (v.type == resp_value::kind::integer)
+        return std::clamp<std::int64_t>(v.integer, 0, max_stored_number);
+    if (v.type != resp_value::kind::string) return std::nullopt;
+    std::string_view text = v.text;
+    if (text.starts_with('+')) text.remove_prefix(1);  // "+inf"; from_chars takes no sign '+'
+    double d = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (end != text.data() + text.size() || text.empty()) return std::nullopt;
+    if (ec == std::errc::result_out_of_range) return text.starts_with('-') ? 0 : max_stored_number;
+    if (ec != std::errc{} || d != d) return std::nullopt;
+    if (d <= 0) return 0;
+    if (d >= static_cast<double>(max_stored_number)) return max_stored_number;
+    return static_cast<std::int64_t>(d);
 }
 
 // What the block poll answered: nothing new, the users changed since the

@@ -951,6 +951,93 @@ BOOST_AUTO_TEST_CASE(a_malformed_mint_reply_from_redis_is_a_store_error) {
     fs::remove_all(dir);
 }
 
+// A Redis that answers the block set's whole read (ZSCAN pages) with
+// malformed pages, or with a cursor that never ends: the read gives up
+// (that one after 10,000 pages), the blocks this replica knew stay
+// applied, other users' mints go on, and the log says why.
+BOOST_AUTO_TEST_CASE(a_hostile_block_scan_keeps_the_blocks_known_and_mints_going) {
+    upstream up;
+    std::mutex mutex;
+    std::string page = "*2\r\n$1\r\n0\r\n*0\r\n";  // the last page, empty
+    std::atomic<bool> rewritten{false};            // the poll says: read the whole set
+    std::atomic<std::size_t> scans{0};
+    hostile_redis redis([&](const redis_words& w) -> std::string {
+        if (w.empty()) return "-ERR empty\r\n";
+        if (w[0] == "PING") return "+PONG\r\n";
+        if (w[0] == "ZSCAN") {
+            ++scans;
+            std::lock_guard lock(mutex);
+            return page;
+        }
+        if (w[0] == "ZRANGEBYSCORE") return "*0\r\n";  // the user's live sessions: none
+        if (w[0] != "EVALSHA" || w.size() < 4) return "-ERR unexpected\r\n";
+        const auto& key = w[3];
+        if (key.ends_with(":bucket:full_at")) return "*2\r\n:0\r\n:1\r\n";  // admitted
+        if (key.ends_with(":sessions") || key.ends_with(":blocked")) return ":1\r\n";
+        if (w.size() == 11) return ":1000\r\n";  // the block script: version 1000
+        // The block poll (known version in w[6]).
+        if (rewritten) return "*2\r\n:1001\r\n:0\r\n";
+        return w[6] == "1000" ? "*1\r\n:1000\r\n" : "*2\r\n:1000\r\n:0\r\n";
+    });
+    const auto dir = temp_dir("shared-state-hostile-scan");
+    auto g = start_replica(up, dir, "g",
+                           {R"("url": "redis://127.0.0.1:)" + std::to_string(redis.port()) +
+                            R"(", "on_error": "refuse")"});
+    BOOST_REQUIRE(
+        time_until([&] { return mint(*g, "bob").result_int() == 200; }, 3000ms).has_value());
+    BOOST_REQUIRE(
+        admin_call(*g, http::verb::post, "/admin/v1/users/revoke",
+                   R"({"issuer": "https://hs.test/", "user": "alice", "block_seconds": 300})")
+            .result_int() == 200);
+    BOOST_REQUIRE(blocked_within(*g, "alice", 1000ms));
+
+    const auto still_serving = [&](const std::string& why) {
+        BOOST_TEST_CONTEXT(why) {
+            const auto from = scans.load();
+            // Two polls read the hostile pages (a poll every 250 ms).
+            BOOST_TEST(time_until([&] { return scans.load() >= from + 2; }, 5000ms).has_value());
+            BOOST_TEST(
+                public_call(*g, http::verb::get, "/v1/chatkit/threads", "alice").result_int() ==
+                403);
+            BOOST_TEST(mint(*g, "bob").result_int() == 200);
+        }
+    };
+    const std::vector<std::string> malformed{
+        "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nx\r\n",               // a user without its end
+        "*2\r\n:0\r\n*0\r\n",                               // the cursor as a number
+        "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nx\r\n$3\r\nabc\r\n",  // an end that is no number
+        "*2\r\n$1\r\n0\r\n*2\r\n$1\r\nx\r\n$3\r\nnan\r\n",  // an end that is not a number
+        "*2\r\n$1\r\n0\r\n*2\r\n*0\r\n$4\r\n9999\r\n",      // a user that is an array
+        "*3\r\n$1\r\n0\r\n*0\r\n*0\r\n",                    // three elements
+        "$1\r\n0\r\n",                                      // not an array
+        "-ERR no such page\r\n",                            // an error reply
+    };
+    {
+        std::lock_guard lock(mutex);
+        page = malformed[0];
+    }
+    rewritten = true;
+    for (const auto& reply : malformed) {
+        {
+            std::lock_guard lock(mutex);
+            page = reply;
+        }
+        still_serving(reply);
+    }
+    g->wait_for_log("redis block set not read");
+    // A cursor that never comes back to 0: each read stops after 10,000 pages.
+    {
+        std::lock_guard lock(mutex);
+        page = "*2\r\n$1\r\n7\r\n*0\r\n";
+    }
+    const auto before_endless = scans.load();
+    BOOST_TEST(time_until([&] { return g->count_in_log("block scan did not end") > 0; }, 20000ms)
+                   .has_value());
+    BOOST_TEST(scans.load() - before_endless >= 10000u);
+    still_serving("a cursor that never ends");
+    fs::remove_all(dir);
+}
+
 // A long block list (140,000 users: more than one reply may hold, 131,071
 // users), made while a replica runs and read whole by one that starts
 // afterwards, is read a page at a time: both apply it, a new block still
@@ -1067,6 +1154,26 @@ BOOST_AUTO_TEST_CASE(a_block_set_over_the_cache_bound_still_lets_later_blocks_th
             .result_int() == 200);
     BOOST_TEST(blocked_within(*b, "carol", 20000ms));
     BOOST_TEST(mint(*b, "bob").result_int() == 200);
+}
+
+// Block ends no block script writes (a block set edited by hand: -inf, a
+// negative score, 1e300, +inf) count as ended or for good: the whole read
+// of the set still applies it (one such member used to fail every read).
+BOOST_AUTO_TEST_CASE(block_ends_written_by_hand_do_not_stop_the_block_read) {
+    shared_state_run run;
+    const auto until = std::to_string(now_ms() / 1000 + 3600);
+    run.redis.cli({"EVAL",
+                   "redis.call('ZADD', KEYS[1], '-inf', 'x1', '-5', 'x2', '1e300', 'alice', "
+                   "'+inf', 'bob', ARGV[1], 'carol') "
+                   "redis.call('SET', KEYS[2], ARGV[2]) return 1",
+                   "2", "t12:{blocks}:set", "t12:{blocks}:version", until,
+                   std::to_string(now_ms())});
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t12:")"};
+    auto a = start_replica(run.up, run.dir, "a", o);
+    for (const auto* user : {"alice", "bob", "carol"}) BOOST_TEST_CONTEXT(user) {
+            BOOST_TEST(blocked_within(*a, user, 5000ms));
+        }
+    BOOST_TEST(mint(*a, "dave").result_int() == 200);
 }
 
 // A replica whose clock runs 500 s ahead blocks a user and records a
