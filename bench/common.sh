@@ -1,13 +1,16 @@
 # Shared by the benchmark scripts (sourced from the checkout's root).
 
 # A fresh work directory with a dev certificate and PyJWT-made tokens, and
-# the environment the gateway and wrk's mint.lua read (an RS256 token, a
-# throwaway API key and handle key).
+# the environment the gateway and wrk's mint.lua and mint_users.lua read
+# (an RS256 token; a file of 1,000 users' RS256 tokens; a throwaway API key
+# and handle key).
 prepare_work() {  # $1: work directory
   local work=$1
   rm -rf "$work"; mkdir -p "$work"
   bash tools/make-dev-cert.sh "$work/pki" >/dev/null
-  /usr/bin/python3 tests/support/make_tokens.py "$work/tokens" >/dev/null
+  /usr/bin/python3 tests/support/make_tokens.py "$work/tokens" --bench-users 1000 >/dev/null
+  TOKENS_FILE=$work/tokens/bench_users.txt
+  export TOKENS_FILE
   TOKEN=$(/usr/bin/python3 -c "import json;print(json.load(open('$work/tokens/manifest.json'))['bench_rs256'])")
   OPENAI_API_KEY=sk-bench-$(openssl rand -hex 8)
   CHATKIT_GATEWAY_HANDLE_KEY=$(openssl rand -base64 32)

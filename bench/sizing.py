@@ -95,7 +95,7 @@ def section(m):
         f"  {limit_mib} MiB limit holds about {about(fits, 500)} open connections, so `max_connections: 5000`",
         "  plus the upstream pool leaves headroom.",
         f"- With the admin API on (`admin.token_env`) and no `redis`: ~{m['kept_bytes']} bytes more per live",
-        f"  session of one busy user (the bench's), kept in process for revocation;",
+        f"  session of the bench's 1,000 busy users, kept in process for revocation;",
         f"  each user holding a session costs at most {registry_bytes_per_user} bytes more (a unit test",
         f"  holds it to that), so the registry's 500,000 sessions of distinct users",
         f"  take up to ~{registry_bytes_per_user * 500000 / 2**20:.0f} MiB.",

@@ -2,9 +2,11 @@
 """Makes keys and end-user tokens for the verifier tests with PyJWT and
 cryptography, an implementation independent of the gateway's.
 
-Usage: make_tokens.py DIR. Writes jwks_rsa.json, jwks_ec.json, ed25519.pem,
+Usage: make_tokens.py DIR [--bench-users N]. Writes jwks_rsa.json, jwks_ec.json, ed25519.pem,
 rsa.pem, rsa-1.key, rsa-2.key, providers.json (with providers/*_jwks.json) and manifest.json (now, HMAC secret, and one case per token: its
 issuer and the expected outcome, "ok" or the gateway's reason name).
+With --bench-users N, also bench_users.txt: N long-lived RS256 tokens, one
+per line, of the users bench-0 ... bench-(N-1) (bench/lua/mint_users.lua).
 """
 import base64
 import hashlib
@@ -19,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, utils
 
 out = sys.argv[1]
+BENCH_USERS = int(sys.argv[sys.argv.index("--bench-users") + 1]) if "--bench-users" in sys.argv else 0
 os.makedirs(out, exist_ok=True)
 NOW = int(time.time())
 HS_SECRET = "hs-secret-for-tests-0123456789abcdef"
@@ -347,4 +350,8 @@ bench = sign(rsa1, "RS256", claims(RSA_ISS, sub="bench-user", exp=NOW + 7200), k
 with open(os.path.join(out, "manifest.json"), "w") as f:
     json.dump({"now": NOW, "hs_secret": HS_SECRET, "cases": cases, "users": users, "bench_rs256": bench,
                "rotation_rs256": rotation}, f, indent=1)
+if BENCH_USERS:
+    with open(os.path.join(out, "bench_users.txt"), "w") as f:
+        for i in range(BENCH_USERS):
+            f.write(sign(rsa1, "RS256", claims(RSA_ISS, sub=f"bench-{i}", exp=NOW + 7200), kid="rsa-1") + "\n")
 print(f"{len(cases)} token cases written to {out}")
