@@ -2,6 +2,7 @@
 
 #include "chatkit_gateway/observability/logger.hpp"
 #include "chatkit_gateway/observability/redaction.hpp"
+#include "chatkit_gateway/store/redis_replies.hpp"
 #include "chatkit_gateway/store/utc_day.hpp"
 #include "chatkit_gateway/upstream/https_client.hpp"
 
@@ -50,109 +51,6 @@ redis_options options_for(const config::redis_config& c) {
 
 failure store_failure(std::string detail) {
     return failure{errc::store_unavailable, std::move(detail)};
-}
-
-// Every number the gateway keeps in Redis is a count or a time, from 0 to
-// 2^53 - 1; anything else in a reply makes the reply malformed.
-constexpr std::int64_t max_stored_number = (std::int64_t{1} << 53) - 1;
-
-// A number from Redis: an integer reply, or decimal text (sorted-set
-// scores, GET); nullopt when it is neither or outside 0 ... 2^53 - 1.
-std::optional<std::int64_t> integer_of(const resp_value& v) {
-    std::int64_t n = 0;
-    if (v.type == resp_value::kind::integer) {
-        n = v.integer;
-    } else if (v.type == resp_value::kind::string) {
-        double d = 0;  // scores come as decimal text, possibly with an exponent
-        const auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
-        if (ec != std::errc{} || end != v.text.data() + v.text.size() || !(d >= 0) ||
-            d > static_cast<double>(max_stored_number))
-            return std::nullopt;
-        n = static_cast<std::int64_t>(d);
-    } else {
-        return std::nullopt;
-    }
-    if (n < 0 || n > max_stored_number) return std::nullopt;
-    return n;
-}
-
-// integer_of, where a missing key (nil) counts as 0.
-std::optional<std::int64_t> integer_or_zero(const resp_value& v) {
-    if (v.type == resp_value::kind::nil) return 0;
-    return integer_of(v);
-}
-
-// A block's end in a poll reply or a scan page: Unix seconds, 0 for none.
-// Every score Redis can hold is an end: one no block script writes (set by
-// hand: -inf, negative, 1e300, +inf) counts as ended (at or below 0) or for
-// good (from 2^53 on), so that one such member cannot fail every later
-// read of the block set. nullopt when malformed (no number, NaN).
-std::optional<std::int64_t> block_end_of(const resp_value& v) {
-    if (v.type == resp_value::kind::integer)
-        return std::clamp<std::int64_t>(v.integer, 0, max_stored_number);
-    if (v.type != resp_value::kind::string) return std::nullopt;
-    std::string_view text = v.text;
-    if (text.starts_with('+')) text.remove_prefix(1);  // "+inf"; from_chars takes no sign '+'
-    double d = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
-    if (end != text.data() + text.size() || text.empty()) return std::nullopt;
-    if (ec == std::errc::result_out_of_range) return text.starts_with('-') ? 0 : max_stored_number;
-    if (ec != std::errc{} || d != d) return std::nullopt;
-    if (d <= 0) return 0;
-    if (d >= static_cast<double>(max_stored_number)) return max_stored_number;
-    return static_cast<std::int64_t>(d);
-}
-
-// What the block poll answered: nothing new, the users changed since the
-// version known, or that the whole set must be read (docs/operations.md,
-// "How blocks reach every replica"). nullopt when malformed: the blocks
-// known are kept.
-struct block_poll {
-    std::int64_t version = 0;
-    bool changed = false;  // else nothing new
-    bool whole = false;    // read the whole set, else `ends` has the users changed
-    std::vector<std::pair<std::string, std::int64_t>> ends;  // user, end (0: unblocked)
-};
-
-// Appends the (user, end) pairs of a flat [user, end, user, end, ...]
-// array; false when one is malformed.
-bool append_block_ends(const std::vector<resp_value>& e, std::size_t from,
-                       std::vector<std::pair<std::string, std::int64_t>>& out) {
-    if ((e.size() - from) % 2 != 0) return false;
-    for (std::size_t i = from; i + 1 < e.size(); i += 2) {
-        const auto end = block_end_of(e[i + 1]);
-        if (e[i].type != resp_value::kind::string || !end) return false;
-        out.emplace_back(e[i].text, *end);
-    }
-    return true;
-}
-std::optional<block_poll> block_poll_of(const resp_value& v) {
-    if (v.type != resp_value::kind::array || v.elements.empty()) return std::nullopt;
-    const auto& e = v.elements;
-    block_poll p;
-    const auto version = integer_of(e[0]);
-    if (!version) return std::nullopt;
-    p.version = *version;
-    if (e.size() == 1) return p;
-    const auto mode = integer_of(e[1]);
-    if (!mode || *mode > 1 || (*mode == 0 && e.size() != 2)) return std::nullopt;
-    p.changed = true;
-    p.whole = *mode == 0;
-    p.ends.reserve((e.size() - 2) / 2);
-    if (!append_block_ends(e, 2, p.ends)) return std::nullopt;
-    return p;
-}
-
-// What the mint script answered: {verdict, n}, verdict 0 (admitted, n = the
-// day's count), 1 (rate limited, n = ms until a token) or 2 (over quota).
-std::optional<std::pair<std::int64_t, std::int64_t>> mint_reply_of(const resp_value& v) {
-    if (v.type != resp_value::kind::array || v.elements.size() != 2) return std::nullopt;
-    const auto verdict =
-        v.elements[0].type == resp_value::kind::integer ? integer_of(v.elements[0]) : std::nullopt;
-    const auto n =
-        v.elements[1].type == resp_value::kind::integer ? integer_of(v.elements[1]) : std::nullopt;
-    if (!verdict || !n || *verdict > 2) return std::nullopt;
-    return std::pair{*verdict, *n};
 }
 
 }  // namespace
@@ -462,17 +360,14 @@ net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>> redis_
         append_command(command, {"ZSCAN", keys_.blocks(), cursor, "COUNT", page});
         auto reply = co_await round_trip("poll_blocks", std::move(command), poll_connection_.get());
         if (!reply) co_return reply.error();
-        const auto& e = reply->elements;
         const auto page_from = static_cast<std::ptrdiff_t>(out.size());
-        if (reply->type != resp_value::kind::array || e.size() != 2 ||
-            e[0].type != resp_value::kind::string || e[1].type != resp_value::kind::array ||
-            !append_block_ends(e[1].elements, 0, out))
-            co_return store_failure("unexpected block scan reply");
+        auto next = block_scan_page_of(*reply, out);
+        if (!next) co_return store_failure("unexpected block scan reply");
         // Ended blocks stay in the set until the next block trims it.
         out.erase(std::remove_if(out.begin() + page_from, out.end(),
                                  [now_s](const auto& b) { return b.second <= now_s; }),
                   out.end());
-        cursor = e[0].text;
+        cursor = std::move(*next);
         if (cursor == "0") co_return out;
         if (out.size() >= max_scanned_blocks) {
             // What the block cache can hold is applied, and the version read

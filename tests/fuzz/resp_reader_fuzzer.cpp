@@ -3,7 +3,12 @@
 // as store/redis_connection reads it (store/resp_reader: hiredis's reader
 // under our caps). Invariants: never more than the buffer cap waits for a
 // reply, and no reply handed out holds more array elements or string bytes
-// than its budget; after an error the reader takes nothing more.
+// than its budget; after an error the reader takes nothing more. Each
+// reply handed out is then read as every command of the gateway reads its
+// reply (store/redis_replies): whatever it holds, a number read is within
+// 0 ... 2^53 - 1, a mint verdict is 0, 1 or 2, and a malformed scan page
+// adds nothing.
+#include "chatkit_gateway/store/redis_replies.hpp"
 #include "chatkit_gateway/store/resp_reader.hpp"
 
 #include <algorithm>
@@ -29,6 +34,38 @@ void measure(const resp_value& v, std::size_t& elements, std::size_t& bytes) {
     elements += v.elements.size();
     for (const auto& e : v.elements) measure(e, elements, bytes);
     check(v.type == resp_value::kind::array || v.elements.empty());
+}
+
+bool in_range(std::int64_t n) {
+    return n >= 0 && n <= ckg::store::max_stored_number;
+}
+
+void check_ends(const ckg::store::block_ends& ends) {
+    for (const auto& [user, end] : ends) check(in_range(end));
+}
+
+// The reply as each of the gateway's commands would read it.
+void read_as_every_command(const resp_value& v) {
+    using namespace ckg::store;
+    for (const auto& n : {integer_of(v), integer_or_zero(v), block_end_of(v)})
+        if (n) check(in_range(*n));
+    if (const auto poll = block_poll_of(v)) {
+        check(in_range(poll->version));
+        check(!poll->whole || poll->ends.empty());
+        check(poll->changed || poll->ends.empty());
+        check_ends(poll->ends);
+    }
+    block_ends page{{"known", 1}};
+    if (const auto cursor = block_scan_page_of(v, page)) {
+        check(!page.empty() && page.front().first == "known");
+        check_ends(page);
+    } else {
+        check(page.size() == 1);  // a malformed page adds nothing
+    }
+    if (const auto mint = mint_reply_of(v)) {
+        check(mint->first >= 0 && mint->first <= 2);
+        check(in_range(mint->second));
+    }
 }
 
 }  // namespace
@@ -61,6 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             measure(v, elements, text);
             check(elements <= max_elements);
             check(text <= max_buffered);
+            read_as_every_command(v);
         }
     }
     if (broken) {

@@ -4,6 +4,7 @@
 #include "chatkit_gateway/store/day_counter.hpp"
 #include "chatkit_gateway/store/local_state.hpp"
 #include "chatkit_gateway/store/redis_keys.hpp"
+#include "chatkit_gateway/store/redis_replies.hpp"
 #include "chatkit_gateway/store/redis_scripts.hpp"
 #include "chatkit_gateway/store/resp_reader.hpp"
 #include "chatkit_gateway/store/session_registry.hpp"
@@ -331,6 +332,66 @@ BOOST_AUTO_TEST_CASE(blocks_end_by_themselves_and_can_be_replaced_by_a_snapshot)
     BOOST_TEST(b.until("z", 10).value_or(0) == 1000);
     b.clear("z");
     BOOST_TEST(b.size() == 0u);
+}
+
+// A block's end as Redis writes a score: what a block script writes, and
+// what only a hand could (read as ended or for good); text that is no
+// number is malformed.
+BOOST_AUTO_TEST_CASE(block_ends_read_every_score_redis_can_hold) {
+    using ckg::store::block_end_of;
+    using ckg::store::max_stored_number;
+    const auto text = [](std::string t) {
+        ckg::store::resp_value v;
+        v.type = ckg::store::resp_value::kind::string;
+        v.text = std::move(t);
+        return block_end_of(v).value_or(-1);  // -1: malformed
+    };
+    BOOST_TEST(text("1796207585") == 1796207585);
+    BOOST_TEST(text("0") == 0);
+    BOOST_TEST(text("-5") == 0);
+    BOOST_TEST(text("-inf") == 0);
+    BOOST_TEST(text("-1e400") == 0);
+    BOOST_TEST(text("1e-400") == 0);  // below a double's precision: ended
+    BOOST_TEST(text("inf") == max_stored_number);
+    BOOST_TEST(text("+inf") == max_stored_number);
+    BOOST_TEST(text("1e300") == max_stored_number);
+    BOOST_TEST(text("1e400") == max_stored_number);
+    for (const auto* bad : {"", "nan", "-nan", "abc", "5x", " 5", "+", "++5"})
+        BOOST_TEST_CONTEXT(bad) {
+            BOOST_TEST(text(bad) == -1);
+        }
+    ckg::store::resp_value integer;
+    integer.type = ckg::store::resp_value::kind::integer;
+    integer.integer = -7;
+    BOOST_TEST(block_end_of(integer).value_or(-1) == 0);
+    integer.type = ckg::store::resp_value::kind::array;
+    BOOST_TEST(!block_end_of(integer).has_value());
+}
+
+// A scan page adds its blocks and gives the next cursor; a malformed one
+// adds nothing.
+BOOST_AUTO_TEST_CASE(a_malformed_block_scan_page_adds_nothing) {
+    using ckg::store::resp_value;
+    const auto str = [](std::string t) {
+        resp_value v;
+        v.type = resp_value::kind::string;
+        v.text = std::move(t);
+        return v;
+    };
+    const auto array = [](std::vector<resp_value> e) {
+        resp_value v;
+        v.type = resp_value::kind::array;
+        v.elements = std::move(e);
+        return v;
+    };
+    ckg::store::block_ends out{{"known", 1}};
+    const auto page = array({str("17"), array({str("a"), str("100"), str("b"), str("inf")})});
+    BOOST_TEST(ckg::store::block_scan_page_of(page, out).value_or("") == "17");
+    BOOST_REQUIRE(out.size() == 3u);
+    BOOST_TEST(out[2].second == ckg::store::max_stored_number);
+    const auto half_bad = array({str("0"), array({str("c"), str("5"), str("d"), str("nan")})});
+    BOOST_TEST(!ckg::store::block_scan_page_of(half_bad, out).has_value());
+    BOOST_TEST(out.size() == 3u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,104 @@
+#include "chatkit_gateway/store/redis_replies.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <string_view>
+
+namespace ckg::store {
+
+std::optional<std::int64_t> integer_of(const resp_value& v) {
+    std::int64_t n = 0;
+    if (v.type == resp_value::kind::integer) {
+        n = v.integer;
+    } else if (v.type == resp_value::kind::string) {
+        double d = 0;  // scores come as decimal text, possibly with an exponent
+        const auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
+        if (ec != std::errc{} || end != v.text.data() + v.text.size() || !(d >= 0) ||
+            d > static_cast<double>(max_stored_number))
+            return std::nullopt;
+        n = static_cast<std::int64_t>(d);
+    } else {
+        return std::nullopt;
+    }
+    if (n < 0 || n > max_stored_number) return std::nullopt;
+    return n;
+}
+
+std::optional<std::int64_t> integer_or_zero(const resp_value& v) {
+    if (v.type == resp_value::kind::nil) return 0;
+    return integer_of(v);
+}
+
+std::optional<std::int64_t> block_end_of(const resp_value& v) {
+    if (v.type == resp_value::kind::integer)
+        return std::clamp<std::int64_t>(v.integer, 0, max_stored_number);
+    if (v.type != resp_value::kind::string) return std::nullopt;
+    std::string_view text = v.text;
+    if (text.starts_with('+')) text.remove_prefix(1);  // "+inf"; from_chars takes no sign '+'
+    double d = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (end != text.data() + text.size() || text.empty()) return std::nullopt;
+    if (ec == std::errc::result_out_of_range) {
+        // Beyond a double: huge (for good), or below its precision (ended).
+        const bool tiny = text.find("e-") != std::string_view::npos ||
+                          text.find("E-") != std::string_view::npos;
+        return text.starts_with('-') || tiny ? 0 : max_stored_number;
+    }
+    if (ec != std::errc{} || d != d) return std::nullopt;
+    if (d <= 0) return 0;
+    if (d >= static_cast<double>(max_stored_number)) return max_stored_number;
+    return static_cast<std::int64_t>(d);
+}
+
+bool append_block_ends(const std::vector<resp_value>& e, std::size_t from,
+                       block_ends& out) {
+    if ((e.size() - from) % 2 != 0) return false;
+    for (std::size_t i = from; i + 1 < e.size(); i += 2) {
+        const auto end = block_end_of(e[i + 1]);
+        if (e[i].type != resp_value::kind::string || !end) return false;
+        out.emplace_back(e[i].text, *end);
+    }
+    return true;
+}
+
+std::optional<block_poll> block_poll_of(const resp_value& v) {
+    if (v.type != resp_value::kind::array || v.elements.empty()) return std::nullopt;
+    const auto& e = v.elements;
+    block_poll p;
+    const auto version = integer_of(e[0]);
+    if (!version) return std::nullopt;
+    p.version = *version;
+    if (e.size() == 1) return p;
+    const auto mode = integer_of(e[1]);
+    if (!mode || *mode > 1 || (*mode == 0 && e.size() != 2)) return std::nullopt;
+    p.changed = true;
+    p.whole = *mode == 0;
+    p.ends.reserve((e.size() - 2) / 2);
+    if (!append_block_ends(e, 2, p.ends)) return std::nullopt;
+    return p;
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> mint_reply_of(const resp_value& v) {
+    if (v.type != resp_value::kind::array || v.elements.size() != 2) return std::nullopt;
+    const auto verdict =
+        v.elements[0].type == resp_value::kind::integer ? integer_of(v.elements[0]) : std::nullopt;
+    const auto n =
+        v.elements[1].type == resp_value::kind::integer ? integer_of(v.elements[1]) : std::nullopt;
+    if (!verdict || !n || *verdict > 2) return std::nullopt;
+    return std::pair{*verdict, *n};
+}
+
+std::optional<std::string> block_scan_page_of(const resp_value& v, block_ends& out) {
+    const auto& e = v.elements;
+    if (v.type != resp_value::kind::array || e.size() != 2 ||
+        e[0].type != resp_value::kind::string || e[1].type != resp_value::kind::array)
+        return std::nullopt;
+    const auto before = out.size();
+    if (!append_block_ends(e[1].elements, 0, out)) {
+        out.resize(before);
+        return std::nullopt;
+    }
+    return e[0].text;
+}
+
+}  // namespace ckg::store
