@@ -40,8 +40,8 @@ std::optional<std::int64_t> block_end_of(const resp_value& v) {
     if (end != text.data() + text.size() || text.empty()) return std::nullopt;
     if (ec == std::errc::result_out_of_range) {
         // Beyond a double: huge (for good), or below its precision (ended).
-        const bool tiny = text.find("e-") != std::string_view::npos ||
-                          text.find("E-") != std::string_view::npos;
+        const bool tiny =
+            text.find("e-") != std::string_view::npos || text.find("E-") != std::string_view::npos;
         return text.starts_with('-') || tiny ? 0 : max_stored_number;
     }
     if (ec != std::errc{} || d != d) return std::nullopt;
@@ -50,8 +50,7 @@ std::optional<std::int64_t> block_end_of(const resp_value& v) {
     return static_cast<std::int64_t>(d);
 }
 
-bool append_block_ends(const std::vector<resp_value>& e, std::size_t from,
-                       block_ends& out) {
+bool append_block_ends(const std::vector<resp_value>& e, std::size_t from, block_ends& out) {
     if ((e.size() - from) % 2 != 0) return false;
     for (std::size_t i = from; i + 1 < e.size(); i += 2) {
         const auto end = block_end_of(e[i + 1]);

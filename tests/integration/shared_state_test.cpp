@@ -194,6 +194,16 @@ std::int64_t now_ms() {
         .count();
 }
 
+// Blocks written straight into Redis under `prefix`, as replicas that ran
+// before would have left them: `adds` (Lua) adds them to KEYS[1], ending at
+// ARGV[1] (an hour from now), and the block set's version is `version_ms`.
+void seed_blocks(const redis_server& redis, const std::string& prefix, const std::string& adds,
+                 std::int64_t version_ms) {
+    redis.cli({"EVAL", adds + "redis.call('SET', KEYS[2], ARGV[2]) return 1", "2",
+               prefix + "{blocks}:set", prefix + "{blocks}:version",
+               std::to_string(now_ms() / 1000 + 3600), std::to_string(version_ms)});
+}
+
 // The upstream session id inside a handle (the test knows the handle key).
 std::string session_id_of(const response& minted) {
     const sessions::handle_sealer sealer(
@@ -1137,12 +1147,9 @@ BOOST_AUTO_TEST_CASE(a_block_and_an_unblock_at_once_agree_everywhere) {
 // whole read and try again every poll, applying no block at all.
 BOOST_AUTO_TEST_CASE(a_block_set_over_the_cache_bound_still_lets_later_blocks_through) {
     shared_state_run run;
-    const auto until = std::to_string(now_ms() / 1000 + 3600);
-    run.redis.cli({"EVAL",
-                   "for i = 1, 1000100 do redis.call('ZADD', KEYS[1], ARGV[1], 'x' .. i) end "
-                   "redis.call('SET', KEYS[2], ARGV[2]) return 1",
-                   "2", "t11:{blocks}:set", "t11:{blocks}:version", until,
-                   std::to_string(now_ms())});
+    seed_blocks(run.redis,
+                "t11:", "for i = 1, 1000100 do redis.call('ZADD', KEYS[1], ARGV[1], 'x' .. i) end ",
+                now_ms());
     const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t11:")"};
     auto a = start_replica(run.up, run.dir, "a", o);
     auto b = start_replica(run.up, run.dir, "b", o);
@@ -1161,13 +1168,10 @@ BOOST_AUTO_TEST_CASE(a_block_set_over_the_cache_bound_still_lets_later_blocks_th
 // of the set still applies it (one such member used to fail every read).
 BOOST_AUTO_TEST_CASE(block_ends_written_by_hand_do_not_stop_the_block_read) {
     shared_state_run run;
-    const auto until = std::to_string(now_ms() / 1000 + 3600);
-    run.redis.cli({"EVAL",
-                   "redis.call('ZADD', KEYS[1], '-inf', 'x1', '-5', 'x2', '1e300', 'alice', "
-                   "'+inf', 'bob', ARGV[1], 'carol') "
-                   "redis.call('SET', KEYS[2], ARGV[2]) return 1",
-                   "2", "t12:{blocks}:set", "t12:{blocks}:version", until,
-                   std::to_string(now_ms())});
+    seed_blocks(run.redis, "t12:",
+                "redis.call('ZADD', KEYS[1], '-inf', 'x1', '-5', 'x2', '1e300', 'alice', "
+                "'+inf', 'bob', ARGV[1], 'carol') ",
+                now_ms());
     const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t12:")"};
     auto a = start_replica(run.up, run.dir, "a", o);
     for (const auto* user : {"alice", "bob", "carol"}) BOOST_TEST_CONTEXT(user) {
@@ -1225,14 +1229,11 @@ BOOST_AUTO_TEST_CASE(a_replica_whose_clock_runs_ahead_drops_no_live_block_or_ses
 // log, not by each of them reading the whole block set again.
 BOOST_AUTO_TEST_CASE(after_a_quiet_day_a_block_is_read_from_the_change_log) {
     shared_state_run run;
-    const auto until = std::to_string(now_ms() / 1000 + 3600);
     // Blocks made more than a day ago: the set and the version, no change log.
-    run.redis.cli({"EVAL",
-                   "for i = 1, 2000 do redis.call('ZADD', KEYS[1], ARGV[1], 'old-' .. i) end "
-                   "redis.call('ZADD', KEYS[1], ARGV[1], 'carol') "
-                   "redis.call('SET', KEYS[2], ARGV[2]) return 1",
-                   "2", "t10:{blocks}:set", "t10:{blocks}:version", until,
-                   std::to_string(now_ms() - 2 * 86'400'000)});
+    seed_blocks(run.redis, "t10:",
+                "for i = 1, 2000 do redis.call('ZADD', KEYS[1], ARGV[1], 'old-' .. i) end "
+                "redis.call('ZADD', KEYS[1], ARGV[1], 'carol') ",
+                now_ms() - 2 * 86'400'000);
     const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t10:")"};
     auto a = start_replica(run.up, run.dir, "a", o);
     auto b = start_replica(run.up, run.dir, "b", o);
