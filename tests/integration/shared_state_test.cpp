@@ -181,6 +181,14 @@ response admin_call(const gateway& gw, http::verb v, const std::string& target,
     return c.request(v, target, body, headers);
 }
 
+// Revokes the hs.test user's sessions and blocks them for `block_seconds`
+// (0: cancel only), through the replica's admin API.
+response revoke(const gateway& gw, const std::string& user, int block_seconds) {
+    return admin_call(gw, http::verb::post, "/admin/v1/users/revoke",
+                      R"({"issuer": "https://hs.test/", "user": ")" + user +
+                          R"(", "block_seconds": )" + std::to_string(block_seconds) + "}");
+}
+
 json::object json_of(const response& r) {
     return json::parse(r.body()).as_object();
 }
@@ -799,9 +807,7 @@ BOOST_AUTO_TEST_CASE(without_redis_one_process_keeps_the_same_rules) {
     const auto over = mint(*g, "alice");
     BOOST_TEST(over.result_int() == 429);
     BOOST_TEST(code_of(over) == "quota_exceeded");
-    const auto revoked =
-        admin_call(*g, http::verb::post, "/admin/v1/users/revoke",
-                   R"({"issuer": "https://hs.test/", "user": "alice", "block_seconds": 30})");
+    const auto revoked = revoke(*g, "alice", 30);
     BOOST_REQUIRE(revoked.result_int() == 200);
     BOOST_TEST(json_of(revoked).at("cancelled").as_int64() == 2);
     BOOST_TEST(cancelled_at_upstream(up).count(session_id_of(first)) == 1u);
@@ -995,10 +1001,7 @@ BOOST_AUTO_TEST_CASE(a_hostile_block_scan_keeps_the_blocks_known_and_mints_going
                             R"(", "on_error": "refuse")"});
     BOOST_REQUIRE(
         time_until([&] { return mint(*g, "bob").result_int() == 200; }, 3000ms).has_value());
-    BOOST_REQUIRE(
-        admin_call(*g, http::verb::post, "/admin/v1/users/revoke",
-                   R"({"issuer": "https://hs.test/", "user": "alice", "block_seconds": 300})")
-            .result_int() == 200);
+    BOOST_REQUIRE(revoke(*g, "alice", 300).result_int() == 200);
     BOOST_REQUIRE(blocked_within(*g, "alice", 1000ms));
 
     const auto still_serving = [&](const std::string& why) {
@@ -1078,9 +1081,7 @@ BOOST_AUTO_TEST_CASE(a_long_block_list_neither_delays_blocks_nor_fails_mints) {
         {"Authorization", "Bearer " + token_of("alice")}};
     BOOST_REQUIRE(
         probe.request(http::verb::get, "/v1/chatkit/threads", {}, as_alice).result_int() == 200);
-    const auto revoked =
-        admin_call(*a, http::verb::post, "/admin/v1/users/revoke",
-                   R"({"issuer": "https://hs.test/", "user": "alice", "block_seconds": 300})");
+    const auto revoked = revoke(*a, "alice", 300);
     const auto answered = std::chrono::steady_clock::now();
     BOOST_REQUIRE(revoked.result_int() == 200);
     const auto blocked = [&] {
@@ -1155,10 +1156,7 @@ BOOST_AUTO_TEST_CASE(a_block_set_over_the_cache_bound_still_lets_later_blocks_th
     auto b = start_replica(run.up, run.dir, "b", o);
     BOOST_REQUIRE(
         time_until([&] { return mint(*b, "bob").result_int() == 200; }, 10000ms).has_value());
-    BOOST_REQUIRE(
-        admin_call(*a, http::verb::post, "/admin/v1/users/revoke",
-                   R"({"issuer": "https://hs.test/", "user": "carol", "block_seconds": 300})")
-            .result_int() == 200);
+    BOOST_REQUIRE(revoke(*a, "carol", 300).result_int() == 200);
     BOOST_TEST(blocked_within(*b, "carol", 20000ms));
     BOOST_TEST(mint(*b, "bob").result_int() == 200);
 }
@@ -1194,11 +1192,6 @@ BOOST_AUTO_TEST_CASE(a_replica_whose_clock_runs_ahead_drops_no_live_block_or_ses
     o.workflow = R"("id": "wf_1", "expires_after_seconds": 400)";
     auto on_time = start_replica(run.up, run.dir, "on_time", o);
     auto ahead = start_replica(run.up, run.dir, "ahead", ahead_options);
-    const auto revoke = [](const gateway& gw, const std::string& user, int seconds) {
-        return admin_call(gw, http::verb::post, "/admin/v1/users/revoke",
-                          R"({"issuer": "https://hs.test/", "user": ")" + user +
-                              R"(", "block_seconds": )" + std::to_string(seconds) + "}");
-    };
     const auto alice = revoke(*on_time, "alice", 120);
     BOOST_REQUIRE(alice.result_int() == 200);
     const auto bob = revoke(*ahead, "bob", 3600);
@@ -1245,10 +1238,7 @@ BOOST_AUTO_TEST_CASE(after_a_quiet_day_a_block_is_read_from_the_change_log) {
     };
     const auto scans_at_start = scans();
     BOOST_TEST(scans_at_start >= 2);  // each replica read the whole set once
-    BOOST_REQUIRE(
-        admin_call(*a, http::verb::post, "/admin/v1/users/revoke",
-                   R"({"issuer": "https://hs.test/", "user": "alice", "block_seconds": 300})")
-            .result_int() == 200);
+    BOOST_REQUIRE(revoke(*a, "alice", 300).result_int() == 200);
     BOOST_TEST(blocked_within(*b, "alice", 3000ms));
     std::this_thread::sleep_for(1000ms);  // four polls
     BOOST_TEST(scans() == scans_at_start);
