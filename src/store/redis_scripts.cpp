@@ -100,12 +100,24 @@ return 1
 // Blocks are trimmed by Redis's clock (TIME) once they ended at least
 // ARGV[5] seconds before: trimmed by the caller's clock, a replica whose
 // clock ran ahead dropped other users' blocks still running from the set,
-// and the status and replicas started afterwards missed them.
+// and the status and replicas started afterwards missed them. The keys'
+// expiry is set by Redis's clock too (EXPIREAT is read by it).
 constexpr std::string_view block_lua = R"lua(
+-- Numbers read back are clamped to what this script writes: a value set by
+-- hand (garbage, -inf, +inf, huge) must not fail the script half-way,
+-- after some of its writes (Redis does not undo them), nor every later
+-- block and unblock.
+local function clamped(x, lo, hi)
+  x = tonumber(x)
+  if x == nil or x ~= x or x < lo then return lo end
+  if x > hi then return hi end
+  return x
+end
+local max = 9007199254740991
 local now = tonumber(ARGV[1])
 local until_s = tonumber(ARGV[3])
-local ended = tonumber(redis.call('TIME')[1]) - tonumber(ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', ended))
+local redis_now = tonumber(redis.call('TIME')[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', redis_now - tonumber(ARGV[5])))
 if until_s > now then
   redis.call('ZADD', KEYS[1], until_s, ARGV[2])
 else
@@ -113,7 +125,8 @@ else
 end
 -- Never repeats, even after the version key expired: at least now in ms.
 local stored = redis.call('GET', KEYS[2])
-local version = math.max(tonumber(stored or '0') + 1, tonumber(ARGV[4]))
+local prior = clamped(stored or 0, 0, max - 1)
+local version = math.max(prior + 1, tonumber(ARGV[4]))
 -- Written with %d: tostring() would write 1e+14 from 10^14 on.
 redis.call('SET', KEYS[2], string.format('%d', version))
 -- The change log: this user at this version; a day of changes is kept.
@@ -126,21 +139,26 @@ redis.call('SET', KEYS[2], string.format('%d', version))
 local floor = redis.call('ZSCORE', KEYS[3], '')
 if not floor then
   local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-  floor = math.min(tonumber(stored or version), tonumber(oldest[2] or version))
+  floor = math.min(stored and prior or version, clamped(oldest[2] or version, 0, version))
 end
-floor = tonumber(floor)
+floor = clamped(floor, 0, version)
 local cut = '(' .. string.format('%d', version - 86400000)
 local trimmed = redis.call('ZREVRANGEBYSCORE', KEYS[3], cut, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
-if trimmed[2] then floor = math.max(floor, tonumber(trimmed[2])) end
+if trimmed[2] then floor = math.max(floor, clamped(trimmed[2], 0, version)) end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', cut)
 redis.call('ZADD', KEYS[3], version, ARGV[2])
 redis.call('ZADD', KEYS[3], string.format('%d', floor), '')
+-- The set expires with its last block; one set by hand for good (or beyond
+-- any block this script makes, a year) keeps it two years at most.
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-local expire_at = now + 86400
-if last[2] then expire_at = math.max(expire_at, tonumber(last[2]) + 86400) end
-if last[2] then redis.call('EXPIREAT', KEYS[1], tonumber(last[2])) end
-redis.call('EXPIREAT', KEYS[2], expire_at)
-redis.call('EXPIREAT', KEYS[3], expire_at)
+local expire_at = redis_now + 86400
+if last[2] then
+  local set_end = clamped(last[2], redis_now + 1, redis_now + 2 * 31536000)
+  redis.call('EXPIREAT', KEYS[1], string.format('%d', set_end))
+  expire_at = math.max(expire_at, set_end + 86400)
+end
+redis.call('EXPIREAT', KEYS[2], string.format('%d', expire_at))
+redis.call('EXPIREAT', KEYS[3], string.format('%d', expire_at))
 return version
 )lua";
 
@@ -153,6 +171,9 @@ return version
 // number of blocks.
 constexpr std::string_view poll_blocks_lua = R"lua(
 local version = tonumber(redis.call('GET', KEYS[2]) or '0')
+if version == nil or version ~= version or version < 0 or version > 9007199254740991 then
+  version = 0  -- not a version the block script wrote: its next block writes one
+end
 if string.format('%d', version) == ARGV[1] then return {version} end
 local known = tonumber(ARGV[1])
 local floor = redis.call('ZSCORE', KEYS[3], '')

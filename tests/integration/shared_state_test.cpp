@@ -1178,6 +1178,35 @@ BOOST_AUTO_TEST_CASE(block_ends_written_by_hand_do_not_stop_the_block_read) {
     BOOST_TEST(mint(*a, "dave").result_int() == 200);
 }
 
+// Values no block script writes, set by hand in Redis (a block for good
+// with +inf, a version that is no number, a change-log floor of -inf):
+// blocks and unblocks still work and reach the other replica (the block
+// script used to fail half-way, after its first writes: a revoke answered
+// 503 with the user blocked and the sessions not cancelled, and no block
+// or unblock could be made until someone fixed Redis).
+BOOST_AUTO_TEST_CASE(values_set_by_hand_do_not_break_blocks_and_unblocks) {
+    shared_state_run run;
+    run.redis.cli({"ZADD", "t13:{blocks}:set", "+inf", "mallory"});
+    run.redis.cli({"SET", "t13:{blocks}:version", "not-a-number"});
+    run.redis.cli({"ZADD", "t13:{blocks}:changes", "-inf", ""});
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t13:")"};
+    auto a = start_replica(run.up, run.dir, "a", o);
+    auto b = start_replica(run.up, run.dir, "b", o);
+    BOOST_REQUIRE(
+        time_until([&] { return mint(*b, "carol").result_int() == 200; }, 5000ms).has_value());
+    const auto revoked = revoke(*a, "carol", 600);
+    BOOST_TEST(revoked.result_int() == 200);
+    if (revoked.result_int() == 200) BOOST_TEST(json_of(revoked).at("cancelled").as_int64() == 1);
+    BOOST_TEST(blocked_within(*b, "carol", 1000ms * deadline_factor));
+    BOOST_TEST(admin_call(*a, http::verb::post, "/admin/v1/users/unblock",
+                          R"({"issuer": "https://hs.test/", "user": "carol"})")
+                   .result_int() == 200);
+    BOOST_TEST(
+        time_until([&] { return mint(*b, "carol").result_int() == 200; }, 1000ms * deadline_factor)
+            .has_value());
+    BOOST_TEST(run.redis.cli({"TTL", "t13:{blocks}:set"}).find("-1") == std::string::npos);
+}
+
 // A replica whose clock runs 500 s ahead blocks a user and records a
 // session: the blocks of others that end within those 500 s stay in the
 // block set, so the status on a replica on time still shows them and a
