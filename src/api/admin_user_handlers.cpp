@@ -100,11 +100,11 @@ net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::str
     // cancels it itself (store/shared_state.hpp, add_session).
     std::optional<std::int64_t> until;
     if (req->block_seconds > 0) {
-        until = unix_now() + req->block_seconds;
-        auto blocked = co_await s.state.block(user, *until, unix_now_ms());
+        auto blocked = co_await s.state.block(user, req->block_seconds, s.state.now());
         if (!blocked) co_return refuse(ctx, blocked.error());
+        until = *blocked;
     }
-    auto sessions = co_await s.state.sessions_of(user, unix_now_ms());
+    auto sessions = co_await s.state.sessions_of(user, s.state.now());
     if (!sessions) co_return refuse(ctx, sessions.error());
     auto job = std::make_shared<revocation>(revocation{s, user, std::move(*sessions)});
     co_await cancel_all(job);
@@ -119,7 +119,7 @@ net::awaitable<reply> unblock(request_context& ctx, gateway_services& s, std::st
     auto req = parse_admin_body(ctx.req.body(), admin_body_kind::unblock, s.config.auth);
     if (!req) co_return refuse(ctx, req.error());
     user = upstream_id(s, *req);
-    auto cleared = co_await s.state.unblock(user, unix_now_ms());
+    auto cleared = co_await s.state.unblock(user, s.state.now());
     if (!cleared) co_return refuse(ctx, cleared.error());
     co_return answer(ctx, {{"user", user}, {"blocked_until", nullptr}});
 }
@@ -128,7 +128,7 @@ net::awaitable<reply> status(request_context& ctx, gateway_services& s, std::str
     auto req = parse_admin_query(ctx.query, s.config.auth);
     if (!req) co_return refuse(ctx, req.error());
     user = upstream_id(s, *req);
-    auto st = co_await s.state.status(user, unix_now_ms());
+    auto st = co_await s.state.status(user, s.state.now());
     if (!st) co_return refuse(ctx, st.error());
     co_return answer(ctx, {{"user", user},
                            {"blocked_until", until_json(st->blocked_until)},

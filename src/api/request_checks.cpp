@@ -11,12 +11,6 @@ std::int64_t unix_now() {
         .count();
 }
 
-std::int64_t unix_now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 namespace {
 
 // Every Cookie field of the request as one list ("; " between fields), so
@@ -61,7 +55,7 @@ net::awaitable<result<user_ptr>> authenticate_request(const http_server::request
     // The reason label comes from the typed outcome (auth/auth_status.hpp).
     if (!*now) s.metrics.record_auth_failure(auth::status_name(now->status));
     auto user = now->as_result();
-    if (user && s.state.blocked_until((*user)->upstream_user_id, unix_now_ms())) {
+    if (user && s.state.blocked_until((*user)->upstream_user_id, s.state.now())) {
         s.metrics.record_blocked_request();
         co_return failure{errc::user_blocked, "user " + (*user)->log_id + " is blocked"};
     }

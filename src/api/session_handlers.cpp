@@ -124,7 +124,7 @@ net::awaitable<std::optional<api_error>> register_session(
     // A named entry, not a braced temporary in the co_await statement (g++ 12 destroys those
     // twice).
     store::live_session entry{session.id, session.expires_at};
-    auto added = co_await s.state.add_session(user, std::move(entry), unix_now_ms());
+    auto added = co_await s.state.add_session(user, std::move(entry), s.state.now());
     if (added && *added == store::registration::recorded) co_return std::nullopt;
     co_await cancel_and_unregister(&s, session.id, user, log_id, trace);
     if (!added)
@@ -155,7 +155,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     if (!request) co_return error_reply(ctx, http_server::api_error_of(request.error()), *user);
     // Only a mint that passed authentication and validation takes a token;
     // the daily quota comes after the rate limit (docs/operations.md).
-    auto admitted = co_await s.state.admit_mint(who.upstream_user_id, unix_now_ms());
+    auto admitted = co_await s.state.admit_mint(who.upstream_user_id, s.state.now());
     if (auto refused = refusal_of(admitted, s.metrics)) co_return error_reply(ctx, *refused, *user);
 
     const auto body = upstream_session_body(*request, who.upstream_user_id, who.who.claims);
@@ -163,7 +163,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     auto up = co_await s.chatkit.create_session(body, ctx.trace);
     result<minted> session;
     std::optional<api_error> failed = upstream_failure(up, who.upstream_user_id);
-    if (!failed && !(session = read_session(up->body, who.upstream_user_id, unix_now())))
+    if (!failed && !(session = read_session(up->body, who.upstream_user_id, s.state.now() / 1000)))
         failed = unusable_reply(s.metrics, "create_session", session.error());
     if (failed) {
         auto r = error_reply(ctx, *failed, *user);

@@ -86,12 +86,14 @@ net::awaitable<result<std::vector<live_session>>> local_state::sessions_of(std::
     co_return registry_.live(user, seconds_of(now));
 }
 
-net::awaitable<done> local_state::block(std::string user, std::int64_t until, unix_ms now) {
+net::awaitable<result<std::int64_t>> local_state::block(std::string user, std::int64_t seconds,
+                                                        unix_ms now) {
+    const auto until = seconds_of(now) + seconds;
     if (!blocks_.set(user, until, seconds_of(now))) {
         untracked("blocks", now);
         co_return failure{errc::store_unavailable, "block list full"};
     }
-    co_return std::monostate{};
+    co_return until;
 }
 
 net::awaitable<done> local_state::unblock(std::string user, unix_ms) {

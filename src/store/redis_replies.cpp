@@ -77,6 +77,18 @@ std::optional<block_poll> block_poll_of(const resp_value& v) {
     return p;
 }
 
+std::optional<std::int64_t> redis_time_ms_of(const resp_value& v) {
+    if (v.type != resp_value::kind::array || v.elements.size() != 2) return std::nullopt;
+    const auto& e = v.elements;
+    if (e[0].type != resp_value::kind::string || e[1].type != resp_value::kind::string)
+        return std::nullopt;
+    const auto seconds = integer_of(e[0]);
+    const auto micros = integer_of(e[1]);
+    if (!seconds || !micros || *micros >= 1'000'000 || *seconds > max_stored_number / 1000)
+        return std::nullopt;
+    return *seconds * 1000 + *micros / 1000;
+}
+
 std::optional<std::pair<std::int64_t, std::int64_t>> mint_reply_of(const resp_value& v) {
     if (v.type != resp_value::kind::array || v.elements.size() != 2) return std::nullopt;
     const auto verdict =

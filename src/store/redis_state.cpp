@@ -205,6 +205,7 @@ net::awaitable<done> redis_state::remove_session(std::string user, std::string s
 
 net::awaitable<result<std::vector<live_session>>> redis_state::sessions_of(std::string user,
                                                                            unix_ms now) {
+    now = co_await measured_now(now);
     std::string command;
     append_command(command, {"ZRANGEBYSCORE", keys_.sessions(user), after_second_of(now), "+inf",
                              "WITHSCORES"});
@@ -219,7 +220,10 @@ net::awaitable<result<std::vector<live_session>>> redis_state::sessions_of(std::
     co_return out;
 }
 
-net::awaitable<done> redis_state::block(std::string user, std::int64_t until, unix_ms now) {
+net::awaitable<result<std::int64_t>> redis_state::block(std::string user, std::int64_t seconds,
+                                                        unix_ms now) {
+    now = co_await measured_now(now);
+    const auto until = now / 1000 + seconds;
     std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
     std::vector<std::string> args{std::to_string(now / 1000), user, std::to_string(until),
                                   std::to_string(now), skew_margin()};
@@ -230,7 +234,9 @@ net::awaitable<done> redis_state::block(std::string user, std::int64_t until, un
     local_.blocks().set(user, until, now / 1000);  // this replica at once; the others within a poll
     // The per-user marker the add-session script reads, expiring with the block.
     const auto ttl_ms = std::max<std::int64_t>(1, until * 1000 - now);
-    co_return co_await mark_blocked(std::move(user), until, *version, ttl_ms);
+    auto marked = co_await mark_blocked(std::move(user), until, *version, ttl_ms);
+    if (!marked) co_return marked.error();
+    co_return until;
 }
 
 // The marker goes in a second script: it lives in the user's hash slot, the
@@ -248,6 +254,7 @@ net::awaitable<done> redis_state::mark_blocked(std::string user, std::int64_t un
 }
 
 net::awaitable<done> redis_state::unblock(std::string user, unix_ms now) {
+    now = co_await measured_now(now);
     std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
     std::vector<std::string> args{std::to_string(now / 1000), user, "0", std::to_string(now),
                                   skew_margin()};
@@ -265,6 +272,7 @@ std::optional<std::int64_t> redis_state::blocked_until(std::string_view user, un
 }
 
 net::awaitable<result<user_status>> redis_state::status(std::string user, unix_ms now) {
+    now = co_await measured_now(now);
     std::string block_cmd, sessions_cmd, day_cmd;
     append_command(block_cmd, {"ZSCORE", keys_.blocks(), user});
     append_command(sessions_cmd, {"ZCOUNT", keys_.sessions(user), after_second_of(now), "+inf"});
@@ -287,12 +295,47 @@ net::awaitable<result<user_status>> redis_state::status(std::string user, unix_m
     co_return st;
 }
 
+unix_ms redis_state::now() const {
+    return shared_state::now() + clock_offset_ms_.load(std::memory_order_relaxed);
+}
+
+// Redis's TIME against this process's clock around the round trip: the
+// offset is off by half a round trip at most, and corrects now() on every
+// io thread (docs/operations.md, "Clocks"). A failed or malformed reading
+// keeps the offset known.
+net::awaitable<void> redis_state::measure_clock(redis_connection* via) {
+    std::string command;
+    append_command(command, {"TIME"});
+    const auto sent = shared_state::now();
+    auto reply = co_await round_trip("clock", std::move(command), via);
+    const auto back = shared_state::now();
+    if (!reply) co_return;
+    const auto redis_ms = redis_time_ms_of(*reply);
+    const auto offset = redis_ms ? *redis_ms - (sent + back) / 2 : 0;
+    if (!redis_ms || offset > max_clock_offset_ms || offset < -max_clock_offset_ms) {
+        if (warnings_.allow(steady_ms()))
+            observability::log_warn("redis clock unreadable or more than a day off; not followed",
+                                    {{"offset_ms", offset}});
+        co_return;
+    }
+    clock_offset_ms_.store(offset, std::memory_order_relaxed);
+    clock_measured_.store(true, std::memory_order_relaxed);
+}
+
+// Admin operations right after this replica connected, before the first
+// poll measured the clock, measure it first: a block's end or a session's
+// expiry is never judged by this replica's own clock once Redis answers.
+net::awaitable<unix_ms> redis_state::measured_now(unix_ms now) {
+    if (clock_measured_.load(std::memory_order_relaxed)) co_return now;
+    co_await measure_clock(nullptr);
+    co_return this->now();
+}
+
 // Fetches the block set when its version changed; a failed poll keeps the
 // blocks this replica knew.
 net::awaitable<void> redis_state::poll_once() {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    co_await measure_clock(poll_connection_.get());
+    const auto now = this->now() / 1000;
     std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
     std::vector<std::string> args{
         blocks_version_ < 0 ? std::string("-") : std::to_string(blocks_version_),
@@ -352,6 +395,7 @@ net::awaitable<void> redis_state::poll_once() {
 net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>> redis_state::scan_blocks(
     std::int64_t now_s) {
     std::vector<std::pair<std::string, std::int64_t>> out;
+    std::size_t user_bytes = 0;  // of the user ids in `out`
     std::string cursor = "0";
     static const std::string page = std::to_string(blocks_per_scan_page);
     for (int pages = 0;; ++pages) {
@@ -367,18 +411,20 @@ net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>> redis_
         out.erase(std::remove_if(out.begin() + page_from, out.end(),
                                  [now_s](const auto& b) { return b.second <= now_s; }),
                   out.end());
+        for (auto it = out.begin() + page_from; it != out.end(); ++it)
+            user_bytes += it->first.size();
         cursor = std::move(*next);
-        if (cursor == "0") co_return out;
-        if (out.size() >= max_scanned_blocks) {
+        if (cursor == "0") co_return out;  // past the bounds by a page (one reply) at most
+        if (out.size() >= max_scanned_blocks || user_bytes >= max_scanned_user_bytes) {
             // What the block cache can hold is applied, and the version read
             // with it, so that later changes still come from the change log.
             if (warnings_.allow(steady_ms()))
                 observability::log_warn(
                     "redis block set over the block cache's bound; "
                     "applying the blocks that fit",
-                    {{"bound", max_scanned_blocks}});
+                    {{"bound", max_scanned_blocks}, {"bound_bytes", max_scanned_user_bytes}});
             metrics_.record_store_untracked("blocks");
-            out.resize(max_scanned_blocks);
+            out.resize(std::min(out.size(), max_scanned_blocks));
             co_return out;
         }
     }

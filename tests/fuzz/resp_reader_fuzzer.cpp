@@ -62,6 +62,7 @@ void read_as_every_command(const resp_value& v) {
     } else {
         check(page.size() == 1);  // a malformed page adds nothing
     }
+    if (const auto time = redis_time_ms_of(v)) check(in_range(*time));
     if (const auto mint = mint_reply_of(v)) {
         check(mint->first >= 0 && mint->first <= 2);
         check(in_range(mint->second));

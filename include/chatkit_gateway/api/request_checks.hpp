@@ -22,10 +22,9 @@ net::awaitable<result<user_ptr>> authenticate_request(const http_server::request
 // A non-empty body must be application/json (parameters allowed, any case).
 bool has_json_or_no_body(const http_server::request& req);
 
-// Seconds since the epoch, for token and handle expiry.
+// Seconds since the epoch, for token and handle expiry (the shared
+// state's decisions take the store's clock: shared_state::now()).
 std::int64_t unix_now();
-// Milliseconds since the epoch, for the shared state's decisions.
-std::int64_t unix_now_ms();
 
 // The error reply for `e`, with the user's hash in the log line when known.
 http_server::reply error_reply(const http_server::request_context& ctx,

@@ -48,7 +48,8 @@ public:
     net::awaitable<done> remove_session(std::string user, std::string session_id) override;
     net::awaitable<result<std::vector<live_session>>> sessions_of(std::string user,
                                                                   unix_ms now) override;
-    net::awaitable<done> block(std::string user, std::int64_t until, unix_ms now) override;
+    net::awaitable<result<std::int64_t>> block(std::string user, std::int64_t seconds,
+                                               unix_ms now) override;
     net::awaitable<done> unblock(std::string user, unix_ms now) override;
     std::optional<std::int64_t> blocked_until(std::string_view user, unix_ms now) const override;
     net::awaitable<result<user_status>> status(std::string user, unix_ms now) override;

@@ -56,6 +56,10 @@ std::optional<block_poll> block_poll_of(const resp_value& v);
 // nullopt, with `out` as it was, when malformed.
 std::optional<std::string> block_scan_page_of(const resp_value& v, block_ends& out);
 
+// TIME's answer, [seconds, microseconds], in Unix milliseconds; nullopt
+// when malformed.
+std::optional<std::int64_t> redis_time_ms_of(const resp_value& v);
+
 // What the mint script answered: {verdict, n}, verdict 0 (admitted, n = the
 // day's count), 1 (rate limited, n = ms until a token) or 2 (over quota).
 std::optional<std::pair<std::int64_t, std::int64_t>> mint_reply_of(const resp_value& v);

@@ -21,6 +21,7 @@
 #include "chatkit_gateway/store/redis_keys.hpp"
 #include "chatkit_gateway/store/redis_scripts.hpp"
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -34,6 +35,7 @@ public:
     ~redis_state() override;
 
     void start() override;
+    unix_ms now() const override;
 
     net::awaitable<result<mint_decision>> admit_mint(std::string user, unix_ms now) override;
     net::awaitable<result<registration>> add_session(std::string user, live_session session,
@@ -41,7 +43,8 @@ public:
     net::awaitable<done> remove_session(std::string user, std::string session_id) override;
     net::awaitable<result<std::vector<live_session>>> sessions_of(std::string user,
                                                                   unix_ms now) override;
-    net::awaitable<done> block(std::string user, std::int64_t until, unix_ms now) override;
+    net::awaitable<result<std::int64_t>> block(std::string user, std::int64_t seconds,
+                                               unix_ms now) override;
     net::awaitable<done> unblock(std::string user, unix_ms now) override;
     std::optional<std::int64_t> blocked_until(std::string_view user, unix_ms now) const override;
     net::awaitable<result<user_status>> status(std::string user, unix_ms now) override;
@@ -56,7 +59,14 @@ public:
     // its scan is cut there, and the next poll starts afresh).
     static constexpr int blocks_per_scan_page = 1000;
     static constexpr std::size_t max_scanned_blocks = 1'000'000;
+    // ... and the most bytes of user ids it keeps: 1,000,000 ids of 100
+    // bytes (an HMAC id is 64 plus users.prefix). Longer ids, written by
+    // hand or by something posing as Redis, fill it sooner.
+    static constexpr std::size_t max_scanned_user_bytes = 100'000'000;
     static constexpr int max_scan_pages = 10000;
+    // An offset to Redis's clock beyond this is not followed (logged): a
+    // server that far off is wrong, not this replica.
+    static constexpr std::int64_t max_clock_offset_ms = 86'400'000;
 
 private:
     net::awaitable<redis_connection*> connection();
@@ -72,6 +82,11 @@ private:
     bool degraded(std::string_view operation, const failure& f, unix_ms now);
     static net::awaitable<void> poll_blocks(redis_state* self);
     net::awaitable<void> poll_once();
+    // Measures the offset of Redis's clock (TIME) to this process's, on
+    // `via` or this context's connection.
+    net::awaitable<void> measure_clock(redis_connection* via);
+    // `now`, or while no measurement has succeeded yet, now() after one.
+    net::awaitable<unix_ms> measured_now(unix_ms now);
     // Writes the user's block marker for the block set's change `version`.
     net::awaitable<done> mark_blocked(std::string user, std::int64_t until, std::int64_t version,
                                       std::int64_t ttl_ms);
@@ -99,6 +114,8 @@ private:
     std::vector<std::shared_ptr<redis_connection>> connections_;
     std::shared_ptr<redis_connection> poll_connection_;  // on the first context
     std::int64_t blocks_version_ = -1;  // the version the block cache reflects (-1: none yet)
+    std::atomic<std::int64_t> clock_offset_ms_{0};  // Redis's clock minus ours (now())
+    std::atomic<bool> clock_measured_{false};
     std::unique_ptr<net::steady_timer> poll_timer_;
     bool stopped_ = false;
     warning_throttle warnings_;

@@ -63,6 +63,17 @@ class shared_state {
 public:
     virtual ~shared_state() = default;
 
+    // The wall clock (Unix ms) every call below should be given: this
+    // process's own, or with Redis that clock corrected by its offset to
+    // Redis's, measured at each block poll, so that replicas whose clocks
+    // differ still judge a block's end, a session's expiry and a UTC day
+    // alike (docs/operations.md, "Clocks").
+    virtual unix_ms now() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+
     // The rate limit first, then the daily quota; a mint both admit counts
     // towards the user's UTC day.
     virtual net::awaitable<result<mint_decision>> admit_mint(std::string user, unix_ms now) = 0;
@@ -77,9 +88,12 @@ public:
     virtual net::awaitable<result<std::vector<live_session>>> sessions_of(std::string user,
                                                                           unix_ms now) = 0;
 
-    // Blocks: `until` in Unix seconds. blocked_until() answers from memory,
-    // never waiting on the store (Redis replicas refresh it in the background).
-    virtual net::awaitable<done> block(std::string user, std::int64_t until, unix_ms now) = 0;
+    // Blocks the user for `seconds` from `now` by the store's clock (Redis
+    // replicas measure it first if they have not yet): the block's end in
+    // Unix seconds. blocked_until() answers from memory, never waiting on
+    // the store (Redis replicas refresh it in the background).
+    virtual net::awaitable<result<std::int64_t>> block(std::string user, std::int64_t seconds,
+                                                       unix_ms now) = 0;
     virtual net::awaitable<done> unblock(std::string user, unix_ms now) = 0;
     virtual std::optional<std::int64_t> blocked_until(std::string_view user, unix_ms now) const = 0;
 
