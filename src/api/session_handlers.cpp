@@ -163,7 +163,7 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     auto up = co_await s.chatkit.create_session(body, ctx.trace);
     result<minted> session;
     std::optional<api_error> failed = upstream_failure(up, who.upstream_user_id);
-    if (!failed && !(session = read_session(up->body, who.upstream_user_id, s.state.now() / 1000)))
+    if (!failed && !(session = read_session(up->body, who.upstream_user_id, unix_now())))
         failed = unusable_reply(s.metrics, "create_session", session.error());
     if (failed) {
         auto r = error_reply(ctx, *failed, *user);
