@@ -88,7 +88,7 @@ net::awaitable<result<std::vector<live_session>>> local_state::sessions_of(std::
 
 net::awaitable<result<std::int64_t>> local_state::block(std::string user, std::int64_t seconds,
                                                         unix_ms now) {
-    const auto until = seconds_of(now) + seconds;
+    const auto until = seconds_of(now + 999) + seconds;  // never shorter than asked
     if (!blocks_.set(user, until, seconds_of(now))) {
         untracked("blocks", now);
         co_return failure{errc::store_unavailable, "block list full"};

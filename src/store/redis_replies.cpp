@@ -82,6 +82,11 @@ std::optional<std::int64_t> redis_time_ms_of(const resp_value& v) {
     const auto& e = v.elements;
     if (e[0].type != resp_value::kind::string || e[1].type != resp_value::kind::string)
         return std::nullopt;
+    const auto digits = [](const std::string& t) {
+        return !t.empty() && t.size() <= 16 &&
+               std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (!digits(e[0].text) || !digits(e[1].text)) return std::nullopt;
     const auto seconds = integer_of(e[0]);
     const auto micros = integer_of(e[1]);
     if (!seconds || !micros || *micros >= 1'000'000 || *seconds > max_stored_number / 1000)

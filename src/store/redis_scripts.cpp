@@ -125,7 +125,11 @@ else
 end
 -- Never repeats, even after the version key expired: at least now in ms.
 local stored = redis.call('GET', KEYS[2])
+-- A version further ahead than a day of blocks (one a millisecond) could
+-- take was not written here: starting again from now in ms, the replicas
+-- take it as a store that lost its data, and later versions grow again.
 local prior = clamped(stored or 0, 0, max - 1)
+if prior > tonumber(ARGV[4]) + 86400000 then prior = 0 end
 local version = math.max(prior + 1, tonumber(ARGV[4]))
 -- Written with %d: tostring() would write 1e+14 from 10^14 on.
 redis.call('SET', KEYS[2], string.format('%d', version))

@@ -182,7 +182,7 @@ net::awaitable<result<registration>> redis_state::add_session(std::string user,
         std::to_string(longest_session_seconds + clock_skew_margin_seconds);
     std::vector<std::string> args{std::to_string(now / 1000), session.session_id,
                                   std::to_string(session.expires_at), key_ttl,
-                                  after_second_of(now - clock_skew_margin_seconds * 1000)};
+                                  after_second_of(registry_cutoff(now))};
     auto reply =
         co_await script("add_session", add_session_script(), std::move(keys), std::move(args));
     if (reply && reply->type == resp_value::kind::integer && reply->integer == 1)
@@ -207,8 +207,8 @@ net::awaitable<result<std::vector<live_session>>> redis_state::sessions_of(std::
                                                                            unix_ms now) {
     now = co_await measured_now(now);
     std::string command;
-    append_command(command, {"ZRANGEBYSCORE", keys_.sessions(user), after_second_of(now), "+inf",
-                             "WITHSCORES"});
+    append_command(command, {"ZRANGEBYSCORE", keys_.sessions(user),
+                             after_second_of(registry_cutoff(now)), "+inf", "WITHSCORES"});
     auto reply = co_await round_trip("list_sessions", std::move(command));
     if (!reply) co_return reply.error();
     if (reply->type != resp_value::kind::array || reply->elements.size() % 2 != 0)
@@ -223,7 +223,7 @@ net::awaitable<result<std::vector<live_session>>> redis_state::sessions_of(std::
 net::awaitable<result<std::int64_t>> redis_state::block(std::string user, std::int64_t seconds,
                                                         unix_ms now) {
     now = co_await measured_now(now);
-    const auto until = now / 1000 + seconds;
+    const auto until = (now + 999) / 1000 + seconds;  // never shorter than asked
     std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
     std::vector<std::string> args{std::to_string(now / 1000), user, std::to_string(until),
                                   std::to_string(now), skew_margin()};
@@ -275,7 +275,8 @@ net::awaitable<result<user_status>> redis_state::status(std::string user, unix_m
     now = co_await measured_now(now);
     std::string block_cmd, sessions_cmd, day_cmd;
     append_command(block_cmd, {"ZSCORE", keys_.blocks(), user});
-    append_command(sessions_cmd, {"ZCOUNT", keys_.sessions(user), after_second_of(now), "+inf"});
+    append_command(sessions_cmd, {"ZCOUNT", keys_.sessions(user),
+                                  after_second_of(std::min(now, shared_state::now())), "+inf"});
     append_command(day_cmd, {"GET", keys_.day(user, utc_day(now))});
     auto blocked = co_await round_trip("status", std::move(block_cmd));
     if (!blocked) co_return blocked.error();
@@ -311,15 +312,35 @@ net::awaitable<void> redis_state::measure_clock(redis_connection* via) {
     const auto back = shared_state::now();
     if (!reply) co_return;
     const auto redis_ms = redis_time_ms_of(*reply);
-    const auto offset = redis_ms ? *redis_ms - (sent + back) / 2 : 0;
-    if (!redis_ms || offset > max_clock_offset_ms || offset < -max_clock_offset_ms) {
+    if (!redis_ms) {
         if (warnings_.allow(steady_ms()))
-            observability::log_warn("redis clock unreadable or more than a day off; not followed",
-                                    {{"offset_ms", offset}});
+            observability::log_warn("redis TIME reply unreadable; keeping the clock offset known",
+                                    {});
         co_return;
     }
+    // Followed however far: replicas agree only if all take Redis's clock,
+    // and neither side can tell which clock is wrong. Said once each time
+    // the clocks come apart (past the skew margin) or together again.
+    const auto offset = *redis_ms - (sent + back) / 2;
     clock_offset_ms_.store(offset, std::memory_order_relaxed);
     clock_measured_.store(true, std::memory_order_relaxed);
+    const bool apart = std::abs(offset) > clock_skew_margin_seconds * 1000;
+    if (clocks_apart_.exchange(apart) != apart) {
+        if (apart)
+            observability::log_warn("this replica's clock and redis's differ; following redis's",
+                                    {{"offset_ms", offset}});
+        else
+            observability::log_info("this replica's clock and redis's agree again",
+                                    {{"offset_ms", offset}});
+    }
+}
+
+// Sessions expire by the upstream's clock, which may be neither this
+// replica's nor Redis's: the registry keeps and lists a session until it
+// ended by both, and the skew margin after that, so that a revocation
+// rather cancels a session that just ended than misses one still live.
+unix_ms redis_state::registry_cutoff(unix_ms now) const {
+    return std::min(now, shared_state::now()) - clock_skew_margin_seconds * 1000;
 }
 
 // Admin operations right after this replica connected, before the first

@@ -1251,6 +1251,21 @@ BOOST_AUTO_TEST_CASE(values_set_by_hand_do_not_break_blocks_and_unblocks) {
         time_until([&] { return mint(*b, "carol").result_int() == 200; }, 1000ms * deadline_factor)
             .has_value());
     BOOST_TEST(run.redis.cli({"TTL", "t13:{blocks}:set"}).find("-1") == std::string::npos);
+
+    // A version no block script could have reached (it used to stay there,
+    // so that no later change reached the other replica).
+    run.redis.cli({"SET", "t13:{blocks}:version", "1e300"});
+    std::this_thread::sleep_for(500ms);  // two polls read it
+    BOOST_REQUIRE(revoke(*a, "race-1", 600).result_int() == 200);
+    BOOST_TEST(blocked_within(*b, "race-1", 1000ms * deadline_factor));
+    BOOST_REQUIRE(revoke(*a, "race-2", 600).result_int() == 200);
+    BOOST_TEST(blocked_within(*b, "race-2", 1000ms * deadline_factor));
+    BOOST_TEST(admin_call(*a, http::verb::post, "/admin/v1/users/unblock",
+                          R"({"issuer": "https://hs.test/", "user": "race-1"})")
+                   .result_int() == 200);
+    BOOST_TEST(
+        time_until([&] { return mint(*b, "race-1").result_int() == 200; }, 1000ms * deadline_factor)
+            .has_value());
 }
 
 // A replica whose clock runs 500 s ahead takes Redis's clock for every
@@ -1303,7 +1318,9 @@ BOOST_AUTO_TEST_CASE(a_replica_whose_clock_runs_ahead_decides_by_redis_clock) {
 // A redis-server whose clock runs 10 minutes ahead of the replicas': a
 // 2-minute block holds on every replica, stays in Redis and in the status
 // (the block set's expiry was set by the replica's clock and read by
-// Redis's, so the set vanished at once and no replica applied the block).
+// Redis's, so the set vanished at once and no replica applied the block),
+// and a revocation cancels a session that ends by Redis's clock but not
+// by the upstream's.
 BOOST_AUTO_TEST_CASE(a_block_holds_when_the_redis_clock_runs_ahead) {
     upstream up;
     redis_server redis({}, true, clock_ahead_env(600));
@@ -1315,6 +1332,12 @@ BOOST_AUTO_TEST_CASE(a_block_holds_when_the_redis_clock_runs_ahead) {
     auto b = start_replica(up, dir, "b", o);
     BOOST_REQUIRE(
         time_until([&] { return mint(*b, "bob").result_int() == 200; }, 5000ms).has_value());
+    // A session ends by the upstream's clock, 10 minutes from now: Redis's
+    // clock says it ends now, and a revocation still cancels it.
+    BOOST_REQUIRE(mint(*b, "carol").result_int() == 200);
+    const auto carol = revoke(*a, "carol", 0);
+    BOOST_REQUIRE(carol.result_int() == 200);
+    BOOST_TEST(json_of(carol).at("cancelled").as_int64() == 1);
     const auto revoked = revoke(*a, "bob", 120);
     BOOST_REQUIRE(revoked.result_int() == 200);
     for (auto* r : {a.get(), b.get()})
@@ -1326,6 +1349,26 @@ BOOST_AUTO_TEST_CASE(a_block_holds_when_the_redis_clock_runs_ahead) {
                                "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=bob");
     BOOST_TEST(json_of(st).at("blocked_until").is_int64());
     fs::remove_all(dir);
+}
+
+// A replica whose clock runs two days behind (a VM resumed after days)
+// follows Redis's clock however far off: its block ends 600 s from now and
+// reaches the others, and its log says the clocks differ (an offset over a
+// day used to be refused, and the block ended two days ago).
+BOOST_AUTO_TEST_CASE(a_replica_days_behind_still_blocks_by_redis_clock) {
+    shared_state_run run;
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(", "on_error": "refuse")"};
+    auto behind_options = o;
+    behind_options.env = clock_ahead_env(-2 * 86400);
+    auto on_time = start_replica(run.up, run.dir, "on_time", o);
+    auto behind = start_replica(run.up, run.dir, "behind", behind_options);
+    BOOST_REQUIRE(clock_lead_s(*behind) <= -2 * 86400 + 60);  // the preloaded clock is behind
+    const auto revoked = revoke(*behind, "carol", 600);
+    BOOST_REQUIRE(revoked.result_int() == 200);
+    const auto until = json_of(revoked).at("blocked_until").as_int64();
+    BOOST_TEST(std::abs(until - (now_ms() / 1000 + 600)) < 60);
+    BOOST_TEST(blocked_within(*on_time, "carol", 1000ms * deadline_factor));
+    BOOST_TEST(behind->count_in_log("this replica's clock and redis's differ") == 1u);
 }
 
 // After a day without blocks the change log is gone (its entries are kept a

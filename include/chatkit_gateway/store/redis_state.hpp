@@ -64,9 +64,6 @@ public:
     // hand or by something posing as Redis, fill it sooner.
     static constexpr std::size_t max_scanned_user_bytes = 100'000'000;
     static constexpr int max_scan_pages = 10000;
-    // An offset to Redis's clock beyond this is not followed (logged): a
-    // server that far off is wrong, not this replica.
-    static constexpr std::int64_t max_clock_offset_ms = 86'400'000;
 
 private:
     net::awaitable<redis_connection*> connection();
@@ -87,6 +84,9 @@ private:
     net::awaitable<void> measure_clock(redis_connection* via);
     // `now`, or while no measurement has succeeded yet, now() after one.
     net::awaitable<unix_ms> measured_now(unix_ms now);
+    // Sessions that expired before this are dropped from, and not listed
+    // by, the registry.
+    unix_ms registry_cutoff(unix_ms now) const;
     // Writes the user's block marker for the block set's change `version`.
     net::awaitable<done> mark_blocked(std::string user, std::int64_t until, std::int64_t version,
                                       std::int64_t ttl_ms);
@@ -116,6 +116,7 @@ private:
     std::int64_t blocks_version_ = -1;  // the version the block cache reflects (-1: none yet)
     std::atomic<std::int64_t> clock_offset_ms_{0};  // Redis's clock minus ours (now())
     std::atomic<bool> clock_measured_{false};
+    std::atomic<bool> clocks_apart_{false};  // the offset is past the skew margin (logged)
     std::unique_ptr<net::steady_timer> poll_timer_;
     bool stopped_ = false;
     warning_throttle warnings_;

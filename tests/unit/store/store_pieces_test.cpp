@@ -394,4 +394,28 @@ BOOST_AUTO_TEST_CASE(a_malformed_block_scan_page_adds_nothing) {
     BOOST_TEST(out.size() == 3u);
 }
 
+// TIME's answer: two strings of digits, seconds and microseconds; anything
+// else (a fraction, a sign, microseconds past a second) is malformed.
+BOOST_AUTO_TEST_CASE(redis_time_is_read_strictly) {
+    using ckg::store::resp_value;
+    const auto time_of = [](std::string seconds, std::string micros) {
+        resp_value v;
+        v.type = resp_value::kind::array;
+        for (auto* t : {&seconds, &micros}) {
+            resp_value e;
+            e.type = resp_value::kind::string;
+            e.text = *t;
+            v.elements.push_back(e);
+        }
+        return ckg::store::redis_time_ms_of(v).value_or(-1);
+    };
+    BOOST_TEST(time_of("1796210000", "999999") == 1796210000999);
+    BOOST_TEST(time_of("1796210000", "0") == 1796210000000);
+    BOOST_TEST(time_of("1796210000.9", "0") == -1);
+    BOOST_TEST(time_of("-1796210000", "0") == -1);
+    BOOST_TEST(time_of("1796210000", "1000000") == -1);
+    BOOST_TEST(time_of("1e9", "0") == -1);
+    BOOST_TEST(time_of("", "0") == -1);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
