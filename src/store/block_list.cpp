@@ -30,13 +30,11 @@ std::optional<std::int64_t> block_list::until(std::string_view user, std::int64_
     return it->second;
 }
 
-void block_list::replace(std::unordered_map<std::string, std::int64_t> blocks) {
+block_list::table block_list::replace(table blocks) {
+    while (blocks.size() > max_entries_) blocks.erase(blocks.begin());
     std::unique_lock lock(mutex_);
-    blocks_.clear();
-    for (auto& [user, until] : blocks) {
-        if (blocks_.size() >= max_entries_) break;
-        blocks_.emplace(std::move(user), until);
-    }
+    blocks_.swap(blocks);
+    return blocks;
 }
 
 std::size_t block_list::size() const {

@@ -53,6 +53,35 @@ failure store_failure(std::string detail) {
     return failure{errc::store_unavailable, std::move(detail)};
 }
 
+// A whole read of the block set holds up to a million blocks. Its table is
+// built, and the one it replaces freed, this many at a time, between the
+// other work of the poll's io thread: its requests wait milliseconds, not
+// the second or more the whole table takes.
+constexpr std::size_t blocks_per_slice = 10'000;
+
+net::awaitable<void> next_turn() {
+    co_await net::post(co_await net::this_coro::executor, net::use_awaitable);
+}
+
+net::awaitable<block_list::table> table_of(block_ends ends) {
+    block_list::table t;
+    t.reserve(ends.size());
+    for (std::size_t i = 0; i < ends.size(); ++i) {
+        t.try_emplace(std::move(ends[i].first), ends[i].second);  // ZSCAN may repeat a member
+        if ((i + 1) % blocks_per_slice == 0) co_await next_turn();
+    }
+    co_return t;
+}
+
+net::awaitable<void> free_in_slices(block_list::table old) {
+    while (!old.empty()) {
+        auto last = old.begin();
+        for (std::size_t n = 0; n < blocks_per_slice && last != old.end(); ++n) ++last;
+        old.erase(old.begin(), last);
+        co_await next_turn();
+    }
+}
+
 }  // namespace
 
 redis_state::redis_state(const config::gateway_config& config, io_pool& pool,
@@ -396,17 +425,20 @@ net::awaitable<void> redis_state::poll_once() {
                 {{"known", blocks_version_}, {"read", poll->version}});
     }
     if (!poll->whole || poll->version < blocks_version_) {
-        for (const auto& [user, end] : poll->ends) {
+        for (std::size_t i = 0; i < poll->ends.size(); ++i) {
+            const auto& [user, end] = poll->ends[i];
             if (end > now)
                 local_.blocks().set(user, end, now);
             else
                 local_.blocks().clear(user);
+            if ((i + 1) % blocks_per_slice == 0) co_await next_turn();
         }
+        blocks_version_ = poll->version;
     } else {
-        std::unordered_map<std::string, std::int64_t> blocks(poll->ends.begin(), poll->ends.end());
-        local_.blocks().replace(std::move(blocks));
+        auto old = local_.blocks().replace(co_await table_of(std::move(poll->ends)));
+        blocks_version_ = poll->version;
+        co_await free_in_slices(std::move(old));
     }
-    blocks_version_ = poll->version;
 }
 
 // ZSCAN returns every member present from the scan's start to its end

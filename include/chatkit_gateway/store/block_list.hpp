@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -15,27 +14,33 @@
 namespace ckg::store {
 
 class block_list {
-public:
-    explicit block_list(std::size_t max_entries = 1'000'000) : max_entries_(max_entries) {}
-
-    // False when the list is full of live blocks.
-    bool set(std::string_view user, std::int64_t until, std::int64_t now_s);
-    void clear(std::string_view user);
-    std::optional<std::int64_t> until(std::string_view user, std::int64_t now_s) const;
-    // Replaces everything with a snapshot from the shared store.
-    void replace(std::unordered_map<std::string, std::int64_t> blocks);
-    std::size_t size() const;
-
-private:
     struct string_hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept {
             return std::hash<std::string_view>{}(s);
         }
     };
+
+public:
+    using table = std::unordered_map<std::string, std::int64_t, string_hash, std::equal_to<>>;
+
+    explicit block_list(std::size_t max_entries = 1'000'000) : max_entries_(max_entries) {}
+
+    // False when the list is full of live blocks.
+    bool set(std::string_view user, std::int64_t until, std::int64_t now_s);
+    void clear(std::string_view user);
+    std::optional<std::int64_t> until(std::string_view user, std::int64_t now_s) const;
+    // Replaces everything with a snapshot from the shared store (at most
+    // max_entries of it kept), built by the caller: the lock every request
+    // takes is held only for a swap. Returns the table replaced, for the
+    // caller to free, outside the lock.
+    table replace(table blocks);
+    std::size_t size() const;
+
+private:
     std::size_t max_entries_;
     mutable std::shared_mutex mutex_;
-    std::unordered_map<std::string, std::int64_t, string_hash, std::equal_to<>> blocks_;
+    table blocks_;
 };
 
 }  // namespace ckg::store

@@ -327,11 +327,15 @@ BOOST_AUTO_TEST_CASE(blocks_end_by_themselves_and_can_be_replaced_by_a_snapshot)
     BOOST_TEST(b.set("b", 50, 10));
     BOOST_TEST(!b.set("c", 50, 10));  // full of live blocks
     BOOST_TEST(b.set("c", 500, 60));  // b ended: room again
-    b.replace({{"z", 1000}});
+    const auto replaced = b.replace({{"z", 1000}});
+    BOOST_TEST(replaced.size() == 2u);  // handed back, to be freed outside the lock
+    BOOST_TEST(replaced.count("a") == 1u);
     BOOST_TEST(!b.until("a", 10));
     BOOST_TEST(b.until("z", 10).value_or(0) == 1000);
     b.clear("z");
     BOOST_TEST(b.size() == 0u);
+    b.replace({{"x", 1000}, {"y", 1000}, {"w", 1000}});  // a snapshot over the bound: two kept
+    BOOST_TEST(b.size() == 2u);
 }
 
 // A block's end as Redis writes a score: what a block script writes, and
