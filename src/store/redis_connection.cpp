@@ -3,7 +3,6 @@
 #include "chatkit_gateway/core/random.hpp"
 #include "chatkit_gateway/net/tls_stream.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
-#include "chatkit_gateway/observability/redaction.hpp"
 #include "chatkit_gateway/store/resp_reader.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -12,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include <utility>
+#include <vector>
 
 namespace ckg::store {
 namespace {
@@ -19,12 +19,18 @@ namespace {
 using steady = std::chrono::steady_clock;
 using observability::log_info;
 
-// A server's refusal of the handshake as its failure says it, short: the
-// error names what failed (WRONGPASS, NOAUTH, ...), but a server that echoes
-// the AUTH command would name the password too, of whatever length.
-std::string handshake_refusal(std::string_view text, const std::optional<ckg::secret>& password) {
-    return "redis refused the handshake: " +
-           observability::reply_for_log(text, password ? password->reveal() : "", 200);
+// A server's refusal of a handshake command, as the command refused and
+// the reply's error code (WRONGPASS, NOAUTH, ERR ...), never its text: a
+// server that echoes the AUTH command, as it is or changed in any way
+// (reversed, cut in pieces), would put the password in it.
+std::string handshake_refusal(std::string_view command, std::string_view text) {
+    std::size_t n = 0;
+    while (n < text.size() && n < 32 && text[n] >= 'A' && text[n] <= 'Z') ++n;
+    std::string detail = "redis refused ";
+    detail.append(command).append(" (");
+    detail.append(n > 0 ? text.substr(0, n) : std::string_view("an error without a code"));
+    detail += ')';
+    return detail;
 }
 using observability::log_warn;
 
@@ -145,17 +151,18 @@ net::awaitable<std::optional<failure>> redis_connection::connect(beast::tcp_stre
 template <class Stream>
 net::awaitable<std::optional<failure>> redis_connection::hello(Stream& stream) {
     std::string wire;
-    std::size_t expected = 0;
+    std::vector<std::string_view> sent;  // the commands whose replies are awaited, in order
     if (options_.password) {
         append_command(wire, {"AUTH", options_.password->reveal()});
-        ++expected;
+        sent.push_back("AUTH");
     }
     if (options_.db != 0) {
         append_command(wire, {"SELECT", std::to_string(options_.db)});
-        ++expected;
+        sent.push_back("SELECT");
     }
     append_command(wire, {"PING"});
-    ++expected;
+    sent.push_back("PING");
+    std::size_t expected = sent.size();
     auto& lowest = beast::get_lowest_layer(stream);
     lowest.expires_after(connect_budget(options_.timeout));
     auto [wec, written] = co_await net::async_write(stream, net::buffer(wire), nothrow_awaitable);
@@ -172,7 +179,7 @@ net::awaitable<std::optional<failure>> redis_connection::hello(Stream& stream) {
         while (expected > 0 && (st = reader_->next(v)) == resp_reader::status::reply) {
             if (v.is_error())
                 co_return failure{errc::store_unavailable,
-                                  handshake_refusal(v.text, options_.password)};
+                                  handshake_refusal(sent[sent.size() - expected], v.text)};
             --expected;
         }
         if (expected > 0 && st == resp_reader::status::error)
