@@ -281,13 +281,6 @@ void scrub_secrets(std::string& text, std::size_t from, std::size_t& to, bool st
         replace_copies(text, from, to, secrets.needles, 0, text_kind::json_text);
 }
 
-std::string reply_for_log(std::string_view text, std::string_view sent, std::size_t max_chars) {
-    std::string out(text);
-    std::size_t to = out.size();
-    if (!sent.empty()) replace_copies(out, 0, to, {lowered(sent)}, 0, text_kind::plain);
-    return redact_for_log(out, max_chars);
-}
-
 std::string without_user(std::string_view text, std::string_view upstream_user_id) {
     std::string out(text);
     if (upstream_user_id.empty()) return out;

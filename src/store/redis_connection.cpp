@@ -3,6 +3,8 @@
 #include "chatkit_gateway/core/random.hpp"
 #include "chatkit_gateway/net/tls_stream.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
+#include "chatkit_gateway/store/redis_replies.hpp"
 #include "chatkit_gateway/store/resp_reader.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -19,16 +21,12 @@ namespace {
 using steady = std::chrono::steady_clock;
 using observability::log_info;
 
-// A server's refusal of a handshake command, as the command refused and
-// the reply's error code (WRONGPASS, NOAUTH, ERR ...), never its text: a
-// server that echoes the AUTH command, as it is or changed in any way
-// (reversed, cut in pieces), would put the password in it.
-std::string handshake_refusal(std::string_view command, std::string_view text) {
-    std::size_t n = 0;
-    while (n < text.size() && n < 32 && text[n] >= 'A' && text[n] <= 'Z') ++n;
+// A server's refusal of a handshake command: the command refused, and the
+// reply as it may be logged (its error code alone once AUTH was sent).
+std::string handshake_refusal(std::string_view command, std::string_view text,
+                              const std::optional<ckg::secret>& password) {
     std::string detail = "redis refused ";
-    detail.append(command).append(" (");
-    detail.append(n > 0 ? text.substr(0, n) : std::string_view("an error without a code"));
+    detail.append(command).append(" (").append(redis_error_for_log(text, password));
     detail += ')';
     return detail;
 }
@@ -55,6 +53,11 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds delay) {
 }
 
 }  // namespace
+
+std::string redis_error_for_log(std::string_view text, const std::optional<ckg::secret>& password) {
+    if (password) return std::string(redis_error_code_of(text));
+    return observability::redact_for_log(text, 200);
+}
 
 struct redis_connection::pending {
     pending(net::io_context& ioc, std::string w) : wire(std::move(w)), done(ioc) {}
@@ -178,8 +181,9 @@ net::awaitable<std::optional<failure>> redis_connection::hello(Stream& stream) {
         resp_reader::status st;
         while (expected > 0 && (st = reader_->next(v)) == resp_reader::status::reply) {
             if (v.is_error())
-                co_return failure{errc::store_unavailable,
-                                  handshake_refusal(sent[sent.size() - expected], v.text)};
+                co_return failure{
+                    errc::store_unavailable,
+                    handshake_refusal(sent[sent.size() - expected], v.text, options_.password)};
             --expected;
         }
         if (expected > 0 && st == resp_reader::status::error)

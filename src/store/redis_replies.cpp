@@ -117,4 +117,18 @@ std::optional<std::string> block_scan_page_of(const resp_value& v, block_ends& o
     return e[0].text;
 }
 
+std::string_view redis_error_code_of(std::string_view text) {
+    // The codes of Redis 7's error replies (and Valkey's, cluster proxies').
+    static constexpr std::string_view known[] = {
+        "ASK",       "BUSY",        "BUSYGROUP", "BUSYKEY",    "CLUSTERDOWN", "CROSSSLOT",
+        "ERR",       "EXECABORT",   "LOADING",   "MASTERDOWN", "MISCONF",     "MOVED",
+        "NOAUTH",    "NOGOODSLAVE", "NOPERM",    "NOPROTO",    "NOREPLICAS",  "NOSCRIPT",
+        "NOTBUSY",   "OOM",         "READONLY",  "TRYAGAIN",   "UNBLOCKED",   "UNKILLABLE",
+        "WRONGPASS", "WRONGTYPE"};
+    const auto code = text.substr(0, text.find(' '));
+    for (const auto k : known)
+        if (code == k) return k;
+    return "an error with another code";
+}
+
 }  // namespace ckg::store

@@ -1,7 +1,6 @@
 #include "chatkit_gateway/store/redis_state.hpp"
 
 #include "chatkit_gateway/observability/logger.hpp"
-#include "chatkit_gateway/observability/redaction.hpp"
 #include "chatkit_gateway/store/redis_replies.hpp"
 #include "chatkit_gateway/store/utc_day.hpp"
 #include "chatkit_gateway/upstream/https_client.hpp"
@@ -125,10 +124,8 @@ net::awaitable<result<resp_value>> redis_state::round_trip(std::string_view oper
     const auto started = steady::now();
     auto reply = co_await c->call(std::move(command));
     if (reply && reply->is_error() && reply->text.rfind("NOSCRIPT", 0) != 0)
-        reply =
-            store_failure("redis error reply: " +
-                          observability::reply_for_log(
-                              reply->text, redis_.password ? redis_.password->reveal() : "", 200));
+        reply = store_failure("redis error reply: " +
+                              redis_error_for_log(reply->text, redis_.password));
     metrics_.record_store_round_trip(
         operation, std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started),
         reply.ok());
@@ -150,7 +147,8 @@ net::awaitable<result<resp_value>> redis_state::script(std::string_view operatio
     append_script_call(command, "EVAL", s.text, keys, args);
     reply = co_await round_trip(operation, std::move(command), via);
     if (reply && reply->is_error())
-        reply = store_failure("redis script error: " + reply->text.substr(0, 200));
+        reply = store_failure("redis script error: " +
+                              redis_error_for_log(reply->text, redis_.password));
     co_return reply;
 }
 

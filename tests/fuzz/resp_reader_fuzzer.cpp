@@ -6,8 +6,8 @@
 // than its budget; after an error the reader takes nothing more. Each
 // reply handed out is then read as every command of the gateway reads its
 // reply (store/redis_replies): whatever it holds, a number read is within
-// 0 ... 2^53 - 1, a mint verdict is 0, 1 or 2, and a malformed scan page
-// adds nothing.
+// 0 ... 2^53 - 1, a mint verdict is 0, 1 or 2, a malformed scan page adds
+// nothing, and of an error only a known code is kept for the log.
 #include "chatkit_gateway/store/redis_replies.hpp"
 #include "chatkit_gateway/store/resp_reader.hpp"
 
@@ -66,6 +66,18 @@ void read_as_every_command(const resp_value& v) {
     if (const auto mint = mint_reply_of(v)) {
         check(mint->first >= 0 && mint->first <= 2);
         check(in_range(mint->second));
+    }
+    // What may be logged of an error reply: a known code the text begins
+    // with (a whole word), or the fixed phrase; nothing else of the text,
+    // nor the text's own bytes (the code is one of the reader's own).
+    const auto code = redis_error_code_of(v.text);
+    const auto at = reinterpret_cast<std::uintptr_t>(code.data());
+    const auto text_at = reinterpret_cast<std::uintptr_t>(v.text.data());
+    check(at < text_at || at >= text_at + v.text.size());
+    if (code != "an error with another code") {
+        check(!code.empty() && code.size() <= 11 && v.text.starts_with(code));
+        check(v.text.size() == code.size() || v.text[code.size()] == ' ');
+        check(std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; }));
     }
 }
 

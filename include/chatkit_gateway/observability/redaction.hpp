@@ -38,12 +38,6 @@ void register_secret(std::string_view secret);
 // is any JSON value, scrubbed inside its strings only.
 void scrub_secrets(std::string& text, std::size_t from, std::size_t& to, bool string_end);
 
-// A peer's answer to a message that carried `sent` (a Redis server's
-// replies on a connection that sent AUTH) as redact_for_log gives it, with
-// every copy of `sent` in any ASCII letter case taken out first, however
-// short it is.
-std::string reply_for_log(std::string_view text, std::string_view sent, std::size_t max_chars);
-
 // `text` with every occurrence of the upstream user id, as is or as it
 // appears inside a JSON string, replaced by "[user <user_hash>]": upstream
 // error text may quote the id, which is the end user's own claim value in

@@ -62,6 +62,13 @@ struct redis_options {
     std::shared_ptr<warning_throttle> warnings;
 };
 
+// A Redis error reply as it may be logged: with a password configured
+// (sent with AUTH) only its error code (redis_error_code_of), since a
+// server echoing the password could change it in ways no scrubbing finds
+// (reversed, encoded, cut in short pieces); without one, its text, scrubbed
+// as any peer text (docs/operations.md, "Secrets in logs").
+std::string redis_error_for_log(std::string_view text, const std::optional<ckg::secret>& password);
+
 class redis_connection : public std::enable_shared_from_this<redis_connection> {
 public:
     redis_connection(net::io_context& ioc, redis_options options);

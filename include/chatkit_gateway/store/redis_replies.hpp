@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -63,5 +64,12 @@ std::optional<std::int64_t> redis_time_ms_of(const resp_value& v);
 // What the mint script answered: {verdict, n}, verdict 0 (admitted, n = the
 // day's count), 1 (rate limited, n = ms until a token) or 2 (over quota).
 std::optional<std::pair<std::int64_t, std::int64_t>> mint_reply_of(const resp_value& v);
+
+// The error code of a Redis error reply (its text's first word) when it is
+// one Redis servers use (ERR, WRONGPASS, OOM, READONLY, ...), else "an
+// error with another code": all of an error reply that may be logged once
+// a password went to the server, which could echo it in any form, even
+// spelled out as a code of capitals.
+std::string_view redis_error_code_of(std::string_view text);
 
 }  // namespace ckg::store

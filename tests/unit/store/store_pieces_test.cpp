@@ -422,4 +422,16 @@ BOOST_AUTO_TEST_CASE(redis_time_is_read_strictly) {
     BOOST_TEST(time_of("", "0") == -1);
 }
 
+// Once a password went to the server, an error reply is logged as its code
+// alone, and only as a code Redis uses: never its text, nor a "code" that
+// spells out anything else in capitals.
+BOOST_AUTO_TEST_CASE(only_known_error_codes_are_logged_of_a_redis_error) {
+    BOOST_TEST(redis_error_code_of("WRONGPASS invalid username-password pair") == "WRONGPASS");
+    BOOST_TEST(redis_error_code_of("ERR rev=7-wp hex=70772d37") == "ERR");
+    BOOST_TEST(redis_error_code_of("NOSCRIPT No matching script.") == "NOSCRIPT");
+    BOOST_TEST(redis_error_code_of("OOM") == "OOM");
+    for (const auto* other : {"HAHHCNDH no", "ERRX y", "", " ERR", "err lower", "ERR\tx"})
+        BOOST_TEST(redis_error_code_of(other) == "an error with another code", other);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
