@@ -10,8 +10,12 @@ bool block_list::set(std::string_view user, std::int64_t until, std::int64_t now
         it->second = until;
         return true;
     }
-    if (blocks_.size() >= max_entries_)
+    // Ended blocks make room, looked for at most once a second: that reads
+    // the whole table under the lock every request's check waits for.
+    if (blocks_.size() >= max_entries_ && now_s != purged_at_s_) {
+        purged_at_s_ = now_s;
         std::erase_if(blocks_, [now_s](const auto& b) { return b.second <= now_s; });
+    }
     if (blocks_.size() >= max_entries_) return false;
     blocks_.emplace(std::string(user), until);
     return true;

@@ -86,6 +86,10 @@ net::awaitable<result<std::vector<live_session>>> local_state::sessions_of(std::
     co_return registry_.live(user, seconds_of(now));
 }
 
+void local_state::apply_block(std::string_view user, std::int64_t until, unix_ms now) {
+    if (!blocks_.set(user, until, seconds_of(now))) untracked("blocks", now);
+}
+
 net::awaitable<result<std::int64_t>> local_state::block(std::string user, std::int64_t seconds,
                                                         unix_ms now) {
     const auto until = seconds_of(now + 999) + seconds;  // never shorter than asked

@@ -258,7 +258,7 @@ net::awaitable<result<std::int64_t>> redis_state::block(std::string user, std::i
     if (!reply) co_return reply.error();
     const auto version = integer_of(*reply);
     if (!version) co_return store_failure("unexpected block script reply");
-    local_.blocks().set(user, until, now / 1000);  // this replica at once; the others within a poll
+    local_.apply_block(user, until, now);  // this replica at once; the others within a poll
     // The per-user marker the add-session script reads, expiring with the block.
     const auto ttl_ms = std::max<std::int64_t>(1, until * 1000 - now);
     auto marked = co_await mark_blocked(std::move(user), until, *version, ttl_ms);
@@ -426,7 +426,7 @@ net::awaitable<void> redis_state::poll_once() {
         for (std::size_t i = 0; i < poll->ends.size(); ++i) {
             const auto& [user, end] = poll->ends[i];
             if (end > now)
-                local_.blocks().set(user, end, now);
+                local_.apply_block(user, end, now * 1000);
             else
                 local_.blocks().clear(user);
             if ((i + 1) % blocks_per_slice == 0) co_await next_turn();

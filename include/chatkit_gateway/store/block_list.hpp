@@ -1,7 +1,8 @@
 // The blocks a replica knows: upstream user id -> end of the block (Unix
 // seconds). Read on every public request, so a lookup takes only a shared
-// lock. Bounded: past `max_entries` expired blocks are dropped first, and a
-// new block beyond that is refused (the caller reports it). Thread-safe.
+// lock. Bounded: past `max_entries` expired blocks are dropped first (looked
+// for at most once a second), and a new block beyond that is refused (the
+// caller reports it). Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,7 @@ public:
 
 private:
     std::size_t max_entries_;
+    std::int64_t purged_at_s_ = -1;  // when ended blocks were last looked for, full
     mutable std::shared_mutex mutex_;
     table blocks_;
 };

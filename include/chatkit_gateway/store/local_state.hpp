@@ -39,6 +39,9 @@ public:
     mint_decision admit(std::string_view user, unix_ms now);
     registration add(std::string_view user, live_session session, unix_ms now);
     user_status status_now(std::string_view user, unix_ms now);
+    // A block the shared store holds, applied here too; one the block cache
+    // has no room for (full of live blocks) is counted and logged as untracked.
+    void apply_block(std::string_view user, std::int64_t until, unix_ms now);
     block_list& blocks() noexcept { return blocks_; }
     session_registry& registry() noexcept { return registry_; }
 
