@@ -110,30 +110,6 @@ result<std::string> upstream_list_query(std::string_view raw_query, const std::s
     return out;
 }
 
-result<boost::json::object> scope_thread_list(std::string_view upstream_body,
-                                              std::string_view user) {
-    auto read = object_of(upstream_body);
-    const auto* data = read ? read->if_contains("data") : nullptr;
-    if (data == nullptr || !data->is_array())
-        return failure{errc::upstream_error, "unreadable thread list"};
-    boost::json::array mine;
-    for (const auto& t : data->get_array()) {
-        const auto* owner = t.is_object() ? t.get_object().if_contains("user") : nullptr;
-        if (owner && owner->is_string() && owner->get_string() == user) mine.push_back(t);
-    }
-    auto id_of = [](const boost::json::value& t) {
-        const auto* id = t.get_object().if_contains("id");
-        return id ? *id : boost::json::value(nullptr);
-    };
-    auto& list = *read;
-    list["first_id"] = mine.empty() ? boost::json::value(nullptr) : id_of(mine.front());
-    list["last_id"] = mine.empty() ? boost::json::value(nullptr) : id_of(mine.back());
-    list["data"] = std::move(mine);
-    if (!list.contains("object")) list["object"] = "list";
-    if (!list.contains("has_more")) list["has_more"] = false;
-    return std::move(list);
-}
-
 namespace {
 
 bool has_string(const boost::json::object& o, std::string_view key, std::string_view value) {
@@ -141,7 +117,39 @@ bool has_string(const boost::json::object& o, std::string_view key, std::string_
     return v != nullptr && v->is_string() && v->get_string() == value;
 }
 
+// A list as the caller gets it: only the members a list has (object, data,
+// first_id, last_id, has_more; docs/api.md), whatever else the upstream's
+// reply holds, which could be other users' data; first_id and last_id are
+// the ids of the data kept, each of which must be a string.
+result<boost::json::object> list_of(boost::json::array data, const boost::json::object& upstream) {
+    for (const auto& e : data) {
+        const auto* id = e.get_object().if_contains("id");
+        if (id == nullptr || !id->is_string())
+            return failure{errc::upstream_error, "list entry without a string id"};
+    }
+    const auto* more = upstream.if_contains("has_more");
+    boost::json::object out;
+    out["object"] = "list";
+    out["first_id"] = data.empty() ? boost::json::value(nullptr) : data.front().at("id");
+    out["last_id"] = data.empty() ? boost::json::value(nullptr) : data.back().at("id");
+    out["has_more"] = more != nullptr && more->is_bool() && more->get_bool();
+    out["data"] = std::move(data);
+    return out;
+}
+
 }  // namespace
+
+result<boost::json::object> scope_thread_list(std::string_view upstream_body,
+                                              std::string_view user) {
+    auto read = object_of(upstream_body);
+    const auto* data = read ? read->if_contains("data") : nullptr;
+    if (data == nullptr || !data->is_array())
+        return failure{errc::upstream_error, "unreadable thread list"};
+    boost::json::array mine;
+    for (const auto& t : data->get_array())
+        if (t.is_object() && has_string(t.get_object(), "user", user)) mine.push_back(t);
+    return list_of(std::move(mine), *read);
+}
 
 result<boost::json::object> owned_thread(std::string_view upstream_body, std::string_view user,
                                          std::string_view id) {
@@ -165,7 +173,7 @@ result<boost::json::object> thread_item_list(std::string_view upstream_body, std
     for (const auto& item : data->get_array())
         if (!item.is_object() || !has_string(item.get_object(), "thread_id", id))
             return failure{errc::upstream_error, "item list holds another thread's item"};
-    return std::move(*list);
+    return list_of(data->get_array(), *list);
 }
 
 result<boost::json::object> deletion_of(std::string_view upstream_body, std::string_view id) {

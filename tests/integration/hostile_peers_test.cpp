@@ -421,18 +421,68 @@ BOOST_AUTO_TEST_CASE(endless_framing_from_the_upstream_is_cut_at_the_reply_limit
 // "Infinity", which no JSON parser takes.
 BOOST_AUTO_TEST_CASE(a_thread_reply_with_a_number_json_cannot_write_is_502) {
     std::atomic<bool> overflow{true};
-    gateway_on_peer g([&](const peer_request&) {
+    gateway_on_peer g([&](const peer_request& r) {
+        const auto at = r.target.find("user=");
+        const auto user = r.target.substr(at + 5, r.target.find('&', at) - at - 5);
         const std::string n = overflow ? "1e400" : "1e300";
-        return peer_reply{wire_reply(
-            200, R"({"object":"list","data":[],"first_id":null,"last_id":null,"has_more":false,)"
-                 R"("n":[)" +
-                     n + "]}")};
+        return peer_reply{wire_reply(200, R"({"object":"list","data":[{"id":"cthr_1","user":")" +
+                                              user + R"(","n":[)" + n +
+                                              R"(]}],"first_id":"cthr_1","last_id":"cthr_1",)"
+                                              R"("has_more":false})")};
     });
     BOOST_TEST(g.call(http::verb::get, "/v1/chatkit/threads", "alice").result_int() == 502u);
     overflow = false;
     const auto res = g.call(http::verb::get, "/v1/chatkit/threads", "alice");
     BOOST_TEST(res.result_int() == 200u);
-    BOOST_TEST(json::parse(res.body()).at("n").at(0).as_double() == 1e300);
+    BOOST_TEST(json::parse(res.body()).at("data").at(0).at("n").at(0).as_double() == 1e300);
+}
+
+// A list reply goes back with only the members a list has (object, data,
+// first_id, last_id, has_more): members an upstream adds, which could hold
+// other users' threads or another thread's items, never reach the caller,
+// and an own thread whose id is no string makes the reply a 502 (it became
+// first_id as it was). Found by the ninth outside attack pass (low).
+BOOST_AUTO_TEST_CASE(a_list_reply_passes_back_only_the_members_of_a_list) {
+    std::mutex mutex;
+    std::string user;  // the caller's upstream id, as the list request names it
+    std::atomic<bool> object_id{false};
+    gateway_on_peer g([&](const peer_request& r) {
+        std::lock_guard lock(mutex);
+        if (const auto at = r.target.find("user="); at != std::string::npos)
+            user = r.target.substr(at + 5, r.target.find('&', at) - at - 5);
+        const std::string id = object_id ? R"({"x":1})" : R"("cthr_1")";
+        const auto mine =
+            R"({"id":)" + id + R"(,"object":"chatkit.thread","user":")" + user + "\"}";
+        if (r.target.find("/items") != std::string::npos)
+            return peer_reply{wire_reply(
+                200, R"({"object":"list","data":[{"id":"cthi_1","object":"chatkit.thread_item",)"
+                     R"("thread_id":"cthr_1"}],"first_id":"cthi_1","last_id":"cthi_1",)"
+                     R"("has_more":false,"other_thread_items":[{"id":"cthi_9",)"
+                     R"("thread_id":"cthr_other"}]})")};
+        if (r.target.find("/threads/cthr_1") != std::string::npos)
+            return peer_reply{wire_reply(200, mine)};
+        return peer_reply{wire_reply(
+            200, R"({"object":"list","data":[)" + mine +
+                     R"(],"first_id":"cthr_1","last_id":"cthr_1","has_more":false,)"
+                     R"("leaked":{"other_users":[{"id":"cthr_9","user":"u_bob"}]},"debug":"x"})")};
+    });
+    const auto members = [](const response& res) {
+        std::set<std::string> names;
+        const auto body = json::parse(res.body());
+        for (const auto& m : body.as_object()) names.insert(m.key());
+        return names;
+    };
+    const std::set<std::string> list_members{"object", "data", "first_id", "last_id", "has_more"};
+    const auto threads = g.call(http::verb::get, "/v1/chatkit/threads", "alice");
+    BOOST_TEST(threads.result_int() == 200u);
+    BOOST_TEST((members(threads) == list_members));
+    BOOST_TEST(threads.body().find("u_bob") == std::string::npos);
+    const auto items = g.call(http::verb::get, "/v1/chatkit/threads/cthr_1/items", "alice");
+    BOOST_TEST(items.result_int() == 200u);
+    BOOST_TEST((members(items) == list_members));
+    BOOST_TEST(items.body().find("cthr_other") == std::string::npos);
+    object_id = true;
+    BOOST_TEST(g.call(http::verb::get, "/v1/chatkit/threads", "alice").result_int() == 502u);
 }
 
 BOOST_AUTO_TEST_CASE(max_retries_counts_every_attempt_even_on_a_stale_pool) {

@@ -31,6 +31,7 @@ BOOST_AUTO_TEST_CASE(an_item_list_must_hold_only_the_requested_threads_items) {
     for (const std::string bad : {
              R"({"object":"list","data":[{"id":"i1","thread_id":"thr_b"}]})",
              R"({"object":"list","data":[{"id":"i1"}]})",
+             R"({"object":"list","data":[{"id":{"x":1},"thread_id":"thr_a"}]})",
              R"({"id":"thr_a","object":"chatkit.thread","user":"alice"})",
              R"({"object":"list","data":{}})",
              "not json",
