@@ -379,73 +379,98 @@ net::awaitable<unix_ms> redis_state::measured_now(unix_ms now) {
     co_return this->now();
 }
 
+net::awaitable<std::optional<block_poll>> redis_state::changes_since(std::string known) {
+    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
+    std::vector<std::string> args{std::move(known), std::to_string(max_changes_per_poll)};
+    auto reply = co_await script("poll_blocks", poll_blocks_script(), std::move(keys),
+                                 std::move(args), poll_connection_.get());
+    if (!reply) co_return std::nullopt;  // counted as a store error
+    auto poll = block_poll_of(*reply);
+    if (!poll && warnings_.allow(steady_ms()))
+        observability::log_warn("redis block poll reply malformed; keeping the blocks known", {});
+    co_return poll;
+}
+
+net::awaitable<void> redis_state::apply_changes(block_ends ends, std::int64_t now_s) {
+    for (std::size_t i = 0; i < ends.size(); ++i) {
+        const auto& [user, end] = ends[i];
+        if (end > now_s)
+            local_.apply_block(user, end, now_s * 1000);
+        else
+            local_.blocks().clear(user);
+        if ((i + 1) % blocks_per_slice == 0) co_await next_turn();
+    }
+}
+
 // Fetches the block set when its version changed; a failed poll keeps the
 // blocks this replica knew.
 net::awaitable<void> redis_state::poll_once() {
     co_await measure_clock(poll_connection_.get());
     const auto now = this->now() / 1000;
-    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
-    std::vector<std::string> args{
-        blocks_version_ < 0 ? std::string("-") : std::to_string(blocks_version_),
-        std::to_string(max_changes_per_poll)};
-    auto reply = co_await script("poll_blocks", poll_blocks_script(), std::move(keys),
-                                 std::move(args), poll_connection_.get());
-    if (!reply) co_return;  // counted as a store error; the blocks known are kept
-    auto poll = block_poll_of(*reply);
-    if (!poll) {
-        if (warnings_.allow(steady_ms()))
-            observability::log_warn("redis block poll reply malformed; keeping the blocks known",
-                                    {});
-        co_return;
-    }
-    if (!poll->changed) co_return;
-    if (poll->whole) {
-        auto all = co_await scan_blocks(now);
-        if (!all) {
-            if (warnings_.allow(steady_ms()))
-                observability::log_warn("redis block set not read; keeping the blocks known",
-                                        {{"reason", all.error().detail}});
-            co_return;  // the next poll tries again
-        }
-        poll->ends = std::move(*all);
-    }
+    // Named, not a temporary in the co_await statement (g++ 12 destroys those twice).
+    std::string known = "-";
+    if (blocks_version_ >= 0) known = std::to_string(blocks_version_);
+    auto poll = co_await changes_since(std::move(known));
+    if (!poll || !poll->changed) co_return;
     // Versions only grow (the block script makes them at least the time in
     // ms): a smaller one means Redis lost its data (a restart without
     // persistence). The list read then (the whole list: blocks made since)
     // is added to the blocks known, which stay until a later whole list
     // replaces them, and the version read is taken, so that the next change
     // applies as any other.
-    if (poll->version < blocks_version_) {
+    const bool went_back = poll->version < blocks_version_;
+    if (went_back && warnings_.allow(steady_ms()))
+        observability::log_warn(
+            "redis block list went back to an older version; keeping the blocks known as well",
+            {{"known", blocks_version_}, {"read", poll->version}});
+    if (!poll->whole) {
+        co_await apply_changes(std::move(poll->ends), now);
+        blocks_version_ = poll->version;
+        co_return;
+    }
+    auto all = co_await scan_blocks(now, poll->version);
+    if (!all) {
         if (warnings_.allow(steady_ms()))
-            observability::log_warn(
-                "redis block list went back to an older version; keeping the "
-                "blocks known as well",
-                {{"known", blocks_version_}, {"read", poll->version}});
+            observability::log_warn("redis block set not read; keeping the blocks known",
+                                    {{"reason", all.error().detail}});
+        co_return;  // the next poll tries again
     }
-    if (!poll->whole || poll->version < blocks_version_) {
-        for (std::size_t i = 0; i < poll->ends.size(); ++i) {
-            const auto& [user, end] = poll->ends[i];
+    if (went_back) {
+        co_await apply_changes(std::move(*all), now);
+        blocks_version_ = poll->version;
+        co_return;
+    }
+    auto table = co_await table_of(std::move(*all));
+    // The changes made during the read, applied to its table right before
+    // it replaces the one in use (no wait in between): the read may have
+    // seen a block before an unblock this replica answered and applied
+    // meanwhile, and must not bring it back.
+    std::string read_at = std::to_string(poll->version);
+    auto since = co_await changes_since(std::move(read_at));
+    auto version = poll->version;
+    if (since && !since->whole && since->version >= version) {
+        for (const auto& [user, end] : since->ends) {
             if (end > now)
-                local_.apply_block(user, end, now * 1000);
+                table.insert_or_assign(user, end);
             else
-                local_.blocks().clear(user);
-            if ((i + 1) % blocks_per_slice == 0) co_await next_turn();
+                table.erase(user);
         }
-        blocks_version_ = poll->version;
-    } else {
-        auto old = local_.blocks().replace(co_await table_of(std::move(poll->ends)));
-        blocks_version_ = poll->version;
-        co_await free_in_slices(std::move(old));
+        version = since->version;
     }
+    auto old = local_.blocks().replace(std::move(table));
+    blocks_version_ = version;
+    co_await free_in_slices(std::move(old));
 }
 
 // ZSCAN returns every member present from the scan's start to its end
 // (some maybe twice); a block made or lifted meanwhile is in the change log
-// after the version the poll read before the scan, so the next poll applies
-// it. Each page is one small reply, whatever the number of blocked users.
-net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>> redis_state::scan_blocks(
-    std::int64_t now_s) {
-    std::vector<std::pair<std::string, std::int64_t>> out;
+// after the version the poll read before the scan: applied during the read
+// (below) and again to its table (poll_once). Each page is one small
+// reply, whatever the number of blocked users.
+net::awaitable<result<block_ends>> redis_state::scan_blocks(std::int64_t now_s,
+                                                            std::int64_t version) {
+    block_ends out;
+    auto caught_up = steady::now();
     std::size_t user_bytes = 0;  // of the user ids in `out`
     std::string cursor = "0";
     static const std::string page = std::to_string(blocks_per_scan_page);
@@ -466,6 +491,13 @@ net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>> redis_
             user_bytes += it->first.size();
         cursor = std::move(*next);
         if (cursor == "0") co_return out;  // past the bounds by a page (one reply) at most
+        if (steady::now() - caught_up >= block_poll_interval) {
+            std::string read_at = std::to_string(version);
+            auto since = co_await changes_since(std::move(read_at));
+            if (since && since->changed && !since->whole)
+                co_await apply_changes(std::move(since->ends), now_s);
+            caught_up = steady::now();
+        }
         if (out.size() >= max_scanned_blocks || user_bytes >= max_scanned_user_bytes) {
             // What the block cache can hold is applied, and the version read
             // with it, so that later changes still come from the change log.

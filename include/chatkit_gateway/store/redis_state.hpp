@@ -19,6 +19,7 @@
 #include "chatkit_gateway/store/local_state.hpp"
 #include "chatkit_gateway/store/redis_connection.hpp"
 #include "chatkit_gateway/store/redis_keys.hpp"
+#include "chatkit_gateway/store/redis_replies.hpp"
 #include "chatkit_gateway/store/redis_scripts.hpp"
 
 #include <atomic>
@@ -90,9 +91,16 @@ private:
     // Writes the user's block marker for the block set's change `version`.
     net::awaitable<done> mark_blocked(std::string user, std::int64_t until, std::int64_t version,
                                       std::int64_t ttl_ms);
+    // The block poll script from `known` (a version, or "-" for none): what
+    // changed since; nullopt when it failed or its reply was malformed.
+    net::awaitable<std::optional<block_poll>> changes_since(std::string known);
+    // Applies changed blocks (end 0: unblocked) to the block cache.
+    net::awaitable<void> apply_changes(block_ends ends, std::int64_t now_s);
     // The whole block set, a page at a time (user, end in Unix seconds).
-    net::awaitable<result<std::vector<std::pair<std::string, std::int64_t>>>> scan_blocks(
-        std::int64_t now_s);
+    // Meanwhile the changes made since `version` (the whole read's) are
+    // applied every poll interval, so that they still take effect within a
+    // second however long the read takes.
+    net::awaitable<result<block_ends>> scan_blocks(std::int64_t now_s, std::int64_t version);
 
     // The mint script's arguments that come from the configuration alone,
     // worked out once.
