@@ -173,7 +173,9 @@ result<boost::json::object> thread_item_list(std::string_view upstream_body, std
     for (const auto& item : data->get_array())
         if (!item.is_object() || !has_string(item.get_object(), "thread_id", id))
             return failure{errc::upstream_error, "item list holds another thread's item"};
-    return list_of(data->get_array(), *list);
+    // Moved out, not copied: the caller gets it, and nothing else of `list`.
+    auto items = std::move(list->at("data").as_array());
+    return list_of(std::move(items), *list);
 }
 
 result<boost::json::object> deletion_of(std::string_view upstream_body, std::string_view id) {
