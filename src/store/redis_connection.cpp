@@ -12,6 +12,7 @@
 
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -64,6 +65,8 @@ struct redis_connection::pending {
     std::string wire;
     net::steady_timer done;  // cancelled when `reply` is set
     std::optional<result<resp_value>> reply;
+    std::size_t replies_left = 1;           // of the commands in `wire`
+    std::optional<resp_value> first_error;  // among the replies before the last
 
     void complete(result<resp_value> r) {
         reply = std::move(r);
@@ -93,14 +96,16 @@ void redis_connection::stop() {
     backoff_.cancel();
 }
 
-net::awaitable<result<resp_value>> redis_connection::call(std::string command) {
+net::awaitable<result<resp_value>> redis_connection::call(std::string commands,
+                                                          std::size_t replies) {
     // While a connection Redis closed when idle is made again (at once), a
     // call waits for it within its timeout; otherwise, not connected, it
     // fails at once rather than wait out an outage's backoff.
     const bool coming = state_ == state::connecting && reconnecting_at_once_;
     if (!coming && (state_ != state::ready || broken_))
         co_return failure{errc::store_unavailable, "redis not connected"};
-    auto p = std::make_shared<pending>(ioc_, std::move(command));
+    auto p = std::make_shared<pending>(ioc_, std::move(commands));
+    p->replies_left = std::max<std::size_t>(replies, 1);
     p->done.expires_after(options_.timeout);
     to_send_.push_back(p);
     wake_.cancel();
@@ -215,9 +220,14 @@ net::awaitable<bool> redis_connection::read_replies(Stream& stream) {
             drop("sent an unreadable or unexpected reply");
             co_return false;
         }
+        auto& front = *awaiting_.front();
+        if (--front.replies_left > 0) {
+            if (v.is_error() && !front.first_error) front.first_error = std::move(v);
+            continue;
+        }
         auto p = std::move(awaiting_.front());
         awaiting_.pop_front();
-        p->complete(std::move(v));
+        p->complete(p->first_error ? std::move(*p->first_error) : std::move(v));
     }
 }
 

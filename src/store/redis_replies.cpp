@@ -104,6 +104,27 @@ std::optional<std::pair<std::int64_t, std::int64_t>> mint_reply_of(const resp_va
     return std::pair{*verdict, *n};
 }
 
+std::optional<bool> blocked_in_registry_write_of(const resp_value& exec, std::size_t commands,
+                                                 std::int64_t now_s) {
+    const auto& e = exec.elements;
+    if (exec.type != resp_value::kind::array || commands == 0 || e.size() != commands)
+        return std::nullopt;
+    for (std::size_t i = 0; i + 1 < e.size(); ++i)
+        if (e[i].type != resp_value::kind::integer) return std::nullopt;
+    const auto& marker = e.back();
+    if (marker.type == resp_value::kind::nil) return false;
+    if (marker.type != resp_value::kind::string) return std::nullopt;
+    const auto& t = marker.text;
+    const auto end = std::find_if(t.begin(), t.end(), [](char c) { return c < '0' || c > '9'; });
+    const auto first = std::find_if(t.begin(), end, [](char c) { return c != '0'; });
+    // More digits than any time has: a block beyond every clock.
+    if (end - first > 18) return true;
+    std::int64_t until = 0;
+    const char* from = t.data() + (first - t.begin());
+    std::from_chars(from, from + (end - first), until);
+    return until > now_s;
+}
+
 std::optional<std::string> block_scan_page_of(const resp_value& v, block_ends& out) {
     const auto& e = v.elements;
     if (v.type != resp_value::kind::array || e.size() != 2 ||

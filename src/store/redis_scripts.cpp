@@ -63,24 +63,7 @@ end
 return {0, used}
 )lua";
 
-// Records the session, then answers 2 when the user is blocked (KEYS[2],
-// set by a revocation before it lists the sessions), else 1. Atomic, so a
-// revocation either lists this session or is seen here. The key's TTL is
-// reset to the same span on every add (ARGV[4]: longer than any session
-// lasts), so it never shortens, whichever replica's clock is ahead, and
-// outlives every session in it; members that expired before ARGV[5] (a
-// margin before the caller's time, for replicas whose clock runs ahead)
-// are dropped here.
-constexpr std::string_view add_session_lua = R"lua(
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[5])
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-local blocked = tonumber(string.match(redis.call('GET', KEYS[2]) or '0', '^%d+') or '0')
-if blocked ~= nil and blocked > tonumber(ARGV[1]) then return 2 end
-return 1
-)lua";
-
-// The user's block marker (KEYS[1], read by the add-session script), as
+// The user's block marker (KEYS[1], read by the registry write), as
 // "<until> <version>", written for the block-set change `version` (ARGV[2])
 // unless a later change wrote it already: a block and an unblock of one
 // user on two replicas at once leave the marker of the one the block set
@@ -224,9 +207,6 @@ const redis_script& cached() {
 
 const redis_script& mint_script() {
     return cached<mint_lua>();
-}
-const redis_script& add_session_script() {
-    return cached<add_session_lua>();
 }
 const redis_script& block_script() {
     return cached<block_lua>();

@@ -119,10 +119,11 @@ net::awaitable<redis_connection*> redis_state::connection() {
 
 net::awaitable<result<resp_value>> redis_state::round_trip(std::string_view operation,
                                                            std::string command,
-                                                           redis_connection* via) {
+                                                           redis_connection* via,
+                                                           std::size_t replies) {
     auto* c = via != nullptr ? via : co_await connection();
     const auto started = steady::now();
-    auto reply = co_await c->call(std::move(command));
+    auto reply = co_await c->call(std::move(command), replies);
     if (reply && reply->is_error() && reply->text.rfind("NOSCRIPT", 0) != 0)
         reply = store_failure("redis error reply: " +
                               redis_error_for_log(reply->text, redis_.password));
@@ -199,24 +200,41 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
     co_return mint_decision{};
 }
 
+// The registry write: MULTI, the session added (ZADD) and the key's TTL
+// reset (EXPIRE), the user's block marker read (GET), EXEC. A transaction,
+// not a script: it costs Redis about half as much, and atomic all the same,
+// so a connection lost half-way leaves no key without a TTL. A revocation
+// writes the marker before it lists the sessions, so it either lists this
+// session or the marker is read here. One write in registry_trim_every
+// also drops the user's sessions that expired before the cutoff
+// (ZREMRANGEBYSCORE): the set holds its live sessions and those that ended
+// since (docs/operations.md, "Redis keys").
 net::awaitable<result<registration>> redis_state::add_session(std::string user,
                                                               live_session session, unix_ms now) {
-    std::vector<std::string> keys{keys_.sessions(user), keys_.blocked(user)};
+    const auto key = keys_.sessions(user);
     // The key outlives every session in it: a session lasts at most
     // longest_session_seconds after its mint, and five minutes more cover a
-    // replica whose clock is ahead.
+    // replica whose clock is ahead. Reset to the same span on every add, so
+    // it never shortens, whichever replica's clock is ahead.
     static const std::string key_ttl =
         std::to_string(longest_session_seconds + clock_skew_margin_seconds);
-    std::vector<std::string> args{std::to_string(now / 1000), session.session_id,
-                                  std::to_string(session.expires_at), key_ttl,
-                                  after_second_of(registry_cutoff(now))};
-    auto reply =
-        co_await script("add_session", add_session_script(), std::move(keys), std::move(args));
-    if (reply && reply->type == resp_value::kind::integer && reply->integer == 1)
-        co_return registration::recorded;
-    if (reply && reply->type == resp_value::kind::integer && reply->integer == 2)
-        co_return registration::user_blocked;
-    if (reply) reply = store_failure("unexpected add-session script reply");
+    const bool trim =
+        registry_writes_.fetch_add(1, std::memory_order_relaxed) % registry_trim_every == 0;
+    std::string command;
+    append_command(command, {"MULTI"});
+    if (trim)
+        append_command(command,
+                       {"ZREMRANGEBYSCORE", key, "-inf", after_second_of(registry_cutoff(now))});
+    append_command(command, {"ZADD", key, std::to_string(session.expires_at), session.session_id});
+    append_command(command, {"EXPIRE", key, key_ttl});
+    append_command(command, {"GET", keys_.blocked(user)});
+    append_command(command, {"EXEC"});
+    const std::size_t transacted = trim ? 4 : 3;
+    auto reply = co_await round_trip("add_session", std::move(command), nullptr, transacted + 2);
+    std::optional<bool> blocked;
+    if (reply && !(blocked = blocked_in_registry_write_of(*reply, transacted, now / 1000)))
+        reply = store_failure("unexpected registry write reply");
+    if (reply) co_return *blocked ? registration::user_blocked : registration::recorded;
     if (degraded("add_session", reply.error(), now)) co_return reply.error();
     co_return local_.add(user, std::move(session), now);
 }
@@ -259,7 +277,7 @@ net::awaitable<result<std::int64_t>> redis_state::block(std::string user, std::i
     const auto version = integer_of(*reply);
     if (!version) co_return store_failure("unexpected block script reply");
     local_.apply_block(user, until, now);  // this replica at once; the others within a poll
-    // The per-user marker the add-session script reads, expiring with the block.
+    // The per-user marker the registry write reads, expiring with the block.
     const auto ttl_ms = std::max<std::int64_t>(1, until * 1000 - now);
     auto marked = co_await mark_blocked(std::move(user), until, *version, ttl_ms);
     if (!marked) co_return marked.error();

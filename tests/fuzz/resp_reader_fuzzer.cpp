@@ -67,6 +67,14 @@ void read_as_every_command(const resp_value& v) {
         check(mint->first >= 0 && mint->first <= 2);
         check(in_range(mint->second));
     }
+    // The registry write's EXEC: only an array of as many replies as
+    // commands, the marker last (nil: not blocked).
+    for (const std::size_t commands : {std::size_t{3}, std::size_t{4}, v.elements.size()}) {
+        if (const auto blocked = blocked_in_registry_write_of(v, commands, 1'700'000'000)) {
+            check(v.type == resp_value::kind::array && v.elements.size() == commands);
+            check(v.elements.back().type == resp_value::kind::string || !*blocked);
+        }
+    }
     // What may be logged of an error reply: a known code the text begins
     // with (a whole word), or the fixed phrase; nothing else of the text,
     // nor the text's own bytes (the code is one of the reader's own).

@@ -961,25 +961,28 @@ BOOST_AUTO_TEST_CASE(a_mint_in_flight_during_a_revoke_and_block_does_not_keep_it
     }
 }
 
-// The mint script's reply comes from a hostile Redis: anything but the
-// shape and range the script returns is a store error (here on_error
-// "refuse": 503), never an admission, and a Retry-After it names is never
-// longer than a token takes to come back.
+// The mint script's and the registry write's replies come from a hostile
+// Redis: anything but the shape and range the script returns is a store
+// error (here on_error "refuse": 503), never an admission, and a
+// Retry-After it names is never longer than a token takes to come back.
 BOOST_AUTO_TEST_CASE(a_malformed_mint_reply_from_redis_is_a_store_error) {
     upstream up;
     std::mutex mutex;
-    std::string mint_reply, add_reply = ":1\r\n";
+    std::string mint_reply;
+    // EXEC's answer to the registry write (hostile_redis::queued() commands).
+    std::function<std::string()> exec_reply = [] { return hostile_redis::exec_answer(); };
     hostile_redis redis([&](const redis_words& w) -> std::string {
         if (!w.empty() && w[0] == "PING") return "+PONG\r\n";
+        if (auto queued = hostile_redis::in_transaction(w)) return *queued;
+        if (!w.empty() && w[0] == "EXEC") {
+            std::lock_guard lock(mutex);
+            return exec_reply();
+        }
         if (w.size() > 3 && w[0] == "EVALSHA") {
             const auto& key = w[3];
             if (key.ends_with(":bucket:full_at")) {
                 std::lock_guard lock(mutex);
                 return mint_reply;
-            }
-            if (key.ends_with(":sessions")) {
-                std::lock_guard lock(mutex);
-                return add_reply;
             }
             return "*1\r\n:0\r\n";  // the block poll: nothing changed
         }
@@ -1024,17 +1027,66 @@ BOOST_AUTO_TEST_CASE(a_malformed_mint_reply_from_redis_is_a_store_error) {
 
     // Admitted and minted, but the session cannot be recorded (a revocation
     // could never find it): no secret goes out, the session is cancelled.
-    for (const std::string reply : {"-ERR busy\r\n", ":7\r\n", "$1\r\n1\r\n"}) {
-        BOOST_TEST_CONTEXT(reply) {
+    const auto with_error_inside = [] {
+        auto all = hostile_redis::exec_answer();
+        return all.replace(all.find(":1\r\n"), 4, "-WRONGTYPE no\r\n");
+    };
+    const std::vector<std::pair<std::string, std::function<std::string()>>> unrecorded{
+        {"an error", [] { return std::string("-ERR busy\r\n"); }},
+        {"the transaction discarded", [] { return std::string("-EXECABORT no\r\n"); }},
+        {"an integer", [] { return std::string(":7\r\n"); }},
+        {"text", [] { return std::string("$1\r\n1\r\n"); }},
+        {"a nil array", [] { return std::string("*-1\r\n"); }},
+        {"one reply short",
+         [] {
+             std::string short_one = "*" + std::to_string(hostile_redis::queued() - 1) + "\r\n";
+             for (std::size_t i = 2; i < hostile_redis::queued(); ++i) short_one += ":1\r\n";
+             return short_one + "$-1\r\n";
+         }},
+        {"an error inside", with_error_inside},
+        {"a marker that is a number", [] { return hostile_redis::exec_answer(":5\r\n"); }},
+        {"a marker that is an array", [] { return hostile_redis::exec_answer("*0\r\n"); }},
+    };
+    for (const auto& [what, reply] : unrecorded) {
+        BOOST_TEST_CONTEXT(what) {
             {
                 std::lock_guard lock(mutex);
-                add_reply = reply;
+                exec_reply = reply;
             }
             const auto cancels = up.count("cancel_session");
             const auto r = answer("*2\r\n:0\r\n:1\r\n");
             BOOST_TEST(r.result_int() == 503);
             BOOST_TEST(r.body().find("client_secret") == std::string::npos);
             BOOST_TEST(up.count("cancel_session") == cancels + 1);
+        }
+    }
+    // A block marker read in the same transaction, of a block still running
+    // (its leading digits, however many), or ended, or not a number.
+    const std::vector<std::pair<std::string, int>> markers{
+        {"9999999999 7", 403},
+        {"00000000000000000000009999999999 7", 403},
+        {"99999999999999999999999 7", 403},
+        {"1 7", 200},
+        {"0 9", 200},
+        {"x 9", 200},
+        {"", 200}};
+    for (const auto& [marker, status] : markers) {
+        BOOST_TEST_CONTEXT(marker) {
+            {
+                std::lock_guard lock(mutex);
+                exec_reply = [m = marker] {
+                    return hostile_redis::exec_answer("$" + std::to_string(m.size()) + "\r\n" + m +
+                                                      "\r\n");
+                };
+            }
+            const auto cancels = up.count("cancel_session");
+            const auto r = answer("*2\r\n:0\r\n:1\r\n");
+            BOOST_TEST(r.result_int() == status);
+            if (status == 403) {
+                BOOST_TEST(code_of(r) == "user_blocked");
+                BOOST_TEST(r.body().find("client_secret") == std::string::npos);
+                BOOST_TEST(up.count("cancel_session") == cancels + 1);
+            }
         }
     }
     fs::remove_all(dir);
@@ -1070,10 +1122,12 @@ BOOST_AUTO_TEST_CASE(a_hostile_block_scan_keeps_the_blocks_known_and_mints_going
             return page;
         }
         if (w[0] == "ZRANGEBYSCORE") return "*0\r\n";  // the user's live sessions: none
+        if (auto queued = hostile_redis::in_transaction(w)) return *queued;
+        if (w[0] == "EXEC") return hostile_redis::exec_answer();  // recorded, no marker
         if (w[0] != "EVALSHA" || w.size() < 4) return "-ERR unexpected\r\n";
         const auto& key = w[3];
         if (key.ends_with(":bucket:full_at")) return "*2\r\n:0\r\n:1\r\n";  // admitted
-        if (key.ends_with(":sessions") || key.ends_with(":blocked")) return ":1\r\n";
+        if (key.ends_with(":blocked")) return ":1\r\n";                     // the marker written
         if (w.size() == 11) return ":1000\r\n";  // the block script: version 1000
         // The block poll (known version in w[6]).
         if (rewritten) return "*2\r\n:1001\r\n:0\r\n";

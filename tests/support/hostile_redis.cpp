@@ -20,7 +20,40 @@ redis_words words_of(const redisReply* r) {
     return words;
 }
 
+// Each connection is served on a thread of its own: its transaction, if any.
+thread_local bool in_multi = false;
+thread_local std::size_t queued_commands = 0;
+
+void track_transaction(const redis_words& w) {
+    if (w.empty()) return;
+    if (w[0] == "MULTI") {
+        in_multi = true;
+        queued_commands = 0;
+    } else if (in_multi && w[0] != "EXEC") {
+        ++queued_commands;
+    }
+}
+
 }  // namespace
+
+std::optional<std::string> hostile_redis::in_transaction(const redis_words& w) {
+    if (!w.empty() && w[0] == "MULTI") return "+OK\r\n";
+    if (in_multi && !w.empty() && w[0] != "EXEC") return "+QUEUED\r\n";
+    return std::nullopt;
+}
+
+std::size_t hostile_redis::queued() noexcept {
+    return queued_commands;
+}
+
+std::string hostile_redis::exec_answer(std::string_view last) {
+    // Appended, not "*" + std::string&&: g++ 12 wrongly warns on that.
+    std::string out = "*";
+    out.append(std::to_string(queued_commands)).append("\r\n");
+    for (std::size_t i = 1; i < queued_commands; ++i) out += ":1\r\n";
+    out.append(last);
+    return out;
+}
 
 hostile_redis::hostile_redis(redis_script script)
     : script_(std::move(script)),
@@ -40,7 +73,9 @@ void hostile_redis::serve(const std::shared_ptr<peer_socket>& s) {
             const auto words = words_of(static_cast<redisReply*>(reply));
             freeReplyObject(reply);
             ++commands_;
+            track_transaction(words);
             auto answer = script_(words);
+            if (!words.empty() && words[0] == "EXEC") in_multi = false;
             const bool hang_up = answer.ends_with(then_hang_up);
             if (hang_up) answer.resize(answer.size() - then_hang_up.size());
             if (!answer.empty() && !s->send_all(answer)) return;

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,16 @@ class hostile_redis {
 public:
     explicit hostile_redis(redis_script script);
     static constexpr std::string_view then_hang_up = "\x01hang up";
+
+    // A server's answers inside MULTI ... EXEC, for scripts to return:
+    // "+OK" to MULTI and "+QUEUED" to each command after it; nullopt for
+    // EXEC and for commands outside one (the script answers those).
+    static std::optional<std::string> in_transaction(const redis_words& w);
+    // While answering EXEC: how many commands its connection queued.
+    static std::size_t queued() noexcept;
+    // EXEC's answer when every queued command answered an integer (1) but
+    // the last, which answered `last` (the registry write's GET: no marker).
+    static std::string exec_answer(std::string_view last = "$-1\r\n");
 
     unsigned short port() const noexcept { return listener_.port(); }
     std::size_t commands() const noexcept { return commands_.load(); }

@@ -79,10 +79,12 @@ public:
     // Closes the connection and stops reconnecting.
     void stop();
 
-    // Sends one RESP-encoded command and waits for its reply (a Redis error
-    // reply is a value, not a failure). Failure: not connected, lost
-    // connection, timeout, unreadable reply.
-    net::awaitable<result<resp_value>> call(std::string command);
+    // Sends `replies` RESP-encoded commands, one after the other in
+    // `commands` (written together: no other caller's command comes between
+    // them), and waits for their replies: the first error reply among them,
+    // else the last reply (a Redis error reply is a value, not a failure).
+    // Failure: not connected, lost connection, timeout, unreadable reply.
+    net::awaitable<result<resp_value>> call(std::string commands, std::size_t replies = 1);
     bool connected() const noexcept { return state_ == state::ready && !broken_; }
     net::io_context::executor_type get_executor() const noexcept { return ioc_.get_executor(); }
 

@@ -28,8 +28,8 @@ public:
     std::string sessions(std::string_view user) const { return user_key(user, ":sessions"); }
     // <prefix>{<user>}:blocked: "<until> <version>", blocked until (Unix
     // seconds, 0: unblocked) as of the block set's change `version`; expires
-    // with the block (an unblock's after a day); read by the add-session
-    // script in the same slot as the sessions.
+    // with the block (an unblock's after a day); read by the registry
+    // write, a transaction on the same slot as the sessions.
     std::string blocked(std::string_view user) const { return user_key(user, ":blocked"); }
     // <prefix>{blocks}:set: sorted set user -> blocked until (Unix seconds).
     std::string blocks() const { return prefix_ + "{blocks}:set"; }

@@ -65,6 +65,16 @@ std::optional<std::int64_t> redis_time_ms_of(const resp_value& v);
 // day's count), 1 (rate limited, n = ms until a token) or 2 (over quota).
 std::optional<std::pair<std::int64_t, std::int64_t>> mint_reply_of(const resp_value& v);
 
+// What EXEC answered to a registry write (the commands between MULTI and
+// EXEC, the user's block marker read by the last: GET), as whether that
+// marker says the user is blocked at `now_s` (Unix seconds): its leading
+// digits, "<until> <version>", name a later second (none, or no marker: not
+// blocked). nullopt when malformed: not an array of `commands` replies,
+// one before the last not an integer (an error among them), the marker
+// neither text nor nil.
+std::optional<bool> blocked_in_registry_write_of(const resp_value& exec, std::size_t commands,
+                                                 std::int64_t now_s);
+
 // The error code of a Redis error reply (its text's first word) when it is
 // one Redis servers use (ERR, WRONGPASS, OOM, READONLY, ...), else "an
 // error with another code": all of an error reply that may be logged once

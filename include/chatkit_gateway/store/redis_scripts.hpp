@@ -16,13 +16,9 @@ struct redis_script {
 // KEYS: bucket, day. ARGV: refill interval µs, tolerance µs ((burst - 1)
 // intervals), daily limit (0: none), day key TTL s. The time is Redis's.
 // Returns {0, count today} admitted, {1, retry ms} rate limited, {2, 0}
-// over the quota. One round trip per mint.
+// over the quota. One round trip per mint (the registry write after the
+// upstream call is a MULTI/EXEC transaction, redis_state::add_session).
 const redis_script& mint_script();
-// KEYS: sessions, blocked. ARGV: now s, session id, expires_at, key TTL s,
-// "(<s>": drop the sessions expired before. Adds the session, drops those,
-// keeps the key at least that long, and returns 2 when the user is
-// blocked, else 1.
-const redis_script& add_session_script();
 // KEYS: blocks, version, changes. ARGV: now s, user, until (0: unblock),
 // now ms, seconds after their end (by Redis's clock) that blocks are
 // dropped. Returns the new version.

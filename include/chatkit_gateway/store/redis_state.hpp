@@ -1,6 +1,8 @@
 // shared_state in Redis (docs/operations.md, "Shared state across
-// replicas"): one pipelined redis_connection per io_context, Lua scripts for
-// everything that must be atomic (one round trip per mint), and blocks
+// replicas"): one pipelined redis_connection per io_context, Lua scripts
+// or MULTI/EXEC for everything that must be atomic (two round trips per
+// mint: the limit script before the upstream call, the registry write after
+// it), and blocks
 // polled every 250 ms on the first context into an in-memory block_list, so
 // the per-request block check never waits on Redis and a replica keeps the
 // blocks it knew while the store fails. The poll has a connection of its
@@ -65,12 +67,17 @@ public:
     // hand or by something posing as Redis, fill it sooner.
     static constexpr std::size_t max_scanned_user_bytes = 100'000'000;
     static constexpr int max_scan_pages = 10000;
+    // One registry write in this many (of this replica's, whoever's they
+    // are) also drops the user's expired sessions.
+    static constexpr std::uint32_t registry_trim_every = 8;
 
 private:
     net::awaitable<redis_connection*> connection();
-    // On this context's connection, or on `via` when given.
+    // On this context's connection, or on `via` when given; `replies`:
+    // the number of commands in `command` (redis_connection::call).
     net::awaitable<result<resp_value>> round_trip(std::string_view operation, std::string command,
-                                                  redis_connection* via = nullptr);
+                                                  redis_connection* via = nullptr,
+                                                  std::size_t replies = 1);
     net::awaitable<result<resp_value>> script(std::string_view operation, const redis_script& s,
                                               std::vector<std::string> keys,
                                               std::vector<std::string> args,
@@ -118,6 +125,9 @@ private:
     io_pool& pool_;
     observability::metrics& metrics_;
     redis_keys keys_;
+    // Numbers the registry writes: one in registry_trim_every also drops
+    // the user's expired sessions.
+    std::atomic<std::uint32_t> registry_writes_{0};
     local_state local_;  // the fallback, and the block cache
     std::vector<std::shared_ptr<redis_connection>> connections_;
     std::shared_ptr<redis_connection> poll_connection_;  // on the first context

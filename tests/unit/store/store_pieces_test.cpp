@@ -422,6 +422,52 @@ BOOST_AUTO_TEST_CASE(redis_time_is_read_strictly) {
     BOOST_TEST(time_of("", "0") == -1);
 }
 
+// The registry write's EXEC answer: as many replies as commands, integers
+// but the last, the user's block marker ("<until> <version>", nil: none),
+// blocked while its leading digits name a later second than now.
+BOOST_AUTO_TEST_CASE(a_registry_write_reads_the_block_marker_strictly) {
+    using ckg::store::resp_value;
+    constexpr std::int64_t now_s = 1'796'210'000;
+    const auto exec = [](std::vector<resp_value::kind> kinds, std::string marker) {
+        resp_value v;
+        v.type = resp_value::kind::array;
+        for (auto k : kinds) {
+            resp_value e;
+            e.type = k;
+            e.text = k == resp_value::kind::string ? marker : std::string("1");
+            v.elements.push_back(e);
+        }
+        return v;
+    };
+    using k = resp_value::kind;
+    // 1 blocked, 0 not, -1 malformed.
+    const auto as_int = [](std::optional<bool> b) { return b ? int(*b) : -1; };
+    const auto blocked = [&](std::string marker) {
+        return as_int(ckg::store::blocked_in_registry_write_of(
+            exec({k::integer, k::integer, k::string}, marker), 3, now_s));
+    };
+    BOOST_TEST(blocked("1796210001 42") == 1);
+    BOOST_TEST(blocked("1796210000 42") == 0);  // ends now
+    BOOST_TEST(blocked("0 43") == 0);           // unblocked
+    BOOST_TEST(blocked("0001796210001") == 1);
+    BOOST_TEST(blocked("123456789012345678901234 1") == 1);
+    BOOST_TEST(blocked("soon") == 0);
+    BOOST_TEST(blocked("") == 0);
+    const auto of = [&](std::vector<k> kinds, std::size_t commands) {
+        return as_int(
+            ckg::store::blocked_in_registry_write_of(exec(kinds, "1796210001 1"), commands, now_s));
+    };
+    BOOST_TEST(of({k::integer, k::integer, k::nil}, 3) == 0);
+    BOOST_TEST(of({k::integer, k::integer, k::integer, k::string}, 4) == 1);
+    BOOST_TEST(of({k::integer, k::integer, k::string}, 4) == -1);   // one reply short
+    BOOST_TEST(of({k::integer, k::error, k::string}, 3) == -1);     // an error inside
+    BOOST_TEST(of({k::integer, k::integer, k::integer}, 3) == -1);  // a marker not text
+    BOOST_TEST(of({}, 0) == -1);
+    resp_value error;
+    error.type = k::error;
+    BOOST_TEST(as_int(ckg::store::blocked_in_registry_write_of(error, 3, now_s)) == -1);
+}
+
 // Once a password went to the server, an error reply is logged as its code
 // alone, and only as a code Redis uses: never its text, nor a "code" that
 // spells out anything else in capitals.
