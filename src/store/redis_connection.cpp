@@ -79,6 +79,7 @@ redis_connection::redis_connection(net::io_context& ioc, redis_options options)
       options_(std::move(options)),
       wake_(ioc),
       backoff_(ioc),
+      pace_(ioc),
       chunk_(read_chunk, '\0'),
       warnings_(options_.warnings ? options_.warnings : std::make_shared<warning_throttle>()) {}
 
@@ -133,6 +134,7 @@ void redis_connection::drop(const std::string& why) {
     broken_ = true;
     fail_all(why);
     wake_.cancel();
+    pace_.cancel();
 }
 
 net::awaitable<std::optional<failure>> redis_connection::connect(beast::tcp_stream& tcp) {
@@ -250,17 +252,20 @@ bool redis_connection::holds_unasked_input(Stream& stream) const {
     return ec || waiting > 0;
 }
 
-// The I/O loop: queued commands go out in one write; replies are read
-// while any are awaited; otherwise it sleeps until call() wakes it.
+// The I/O loop: queued commands go out in one write, at most one per
+// min_write_interval; replies are read while any are awaited; otherwise it
+// sleeps until call() wakes it.
 template <class Stream>
 net::awaitable<void> redis_connection::serve(Stream& stream) {
     state_ = state::ready;
     ready_since_ = steady::now();
     reconnecting_at_once_ = false;
     while (!broken_) {
+        const bool paced = steady::now() < last_write_ + options_.min_write_interval;
         if (!to_send_.empty() && awaiting_.empty() && holds_unasked_input(stream)) {
             drop("sent a reply nothing asked for");
-        } else if (!to_send_.empty()) {
+        } else if (!to_send_.empty() && !paced) {
+            last_write_ = steady::now();
             std::string batch;
             for (auto& p : to_send_) {
                 batch += p->wire;
@@ -271,6 +276,10 @@ net::awaitable<void> redis_connection::serve(Stream& stream) {
             if (ec && !broken_) drop("write failed: " + ec.message());
         } else if (!awaiting_.empty()) {
             co_await read_replies(stream);
+        } else if (!to_send_.empty()) {
+            // Paced, no reply due: what comes meanwhile goes in the same write.
+            pace_.expires_at(last_write_ + options_.min_write_interval);
+            co_await pace_.async_wait(nothrow_awaitable);
         } else {
             co_await wait_idle(beast::get_lowest_layer(stream).socket());
         }

@@ -33,11 +33,13 @@ struct client_run {
     net::io_context ioc;
     std::shared_ptr<store::redis_connection> connection;
 
-    explicit client_run(const hostile_redis& peer) {
+    explicit client_run(const hostile_redis& peer,
+                        std::chrono::microseconds min_write_interval = 1ms) {
         store::redis_options o;
         o.host = "127.0.0.1";
         o.port = std::to_string(peer.port());
         o.timeout = 1000ms;
+        o.min_write_interval = min_write_interval;
         connection = std::make_shared<store::redis_connection>(ioc, o);
     }
 
@@ -117,6 +119,54 @@ BOOST_AUTO_TEST_CASE(a_reply_nobody_asked_for_fails_the_call_about_to_go_out) {
         auto after = co_await c.get();
         BOOST_REQUIRE(after.ok());
         BOOST_TEST(after->text == "right");
+    });
+}
+
+// Writes are paced (redis_options::min_write_interval, here 300 ms): a
+// command after a quiet interval goes out at once; commands made within
+// the interval after a write go out together when it ends, none waiting
+// longer than that, each answered by its own reply. Before pacing, each of
+// these commands went out in a write of its own.
+BOOST_AUTO_TEST_CASE(commands_made_within_the_write_interval_go_out_in_one_write) {
+    hostile_redis peer([](const redis_words& w) -> std::string {
+        if (w.size() == 2 && w[0] == "GET")
+            return "$" + std::to_string(w[1].size()) + "\r\n" + w[1] + "\r\n";
+        return plain_redis(w, "");
+    });
+    client_run c(peer, 300ms);
+    c.run([&]() -> net::awaitable<void> {
+        BOOST_REQUIRE(co_await c.connected());
+        co_await c.sleep(400ms);  // quiet for longer than the interval
+        const auto lone_from = std::chrono::steady_clock::now();
+        BOOST_REQUIRE((co_await c.get()).ok());
+        const auto lone = std::chrono::steady_clock::now() - lone_from;
+        BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(lone).count() < 150);
+        const auto reads_before = peer.reads();
+        // 20 commands, 5 ms apart, all within the interval after that write.
+        constexpr int n = 20;
+        int answered = 0, own_reply = 0;
+        auto longest = std::chrono::steady_clock::duration::zero();
+        for (int i = 0; i < n; ++i) {
+            net::co_spawn(
+                c.ioc,
+                [&, i]() -> net::awaitable<void> {
+                    std::string command;
+                    store::append_command(command, {"GET", "key-" + std::to_string(i)});
+                    const auto from = std::chrono::steady_clock::now();
+                    auto r = co_await c.connection->call(std::move(command));
+                    longest = std::max(longest, std::chrono::steady_clock::now() - from);
+                    ++answered;
+                    if (r.ok() && r->text == "key-" + std::to_string(i)) ++own_reply;
+                },
+                net::detached);
+            co_await c.sleep(5ms);
+        }
+        for (int i = 0; i < 200 && answered < n; ++i) co_await c.sleep(10ms);
+        BOOST_TEST(answered == n);
+        BOOST_TEST(own_reply == n);
+        BOOST_TEST(peer.reads() - reads_before <= 2u);  // one write (split at most once)
+        BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(longest).count() <
+                   300 + 150);
     });
 }
 

@@ -65,6 +65,7 @@ void hostile_redis::serve(const std::shared_ptr<peer_socket>& s) {
     while (!listener_.stopping()) {
         const auto bytes = s->recv_some();
         if (bytes.empty()) return;
+        ++reads_;
         if (redisReaderFeed(reader.get(), bytes.data(), bytes.size()) != REDIS_OK) return;
         for (;;) {
             void* reply = nullptr;

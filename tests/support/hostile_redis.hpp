@@ -39,6 +39,9 @@ public:
 
     unsigned short port() const noexcept { return listener_.port(); }
     std::size_t commands() const noexcept { return commands_.load(); }
+    // Reads that returned bytes, on all connections: how many writes the
+    // commands came in (or more, when one was split on its way).
+    std::size_t reads() const noexcept { return reads_.load(); }
     std::size_t connections() const noexcept { return listener_.connections(); }
     // A reply nobody asked for, on every open connection, now.
     void push(std::string_view bytes) { listener_.send_to_all(bytes); }
@@ -48,6 +51,7 @@ private:
 
     redis_script script_;
     std::atomic<std::size_t> commands_{0};
+    std::atomic<std::size_t> reads_{0};
     loopback_listener listener_;  // last: stopped first
 };
 
