@@ -202,8 +202,8 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
 
 // The registry write: MULTI, the session added (ZADD) and the key's TTL
 // reset (EXPIRE), the user's block marker read (GET), EXEC. A transaction,
-// not a script: it costs Redis about half as much, and atomic all the same,
-// so a connection lost half-way leaves no key without a TTL. A revocation
+// not a script: it costs Redis about a third less CPU, and is atomic all
+// the same, so a connection lost half-way leaves no key without a TTL. A revocation
 // writes the marker before it lists the sessions, so it either lists this
 // session or the marker is read here. One write in registry_trim_every
 // also drops the user's sessions that expired before the cutoff
