@@ -1,5 +1,6 @@
 #include "chatkit_gateway/store/redis_state.hpp"
 
+#include "chatkit_gateway/core/random.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 #include "chatkit_gateway/store/redis_replies.hpp"
 #include "chatkit_gateway/store/utc_day.hpp"
@@ -16,6 +17,15 @@ using steady = std::chrono::steady_clock;
 // "(<Unix seconds>": a score range's exclusive lower end, the sessions
 // still live at `now`. Appended, not `"(" + std::string&&`: g++ 12 wrongly
 // warns -Wstringop-overflow on that.
+// True about once in `every` calls (a power of two up to 256), drawn at
+// random: neither a client, by the order of its mints, nor an upstream, by
+// its session ids, can steer which registry writes also trim.
+bool one_in(unsigned every) {
+    unsigned char r = 0;
+    random_fill(&r, 1);
+    return r % every == 0;
+}
+
 std::string after_second_of(unix_ms now) {
     std::string bound = "(";
     bound += std::to_string(now / 1000);
@@ -205,10 +215,10 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
 // not a script: it costs Redis about a third less CPU, and is atomic all
 // the same, so a connection lost half-way leaves no key without a TTL. A revocation
 // writes the marker before it lists the sessions, so it either lists this
-// session or the marker is read here. One write in registry_trim_every
-// also drops the user's sessions that expired before the cutoff
-// (ZREMRANGEBYSCORE): the set holds its live sessions and those that ended
-// since (docs/operations.md, "Redis keys").
+// session or the marker is read here. About one write in
+// registry_trim_every, drawn at random, also drops the user's sessions that
+// expired before the cutoff (ZREMRANGEBYSCORE): the set holds its live
+// sessions and those that ended since (docs/operations.md, "Redis keys").
 net::awaitable<result<registration>> redis_state::add_session(std::string user,
                                                               live_session session, unix_ms now) {
     const auto key = keys_.sessions(user);
@@ -218,8 +228,7 @@ net::awaitable<result<registration>> redis_state::add_session(std::string user,
     // it never shortens, whichever replica's clock is ahead.
     static const std::string key_ttl =
         std::to_string(longest_session_seconds + clock_skew_margin_seconds);
-    const bool trim =
-        registry_writes_.fetch_add(1, std::memory_order_relaxed) % registry_trim_every == 0;
+    const bool trim = one_in(registry_trim_every);
     std::string command;
     append_command(command, {"MULTI"});
     if (trim)

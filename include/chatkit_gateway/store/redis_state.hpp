@@ -67,9 +67,9 @@ public:
     // hand or by something posing as Redis, fill it sooner.
     static constexpr std::size_t max_scanned_user_bytes = 100'000'000;
     static constexpr int max_scan_pages = 10000;
-    // One registry write in this many (of this replica's, whoever's they
-    // are) also drops the user's expired sessions.
-    static constexpr std::uint32_t registry_trim_every = 8;
+    // About one registry write in this many, drawn at random, also drops
+    // the user's expired sessions.
+    static constexpr unsigned registry_trim_every = 8;
 
 private:
     net::awaitable<redis_connection*> connection();
@@ -125,9 +125,6 @@ private:
     io_pool& pool_;
     observability::metrics& metrics_;
     redis_keys keys_;
-    // Numbers the registry writes: one in registry_trim_every also drops
-    // the user's expired sessions.
-    std::atomic<std::uint32_t> registry_writes_{0};
     local_state local_;  // the fallback, and the block cache
     std::vector<std::shared_ptr<redis_connection>> connections_;
     std::shared_ptr<redis_connection> poll_connection_;  // on the first context
