@@ -6,7 +6,8 @@
 
 namespace ckg::api {
 
-std::optional<std::string_view> cors_policy::allowed_origin(const http_server::request& req) const {
+std::optional<std::string_view> cors_policy::allowed_origin(
+    const http_server::request_header& req) const {
     const auto it = req.find(http::field::origin);
     // A browser sends one; two are no origin this gateway allows.
     if (it == req.end() || req.count(http::field::origin) != 1) return std::nullopt;
@@ -18,14 +19,15 @@ std::optional<std::string_view> cors_policy::allowed_origin(const http_server::r
     return origin;
 }
 
-bool cors_policy::refuses(const http_server::request& req) const {
+bool cors_policy::refuses(const http_server::request_header& req) const {
     const bool has_origin = req.find(http::field::origin) != req.end();
     const bool state_changing =
         req.method() == http::verb::post || req.method() == http::verb::delete_;
     return has_origin && state_changing && !allowed_origin(req);
 }
 
-void cors_policy::decorate(const http_server::request& req, http_server::response& res) const {
+void cors_policy::decorate(const http_server::request_header& req,
+                           http_server::response& res) const {
     const auto origin = allowed_origin(req);
     if (!origin) return;
     res.set(http::field::access_control_allow_origin, *origin);
@@ -34,11 +36,12 @@ void cors_policy::decorate(const http_server::request& req, http_server::respons
     if (cookie_auth_) res.set(http::field::access_control_allow_credentials, "true");
 }
 
-http_server::reply cors_policy::preflight(const http_server::request& req,
+http_server::reply cors_policy::preflight(const http_server::request_header& req,
                                           std::string_view allow) const {
     http_server::response res{http::status::no_content, req.version()};
     if (req.find(http::field::origin) == req.end()) {
-        res.set(http::field::allow, allow);  // a plain OPTIONS: what the path supports
+        // A plain OPTIONS: what the path supports, OPTIONS included, as its 405 says.
+        res.set(http::field::allow, std::string(allow).append(", OPTIONS"));
         return http_server::reply{std::move(res)};
     }
     if (!allowed_origin(req))
@@ -48,7 +51,6 @@ http_server::reply cors_policy::preflight(const http_server::request& req,
     res.set(http::field::access_control_allow_methods, allow);
     res.set(http::field::access_control_allow_headers, "Authorization, Content-Type, X-Request-Id");
     res.set(http::field::access_control_max_age, std::to_string(cors_.max_age.count()));
-    decorate(req, res);
     return http_server::reply{std::move(res)};
 }
 

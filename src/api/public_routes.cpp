@@ -66,8 +66,9 @@ void note_trace(reply& r, const request_context& ctx) {
     r.log.set("trace_id", ctx.trace.trace_id());
 }
 
-// the order of docs/api.md: the origin check (403) comes before the token; an
-// allowed origin's answer carries the CORS headers, whatever its status.
+// the order of docs/api.md: the origin check (403) comes before the token.
+// An allowed origin's answer gets the CORS headers from the listener, whatever
+// its status (cors_policy::decorate, called for every reply).
 net::awaitable<reply> with_cors(request_context& ctx, gateway_services& s, endpoint handler) {
     start_trace(ctx);
     if (s.cors.refuses(ctx.req)) {
@@ -78,7 +79,6 @@ net::awaitable<reply> with_cors(request_context& ctx, gateway_services& s, endpo
         co_return refused;
     }
     reply r = co_await handler(ctx, s);
-    s.cors.decorate(ctx.req, r.res);
     note_trace(r, ctx);
     co_return r;
 }

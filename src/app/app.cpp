@@ -18,7 +18,8 @@ using observability::log_info;
 using observability::log_warn;
 
 http_server::server_options public_options(const config::server_config& s,
-                                           observability::metrics& m) {
+                                           observability::metrics& m,
+                                           const api::cors_policy& cors) {
     http_server::server_options o;
     o.name = "public";
     o.listen = s.listen;
@@ -27,6 +28,9 @@ http_server::server_options public_options(const config::server_config& s,
     o.header_timeout = s.header_timeout;
     o.idle_timeout = s.idle_timeout;
     o.public_headers = true;
+    o.decorate = [&cors](const http_server::request_header& h, http_server::response& r) {
+        cors.decorate(h, r);
+    };
     o.metrics = &m;
     return o;
 }
@@ -88,8 +92,9 @@ app::app(config::gateway_config config, app_options options)
     cors_ = std::make_unique<api::cors_policy>(config_.cors, config_.auth.cookie_name.has_value());
     services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *state_,
                                               *cors_, metrics_});
-    public_ = std::make_unique<http_server::server>(pool_, public_options(config_.server, metrics_),
-                                                    api::make_public_router(*services_), tls_);
+    public_ = std::make_unique<http_server::server>(
+        pool_, public_options(config_.server, metrics_, *cors_),
+        api::make_public_router(*services_), tls_);
     admin_ = std::make_unique<http_server::server>(
         pool_, admin_options(config_, metrics_),
         api::make_admin_router(readiness_, metrics_, *services_), nullptr);

@@ -265,7 +265,7 @@ private:
         }
         const bool keep_alive =
             req.keep_alive() && r.after == after_reply::keep_alive && !state_->closing.load();
-        finish_response(r.res, outcome.request_id, req.version(), keep_alive);
+        finish_response(r.res, &req, outcome.request_id, keep_alive);
         outcome.status = r.res.result_int();
         outcome.log = std::move(r.log);
 
@@ -308,7 +308,7 @@ private:
         if (header) outcome.method = method_name(*header);
         const unsigned version = header ? header->version() : 11;
         auto res = make_error_response(api_error{*code, {}, {}, {}}, version);
-        finish_response(res, outcome.request_id, version, false);
+        finish_response(res, header, outcome.request_id, false);
         outcome.status = res.result_int();
         lowest().expires_after(options().header_timeout);
         auto [wec, wn] = co_await write(res);
@@ -386,9 +386,12 @@ private:
     // The headers every reply carries are the connection's: formatted once
     // into reply_fields_ (written after the handler's own by write()), and
     // any a handler set is dropped. The request id is sane (request_id.hpp).
-    void finish_response(response& res, const std::string& request_id, unsigned version,
+    // `header` is what was read of the request (null: nothing); the
+    // listener's decorate() adds its headers for it.
+    void finish_response(response& res, const request_header* header, const std::string& request_id,
                          bool keep_alive) {
-        res.version(version);
+        res.version(header ? header->version() : 11);
+        if (header && options().decorate) options().decorate(*header, res);
         res.erase("X-Request-Id");
         res.erase(http::field::cache_control);
         res.erase(http::field::vary);

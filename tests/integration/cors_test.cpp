@@ -44,6 +44,54 @@ BOOST_AUTO_TEST_CASE(allowed_origin_gets_cors_headers_on_every_answer) {
                "Retry-After, X-Request-Id");
 }
 
+// Answers given before any route runs (unknown route, wrong method,
+// framing, sizes) carry the headers too: without them a page sees an opaque
+// network error instead of the 413 that says its body is too large.
+BOOST_AUTO_TEST_CASE(allowed_origin_gets_cors_headers_on_refusals_too) {
+    const auto send = [&](const std::string& request) {
+        auto c = client();
+        c.write_raw(request);
+        auto r = c.read_response();
+        BOOST_REQUIRE(r.has_value());
+        return *r;
+    };
+    const auto origin_field = [](const std::string& origin) {
+        return "Origin: " + origin + "\r\n";
+    };
+    const std::vector<std::pair<int, std::string>> refusals = {
+        {404, "GET /v1/unknown HTTP/1.1\r\nHost: x\r\n{origin}\r\n"},
+        {405, "PUT /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\n{origin}Content-Length: 0\r\n\r\n"},
+        {413,
+         "POST /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\n{origin}"
+         "Content-Type: application/json\r\nContent-Length: 10000000\r\n\r\n"},
+        {431, "GET /v1/chatkit/threads HTTP/1.1\r\nHost: x\r\n{origin}X-Big: " +
+                  std::string(20000, 'a') + "\r\n\r\n"},
+        {400,
+         "POST /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\n{origin}"
+         "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+    };
+    for (const auto& [status, request] : refusals) {
+        const auto with = [&](const std::string& origin) {
+            auto text = request;
+            text.replace(text.find("{origin}"), 8, origin_field(origin));
+            return send(text);
+        };
+        BOOST_TEST_CONTEXT(status) {
+            const auto allowed = with(app_origin);
+            BOOST_TEST(allowed.result_int() == status);
+            BOOST_TEST(allowed[http::field::access_control_allow_origin] == app_origin);
+            BOOST_TEST(allowed[http::field::access_control_expose_headers] ==
+                       "Retry-After, X-Request-Id");
+            BOOST_TEST(allowed[http::field::access_control_allow_credentials] == "true");
+            BOOST_TEST(allowed[http::field::vary] == "Origin");
+            const auto other = with(evil_origin);
+            BOOST_TEST(other.result_int() == status);
+            BOOST_TEST(other.count(http::field::access_control_allow_origin) == 0u);
+            BOOST_TEST(other.count(http::field::access_control_expose_headers) == 0u);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(disallowed_origin_cannot_change_state) {
     auto r =
         call(http::verb::post, "/v1/chatkit/sessions", "alice", "{}", {{"Origin", evil_origin}});
@@ -161,7 +209,15 @@ BOOST_AUTO_TEST_CASE(preflights_answer_per_route) {
     plain.set(http::field::host, "x");
     auto bare = c.send(plain);
     BOOST_TEST(bare.result_int() == 204);
-    BOOST_TEST(bare[http::field::allow] == "POST");
+    // The path's methods, as its 405 lists them: OPTIONS is one of them.
+    BOOST_TEST(bare[http::field::allow] == "POST, OPTIONS");
+    http::request<http::string_body> put{http::verb::put, "/v1/chatkit/sessions", 11};
+    put.set(http::field::host, "x");
+    auto wrong = c.send(put);
+    BOOST_TEST(wrong.result_int() == 405);
+    BOOST_TEST(wrong[http::field::allow] == bare[http::field::allow]);
+    plain.target("/v1/chatkit/threads/cthr_1");
+    BOOST_TEST(c.send(plain)[http::field::allow] == "GET, DELETE, OPTIONS");
 
     plain.target("/v1/unknown");
     BOOST_TEST(c.send(plain).result_int() == 404);

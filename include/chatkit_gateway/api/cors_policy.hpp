@@ -20,14 +20,18 @@ public:
         : cors_(cors), cookie_auth_(cookie_auth) {}
 
     // True when the request must be refused with 403 (before the token is looked at).
-    bool refuses(const http_server::request& req) const;
-    // Adds the CORS headers an actual response gets for this request's Origin.
-    void decorate(const http_server::request& req, http_server::response& res) const;
-    // The answer to OPTIONS on a known path whose methods are `allow`.
-    http_server::reply preflight(const http_server::request& req, std::string_view allow) const;
+    bool refuses(const http_server::request_header& req) const;
+    // Adds the CORS headers every answer to this request's Origin gets,
+    // errors and preflights included: the public listener calls it for each
+    // reply it writes (http_server::server_options::decorate).
+    void decorate(const http_server::request_header& req, http_server::response& res) const;
+    // The answer to OPTIONS on a known path whose methods are `allow`
+    // (without the headers decorate() adds).
+    http_server::reply preflight(const http_server::request_header& req,
+                                 std::string_view allow) const;
 
 private:
-    std::optional<std::string_view> allowed_origin(const http_server::request& req) const;
+    std::optional<std::string_view> allowed_origin(const http_server::request_header& req) const;
 
     const config::cors_config& cors_;
     bool cookie_auth_;

@@ -18,6 +18,7 @@
 namespace ckg::http_server {
 
 using request = http::request<http::string_body>;
+using request_header = http::request_header<>;  // a request's start line and fields
 using response = http::response<http::string_body>;
 using path_params = std::vector<std::pair<std::string, std::string>>;
 
