@@ -241,8 +241,8 @@ private:
             co_return co_await refuse(refusal_for(hec), &parser.get(), started);
 
         const auto& header = parser.get();
-        if (has_ambiguous_framing(header) || has_bad_host(header) ||
-            !header.target().starts_with('/'))
+        const auto target = origin_form_target(header.target());
+        if (has_ambiguous_framing(header) || has_bad_host(header) || !target)
             co_return co_await refuse(errc::invalid_request, &header, started);
         if (parser.content_length() && *parser.content_length() > options().max_body_bytes)
             co_return co_await refuse(errc::body_too_large, &header, started);
@@ -254,7 +254,8 @@ private:
             co_return co_await refuse(refusal_for(bec), &parser.get(), started);
 
         served();  // a whole request: never evicted for a newcomer
-        const request req = parser.release();
+        request req = parser.release();
+        if (req.target() != *target) req.target(*target);  // an absolute-form target's path
         request_outcome outcome;
         outcome.request_id = request_id_for(req["X-Request-Id"]);
         outcome.method = method_name(req);

@@ -3,7 +3,8 @@
 // turns over a stream that delivers the bytes a few at a time, a new parser
 // per request with the public listener's limits, the framing check between
 // header and body). It must never crash or hang, and the reader must never
-// take in more than one request's cap, however the bytes are framed. The
+// take in more than one request's cap, however the bytes are framed; the
+// target the server would route is a path (http/framing.hpp). The
 // same bytes as the body of a well-framed chunked request are read whole.
 #include "chatkit_gateway/http/framing.hpp"
 #include "chatkit_gateway/net/message_reader.hpp"
@@ -25,6 +26,17 @@ void check(bool ok) {
     if (!ok) std::abort();
 }
 
+// The target as the server routes it: an origin-form target as it is; an
+// absolute-form one's path and query, shorter, with no fragment and no byte
+// a request line could not hold.
+void check_target(std::string_view target) {
+    const auto routed = http_server::origin_form_target(target);
+    if (!routed) return;
+    if (target.starts_with('/')) return check(*routed == target);
+    check(routed->starts_with('/') && routed->size() <= target.size());
+    check(routed->find_first_of(std::string_view(" \r\n#\0", 5)) == std::string::npos);
+}
+
 // Serves requests until one fails or asks to close; checks the cap after each read.
 void serve(test::memory_stream& s, transport::message_reader& reader) {
     for (int i = 0; i < 16; ++i) {
@@ -38,6 +50,7 @@ void serve(test::memory_stream& s, transport::message_reader& reader) {
         check(s.delivered() - before <= cap);
         if (hec) return;
         if (http_server::has_ambiguous_framing(parser.get())) return;
+        check_target(parser.get().target());
         if (parser.content_length() && *parser.content_length() > body_limit) return;
         const auto bec = test::read_now(s, reader, parser, false);
         check(s.delivered() - before <= cap);

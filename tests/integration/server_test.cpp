@@ -403,7 +403,6 @@ BOOST_AUTO_TEST_CASE(garbage_and_malformed_requests_never_crash) {
         "GET /echo HTTP/1.1\r\nNo colon here\r\n\r\n",
         "GET  /echo HTTP/1.1\r\n\r\n",
         "G@T /echo HTTP/1.1\r\n\r\n",
-        "GET http://evil/echo HTTP/1.1\r\nHost: x\r\n\r\n",
         "POST /echo HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
         "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         std::string("GET /echo HTTP/1.1\r\nHost: \0x\r\n\r\n", 30),
@@ -419,6 +418,42 @@ BOOST_AUTO_TEST_CASE(garbage_and_malformed_requests_never_crash) {
     }
     test_client c(srv.endpoint());
     BOOST_TEST(c.request(http::verb::get, "/echo").result_int() == 200);
+}
+
+// RFC 9112 section 3.2.2: a server accepts the absolute-form; its path and
+// query are the target (its host is not used, as Host's is not). Other forms
+// and absolute targets that no client of this service sends are 400.
+BOOST_AUTO_TEST_CASE(absolute_form_targets_are_served_as_their_path) {
+    test_server srv(fast_options(), echo_router());
+    const auto send = [&](const std::string& target) {
+        test_client c(srv.endpoint());
+        c.write_raw("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        auto res = c.read_response();
+        BOOST_REQUIRE(res.has_value());
+        return *res;
+    };
+    for (const std::string target :
+         {"http://gateway.example/echo?x=1", "HTTPS://Gateway.Example:8443/echo?x=1",
+          "https://[::1]/echo?x=1", "https://gateway.example:/echo?x=1"}) {
+        BOOST_TEST_CONTEXT(target) {
+            const auto res = send(target);
+            BOOST_TEST(res.result_int() == 200);
+            BOOST_TEST(json_of(res).at("query").as_string() == "x=1");
+        }
+    }
+    BOOST_TEST(send("http://gateway.example").result_int() == 404);  // the path "/"
+    BOOST_TEST(send("http://gateway.example/nope").result_int() == 404);
+    for (const std::string target :
+         {"ftp://gateway.example/echo", "https://user@gateway.example/echo", "https:///echo",
+          "https:/echo", "gateway.example:443", "*", "echo", "https://gateway.example/echo#top",
+          "https://gateway.example:x/echo", "https://gateway.example:99999/echo",
+          "https://gateway.example/ech%zz"}) {
+        BOOST_TEST_CONTEXT(target) {
+            const auto res = send(target);
+            BOOST_TEST(res.result_int() == 400);
+            BOOST_TEST(error_code_of(res) == "invalid_request");
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(unknown_routes_are_404_and_wrong_methods_405) {

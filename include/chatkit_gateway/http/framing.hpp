@@ -6,6 +6,10 @@
 
 #include "chatkit_gateway/http/handler.hpp"
 
+#include <optional>
+#include <string>
+#include <string_view>
+
 namespace ckg::http_server {
 
 bool has_ambiguous_framing(const http::request_header<>& header) noexcept;
@@ -14,5 +18,13 @@ bool has_ambiguous_framing(const http::request_header<>& header) noexcept;
 // request with more than one, is refused with 400 (two could name two hosts
 // to two readers of the same request).
 bool has_bad_host(const http::request_header<>& header) noexcept;
+
+// The request target in origin-form (a path starting with '/', and its
+// query): an origin-form target as it is, or the path and query of an
+// absolute-form one (RFC 9112 section 3.2.2: a server accepts it; its host
+// is not used, as Host's is not): an http or https URI with a host and no
+// user info, valid percent-encoding and no fragment; "" path is "/".
+// nullopt for anything else (authority-form, asterisk-form, garbage): 400.
+std::optional<std::string> origin_form_target(std::string_view target);
 
 }  // namespace ckg::http_server
