@@ -18,6 +18,15 @@ const std::string evil_origin = "https://evil.example.com";
 
 struct cors_fixture : gateway_fixture {
     cors_fixture() : gateway_fixture("", R"(["https://app.example.com"])", R"("session_token")") {}
+
+    // One hand-made request on a new connection, and its answer.
+    response send(const std::string& request) {
+        auto c = client();
+        c.write_raw(request);
+        auto r = c.read_response();
+        BOOST_REQUIRE(r.has_value());
+        return *r;
+    }
 };
 
 std::string code_of(const response& r) {
@@ -48,13 +57,6 @@ BOOST_AUTO_TEST_CASE(allowed_origin_gets_cors_headers_on_every_answer) {
 // framing, sizes) carry the headers too: without them a page sees an opaque
 // network error instead of the 413 that says its body is too large.
 BOOST_AUTO_TEST_CASE(allowed_origin_gets_cors_headers_on_refusals_too) {
-    const auto send = [&](const std::string& request) {
-        auto c = client();
-        c.write_raw(request);
-        auto r = c.read_response();
-        BOOST_REQUIRE(r.has_value());
-        return *r;
-    };
     const auto origin_field = [](const std::string& origin) {
         return "Origin: " + origin + "\r\n";
     };
@@ -114,13 +116,6 @@ BOOST_AUTO_TEST_CASE(disallowed_origin_cannot_change_state) {
 // too, and no answer carries CORS headers.
 BOOST_AUTO_TEST_CASE(two_origin_fields_are_not_an_allowed_origin) {
     const auto minted = upstream_count("create_session");
-    const auto send = [&](const std::string& request) {
-        auto c = client();
-        c.write_raw(request);
-        auto r = c.read_response();
-        BOOST_REQUIRE(r.has_value());
-        return *r;
-    };
     for (const auto& second : {evil_origin, app_origin}) {
         BOOST_TEST_CONTEXT(second) {
             const auto fields = "Origin: " + app_origin + "\r\nOrigin: " + second + "\r\n";
