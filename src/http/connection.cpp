@@ -236,22 +236,26 @@ private:
 
         // Read the header, then the body: both within the request's one budget.
         // A header refused part-way still has the fields read before the
-        // fault: its answer echoes their X-Request-Id when there is one.
+        // fault: its answer echoes their X-Request-Id when there is one, but
+        // gets no listener headers (a later field could be a second Origin).
         if (auto hec = co_await read_in_budget(parser, true))
-            co_return co_await refuse(refusal_for(hec), &parser.get(), started);
+            co_return co_await refuse(refusal_for(hec), &parser.get(),
+                                      header_read_whole(parser, hec), started);
 
         const auto& header = parser.get();
+        const auto header_fields = field_count(header);
         const auto target = origin_form_target(header.target());
         if (has_ambiguous_framing(header) || has_bad_host(header) || !target)
-            co_return co_await refuse(errc::invalid_request, &header, started);
+            co_return co_await refuse(errc::invalid_request, &header, true, started);
         if (parser.content_length() && *parser.content_length() > options().max_body_bytes)
-            co_return co_await refuse(errc::body_too_large, &header, started);
+            co_return co_await refuse(errc::body_too_large, &header, true, started);
         if (beast::iequals(header[http::field::expect], "100-continue") &&
             !co_await send_continue(header.version()))
             co_return request_outcome{};
 
-        if (auto bec = co_await read_in_budget(parser, false))
-            co_return co_await refuse(refusal_for(bec), &parser.get(), started);
+        const auto bec = co_await read_in_budget(parser, false);
+        drop_trailer_fields(parser.get(), header_fields);
+        if (bec) co_return co_await refuse(refusal_for(bec), &parser.get(), true, started);
 
         served();  // a whole request: never evicted for a newcomer
         request req = parser.release();
@@ -266,7 +270,7 @@ private:
         }
         const bool keep_alive =
             req.keep_alive() && r.after == after_reply::keep_alive && !state_->closing.load();
-        finish_response(r.res, &req, outcome.request_id, keep_alive);
+        finish_response(r.res, &req, true, outcome.request_id, keep_alive);
         outcome.status = r.res.result_int();
         outcome.log = std::move(r.log);
 
@@ -284,6 +288,14 @@ private:
         co_return outcome;
     }
 
+    // Whether a header read that failed with `ec` still read every field:
+    // Beast refuses a declared Content-Length over the body limit once the
+    // header has ended (its finish_header).
+    template <class Parser>
+    static bool header_read_whole(const Parser& parser, const beast::error_code& ec) {
+        return parser.is_header_done() || ec == http::error::body_limit;
+    }
+
     // Maps a read failure to the status to answer with; nullopt: close quietly.
     static std::optional<errc> read_error(const beast::error_code& ec) {
         if (ec == http::error::header_limit) return errc::headers_too_large;
@@ -299,8 +311,9 @@ private:
 
     // Answers a request that cannot be served (framing, size, syntax), then
     // closes: after such an error the byte stream cannot be trusted.
+    // `header` is what was read of it; `whole` when that is all of it.
     net::awaitable<request_outcome> refuse(std::optional<errc> code,
-                                           const http::request_header<>* header,
+                                           const http::request_header<>* header, bool whole,
                                            steady::time_point started) {
         request_outcome outcome;
         if (!code) co_return outcome;
@@ -309,7 +322,7 @@ private:
         if (header) outcome.method = method_name(*header);
         const unsigned version = header ? header->version() : 11;
         auto res = make_error_response(api_error{*code, {}, {}, {}}, version);
-        finish_response(res, header, outcome.request_id, false);
+        finish_response(res, header, whole, outcome.request_id, false);
         outcome.status = res.result_int();
         lowest().expires_after(options().header_timeout);
         auto [wec, wn] = co_await write(res);
@@ -388,11 +401,11 @@ private:
     // into reply_fields_ (written after the handler's own by write()), and
     // any a handler set is dropped. The request id is sane (request_id.hpp).
     // `header` is what was read of the request (null: nothing); the
-    // listener's decorate() adds its headers for it.
-    void finish_response(response& res, const request_header* header, const std::string& request_id,
-                         bool keep_alive) {
+    // listener's decorate() adds its headers for it when it was read whole.
+    void finish_response(response& res, const request_header* header, bool whole,
+                         const std::string& request_id, bool keep_alive) {
         res.version(header ? header->version() : 11);
-        if (header && options().decorate) options().decorate(*header, res);
+        if (header && whole && options().decorate) options().decorate(*header, res);
         res.erase("X-Request-Id");
         res.erase(http::field::cache_control);
         res.erase(http::field::vary);

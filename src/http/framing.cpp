@@ -17,6 +17,16 @@ bool has_bad_host(const http::request_header<>& header) noexcept {
     return hosts > 1 || (hosts == 0 && header.version() >= 11);
 }
 
+std::size_t field_count(const http::request_header<>& header) noexcept {
+    return static_cast<std::size_t>(std::distance(header.begin(), header.end()));
+}
+
+void drop_trailer_fields(http::request_header<>& header, std::size_t header_fields) {
+    auto it = header.begin();
+    for (std::size_t i = 0; i < header_fields && it != header.end(); ++i) ++it;
+    while (it != header.end()) it = header.erase(it);
+}
+
 std::optional<std::string> origin_form_target(std::string_view target) {
     if (target.starts_with('/')) return std::string(target);
     const auto uri = boost::urls::parse_absolute_uri(target);

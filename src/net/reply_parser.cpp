@@ -20,6 +20,7 @@ void reply_parser::on_response_impl(int code, beast::string_view, int, beast::er
 
 void reply_parser::on_field_impl(http::field name, beast::string_view name_string,
                                  beast::string_view value, beast::error_code&) {
+    if (header_done_) return;
     if (name == http::field::unknown && !has_request_id_ &&
         beast::iequals(name_string, "x-request-id")) {
         has_request_id_ = true;

@@ -304,6 +304,25 @@ BOOST_AUTO_TEST_CASE(a_reply_with_bare_lf_chunk_lines_is_502_at_once) {
     every_user_gets_their_own_secret(g, 1);
 }
 
+// Fields in a reply's chunked trailer are not its header fields (RFC 9110
+// section 6.5.1): a Retry-After or X-Request-Id there is not the reply's.
+// They used to be read as if they were: the 503 below was answered with
+// Retry-After: 45 and logged with the trailer's request id.
+BOOST_AUTO_TEST_CASE(a_replys_trailer_fields_are_not_its_header_fields) {
+    gateway_on_peer g(
+        [](const peer_request&) {
+            return peer_reply{
+                "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n"
+                "2\r\n{}\r\n0\r\nRetry-After: 45\r\nX-Request-Id: req_from_trailer\r\n\r\n"};
+        },
+        true, "", 0);
+    const auto r = g.call(http::verb::post, sessions_path, "alice", "{}");
+    BOOST_TEST(r.result_int() == 503u);
+    BOOST_TEST(r[http::field::retry_after] == "1");  // the default: the header named none
+    g.gw->wait_for_log("upstream_unavailable");
+    BOOST_TEST(g.gw->count_in_log("req_from_trailer") == 0u);
+}
+
 // An upstream (or a proxy in front of it) that echoes the API key back in
 // its error text: the key appears in no log line, whatever it looks like
 // (this one matches no key pattern), in any letter case, glued to other

@@ -27,4 +27,14 @@ bool has_bad_host(const http::request_header<>& header) noexcept;
 // nullopt for anything else (authority-form, asterisk-form, garbage): 400.
 std::optional<std::string> origin_form_target(std::string_view target);
 
+// The number of fields `header` holds: taken once the header is read, it
+// tells the chunked body's trailer fields apart, which Beast adds to the
+// same fields.
+std::size_t field_count(const http::request_header<>& header) noexcept;
+
+// Drops the fields after the first `header_fields`: a chunked body's trailer
+// fields are not header fields (RFC 9110 section 6.5.1). A credential, an
+// Origin or a request id there is not the request's.
+void drop_trailer_fields(http::request_header<>& header, std::size_t header_fields);
+
 }  // namespace ckg::http_server
