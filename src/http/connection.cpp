@@ -243,7 +243,7 @@ private:
                                       header_read_whole(parser, hec), started);
 
         const auto& header = parser.get();
-        const auto header_fields = field_count(header);
+        auto header_fields = fields_before_trailer(header, parser.chunked());
         const auto target = origin_form_target(header.target());
         if (has_ambiguous_framing(header) || has_bad_host(header) || !target)
             co_return co_await refuse(errc::invalid_request, &header, true, started);
@@ -254,7 +254,7 @@ private:
             co_return request_outcome{};
 
         const auto bec = co_await read_in_budget(parser, false);
-        drop_trailer_fields(parser.get(), header_fields);
+        drop_trailer_fields(parser.get(), std::move(header_fields));
         if (bec) co_return co_await refuse(refusal_for(bec), &parser.get(), true, started);
 
         served();  // a whole request: never evicted for a newcomer

@@ -17,14 +17,14 @@ bool has_bad_host(const http::request_header<>& header) noexcept {
     return hosts > 1 || (hosts == 0 && header.version() >= 11);
 }
 
-std::size_t field_count(const http::request_header<>& header) noexcept {
-    return static_cast<std::size_t>(std::distance(header.begin(), header.end()));
+std::optional<http::fields> fields_before_trailer(const http::request_header<>& header,
+                                                  bool chunked) {
+    if (!chunked) return std::nullopt;
+    return static_cast<const http::fields&>(header);
 }
 
-void drop_trailer_fields(http::request_header<>& header, std::size_t header_fields) {
-    auto it = header.begin();
-    for (std::size_t i = 0; i < header_fields && it != header.end(); ++i) ++it;
-    while (it != header.end()) it = header.erase(it);
+void drop_trailer_fields(http::request_header<>& header, std::optional<http::fields> before) {
+    if (before) static_cast<http::fields&>(header) = std::move(*before);
 }
 
 std::optional<std::string> origin_form_target(std::string_view target) {

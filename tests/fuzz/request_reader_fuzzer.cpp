@@ -14,6 +14,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -37,6 +40,13 @@ void check_target(std::string_view target) {
     check(routed->find_first_of(std::string_view(" \r\n#\0", 5)) == std::string::npos);
 }
 
+// Each field's name and value, in order.
+std::vector<std::pair<std::string, std::string>> fields_of(const http::request_header<>& h) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& f : h) out.emplace_back(f.name_string(), f.value());
+    return out;
+}
+
 // Serves requests until one fails or asks to close; checks the cap after each read.
 void serve(test::memory_stream& s, transport::message_reader& reader) {
     for (int i = 0; i < 16; ++i) {
@@ -52,11 +62,12 @@ void serve(test::memory_stream& s, transport::message_reader& reader) {
         if (http_server::has_ambiguous_framing(parser.get())) return;
         check_target(parser.get().target());
         if (parser.content_length() && *parser.content_length() > body_limit) return;
-        const auto header_fields = http_server::field_count(parser.get());
+        const auto header_fields = fields_of(parser.get());
+        auto kept = http_server::fields_before_trailer(parser.get(), parser.chunked());
         const auto bec = test::read_now(s, reader, parser, false);
-        // The server's handlers see the header's fields only, never the trailer's.
-        http_server::drop_trailer_fields(parser.get(), header_fields);
-        check(http_server::field_count(parser.get()) == header_fields);
+        // The server's handlers see the header's fields, in order, never the trailer's.
+        http_server::drop_trailer_fields(parser.get(), std::move(kept));
+        check(fields_of(parser.get()) == header_fields);
         check(s.delivered() - before <= cap);
         check(reader.taken() + reader.buffered() <= cap);
         if (bec) return;

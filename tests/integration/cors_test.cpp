@@ -114,6 +114,29 @@ BOOST_AUTO_TEST_CASE(trailer_fields_are_not_header_fields) {
             BOOST_TEST(code_of(r) == "missing_token");
         }
     }
+    // Beast files a trailer field next to a header field of the same name:
+    // neither may it get in that way, nor push a header field out.
+    const auto with_header = [&](const std::string& fields, const std::string& trailer) {
+        return send("POST /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\n" + fields +
+                    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "2\r\n{}\r\n0\r\n" +
+                    trailer + "\r\n");
+    };
+    const auto beside = with_header("Cookie: theme=dark\r\nX-Pad: 1\r\n",
+                                    "Cookie: session_token=" + token("alice") + "\r\n");
+    BOOST_TEST(beside.result_int() == 401);
+    BOOST_TEST(code_of(beside) == "missing_token");
+    const auto second_token = with_header("Authorization: Bearer not-a-token\r\n",
+                                          "Authorization: Bearer " + token("alice") + "\r\n");
+    BOOST_TEST(second_token.result_int() == 401);
+    BOOST_TEST(code_of(second_token) == "invalid_token");
+    BOOST_TEST(upstream_count("create_session") == minted);
+    const auto pushed_out = send(
+        "POST /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token("alice") +
+        "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nOrigin: " +
+        evil_origin + "\r\n\r\n2\r\n{}\r\n0\r\nHost: y\r\n\r\n");
+    BOOST_TEST(pushed_out.result_int() == 403);
+    BOOST_TEST(code_of(pushed_out) == "origin_not_allowed");
     BOOST_TEST(upstream_count("create_session") == minted);
     const auto with_origin =
         chunked("Origin: " + app_origin + "\r\nX-Request-Id: from-trailer\r\n");

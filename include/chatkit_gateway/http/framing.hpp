@@ -27,14 +27,17 @@ bool has_bad_host(const http::request_header<>& header) noexcept;
 // nullopt for anything else (authority-form, asterisk-form, garbage): 400.
 std::optional<std::string> origin_form_target(std::string_view target);
 
-// The number of fields `header` holds: taken once the header is read, it
-// tells the chunked body's trailer fields apart, which Beast adds to the
-// same fields.
-std::size_t field_count(const http::request_header<>& header) noexcept;
+// The header's fields, kept while a chunked body is read: Beast adds the
+// body's trailer fields to them, each next to a field of the same name when
+// there is one (not at the end). nullopt for any other body: no trailer
+// can follow.
+std::optional<http::fields> fields_before_trailer(const http::request_header<>& header,
+                                                  bool chunked);
 
-// Drops the fields after the first `header_fields`: a chunked body's trailer
-// fields are not header fields (RFC 9110 section 6.5.1). A credential, an
-// Origin or a request id there is not the request's.
-void drop_trailer_fields(http::request_header<>& header, std::size_t header_fields);
+// Puts the header's fields back once the body is read: a chunked body's
+// trailer fields are not header fields (RFC 9110 section 6.5.1), so a
+// credential, an Origin or a request id there is not the request's, and no
+// trailer field takes a header field's place.
+void drop_trailer_fields(http::request_header<>& header, std::optional<http::fields> before);
 
 }  // namespace ckg::http_server
