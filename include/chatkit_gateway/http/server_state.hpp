@@ -36,8 +36,9 @@ struct server_options {
     bool evict_stalled = false;
     bool public_headers = true;  // Vary: Origin on every response (public listener)
     // Headers every reply to a request gets, given its header: also a
-    // refusal made before any route ran (404, 405, 413, 431, framing). The
-    // public listener's CORS headers (docs/api.md, "CORS").
+    // refusal made before any route ran (404, 405, 413, framing), once the
+    // header was read whole. The public listener's CORS headers (docs/api.md,
+    // "CORS").
     std::function<void(const request_header&, response&)> decorate;
     bool access_log = true;
     observability::metrics* metrics = nullptr;  // every finished request is counted here when set
