@@ -14,9 +14,6 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-// "(<Unix seconds>": a score range's exclusive lower end, the sessions
-// still live at `now`. Appended, not `"(" + std::string&&`: g++ 12 wrongly
-// warns -Wstringop-overflow on that.
 // True about once in `every` calls (a power of two up to 256), drawn at
 // random: neither a client, by the order of its mints, nor an upstream, by
 // its session ids, can steer which registry writes also trim.
@@ -26,6 +23,9 @@ bool one_in(unsigned every) {
     return r % every == 0;
 }
 
+// "(<Unix seconds>": a score range's exclusive lower end, the sessions
+// still live at `now`. Appended, not `"(" + std::string&&`: g++ 12 wrongly
+// warns -Wstringop-overflow on that.
 std::string after_second_of(unix_ms now) {
     std::string bound = "(";
     bound += std::to_string(now / 1000);
@@ -213,9 +213,9 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
 // The registry write: MULTI, the session added (ZADD) and the key's TTL
 // reset (EXPIRE), the user's block marker read (GET), EXEC. A transaction,
 // not a script: it costs Redis about a third less CPU, and is atomic all
-// the same, so a connection lost half-way leaves no key without a TTL. A revocation
-// writes the marker before it lists the sessions, so it either lists this
-// session or the marker is read here. About one write in
+// the same, so a connection lost half-way leaves no key without a TTL. A
+// revocation writes the marker before it lists the sessions, so it either
+// lists this session or the marker is read here. About one write in
 // registry_trim_every, drawn at random, also drops the user's sessions that
 // expired before the cutoff (ZREMRANGEBYSCORE): the set holds its live
 // sessions and those that ended since (docs/operations.md, "Redis keys").
