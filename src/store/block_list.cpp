@@ -12,18 +12,26 @@ bool block_list::set(std::string_view user, std::int64_t until, std::int64_t now
     }
     // Ended blocks make room, looked for at most once a second: that reads
     // the whole table under the lock every request's check waits for.
-    if (blocks_.size() >= max_entries_ && now_s != purged_at_s_) {
+    if (full_for(user.size()) && now_s != purged_at_s_) {
         purged_at_s_ = now_s;
-        std::erase_if(blocks_, [now_s](const auto& b) { return b.second <= now_s; });
+        std::erase_if(blocks_, [this, now_s](const auto& b) {
+            if (b.second > now_s) return false;
+            bytes_ -= b.first.size();
+            return true;
+        });
     }
-    if (blocks_.size() >= max_entries_) return false;
+    if (full_for(user.size())) return false;
     blocks_.emplace(std::string(user), until);
+    bytes_ += user.size();
     return true;
 }
 
 void block_list::clear(std::string_view user) {
     std::unique_lock lock(mutex_);
-    if (auto it = blocks_.find(user); it != blocks_.end()) blocks_.erase(it);
+    if (auto it = blocks_.find(user); it != blocks_.end()) {
+        bytes_ -= it->first.size();
+        blocks_.erase(it);
+    }
 }
 
 std::optional<std::int64_t> block_list::until(std::string_view user, std::int64_t now_s) const {
@@ -35,9 +43,15 @@ std::optional<std::int64_t> block_list::until(std::string_view user, std::int64_
 }
 
 block_list::table block_list::replace(table blocks) {
-    while (blocks.size() > max_entries_) blocks.erase(blocks.begin());
+    std::size_t bytes = 0;
+    for (const auto& b : blocks) bytes += b.first.size();
+    while (blocks.size() > max_entries_ || bytes > max_bytes_) {
+        bytes -= blocks.begin()->first.size();
+        blocks.erase(blocks.begin());
+    }
     std::unique_lock lock(mutex_);
     blocks_.swap(blocks);
+    bytes_ = bytes;
     return blocks;
 }
 

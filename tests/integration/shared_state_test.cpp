@@ -1229,6 +1229,67 @@ BOOST_AUTO_TEST_CASE(a_hostile_block_scan_keeps_the_blocks_known_and_mints_going
     fs::remove_all(dir);
 }
 
+// Block polls whose change log names ever more users with huge ids (100
+// ids of 70,000 bytes a poll, four polls a second, never ending): the block
+// cache stops at its bound in bytes of ids (100 MB), counts and logs the
+// rest, and memory stays bounded; the blocks known before still hold and
+// mints go on.
+BOOST_AUTO_TEST_CASE(a_hostile_change_log_of_huge_user_ids_does_not_grow_memory) {
+    upstream up;
+    std::atomic<bool> flood{false};
+    std::atomic<std::size_t> flood_polls{0};
+    std::atomic<std::size_t> quiet_polls{0};
+    hostile_redis redis([&](const redis_words& w) -> std::string {
+        if (w.empty()) return "-ERR empty\r\n";
+        if (w[0] == "PING") return "+PONG\r\n";
+        if (w[0] == "ZRANGEBYSCORE") return "*0\r\n";           // the user's live sessions: none
+        if (w[0] == "ZSCAN") return "*2\r\n$1\r\n0\r\n*0\r\n";  // the whole set: empty
+        if (auto queued = hostile_redis::in_transaction(w)) return *queued;
+        if (w[0] == "EXEC") return hostile_redis::exec_answer();  // recorded, no marker
+        if (w[0] != "EVALSHA" || w.size() < 4) return "-ERR unexpected\r\n";
+        const auto& key = w[3];
+        if (key.ends_with(":bucket:full_at")) return "*2\r\n:0\r\n:1\r\n";  // admitted
+        if (key.ends_with(":blocked")) return ":1\r\n";                     // the marker written
+        if (w.size() == 11) return ":1000\r\n";  // the block script: version 1000
+        // The block poll (known version in w[6]): the whole set first, then
+        // nothing new until the flood.
+        if (w[6] == "-") return "*2\r\n:1000\r\n:0\r\n";
+        if (!flood) {
+            ++quiet_polls;
+            return "*1\r\n:1000\r\n";  // nothing new
+        }
+        const auto n = ++flood_polls;
+        std::string out = "*202\r\n:" + std::to_string(1000 + n) + "\r\n:1\r\n";
+        for (int i = 0; i < 100; ++i) {
+            auto id = std::to_string(n) + "-" + std::to_string(i) + "-";
+            id.resize(70'000, 'x');
+            out += "$70000\r\n" + id + "\r\n$10\r\n4102444800\r\n";
+        }
+        return out;
+    });
+    const auto dir = temp_dir("shared-state-hostile-change-log");
+    auto g = start_replica(up, dir, "g",
+                           {R"("url": "redis://127.0.0.1:)" + std::to_string(redis.port()) +
+                            R"(", "on_error": "refuse")"});
+    BOOST_REQUIRE(
+        time_until([&] { return mint(*g, "bob").result_int() == 200; }, 3000ms).has_value());
+    // The start-up read of the whole (empty) set is over: it cannot replace
+    // alice's block (this stand-in's change log never names her).
+    BOOST_REQUIRE(time_until([&] { return quiet_polls.load() >= 2; }, 3000ms).has_value());
+    BOOST_REQUIRE(revoke(*g, "alice", 300).result_int() == 200);
+    BOOST_REQUIRE(blocked_within(*g, "alice", 1000ms));
+
+    flood = true;  // 60 polls: 420 MB of ids, 4 times the cache's bound
+    BOOST_REQUIRE(time_until([&] { return flood_polls.load() >= 60; }, 60000ms).has_value());
+    BOOST_TEST(peak_rss_mib(g->process->pid()) < 300);
+    BOOST_TEST(metric_value(*g, "chatkit_gateway_store_untracked_total{table=\"blocks\"}") >= 1);
+    BOOST_TEST(g->count_in_log("in-process table full") >= 1u);
+    BOOST_TEST(public_call(*g, http::verb::get, "/v1/chatkit/threads", "alice").result_int() ==
+               403);
+    BOOST_TEST(mint(*g, "bob").result_int() == 200);
+    fs::remove_all(dir);
+}
+
 // A long block list (140,000 users: more than one reply may hold, 131,071
 // users), made while a replica runs and read whole by one that starts
 // afterwards, is read a page at a time: both apply it, a new block still

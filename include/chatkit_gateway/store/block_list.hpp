@@ -1,8 +1,10 @@
 // The blocks a replica knows: upstream user id -> end of the block (Unix
 // seconds). Read on every public request, so a lookup takes only a shared
-// lock. Bounded: past `max_entries` expired blocks are dropped first (looked
-// for at most once a second), and a new block beyond that is refused (the
-// caller reports it). Thread-safe.
+// lock. Bounded in entries and in bytes of user ids, whichever path adds
+// them (a block made here, the change log, a whole read): past either
+// bound expired blocks are dropped first (looked for at most once a
+// second), and a new block beyond it is refused (the caller reports it).
+// Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -25,21 +27,34 @@ class block_list {
 public:
     using table = std::unordered_map<std::string, std::int64_t, string_hash, std::equal_to<>>;
 
-    explicit block_list(std::size_t max_entries = 1'000'000) : max_entries_(max_entries) {}
+    // 1,000,000 ids of 100 bytes (an HMAC id is 64 plus users.prefix).
+    // Longer ids, written by hand or by something posing as Redis, fill
+    // the bytes sooner.
+    static constexpr std::size_t default_max_bytes = 100'000'000;
 
-    // False when the list is full of live blocks.
+    explicit block_list(std::size_t max_entries = 1'000'000,
+                        std::size_t max_bytes = default_max_bytes)
+        : max_entries_(max_entries), max_bytes_(max_bytes) {}
+
+    // False when the list is full of live blocks (entries or bytes).
     bool set(std::string_view user, std::int64_t until, std::int64_t now_s);
     void clear(std::string_view user);
     std::optional<std::int64_t> until(std::string_view user, std::int64_t now_s) const;
-    // Replaces everything with a snapshot from the shared store (at most
-    // max_entries of it kept), built by the caller: the lock every request
+    // Replaces everything with a snapshot from the shared store (what fits
+    // the bounds of it kept), built by the caller: the lock every request
     // takes is held only for a swap. Returns the table replaced, for the
     // caller to free, outside the lock.
     table replace(table blocks);
     std::size_t size() const;
 
 private:
+    bool full_for(std::size_t user_bytes) const noexcept {
+        return blocks_.size() >= max_entries_ || bytes_ + user_bytes > max_bytes_;
+    }
+
     std::size_t max_entries_;
+    std::size_t max_bytes_;
+    std::size_t bytes_ = 0;          // of the user ids in blocks_
     std::int64_t purged_at_s_ = -1;  // when ended blocks were last looked for, full
     mutable std::shared_mutex mutex_;
     table blocks_;

@@ -62,10 +62,8 @@ public:
     // its scan is cut there, and the next poll starts afresh).
     static constexpr int blocks_per_scan_page = 1000;
     static constexpr std::size_t max_scanned_blocks = 1'000'000;
-    // ... and the most bytes of user ids it keeps: 1,000,000 ids of 100
-    // bytes (an HMAC id is 64 plus users.prefix). Longer ids, written by
-    // hand or by something posing as Redis, fill it sooner.
-    static constexpr std::size_t max_scanned_user_bytes = 100'000'000;
+    // ... and the most bytes of user ids it keeps (the block cache's too).
+    static constexpr std::size_t max_scanned_user_bytes = block_list::default_max_bytes;
     static constexpr int max_scan_pages = 10000;
     // About one registry write in this many, drawn at random, also drops
     // the user's expired sessions.

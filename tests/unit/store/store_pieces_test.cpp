@@ -338,6 +338,27 @@ BOOST_AUTO_TEST_CASE(blocks_end_by_themselves_and_can_be_replaced_by_a_snapshot)
     BOOST_TEST(b.size() == 2u);
 }
 
+// The bytes of user ids are bounded too, on every path that adds them: a
+// few long ids (from something posing as Redis) fill the list as surely
+// as many short ones; ended blocks and cleared ones give their bytes back.
+BOOST_AUTO_TEST_CASE(blocks_are_bounded_in_bytes_of_user_ids) {
+    block_list b(1000, 10);
+    BOOST_TEST(b.set("aaaa", 100, 10));
+    BOOST_TEST(b.set("bbbbbb", 50, 10));
+    BOOST_TEST(!b.set("c", 100, 10));      // 11 bytes: refused
+    BOOST_TEST(b.set("bbbbbb", 200, 10));  // known: its end is updated
+    BOOST_TEST(!b.set(std::string(11, 'x'), 100, 10));
+    b.clear("bbbbbb");
+    BOOST_TEST(b.set("cccccc", 60, 10));  // its bytes given back
+    BOOST_TEST(!b.set("d", 100, 20));     // full again
+    BOOST_TEST(b.set("d", 100, 70));      // cccccc ended: room
+    BOOST_TEST(b.size() == 2u);
+    b.replace({{"0123456789", 1000}, {"x", 1000}});  // a snapshot over the bytes: one kept
+    BOOST_TEST(b.size() == 1u);
+    b.replace({});
+    BOOST_TEST(b.set("0123456789", 1000, 10));  // the bytes counted afresh
+}
+
 // A block's end as Redis writes a score: what a block script writes, and
 // what only a hand could (read as ended or for good); text that is no
 // number is malformed.
