@@ -63,6 +63,7 @@ void register_secrets(const config::gateway_config& c) {
     if (c.redis && c.redis->password) observability::register_secret(c.redis->password->reveal());
     for (const auto& issuer : c.auth.issuers)
         observability::register_secret(issuer.hmac_secret.reveal());
+    if (c.users.hmac_key_env) observability::register_secret(c.users.hmac_key.reveal());
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -58,6 +59,21 @@ std::size_t secret_at(std::string_view t, std::size_t i) {
         }
     }
     return 0;
+}
+
+// Length of the compact JWT (JWS or JWE) starting at `i`, or 0: a JSON
+// header's base64url ("eyJ", `{"`) and at least one dot-joined part after
+// it. An end user's token a peer echoed (an upstream quoting a field of the
+// request, say) is known to no list of secrets, so it is found by shape,
+// also right after '=' or ':' ("token=eyJ...").
+std::size_t jwt_at(std::string_view t, std::size_t i) {
+    if (t.substr(i, 3) != "eyJ") return 0;
+    if (i > 0 && std::isalnum(static_cast<unsigned char>(t[i - 1]))) return 0;
+    std::size_t k = i;
+    while (k < t.size() && token_char(t[k])) ++k;
+    const auto run = t.substr(i, k - i);
+    const auto dot = run.find('.');
+    return dot != std::string_view::npos && dot > 3 && dot + 1 < run.size() ? run.size() : 0;
 }
 
 // Every occurrence of `needle` in `text` replaced by `with`.
@@ -305,7 +321,8 @@ std::string redact_for_log(std::string_view text, std::size_t max_chars) {
     for (std::size_t i = 0; i < text.size();) {
         // Only at a word start, so "task-1234" is not taken for a key.
         const bool word_start = i == 0 || !token_char(text[i - 1]);
-        const auto n = word_start ? secret_at(text, i) : 0;
+        auto n = word_start ? secret_at(text, i) : 0;
+        if (n == 0) n = jwt_at(text, i);
         if (n > 0) {
             out += "[redacted]";
             i += n;

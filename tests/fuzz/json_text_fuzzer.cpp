@@ -26,6 +26,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <regex>
 #include <string_view>
 
 namespace {
@@ -165,6 +166,9 @@ void check_log_text(std::string_view bytes) {
     const auto line = ckg::observability::redact_for_log(replaced);
     check(line.size() <= 1024);  // 512 bytes cut, then each secret (7+ bytes) at most "[redacted]"
     if (ckg::is_valid_utf8(text) && ckg::is_valid_utf8(user)) check(ckg::is_valid_utf8(line));
+    // No compact JWT (an end user's token, in no list of secrets) is left.
+    static const std::regex jwt("(^|[^A-Za-z0-9])eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]");
+    check(!std::regex_search(line, jwt));
     const auto back = read_back(line);
     for (const auto& s : secrets) {
         std::string lower_secret(s);

@@ -364,6 +364,27 @@ BOOST_AUTO_TEST_CASE(an_upstream_echoing_the_api_key_never_gets_it_logged) {
     BOOST_TEST(out.find("[redacted]") != std::string::npos);
 }
 
+// An end user's token is in no list of secrets: an upstream that echoes
+// one (a caller put it in a field the upstream quotes back) gets it into no
+// log line, quoted in JSON or after "=".
+BOOST_AUTO_TEST_CASE(an_upstream_echoing_an_end_users_token_never_gets_it_logged) {
+    std::string echoed;  // alice's token, set before the first call
+    gateway_on_peer g([&](const peer_request&) {
+        const auto body = "{\"error\":{\"message\":\"unknown locale \\\"" + echoed +
+                          "\\\" (token=" + echoed + ")\"}}";
+        return peer_reply{wire_reply(400, body)};
+    });
+    echoed = g.token("alice");
+    BOOST_REQUIRE(echoed.starts_with("eyJ"));
+    BOOST_TEST(g.call(http::verb::get, "/v1/chatkit/threads", "alice").result_int() >= 500u);
+    g.gw->wait_for_log("upstream answered 400");
+    const auto out = g.gw->process->out();
+    BOOST_TEST(out.find(echoed.substr(0, echoed.find('.'))) == std::string::npos);
+    BOOST_TEST(out.find(echoed.substr(echoed.rfind('.') + 1)) == std::string::npos);
+    BOOST_TEST(out.find("unknown locale") != std::string::npos);
+    BOOST_TEST(out.find("[redacted]") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(a_slow_drip_within_the_timeout_is_read_whole) {
     gateway_on_peer g([](const peer_request& r) {
         peer_reply p{mint_reply_for(r)};

@@ -196,4 +196,25 @@ BOOST_AUTO_TEST_CASE(peer_text_loses_every_piece_of_a_secret_however_encoded) {
     BOOST_TEST(redact_for_log("proj-Pe and Text+Ke") == "proj-Pe and Text+Ke");
 }
 
+// An end user's token is in no list of secrets: peer text loses any
+// compact JWT by its shape (a JSON header, dot-joined parts), also right
+// after '=' or ':'; words that only start alike stay.
+BOOST_AUTO_TEST_CASE(peer_text_loses_every_jwt_by_its_shape) {
+    const std::string jws = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+    const std::string jwe = "eyJhbGciOiJSU0EtT0FFUCJ9.a2V5.aXY.Y2lwaGVy.dGFn";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"unknown locale " + jws, "unknown locale [redacted]"},
+        {"{\"locale\": \"" + jws + "\"}", "{\"locale\": \"[redacted]\"}"},
+        {"token=" + jws + "&x=1", "token=[redacted]&x=1"},
+        {"sub:" + jwe + " end", "sub:[redacted] end"},
+        {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "[redacted]"},  // alg none: empty signature
+        {"eyJust a word, eyJ.x, eyJab.", "eyJust a word, eyJ.x, eyJab."},
+        {"keyJab.cd", "keyJab.cd"}};
+    for (const auto& [text, logged] : cases) {
+        BOOST_TEST_CONTEXT(text) {
+            BOOST_TEST(redact_for_log(text) == logged);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
