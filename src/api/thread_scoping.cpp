@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "chatkit_gateway/core/repeated_names.hpp"
 #include "chatkit_gateway/core/request_name.hpp"
 #include "chatkit_gateway/http/query_params.hpp"
 
@@ -44,8 +45,11 @@ bool only_finite_numbers(const boost::json::value& v) {
 }
 
 // The upstream's reply as an object the caller can be given back, or
-// nullopt when it is not one.
+// nullopt when it is not one. A name repeated in any of its objects is
+// refused: Boost.JSON keeps the last ("user": "victim", ..., "user":
+// "alice" would read as alice's), another reader the first.
 std::optional<boost::json::object> object_of(std::string_view upstream_body) {
+    if (first_repeated_name(upstream_body)) return std::nullopt;
     boost::system::error_code ec;
     auto v = boost::json::parse(upstream_body, ec);
     if (ec || !v.is_object() || !only_finite_numbers(v)) return std::nullopt;

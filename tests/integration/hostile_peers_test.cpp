@@ -477,6 +477,33 @@ BOOST_AUTO_TEST_CASE(a_thread_reply_with_a_number_json_cannot_write_is_502) {
     BOOST_TEST(json::parse(res.body()).at("data").at(0).at("n").at(0).as_double() == 1e300);
 }
 
+// A thread whose "user" is named twice, another user's first and the
+// caller's last (the one Boost.JSON keeps): the caller gets a 502, never
+// the other user's thread. Found by the fourteenth outside attack pass (low).
+BOOST_AUTO_TEST_CASE(a_thread_naming_its_user_twice_is_502) {
+    std::mutex mutex;
+    std::string user;  // the caller's upstream id, as the list request names it
+    gateway_on_peer g([&](const peer_request& r) {
+        std::lock_guard lock(mutex);
+        if (const auto at = r.target.find("user="); at != std::string::npos)
+            user = r.target.substr(at + 5, r.target.find('&', at) - at - 5);
+        const auto twice = R"({"id":"cthr_1","object":"chatkit.thread","user":"u_victim",)"
+                           R"("title":"victim-data","user":")" +
+                           user + "\"}";
+        if (r.target.find("/threads/cthr_1") != std::string::npos)
+            return peer_reply{wire_reply(200, twice)};
+        return peer_reply{wire_reply(200, R"({"object":"list","data":[)" + twice +
+                                              R"(],"first_id":"cthr_1","last_id":"cthr_1",)"
+                                              R"("has_more":false})")};
+    });
+    const auto list = g.call(http::verb::get, "/v1/chatkit/threads", "alice");
+    BOOST_TEST(list.result_int() == 502u);
+    BOOST_TEST(list.body().find("victim-data") == std::string::npos);
+    const auto one = g.call(http::verb::get, "/v1/chatkit/threads/cthr_1", "alice");
+    BOOST_TEST(one.result_int() == 502u);
+    BOOST_TEST(one.body().find("victim-data") == std::string::npos);
+}
+
 // A list reply goes back with only the members a list has (object, data,
 // first_id, last_id, has_more): members an upstream adds, which could hold
 // other users' threads or another thread's items, never reach the caller,

@@ -23,6 +23,22 @@ BOOST_AUTO_TEST_CASE(a_thread_reply_must_be_the_requested_thread_of_the_caller) 
     BOOST_TEST(!api::owned_thread("[1]", "alice", "thr_a"));
 }
 
+// A repeated name is read one way here and another way elsewhere: a
+// thread, list or item list holding one anywhere is an upstream error.
+BOOST_AUTO_TEST_CASE(a_reply_with_a_repeated_name_is_an_upstream_error) {
+    const auto twice =
+        api::owned_thread(R"({"id":"thr_a","user":"victim","secret":"victim-data","user":"alice"})",
+                          "alice", "thr_a");
+    BOOST_TEST((!twice && twice.error().code == errc::upstream_error));
+    const auto listed = api::scope_thread_list(
+        R"({"object":"list","data":[{"id":"t","user":"victim","user":"alice"}]})", "alice");
+    BOOST_TEST((!listed && listed.error().code == errc::upstream_error));
+    const auto items = api::thread_item_list(
+        R"({"object":"list","data":[{"id":"i","thread_id":"thr_b","thread_id":"thr_a"}]})",
+        "thr_a");
+    BOOST_TEST((!items && items.error().code == errc::upstream_error));
+}
+
 BOOST_AUTO_TEST_CASE(an_item_list_must_hold_only_the_requested_threads_items) {
     const std::string ok =
         R"({"object":"list","data":[{"id":"i1","thread_id":"thr_a"},{"id":"i2","thread_id":"thr_a"}]})";
