@@ -1,5 +1,6 @@
 #include "chatkit_gateway/observability/metrics.hpp"
 
+#include "chatkit_gateway/core/string_hash.hpp"
 #include "chatkit_gateway/observability/build_info.hpp"
 #include "chatkit_gateway/observability/metric_labels.hpp"
 #include "chatkit_gateway/observability/process_stats.hpp"
@@ -26,13 +27,6 @@ constexpr std::size_t max_series_per_family = 512;
 
 const prom::Histogram::BucketBoundaries latency_buckets = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-
-struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-        return std::hash<std::string_view>{}(s);
-    }
-};
 
 // A family plus a lock-light cache from label values to its series, so the
 // hot path is one shared lock and a hash lookup instead of prometheus-cpp's
@@ -73,7 +67,7 @@ private:
     prom::Family<T>& family_;
     const std::vector<std::string> names_;
     std::shared_mutex mutex_;
-    std::unordered_map<std::string, T*, string_hash, std::equal_to<>> series_;
+    std::unordered_map<std::string, T*, ckg::string_hash, std::equal_to<>> series_;
 };
 
 template <class Builder>

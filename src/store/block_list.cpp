@@ -5,6 +5,7 @@
 namespace ckg::store {
 
 bool block_list::set(std::string_view user, std::int64_t until, std::int64_t now_s) {
+    if (user.size() > max_id_bytes) return false;
     std::unique_lock lock(mutex_);
     if (auto it = blocks_.find(user); it != blocks_.end()) {
         it->second = until;
@@ -43,6 +44,7 @@ std::optional<std::int64_t> block_list::until(std::string_view user, std::int64_
 }
 
 block_list::table block_list::replace(table blocks) {
+    std::erase_if(blocks, [](const auto& b) { return b.first.size() > max_id_bytes; });
     std::size_t bytes = 0;
     for (const auto& b : blocks) bytes += b.first.size();
     while (blocks.size() > max_entries_ || bytes > max_bytes_) {

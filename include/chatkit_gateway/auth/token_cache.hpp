@@ -6,6 +6,7 @@
 #pragma once
 
 #include "chatkit_gateway/auth/token_verifier.hpp"
+#include "chatkit_gateway/core/string_hash.hpp"
 
 #include <array>
 #include <atomic>
@@ -59,20 +60,13 @@ public:
 
 private:
     static constexpr std::size_t shard_count = 16;
-    // Transparent hashing: look-ups take the token's view without copying it.
-    struct token_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
     struct entry {
         std::shared_ptr<const authenticated_user> user;
         std::size_t bytes = 0;
     };
     struct shard {
         mutable std::mutex mutex;
-        std::unordered_map<std::string, entry, token_hash, std::equal_to<>> entries;
+        std::unordered_map<std::string, entry, ckg::string_hash, std::equal_to<>> entries;
         std::size_t bytes = 0;
     };
     shard& shard_for(std::string_view token) const;

@@ -7,6 +7,8 @@
 // Thread-safe.
 #pragma once
 
+#include "chatkit_gateway/core/string_hash.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <shared_mutex>
@@ -17,26 +19,24 @@
 namespace ckg::store {
 
 class block_list {
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
-
 public:
-    using table = std::unordered_map<std::string, std::int64_t, string_hash, std::equal_to<>>;
+    using table = std::unordered_map<std::string, std::int64_t, ckg::string_hash, std::equal_to<>>;
 
     // 1,000,000 ids of 100 bytes (an HMAC id is 64 plus users.prefix).
     // Longer ids, written by hand or by something posing as Redis, fill
     // the bytes sooner.
     static constexpr std::size_t default_max_bytes = 100'000'000;
+    // No upstream user id is longer: a claim arrives in a request header
+    // (at most 16 KiB) and users.prefix is short. A longer one, from
+    // something posing as Redis, is refused like a block past the bounds.
+    static constexpr std::size_t max_id_bytes = 64 * 1024;
 
     explicit block_list(std::size_t max_entries = 1'000'000,
                         std::size_t max_bytes = default_max_bytes)
         : max_entries_(max_entries), max_bytes_(max_bytes) {}
 
-    // False when the list is full of live blocks (entries or bytes).
+    // False when the list is full of live blocks (entries or bytes), or
+    // `user` is longer than max_id_bytes.
     bool set(std::string_view user, std::int64_t until, std::int64_t now_s);
     void clear(std::string_view user);
     std::optional<std::int64_t> until(std::string_view user, std::int64_t now_s) const;

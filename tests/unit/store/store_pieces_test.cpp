@@ -357,6 +357,15 @@ BOOST_AUTO_TEST_CASE(blocks_are_bounded_in_bytes_of_user_ids) {
     BOOST_TEST(b.size() == 1u);
     b.replace({});
     BOOST_TEST(b.set("0123456789", 1000, 10));  // the bytes counted afresh
+    // No user id is longer than max_id_bytes: a longer one is refused on
+    // every path, even with room to spare.
+    block_list roomy;
+    const std::string too_long(block_list::max_id_bytes + 1, 'x');
+    BOOST_TEST(!roomy.set(too_long, 1000, 10));
+    BOOST_TEST(roomy.set(too_long.substr(1), 1000, 10));
+    roomy.replace({{too_long, 1000}, {"y", 1000}});
+    BOOST_TEST(roomy.size() == 1u);
+    BOOST_TEST(!roomy.until(too_long, 10));
 }
 
 // A block's end as Redis writes a score: what a block script writes, and
