@@ -1244,17 +1244,49 @@ BOOST_AUTO_TEST_CASE(a_hostile_block_scan_keeps_the_blocks_known_and_mints_going
     fs::remove_all(dir);
 }
 
-// Block polls whose change log names ever more users with huge ids (100
-// ids of 70,000 bytes a poll, four polls a second, never ending): the block
-// cache stops at its bound in bytes of ids (100 MB), counts and logs the
-// rest, and memory stays bounded; the blocks known before still hold and
-// mints go on.
-BOOST_AUTO_TEST_CASE(a_hostile_change_log_of_huge_user_ids_does_not_grow_memory) {
-    upstream up;
-    std::atomic<bool> flood{false};
-    std::atomic<std::size_t> flood_polls{0};
-    std::atomic<std::size_t> quiet_polls{0};
-    hostile_redis redis([&](const redis_words& w) -> std::string {
+// A Redis stand-in whose block poll says "nothing new" until `flooding`
+// is set, then answers the n-th poll (from 1) with `flood(n)`, a change
+// log; every other command it answers as a healthy server would (a mint
+// admitted, a session recorded, a block made at version 1000, the whole
+// block set empty).
+class change_log_redis {
+public:
+    explicit change_log_redis(std::function<std::string(std::size_t)> flood)
+        : flood_(std::move(flood)), redis_([this](const redis_words& w) { return answer(w); }) {}
+
+    // A replica on it, once its start-up read of the whole set is over (so
+    // that the read cannot replace a block made afterwards, which this
+    // stand-in's change log never names).
+    std::unique_ptr<gateway> start(const upstream& up, const fs::path& dir) {
+        auto g = start_replica(up, dir, "g",
+                               {R"("url": "redis://127.0.0.1:)" + std::to_string(redis_.port()) +
+                                R"(", "on_error": "refuse")"});
+        BOOST_REQUIRE(
+            time_until([&] { return mint(*g, "bob").result_int() == 200; }, 3000ms).has_value());
+        BOOST_REQUIRE(time_until([&] { return quiet_polls_.load() >= 2; }, 3000ms).has_value());
+        return g;
+    }
+
+    std::atomic<bool> flooding{false};
+    std::size_t floods() const { return floods_.load(); }
+
+    // A change log entry: `id` blocked until 2100.
+    static std::string blocked(const std::string& id) {
+        std::string out(1, '$');
+        out.append(std::to_string(id.size())).append("\r\n").append(id);
+        out.append("\r\n$10\r\n4102444800\r\n");
+        return out;
+    }
+    // The head of a change log reply of `entries` users, at a new version.
+    std::string head(std::size_t entries) {
+        std::string out(1, '*');
+        out.append(std::to_string(2 + 2 * entries)).append("\r\n:");
+        out.append(std::to_string(++version_)).append("\r\n:1\r\n");
+        return out;
+    }
+
+private:
+    std::string answer(const redis_words& w) {
         if (w.empty()) return "-ERR empty\r\n";
         if (w[0] == "PING") return "+PONG\r\n";
         if (w[0] == "ZRANGEBYSCORE") return "*0\r\n";           // the user's live sessions: none
@@ -1266,36 +1298,46 @@ BOOST_AUTO_TEST_CASE(a_hostile_change_log_of_huge_user_ids_does_not_grow_memory)
         if (key.ends_with(":bucket:full_at")) return "*2\r\n:0\r\n:1\r\n";  // admitted
         if (key.ends_with(":blocked")) return ":1\r\n";                     // the marker written
         if (w.size() == 11) return ":1000\r\n";  // the block script: version 1000
-        // The block poll (known version in w[6]): the whole set first, then
-        // nothing new until the flood.
-        if (w[6] == "-") return "*2\r\n:1000\r\n:0\r\n";
-        if (!flood) {
-            ++quiet_polls;
+        if (w.size() < 8) return "-ERR unexpected\r\n";
+        // The block poll (known version in w[6]).
+        if (w[6] == "-") return "*2\r\n:1000\r\n:0\r\n";  // read the whole set
+        if (!flooding) {
+            ++quiet_polls_;
             return "*1\r\n:1000\r\n";  // nothing new
         }
-        const auto n = ++flood_polls;
-        std::string out = "*202\r\n:" + std::to_string(1000 + n) + "\r\n:1\r\n";
+        return flood_(++floods_);
+    }
+
+    std::function<std::string(std::size_t)> flood_;
+    std::atomic<std::size_t> floods_{0};
+    std::atomic<std::size_t> quiet_polls_{0};
+    std::atomic<std::size_t> version_{1000};
+    hostile_redis redis_;  // last: stopped first
+};
+
+// Block polls whose change log names ever more users with huge ids (100
+// ids of 70,000 bytes a poll, four polls a second, never ending): the block
+// cache stops at its bound in bytes of ids (100 MB), counts and logs the
+// rest, and memory stays bounded; the blocks known before still hold and
+// mints go on.
+BOOST_AUTO_TEST_CASE(a_hostile_change_log_of_huge_user_ids_does_not_grow_memory) {
+    upstream up;
+    change_log_redis redis([&redis](std::size_t n) {
+        auto out = redis.head(100);
         for (int i = 0; i < 100; ++i) {
             auto id = std::to_string(n) + "-" + std::to_string(i) + "-";
             id.resize(70'000, 'x');
-            out += "$70000\r\n" + id + "\r\n$10\r\n4102444800\r\n";
+            out += change_log_redis::blocked(id);
         }
         return out;
     });
     const auto dir = temp_dir("shared-state-hostile-change-log");
-    auto g = start_replica(up, dir, "g",
-                           {R"("url": "redis://127.0.0.1:)" + std::to_string(redis.port()) +
-                            R"(", "on_error": "refuse")"});
-    BOOST_REQUIRE(
-        time_until([&] { return mint(*g, "bob").result_int() == 200; }, 3000ms).has_value());
-    // The start-up read of the whole (empty) set is over: it cannot replace
-    // alice's block (this stand-in's change log never names her).
-    BOOST_REQUIRE(time_until([&] { return quiet_polls.load() >= 2; }, 3000ms).has_value());
+    auto g = redis.start(up, dir);
     BOOST_REQUIRE(revoke(*g, "alice", 300).result_int() == 200);
     BOOST_REQUIRE(blocked_within(*g, "alice", 1000ms));
 
-    flood = true;  // 60 polls: 420 MB of ids, 4 times the cache's bound
-    BOOST_REQUIRE(time_until([&] { return flood_polls.load() >= 60; }, 60000ms).has_value());
+    redis.flooding = true;  // 60 polls: 420 MB of ids, 4 times the cache's bound
+    BOOST_REQUIRE(time_until([&] { return redis.floods() >= 60; }, 60000ms).has_value());
     BOOST_TEST(peak_rss_mib(g->process->pid()) < 300);
     BOOST_TEST(metric_value(*g, "chatkit_gateway_store_untracked_total{table=\"blocks\"}") >= 1);
     BOOST_TEST(g->count_in_log("in-process table full") >= 1u);
@@ -1312,63 +1354,36 @@ BOOST_AUTO_TEST_CASE(a_hostile_change_log_of_huge_user_ids_does_not_grow_memory)
 // requests answer at once throughout.
 BOOST_AUTO_TEST_CASE(a_change_log_of_many_ids_after_long_ones_does_not_stall_the_gateway) {
     upstream up;
-    std::atomic<int> phase{0};  // 0: quiet, 1: long ids, 2: many short ids
-    std::atomic<std::size_t> polls{0};
-    std::atomic<std::size_t> version{1000};
-    std::atomic<std::size_t> quiet_polls{0};
-    hostile_redis redis([&](const redis_words& w) -> std::string {
-        if (w.empty()) return "-ERR empty\r\n";
-        if (w[0] == "PING") return "+PONG\r\n";
-        if (w[0] == "ZRANGEBYSCORE") return "*0\r\n";
-        if (w[0] == "ZSCAN") return "*2\r\n$1\r\n0\r\n*0\r\n";  // the whole set: empty
-        if (auto queued = hostile_redis::in_transaction(w)) return *queued;
-        if (w[0] == "EXEC") return hostile_redis::exec_answer();
-        if (w[0] != "EVALSHA" || w.size() < 4) return "-ERR unexpected\r\n";
-        const auto& key = w[3];
-        if (key.ends_with(":bucket:full_at")) return "*2\r\n:0\r\n:1\r\n";
-        if (w.size() < 8) return "-ERR unexpected\r\n";
-        if (w[6] == "-") return "*2\r\n:1000\r\n:0\r\n";
-        if (phase == 0) {
-            ++quiet_polls;
-            return "*1\r\n:1000\r\n";
-        }
-        const auto n = ++polls;
-        const auto v = std::to_string(++version);
-        std::string out;
-        if (phase == 1) {  // 100 ids of 64 KiB: 16 polls fill the 100 MB
-            out = "*202\r\n:" + v + "\r\n:1\r\n";
+    std::atomic<bool> short_ids{false};
+    change_log_redis redis([&](std::size_t n) {
+        if (!short_ids) {  // 100 ids of 64 KiB: 16 polls fill the 100 MB
+            auto out = redis.head(100);
             for (int i = 0; i < 100; ++i) {
                 auto id = "long-" + std::to_string(n) + "-" + std::to_string(i) + "-";
                 id.resize(64 * 1024, 'x');
-                out += "$65536\r\n" + id + "\r\n$10\r\n4102444800\r\n";
+                out += change_log_redis::blocked(id);
             }
             return out;
         }
-        out = "*200002\r\n:" + v + "\r\n:1\r\n";
+        auto out = redis.head(100000);
         for (int i = 0; i < 100000; ++i) {
             char id[24];
             std::snprintf(id, sizeof id, "s%06zu-%08d", n % 1000000, i);
-            out += "$16\r\n" + std::string(id, 16) + "\r\n$10\r\n4102444800\r\n";
+            out += change_log_redis::blocked(id);
         }
         return out;
     });
     const auto dir = temp_dir("shared-state-hostile-many-ids");
-    auto g = start_replica(up, dir, "g",
-                           {R"("url": "redis://127.0.0.1:)" + std::to_string(redis.port()) +
-                            R"(", "on_error": "refuse")"});
-    BOOST_REQUIRE(
-        time_until([&] { return mint(*g, "bob").result_int() == 200; }, 3000ms).has_value());
-    BOOST_REQUIRE(time_until([&] { return quiet_polls.load() >= 2; }, 3000ms).has_value());
-
-    phase = 1;
-    BOOST_REQUIRE(time_until([&] { return polls.load() >= 17; }, 30000ms).has_value());
+    auto g = redis.start(up, dir);
+    redis.flooding = true;
+    BOOST_REQUIRE(time_until([&] { return redis.floods() >= 17; }, 30000ms).has_value());
     BOOST_REQUIRE(time_until([&] { return g->count_in_log("in-process table full") > 0; }, 5000ms)
                       .has_value());
-    const auto long_polls = polls.load();
+    const auto long_polls = redis.floods();
     const auto cpu_before = cpu_seconds(g->process->pid());
-    phase = 2;  // 10 polls of 100,000 ids each, all refused
+    short_ids = true;  // 10 polls of 100,000 ids each, all refused
     std::chrono::milliseconds slowest{0};
-    while (polls.load() < long_polls + 10) {
+    while (redis.floods() < long_polls + 10) {
         const auto started = std::chrono::steady_clock::now();
         test_client admin(g->admin_ep, std::nullopt, 10s);
         const auto health = admin.request(http::verb::get, "/healthz");
