@@ -1138,6 +1138,22 @@ BOOST_AUTO_TEST_CASE(a_malformed_mint_reply_from_redis_is_a_store_error) {
     fs::remove_all(dir);
 }
 
+// What a healthy server answers to a mint's, a registry write's and a
+// block's commands (a mint admitted, a session recorded with no marker, a
+// block at version 1000, no live sessions), for a stand-in's script; nullopt
+// for the block poll (an EVALSHA of none of those), which the script answers.
+std::optional<std::string> healthy_answer(const redis_words& w) {
+    if (w[0] == "ZRANGEBYSCORE") return "*0\r\n";
+    if (auto queued = hostile_redis::in_transaction(w)) return *queued;
+    if (w[0] == "EXEC") return hostile_redis::exec_answer();
+    if (w[0] != "EVALSHA" || w.size() < 4) return "-ERR unexpected\r\n";
+    const auto& key = w[3];
+    if (key.ends_with(":bucket:full_at")) return "*2\r\n:0\r\n:1\r\n";
+    if (key.ends_with(":blocked")) return ":1\r\n";
+    if (w.size() == 11) return ":1000\r\n";
+    return std::nullopt;
+}
+
 // A Redis that answers the block set's whole read (ZSCAN pages) with
 // malformed pages, or with a cursor that never ends: the read gives up
 // (that one after 10,000 pages), the blocks this replica knew stay
@@ -1167,14 +1183,7 @@ BOOST_AUTO_TEST_CASE(a_hostile_block_scan_keeps_the_blocks_known_and_mints_going
             std::lock_guard lock(mutex);
             return page;
         }
-        if (w[0] == "ZRANGEBYSCORE") return "*0\r\n";  // the user's live sessions: none
-        if (auto queued = hostile_redis::in_transaction(w)) return *queued;
-        if (w[0] == "EXEC") return hostile_redis::exec_answer();  // recorded, no marker
-        if (w[0] != "EVALSHA" || w.size() < 4) return "-ERR unexpected\r\n";
-        const auto& key = w[3];
-        if (key.ends_with(":bucket:full_at")) return "*2\r\n:0\r\n:1\r\n";  // admitted
-        if (key.ends_with(":blocked")) return ":1\r\n";                     // the marker written
-        if (w.size() == 11) return ":1000\r\n";  // the block script: version 1000
+        if (auto healthy = healthy_answer(w)) return *healthy;
         // The block poll (known version in w[6]).
         if (rewritten) return "*2\r\n:1001\r\n:0\r\n";
         return w[6] == "1000" ? "*1\r\n:1000\r\n" : "*2\r\n:1000\r\n:0\r\n";
@@ -1289,15 +1298,8 @@ private:
     std::string answer(const redis_words& w) {
         if (w.empty()) return "-ERR empty\r\n";
         if (w[0] == "PING") return "+PONG\r\n";
-        if (w[0] == "ZRANGEBYSCORE") return "*0\r\n";           // the user's live sessions: none
         if (w[0] == "ZSCAN") return "*2\r\n$1\r\n0\r\n*0\r\n";  // the whole set: empty
-        if (auto queued = hostile_redis::in_transaction(w)) return *queued;
-        if (w[0] == "EXEC") return hostile_redis::exec_answer();  // recorded, no marker
-        if (w[0] != "EVALSHA" || w.size() < 4) return "-ERR unexpected\r\n";
-        const auto& key = w[3];
-        if (key.ends_with(":bucket:full_at")) return "*2\r\n:0\r\n:1\r\n";  // admitted
-        if (key.ends_with(":blocked")) return ":1\r\n";                     // the marker written
-        if (w.size() == 11) return ":1000\r\n";  // the block script: version 1000
+        if (auto healthy = healthy_answer(w)) return *healthy;
         if (w.size() < 8) return "-ERR unexpected\r\n";
         // The block poll (known version in w[6]).
         if (w[6] == "-") return "*2\r\n:1000\r\n:0\r\n";  // read the whole set
