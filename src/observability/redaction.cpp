@@ -1,5 +1,6 @@
 #include "chatkit_gateway/observability/redaction.hpp"
 
+#include "chatkit_gateway/core/base64.hpp"
 #include "chatkit_gateway/core/json_text.hpp"
 #include "chatkit_gateway/core/utf8.hpp"
 
@@ -61,19 +62,54 @@ std::size_t secret_at(std::string_view t, std::size_t i) {
     return 0;
 }
 
-// Length of the compact JWT (JWS or JWE) starting at `i`, or 0: a JSON
-// header's base64url ("eyJ", `{"`) and at least one dot-joined part after
-// it. An end user's token a peer echoed (an upstream quoting a field of the
-// request, say) is known to no list of secrets, so it is found by shape,
-// also right after '=' or ':' ("token=eyJ...").
+bool base64url_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+// Length of the dot at `k` as a peer may have written it ('.', "%2E",
+// "\u002e"), or 0.
+std::size_t dot_at(std::string_view t, std::size_t k) {
+    if (k < t.size() && t[k] == '.') return 1;
+    for (std::string_view dot : {"%2E", "%2e", "\\u002e", "\\u002E"})
+        if (t.substr(k, dot.size()) == dot) return dot.size();
+    return 0;
+}
+
+// Whether base64url `part` begins a JSON object's text: '{', blanks, '"'
+// (or only blanks as far as its first 9 bytes go).
+bool opens_json_object(std::string_view part) {
+    auto n = std::min<std::size_t>(part.size(), 12);
+    n -= n % 4;
+    const auto head = base64url_decode(part.substr(0, n));
+    if (!head || head->empty() || (*head)[0] != '{') return false;
+    for (std::size_t j = 1; j < head->size(); ++j) {
+        const char c = (*head)[j];
+        if (c == '"') return true;
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
+    }
+    return true;
+}
+
+// Length of the compact JWT (JWS or JWE) starting at `i`, or 0: a part
+// that decodes to the start of a JSON object (the header: "eyJ" for `{"`,
+// "ewo" for `{` and a line break), then dot-joined parts, a dot also when
+// written %2E or \u002e, at least one of them not empty. An end user's
+// token a peer echoed (an upstream quoting a field of the request, say) is
+// known to no list of secrets, so it is found by shape, also right after
+// '=' or ':' ("token=eyJ...").
 std::size_t jwt_at(std::string_view t, std::size_t i) {
-    if (t.substr(i, 3) != "eyJ") return 0;
-    if (i > 0 && std::isalnum(static_cast<unsigned char>(t[i - 1]))) return 0;
+    if (t[i] != 'e' || (i > 0 && std::isalnum(static_cast<unsigned char>(t[i - 1])))) return 0;
     std::size_t k = i;
-    while (k < t.size() && token_char(t[k])) ++k;
-    const auto run = t.substr(i, k - i);
-    const auto dot = run.find('.');
-    return dot != std::string_view::npos && dot > 3 && dot + 1 < run.size() ? run.size() : 0;
+    while (k < t.size() && base64url_char(t[k])) ++k;
+    if (k - i < 4 || !opens_json_object(t.substr(i, k - i))) return 0;
+    bool more = false;  // a part after the header that is not empty
+    for (auto dot = dot_at(t, k); dot > 0; dot = dot_at(t, k)) {
+        k += dot;
+        const auto part = k;
+        while (k < t.size() && base64url_char(t[k])) ++k;
+        more = more || k > part;
+    }
+    return more ? k - i : 0;
 }
 
 // Every occurrence of `needle` in `text` replaced by `with`.

@@ -167,7 +167,8 @@ void check_log_text(std::string_view bytes) {
     check(line.size() <= 1024);  // 512 bytes cut, then each secret (7+ bytes) at most "[redacted]"
     if (ckg::is_valid_utf8(text) && ckg::is_valid_utf8(user)) check(ckg::is_valid_utf8(line));
     // No compact JWT (an end user's token, in no list of secrets) is left.
-    static const std::regex jwt("(^|[^A-Za-z0-9])eyJ[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]");
+    static const std::regex jwt(
+        "(^|[^A-Za-z0-9])eyJ[A-Za-z0-9_-]+(\\.|%2[Ee]|\\\\u002[Ee])[A-Za-z0-9_-]");
     check(!std::regex_search(line, jwt));
     const auto back = read_back(line);
     for (const auto& s : secrets) {

@@ -208,6 +208,14 @@ BOOST_AUTO_TEST_CASE(peer_text_loses_every_jwt_by_its_shape) {
         {"token=" + jws + "&x=1", "token=[redacted]&x=1"},
         {"sub:" + jwe + " end", "sub:[redacted] end"},
         {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "[redacted]"},  // alg none: empty signature
+        // Dots written %2E or \u002e, as an upstream may have encoded them.
+        {"t=eyJhbGciOiJSUzI1NiJ9%2EeyJzdWIiOiJhIn0%2ec2ln end", "t=[redacted] end"},
+        {"\"eyJhbGciOiJSUzI1NiJ9\\u002eeyJzdWIiOiJhIn0\\u002Ec2ln\"", "\"[redacted]\""},
+        // Headers and claims that are not compact JSON ("{\n  \"alg\"", "{ \"alg\"").
+        {"x ewogICJhbGciOiAiUlMyNTYiCn0.ewogICJzdWIiOiAiYWxpY2UiCn0.c2ln", "x [redacted]"},
+        {"x eyAiYWxnIjogIlJTMjU2IiB9.ewogICJzdWIiOiAiYWxpY2UiCn0.c2ln", "x [redacted]"},
+        {"example.com and error.code and eyJab. stay",
+         "example.com and error.code and eyJab. stay"},
         {"eyJust a word, eyJ.x, eyJab.", "eyJust a word, eyJ.x, eyJab."},
         {"keyJab.cd", "keyJab.cd"}};
     for (const auto& [text, logged] : cases) {
