@@ -14,7 +14,12 @@
 namespace ckg::auth {
 namespace {
 
-constexpr int min_rsa_bits = 2048;
+constexpr int min_rsa_bits = 2048;  // RFC 7518, section 3.3
+// A key's owner (a JWKS host) chooses its size, and each signature check
+// costs in proportion: a 3,071-bit exponent makes every check of a forged
+// token as dear as making a signature (docs/auth.md, key bounds).
+constexpr int max_rsa_bits = 8192;
+constexpr int max_rsa_exponent_bits = 32;
 
 failure bad_key(std::string why) {
     return failure{errc::internal_error, std::move(why)};
@@ -42,6 +47,21 @@ std::shared_ptr<EVP_PKEY> pkey_from_params(const char* type, OSSL_PARAM_BLD* bld
     return pkey ? own(pkey) : nullptr;
 }
 
+// Why an RSA public key is refused, if it is: a modulus outside 2048-8192
+// bits, or a public exponent that is even, below 3 or over 32 bits.
+std::optional<failure> rsa_key_problem(const EVP_PKEY* pkey) {
+    const int bits = EVP_PKEY_get_bits(pkey);
+    if (bits < min_rsa_bits) return bad_key("RSA key shorter than 2048 bits");
+    if (bits > max_rsa_bits) return bad_key("RSA key longer than 8192 bits");
+    BIGNUM* e = nullptr;
+    if (EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1)
+        return bad_key("RSA key has no public exponent");
+    const bool fits = BN_num_bits(e) <= max_rsa_exponent_bits && BN_is_odd(e) && !BN_is_one(e);
+    BN_free(e);
+    if (!fits) return bad_key("RSA public exponent not odd, 3 or more, and at most 32 bits");
+    return std::nullopt;
+}
+
 result<verification_key> rsa_from_jwk(const boost::json::object& jwk) {
     auto n = b64_member(jwk, "n");
     auto e = b64_member(jwk, "e");
@@ -59,8 +79,7 @@ result<verification_key> rsa_from_jwk(const boost::json::object& jwk) {
     BN_free(bn_n);
     BN_free(bn_e);
     if (!pkey) return bad_key("RSA JWK does not form a public key");
-    if (EVP_PKEY_get_bits(pkey.get()) < min_rsa_bits)
-        return bad_key("RSA key shorter than 2048 bits");
+    if (auto problem = rsa_key_problem(pkey.get())) return *problem;
     verification_key k;
     k.family = key_family::rsa;
     k.pkey = std::move(pkey);
@@ -179,7 +198,7 @@ result<verification_key> key_from_pem(std::string_view pem) {
     verification_key k;
     k.pkey = pkey;
     if (EVP_PKEY_is_a(p, "RSA")) {
-        if (EVP_PKEY_get_bits(p) < min_rsa_bits) return bad_key("RSA key shorter than 2048 bits");
+        if (auto problem = rsa_key_problem(p)) return *problem;
         k.family = key_family::rsa;
     } else if (EVP_PKEY_is_a(p, "ED25519")) {
         k.family = key_family::ed25519;

@@ -3,6 +3,7 @@
 // refetch however many requests meet it, and the min-refresh window holds.
 // Discovery issuers against the same server's OpenID metadata: the issuer
 // must match exactly, jwks_uri must be https://, keys rotate on SIGHUP.
+#include "hostile_jwk.hpp"
 #include "process.hpp"
 #include "test_client.hpp"
 #include "test_server.hpp"
@@ -165,6 +166,24 @@ struct jwks_fixture {
         threads.emplace_back([this] { ioc.run(); });
         return io_thread{this};
     }
+    // An authenticator for `cfg` and its refresher, started, with the io
+    // thread running; the thread stops first when it goes (see io_thread).
+    struct refreshing {
+        refreshing(jwks_fixture* f, const config::gateway_config& cfg)
+            : authn(cfg.auth, cfg.users),
+              refresher(f->ioc, authn, cfg.auth,
+                        upstream::make_jwks_fetcher(f->ioc, cfg.auth, cfg.upstream)),
+              io(start(f)) {}
+        auth::authenticator authn;
+        auth::jwks_refresher refresher;
+        io_thread io;
+
+    private:
+        io_thread start(jwks_fixture* f) {
+            refresher.start();
+            return f->run_threads();
+        }
+    };
     void stop_threads() {
         work.reset();
         ioc.stop();
@@ -188,28 +207,20 @@ BOOST_FIXTURE_TEST_SUITE(jwks_url_issuers, jwks_fixture)
 BOOST_AUTO_TEST_CASE(not_ready_until_the_first_fetch_succeeds) {
     serve("oops", 500);
     const auto cfg = make_config(30);
-    auth::authenticator authn(cfg.auth, cfg.users);
-    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
-                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
-    refresher.start();
-    const auto io = run_threads();
+    refreshing r(this, cfg);
     BOOST_TEST(wait_until([&] { return hits.load() >= 1; }, 3s));
-    BOOST_TEST(!authn.keys_loaded());
+    BOOST_TEST(!r.authn.keys_loaded());
     serve(jwks_with({"rsa-1"}));
     // Retried with backoff (1 s, then 2 s ...) until it succeeds.
-    BOOST_TEST(wait_until([&] { return authn.keys_loaded(); }, 5s));
+    BOOST_TEST(wait_until([&] { return r.authn.keys_loaded(); }, 5s));
     BOOST_TEST(hits.load() >= 2);
-    BOOST_TEST(authn.authenticate(token("RS256 with kid"), true, "", now).user != nullptr);
+    BOOST_TEST(r.authn.authenticate(token("RS256 with kid"), true, "", now).user != nullptr);
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_kid_triggers_exactly_one_refetch) {
     const auto cfg = make_config(1);
-    auth::authenticator authn(cfg.auth, cfg.users);
-    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
-                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
-    refresher.start();
-    const auto io = run_threads();
-    BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
+    refreshing r(this, cfg);
+    BOOST_REQUIRE(wait_until([&] { return r.authn.keys_loaded(); }, 3s));
     BOOST_TEST(hits.load() == 1);
     std::this_thread::sleep_for(1100ms);  // past the 1 s window the start-up fetch opened
     // The issuer rotates in a new key; 100 requests carrying its kid arrive at once.
@@ -218,7 +229,7 @@ BOOST_AUTO_TEST_CASE(an_unknown_kid_triggers_exactly_one_refetch) {
     std::vector<std::future<auth::authentication>> calls;
     for (int i = 0; i < 100; ++i)
         calls.push_back(
-            net::co_spawn(ioc, refresher.authenticate(rotated, true, "", now), net::use_future));
+            net::co_spawn(ioc, r.refresher.authenticate(rotated, true, "", now), net::use_future));
     int ok = 0;
     for (auto& f : calls) {
         BOOST_REQUIRE(f.wait_for(10s) == std::future_status::ready);
@@ -226,20 +237,16 @@ BOOST_AUTO_TEST_CASE(an_unknown_kid_triggers_exactly_one_refetch) {
     }
     BOOST_TEST(ok == 100);
     BOOST_TEST(hits.load() == 2);
-    BOOST_TEST(refresher.fetch_count() == 2u);
+    BOOST_TEST(r.refresher.fetch_count() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(the_min_refresh_window_bounds_refetches) {
     const auto cfg = make_config(30);
-    auth::authenticator authn(cfg.auth, cfg.users);
-    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
-                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
-    refresher.start();
-    const auto io = run_threads();
-    BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
+    refreshing r(this, cfg);
+    BOOST_REQUIRE(wait_until([&] { return r.authn.keys_loaded(); }, 3s));
     // The start-up fetch opened the 30 s window: an unknown kid now fetches nothing.
     for (int i = 0; i < 5; ++i) {
-        auto f = net::co_spawn(ioc, refresher.authenticate(token("unknown kid"), true, "", now),
+        auto f = net::co_spawn(ioc, r.refresher.authenticate(token("unknown kid"), true, "", now),
                                net::use_future);
         BOOST_REQUIRE(f.wait_for(5s) == std::future_status::ready);
         auto r = f.get();
@@ -248,10 +255,56 @@ BOOST_AUTO_TEST_CASE(the_min_refresh_window_bounds_refetches) {
     BOOST_TEST(hits.load() == 1);
     // Other failures never fetch at all.
     auto bad = net::co_spawn(
-        ioc, refresher.authenticate(token("signed by a key not in the JWKS"), true, "", now),
+        ioc, r.refresher.authenticate(token("signed by a key not in the JWKS"), true, "", now),
         net::use_future);
     BOOST_TEST((bad.get().status == auth::auth_status::bad_signature));
     BOOST_TEST(hits.load() == 1);
+}
+
+// A hostile JWKS host publishes the issuer's real key and 99 more whose
+// public exponents are 3,071 bits (OpenSSL takes that up to 3072-bit
+// moduli): each check of a signature against one of those costs as much as
+// making a signature. Tokens forged without a kid then cost the gateway
+// half a second each, for anyone who sends them (before: 5 tokens took
+// 2.7 s). Those keys are refused, a token meets at most 8 keys, and the
+// real key still verifies.
+BOOST_AUTO_TEST_CASE(a_hostile_jwks_cannot_make_forged_tokens_dear) {
+    std::mt19937 rng(17);
+    auto doc = json::parse(jwks_with({"rsa-1"})).as_object();
+    for (int i = 0; i < 99; ++i)
+        doc["keys"].as_array().push_back(rsa_jwk(3072, random_number(3071, true, rng), rng));
+    serve(json::serialize(doc));
+    const auto cfg = make_config(30);
+    refreshing r(this, cfg);
+    BOOST_REQUIRE(wait_until([&] { return r.authn.keys_loaded(); }, 3s));
+
+    const auto forged = [&] {
+        const json::object claims{{"iss", "https://rsa.test/"},
+                                  {"aud", "chatkit-gateway"},
+                                  {"sub", "mallory"},
+                                  {"exp", now + 600}};
+        return std::string("Bearer ")
+            .append(base64url_encode(R"({"alg":"RS256","typ":"JWT"})"))
+            .append(".")
+            .append(base64url_encode(json::serialize(claims)))
+            .append(".")
+            // 384 bytes starting 0x01: below every 3072-bit modulus, so each
+            // check runs in full.
+            .append(base64url_encode(random_number(3065, false, rng)));
+    };
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 5; ++i) {
+        auto f =
+            net::co_spawn(ioc, r.refresher.authenticate(forged(), true, "", now), net::use_future);
+        BOOST_REQUIRE(f.wait_for(30s) == std::future_status::ready);
+        BOOST_TEST((f.get().status == auth::auth_status::bad_signature));
+    }
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    BOOST_TEST(took.count() < 1000);
+    auto real = net::co_spawn(ioc, r.refresher.authenticate(token("RS256 with kid"), true, "", now),
+                              net::use_future);
+    BOOST_TEST((real.get().status == auth::auth_status::ok));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -283,19 +336,15 @@ BOOST_AUTO_TEST_CASE(an_issuer_mismatch_keeps_the_gateway_not_ready_until_fixed)
     publish_metadata(origin() + "/",
                      origin() + "/keys/jwks.json");  // not exactly the configured issuer
     const auto cfg = make_discovery_config(issuer);
-    auth::authenticator authn(cfg.auth, cfg.users);
-    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
-                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
-    refresher.start();
-    const auto io = run_threads();
+    refreshing r(this, cfg);
     BOOST_TEST(wait_until([&] { return metadata_hits.load() >= 1; }, 3s));
     std::this_thread::sleep_for(300ms);
-    BOOST_TEST(!authn.keys_loaded());
+    BOOST_TEST(!r.authn.keys_loaded());
     BOOST_TEST(hits.load() == 0);  // the JWKS of a metadata document that failed is never fetched
     // Retried in the background with backoff: fixed metadata makes it ready.
     publish_metadata(issuer, origin() + "/keys/jwks.json");
-    BOOST_TEST(wait_until([&] { return authn.keys_loaded(); }, 5s));
-    BOOST_TEST((authn.authenticate(minted("rsa-1", issuer), true, "", now).status ==
+    BOOST_TEST(wait_until([&] { return r.authn.keys_loaded(); }, 5s));
+    BOOST_TEST((r.authn.authenticate(minted("rsa-1", issuer), true, "", now).status ==
                 auth::auth_status::ok));
 }
 
@@ -304,16 +353,12 @@ BOOST_AUTO_TEST_CASE(an_http_jwks_uri_is_never_fetched) {
     publish_metadata(issuer, "http://127.0.0.1:" + std::to_string(jwks_server.endpoint().port()) +
                                  "/keys/jwks.json");
     const auto cfg = make_discovery_config(issuer);
-    auth::authenticator authn(cfg.auth, cfg.users);
-    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
-                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
-    refresher.start();
-    const auto io = run_threads();
+    refreshing r(this, cfg);
     BOOST_TEST(
         wait_until([&] { return metadata_hits.load() >= 2; }, 4s));  // retried, refused each time
-    BOOST_TEST(!authn.keys_loaded());
+    BOOST_TEST(!r.authn.keys_loaded());
     BOOST_TEST(hits.load() == 0);
-    BOOST_TEST((authn.authenticate(minted("rsa-1", issuer), true, "", now).status ==
+    BOOST_TEST((r.authn.authenticate(minted("rsa-1", issuer), true, "", now).status ==
                 auth::auth_status::unknown_kid));
 }
 
@@ -321,38 +366,35 @@ BOOST_AUTO_TEST_CASE(rotation_through_refetch_and_through_sighup_rediscovery) {
     const auto issuer = origin();
     publish_metadata(issuer, origin() + "/keys/jwks.json");
     const auto cfg = make_discovery_config(issuer, 0);
-    auth::authenticator authn(cfg.auth, cfg.users);
-    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
-                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
-    refresher.start();
-    const auto io = run_threads();
-    BOOST_REQUIRE(wait_until([&] { return authn.keys_loaded(); }, 3s));
+    refreshing r(this, cfg);
+    BOOST_REQUIRE(wait_until([&] { return r.authn.keys_loaded(); }, 3s));
     const auto old_token = minted("rsa-1", issuer), new_token = minted("rsa-2", issuer);
-    BOOST_TEST((authn.authenticate(old_token, true, "", now).status == auth::auth_status::ok));
+    BOOST_TEST((r.authn.authenticate(old_token, true, "", now).status == auth::auth_status::ok));
     // The issuer adds rsa-2 at the same jwks_uri: an unknown kid refetches it there.
     serve(jwks_with({"rsa-1", "rsa-2"}));
-    auto f = net::co_spawn(ioc, refresher.authenticate(new_token, true, "", now), net::use_future);
+    auto f =
+        net::co_spawn(ioc, r.refresher.authenticate(new_token, true, "", now), net::use_future);
     BOOST_REQUIRE(f.wait_for(5s) == std::future_status::ready);
     BOOST_TEST((f.get().status == auth::auth_status::ok));
     BOOST_TEST(metadata_hits.load() == 1);  // the metadata is not read again for a refetch
     // The metadata moves jwks_uri to a document without rsa-1; SIGHUP reads it again.
     publish_metadata(issuer, origin() + "/keys/rotated.json");
-    refresher.rediscover();
+    r.refresher.rediscover();
     BOOST_TEST(wait_until(
         [&] {
-            return authn.authenticate(old_token, true, "", now).status != auth::auth_status::ok;
+            return r.authn.authenticate(old_token, true, "", now).status != auth::auth_status::ok;
         },
         3s));
     BOOST_TEST(metadata_hits.load() == 2);
     BOOST_TEST(
-        (authn.authenticate(old_token, true, "", now).status == auth::auth_status::unknown_kid));
-    BOOST_TEST((authn.authenticate(new_token, true, "", now).status == auth::auth_status::ok));
+        (r.authn.authenticate(old_token, true, "", now).status == auth::auth_status::unknown_kid));
+    BOOST_TEST((r.authn.authenticate(new_token, true, "", now).status == auth::auth_status::ok));
     // A rediscovery that fails keeps the keys it had.
     publish_metadata(origin() + "/elsewhere", origin() + "/keys/jwks.json");
-    refresher.rediscover();
+    r.refresher.rediscover();
     BOOST_TEST(wait_until([&] { return metadata_hits.load() == 3; }, 3s));
     std::this_thread::sleep_for(200ms);
-    BOOST_TEST((authn.authenticate(new_token, true, "", now).status == auth::auth_status::ok));
+    BOOST_TEST((r.authn.authenticate(new_token, true, "", now).status == auth::auth_status::ok));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
