@@ -1,6 +1,7 @@
 // chatkit-gateway: see README.md and ../docs/architecture.md.
 #include "chatkit_gateway/app/app.hpp"
 #include "chatkit_gateway/app/cli.hpp"
+#include "chatkit_gateway/app/open_file_limit.hpp"
 #include "chatkit_gateway/config/config_error.hpp"
 #include "chatkit_gateway/config/config_loader.hpp"
 #include "chatkit_gateway/config/config_warnings.hpp"
@@ -87,6 +88,7 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     disable_core_dumps();
+    ckg::app::raise_open_file_limit();
     limit_allocator_caches();
     const int status = run(argc, argv);
     ckg::observability::logger::flush();  // lines still queued for the log writer

@@ -2,6 +2,7 @@
 
 #include "chatkit_gateway/api/admin_handlers.hpp"
 #include "chatkit_gateway/api/public_routes.hpp"
+#include "chatkit_gateway/app/open_file_limit.hpp"
 #include "chatkit_gateway/config/config_warnings.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
 #include "chatkit_gateway/observability/redaction.hpp"
@@ -18,13 +19,13 @@ using observability::log_info;
 using observability::log_warn;
 
 http_server::server_options public_options(const config::server_config& s,
-                                           observability::metrics& m,
+                                           std::size_t max_connections, observability::metrics& m,
                                            const api::cors_policy& cors) {
     http_server::server_options o;
     o.name = "public";
     o.listen = s.listen;
     o.max_body_bytes = s.max_body_bytes;
-    o.max_connections = s.max_connections;
+    o.max_connections = max_connections;
     o.header_timeout = s.header_timeout;
     o.idle_timeout = s.idle_timeout;
     o.public_headers = true;
@@ -66,6 +67,19 @@ void register_secrets(const config::gateway_config& c) {
     if (c.users.hmac_key_env) observability::register_secret(c.users.hmac_key.reveal());
 }
 
+// server.max_connections, or fewer to fit the open-file limit (said once).
+std::size_t public_connections(const config::gateway_config& c, std::size_t threads) {
+    const auto limit = open_file_limit();
+    const auto n = public_connections_within(limit, c, threads);
+    if (n < c.server.max_connections)
+        log_warn("max_connections lowered to fit the open-file limit",
+                 {{"configured", c.server.max_connections},
+                  {"max_connections", n},
+                  {"open_file_limit", limit},
+                  {"reserved", reserved_descriptors(c, threads)}});
+    return n;
+}
+
 }  // namespace
 
 app::app(config::gateway_config config, app_options options)
@@ -94,7 +108,8 @@ app::app(config::gateway_config config, app_options options)
     services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *state_,
                                               *cors_, metrics_});
     public_ = std::make_unique<http_server::server>(
-        pool_, public_options(config_.server, metrics_, *cors_),
+        pool_,
+        public_options(config_.server, public_connections(config_, pool_.size()), metrics_, *cors_),
         api::make_public_router(*services_), tls_);
     admin_ = std::make_unique<http_server::server>(
         pool_, admin_options(config_, metrics_),

@@ -2,6 +2,7 @@
 
 #include "chatkit_gateway/http/connection.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/observability/warning_throttle.hpp"
 
 namespace ckg::http_server {
 
@@ -37,13 +38,19 @@ tcp::endpoint server::local_endpoint() const {
 net::awaitable<void> server::accept_loop(std::shared_ptr<tcp::acceptor> acceptor,
                                          std::shared_ptr<server_state> state, io_pool& pool) {
     net::steady_timer backoff(acceptor->get_executor());
+    observability::warning_throttle warnings;
     while (acceptor->is_open()) {
         auto [ec, socket] = co_await acceptor->async_accept(pool.next(), nothrow_awaitable);
         if (ec == net::error::operation_aborted || !acceptor->is_open()) break;
         if (ec) {
-            // Out of descriptors and the like: say so and pause instead of spinning.
-            observability::log_warn("accept failed",
-                                    {{"listener", state->options.name}, {"error", ec.message()}});
+            // Out of descriptors and the like: make room as at
+            // max_connections (an idle connection goes), say so at most once
+            // a second, and pause instead of spinning.
+            const bool reclaimed = state->reclaim_idle() || state->reclaim_stalled();
+            if (warnings.allow_now())
+                observability::log_warn("accept failed", {{"listener", state->options.name},
+                                                          {"error", ec.message()},
+                                                          {"reclaimed_idle", reclaimed}});
             backoff.expires_after(std::chrono::milliseconds(50));
             co_await backoff.async_wait(nothrow_awaitable);
             continue;

@@ -81,7 +81,8 @@ redis_connection::redis_connection(net::io_context& ioc, redis_options options)
       backoff_(ioc),
       pace_(ioc),
       chunk_(read_chunk, '\0'),
-      warnings_(options_.warnings ? options_.warnings : std::make_shared<warning_throttle>()) {}
+      warnings_(options_.warnings ? options_.warnings
+                                  : std::make_shared<observability::warning_throttle>()) {}
 
 redis_connection::~redis_connection() = default;
 

@@ -53,7 +53,8 @@ redis_options options_for(const config::redis_config& c) {
     o.db = c.db;
     o.password = c.password;
     o.timeout = c.timeout;
-    o.warnings = std::make_shared<warning_throttle>();  // one for all the connections
+    o.warnings =
+        std::make_shared<observability::warning_throttle>();  // one for all the connections
     if (c.tls) o.tls = upstream::make_client_tls_context(c.ca_file);
     return o;
 }

@@ -62,13 +62,14 @@ struct gateway_on_peer {
 
     explicit gateway_on_peer(peer_script script, bool tls = true,
                              const std::string& server_extra = "", unsigned max_retries = 2,
-                             const env_map& extra_env = {})
+                             const env_map& extra_env = {},
+                             const std::vector<std::string>& launcher = {})
         : upstream(true, std::move(script)), public_tls(tls) {
         write_text(dir / "gw.json", config_for(upstream.port(), tls, server_extra, max_retries));
         auto env = gateway_env();
         env["HS"] = std::string(manifest.at("hs_secret").as_string());
         for (const auto& [name, value] : extra_env) env[name] = value;
-        gw = std::make_unique<gateway>(dir / "gw.json", env);
+        gw = std::make_unique<gateway>(dir / "gw.json", env, launcher);
     }
     std::string token(const std::string& user) const {
         return std::string(manifest.at("users").at(user).as_string());
@@ -691,6 +692,58 @@ const std::string chunked_post = chunked_post_with_id("flood-42");
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(hostile_client_peer)
+
+// A gateway whose open-file limit (256) is far below its max_connections
+// (10,000): clients that connect and send nothing take what the public
+// listener may hold (116 connections here), yet descriptors stay in
+// reserve, the probes answer, the log says so once a second at most, and
+// once they leave a mint goes through. Before, they took all 256
+// descriptors and "accept failed" was logged every 50 ms.
+BOOST_AUTO_TEST_CASE(clients_holding_descriptors_leave_the_probes_answering) {
+    gateway_on_peer g(minting(), true, "", 2, {}, {"/usr/bin/prlimit", "--nofile=256:256", "--"});
+    g.gw->wait_for_log("max_connections lowered to fit the open-file limit");
+    BOOST_REQUIRE(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 200);
+    // They keep coming while the probes run (up to 800: under a test
+    // process's own common limit of 1,024), so that a descriptor the
+    // gateway frees is taken again at once.
+    net::io_context ioc;
+    std::vector<tcp::socket> silent;
+    std::atomic<bool> probed{false};
+    std::thread flood([&] {
+        for (int i = 0; i < 800 && !probed; ++i) {
+            tcp::socket s(ioc);
+            boost::system::error_code ec;
+            s.connect(g.gw->public_ep, ec);
+            if (!ec) silent.push_back(std::move(s));
+            if (i >= 400) std::this_thread::sleep_for(5ms);
+        }
+    });
+    std::this_thread::sleep_for(1s);
+    // Descriptors stay in reserve for probes, upstream calls and Redis.
+    std::size_t open_files = 0;
+    for ([[maybe_unused]] const auto& fd :
+         fs::directory_iterator("/proc/" + std::to_string(g.gw->process->pid()) + "/fd"))
+        ++open_files;
+    BOOST_TEST(open_files < 200u);
+    for (const auto* path : {"/healthz", "/readyz", "/healthz", "/readyz", "/healthz"}) {
+        try {  // a new connection each, answered within a second
+            test_client probe(g.gw->admin_ep, std::nullopt, 1s);
+            BOOST_TEST(probe.request(http::verb::get, path).result_int() == 200, path);
+        } catch (const std::exception& e) {
+            BOOST_TEST(false, path << ": " << e.what());
+        }
+    }
+    probed = true;
+    flood.join();
+    BOOST_TEST(g.gw->count_in_log("\"msg\":\"accept failed\"") <= 3u);
+    silent.clear();
+    unsigned status = 0;
+    for (int i = 0; i < 30 && status != 200; ++i) {
+        std::this_thread::sleep_for(100ms);
+        status = g.call(http::verb::post, sessions_path, "bob", "{}").result_int();
+    }
+    BOOST_TEST(status == 200u);
+}
 
 BOOST_AUTO_TEST_CASE(floods_are_refused_with_bounded_memory_on_plain_and_tls) {
     const std::string unit(64 * 1024, 'a');

@@ -50,11 +50,12 @@ struct gateway {
     std::unique_ptr<child_process> process;
     tcp::endpoint public_ep, admin_ep;
 
-    gateway(const std::filesystem::path& config, env_map env) {
+    // `launcher`: a command that runs the gateway's (prlimit, say).
+    gateway(const std::filesystem::path& config, env_map env,
+            std::vector<std::string> launcher = {}) {
         using namespace std::chrono_literals;
-        process = std::make_unique<child_process>(
-            std::vector<std::string>{CKG_GATEWAY_BINARY, "--config", config.string()},
-            std::move(env));
+        launcher.insert(launcher.end(), {CKG_GATEWAY_BINARY, "--config", config.string()});
+        process = std::make_unique<child_process>(std::move(launcher), std::move(env));
         const std::regex re(
             R"re("msg":"listening".*"public":"127\.0\.0\.1:(\d+)".*"admin":"127\.0\.0\.1:(\d+)")re");
         std::smatch m;

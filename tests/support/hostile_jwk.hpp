@@ -17,8 +17,8 @@ inline std::string random_number(int bits, bool odd, std::mt19937& rng) {
     std::string out(static_cast<std::size_t>((bits + 7) / 8), '\0');
     for (auto& c : out) c = static_cast<char>(rng());
     const int top = (bits - 1) % 8;
-    out[0] = static_cast<char>((static_cast<unsigned char>(out[0]) & ((2u << top) - 1)) |
-                               (1u << top));
+    out[0] =
+        static_cast<char>((static_cast<unsigned char>(out[0]) & ((2u << top) - 1)) | (1u << top));
     if (odd) out.back() = static_cast<char>(out.back() | 1);
     return out;
 }

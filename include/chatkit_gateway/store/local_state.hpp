@@ -7,12 +7,12 @@
 
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/observability/metrics.hpp"
+#include "chatkit_gateway/observability/warning_throttle.hpp"
 #include "chatkit_gateway/ratelimit/user_rate_limiter.hpp"
 #include "chatkit_gateway/store/block_list.hpp"
 #include "chatkit_gateway/store/day_counter.hpp"
 #include "chatkit_gateway/store/session_registry.hpp"
 #include "chatkit_gateway/store/shared_state.hpp"
-#include "chatkit_gateway/store/warning_throttle.hpp"
 
 namespace ckg::store {
 
@@ -67,7 +67,7 @@ private:
     session_registry registry_;
     bool keep_sessions_;
     block_list blocks_;
-    warning_throttle warnings_;
+    observability::warning_throttle warnings_;
 };
 
 }  // namespace ckg::store

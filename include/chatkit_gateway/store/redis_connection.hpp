@@ -24,8 +24,8 @@
 #include "chatkit_gateway/core/asio.hpp"
 #include "chatkit_gateway/core/result.hpp"
 #include "chatkit_gateway/core/secret.hpp"
+#include "chatkit_gateway/observability/warning_throttle.hpp"
 #include "chatkit_gateway/store/resp_value.hpp"
-#include "chatkit_gateway/store/warning_throttle.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -67,7 +67,7 @@ struct redis_options {
     std::chrono::microseconds min_write_interval{1000};
     // Shared by the connections of one process: at most one reconnect
     // warning a second in all (unset: one per connection).
-    std::shared_ptr<warning_throttle> warnings;
+    std::shared_ptr<observability::warning_throttle> warnings;
 };
 
 // A Redis error reply as it may be logged: with a password configured
@@ -135,7 +135,7 @@ private:
     bool reconnecting_at_once_ = false;                    // after a stable connection's idle close
     std::unique_ptr<resp_reader> reader_;
     std::string chunk_;  // what one read takes from the socket
-    std::shared_ptr<warning_throttle> warnings_;
+    std::shared_ptr<observability::warning_throttle> warnings_;
 };
 
 }  // namespace ckg::store

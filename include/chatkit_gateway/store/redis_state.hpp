@@ -132,7 +132,7 @@ private:
     std::atomic<bool> clocks_apart_{false};  // the offset is past the skew margin (logged)
     std::unique_ptr<net::steady_timer> poll_timer_;
     bool stopped_ = false;
-    warning_throttle warnings_;
+    observability::warning_throttle warnings_;
 };
 
 }  // namespace ckg::store

@@ -1,12 +1,13 @@
 // At most one warning a second for events that can repeat on every request
-// (store errors, a full in-process table): the first passes, the rest of
-// that second are only counted (the metric has them all).
+// (store errors, a full in-process table, a listener out of descriptors): the first passes, the
+// rest of that second are only counted (the metric has them all).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
-namespace ckg::store {
+namespace ckg::observability {
 
 class warning_throttle {
 public:
@@ -17,8 +18,14 @@ public:
         return last_ms_.compare_exchange_strong(last, now_ms, std::memory_order_relaxed);
     }
 
+    // The same on the steady clock.
+    bool allow_now() noexcept {
+        using namespace std::chrono;
+        return allow(duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());
+    }
+
 private:
     std::atomic<std::int64_t> last_ms_{INT64_MIN / 2};
 };
 
-}  // namespace ckg::store
+}  // namespace ckg::observability
