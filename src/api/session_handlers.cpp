@@ -17,6 +17,8 @@ using http_server::api_error;
 using http_server::reply;
 using steady = std::chrono::steady_clock;
 
+constexpr std::size_t max_session_id_bytes = 512;
+
 struct minted {
     std::string id, client_secret;
     std::int64_t expires_at = 0;
@@ -29,7 +31,10 @@ struct minted {
 // (docs/architecture.md, "Upstream calls"). A member given twice is refused
 // rather than read one way here and another way elsewhere; an empty id or
 // secret, or an expiry that is past or beyond any session's, is no session
-// the gateway could hand out, cancel or revoke.
+// the gateway could hand out, cancel or revoke; nor is an id over 512
+// bytes (ChatKit's are about 40), whose handle could be too long to send
+// back (sessions/handle_sealer.hpp).
+
 result<minted> read_session(std::string_view body, std::string_view user, std::int64_t now) {
     const auto unusable = [](const char* why) {
         return failure{errc::upstream_error, std::string("create-session reply ") + why};
@@ -44,6 +49,7 @@ result<minted> read_session(std::string_view body, std::string_view user, std::i
     if (!owner || *owner != user) return unusable("is not for this user");
     if (!id || id->empty() || !secret || secret->empty())
         return unusable("has no id or client_secret");
+    if (id->size() > max_session_id_bytes) return unusable("has an id over 512 bytes");
     if (!expires || *expires <= now || *expires > now + store::longest_session_seconds)
         return unusable("has no expires_at in the next hour");
     return minted{*id, *secret, *expires};

@@ -143,7 +143,7 @@ std::string handle_sealer::seal(const handle_contents& c) const {
 
 handle_sealer::opened handle_sealer::open(std::string_view handle, std::string_view user_id,
                                           std::int64_t now) const {
-    if (handle.size() > 1024) return {std::nullopt, open_error::malformed};
+    if (handle.size() > max_handle_chars) return {std::nullopt, open_error::malformed};
     auto raw = base64url_decode(handle);
     if (!raw || raw->size() < id_size + nonce_size + tag_size + 2)
         return {std::nullopt, open_error::malformed};

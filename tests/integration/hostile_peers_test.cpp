@@ -657,6 +657,23 @@ BOOST_AUTO_TEST_CASE(a_create_session_reply_that_is_no_usable_session_is_502) {
             std::to_string(unusable.size()) + "\n") != std::string::npos);
 }
 
+// A session id over 512 bytes would seal into a handle too long to send
+// back: the mint is a 502, and no such handle is handed out (before: 200
+// with a 1,302-character handle that every cancel refused).
+BOOST_AUTO_TEST_CASE(a_session_id_too_long_for_a_handle_is_502) {
+    gateway_on_peer g([](const peer_request& r) {
+        const json::object session{{"id", "cksess_" + std::string(900, 'x')},
+                                   {"object", "chatkit.session"},
+                                   {"user", r.user},
+                                   {"client_secret", "ek_" + r.user + "_long"},
+                                   {"expires_at", std::time(nullptr) + 600}};
+        return peer_reply{wire_reply(200, json::serialize(session))};
+    });
+    const auto r = g.call(http::verb::post, sessions_path, "alice", "{}");
+    BOOST_TEST(r.result_int() == 502);
+    BOOST_TEST(r.body().find("session_handle") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 namespace {

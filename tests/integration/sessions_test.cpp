@@ -199,6 +199,25 @@ BOOST_AUTO_TEST_CASE(cancel_by_handle_only_for_its_owner) {
                200);
 }
 
+// A user whose id is 3,000 bytes gets a handle of about 4,100 characters:
+// it cancels, and `replaces` takes it (before: handles over 1,024
+// characters were handed out, then refused as malformed).
+BOOST_AUTO_TEST_CASE(a_long_user_ids_handle_cancels_and_replaces) {
+    const auto mint = [&](const std::string& body) {
+        auto r = call(http::verb::post, sessions_path, "long", body);
+        BOOST_REQUIRE(r.result_int() == 200);
+        return std::string(body_of(r).at("session_handle").as_string());
+    };
+    const auto first = mint("{}");
+    BOOST_TEST(first.size() > 4000u);
+    mint(R"({"replaces": ")" + first + R"("})");
+    BOOST_TEST(eventually([&] { return upstream_count("cancel_session") == 1; }));
+    auto ok = call(http::verb::delete_, sessions_path + "/" + mint("{}"), "long");
+    BOOST_TEST(ok.result_int() == 200);
+    BOOST_TEST(body_of(ok) == json::parse(R"({"cancelled": true})").as_object());
+    BOOST_TEST(upstream_count("cancel_session") == 2);
+}
+
 BOOST_AUTO_TEST_CASE(replaces_cancels_the_old_session_after_answering) {
     const auto first = std::string(body_of(call(http::verb::post, sessions_path, "alice", "{}"))
                                        .at("session_handle")

@@ -343,6 +343,8 @@ rotation = [sign(rsa1, "RS256", claims(RSA_ISS, sub=f"user-{i}"), kid="rsa-1") f
 # Long-lived HS256 tokens for end-to-end tests, one per user.
 users = {name: sign(HS_SECRET, "HS256", claims(HS_ISS, sub=name, exp=NOW + 7200, plan="pro", tier={"x": 1}))
          for name in ["alice", "bob", "carol", "dave"] + [f"race-{i}" for i in range(40)]}
+# A user whose id (its sub) is 3,000 bytes: its session handle is longer than most.
+users["long"] = sign(HS_SECRET, "HS256", claims(HS_ISS, sub="long-" + "x" * 2995, exp=NOW + 7200))
 
 # A long-lived RS256 token (JWKS key rsa-1) for benchmarks.
 bench = sign(rsa1, "RS256", claims(RSA_ISS, sub="bench-user", exp=NOW + 7200), kid="rsa-1")

@@ -33,6 +33,12 @@ public:
 
     std::string seal(const handle_contents& contents) const;
 
+    // The longest handle open() reads. Every handle seal() makes for a user
+    // id from a token (at most 8 KiB) and an upstream session id (at most
+    // 512 bytes, api/session_handlers.cpp) is shorter, and fits a request's
+    // 16 KiB header limit; the bound only caps the work a forged one costs.
+    static constexpr std::size_t max_handle_chars = 16384;
+
     // Opens a handle for `user_id` at time `now`; the error says why not.
     struct opened {
         std::optional<handle_contents> contents;
