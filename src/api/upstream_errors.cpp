@@ -41,7 +41,10 @@ http_server::api_error unusable_reply(observability::metrics& metrics, std::stri
 
 void note_upstream_request_id(http_server::reply& r,
                               const result<upstream::upstream_response>& up) {
-    if (up && !up->request_id.empty()) r.log.set("upstream_request_id", up->request_id);
+    // Scrubbed like any peer text: a hostile upstream could send a secret
+    // (the session's client_secret, say) as its request id.
+    if (up && !up->request_id.empty())
+        r.log.set("upstream_request_id", redact_for_log(up->request_id));
 }
 
 }  // namespace ckg::api

@@ -1,5 +1,7 @@
 #include "chatkit_gateway/auth/user_id.hpp"
 
+#include "chatkit_gateway/core/hex.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -10,14 +12,7 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
     unsigned int len = 0;
     HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
          reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(2 * len);
-    for (unsigned i = 0; i < len; ++i) {
-        hex.push_back(digits[mac[i] >> 4]);
-        hex.push_back(digits[mac[i] & 15]);
-    }
-    return hex;
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(mac), len));
 }
 
 std::string upstream_user_id(const config::users_config& users, std::string_view issuer,

@@ -1,6 +1,7 @@
 #include "chatkit_gateway/observability/redaction.hpp"
 
 #include "chatkit_gateway/core/base64.hpp"
+#include "chatkit_gateway/core/hex.hpp"
 #include "chatkit_gateway/core/json_text.hpp"
 #include "chatkit_gateway/core/utf8.hpp"
 
@@ -24,13 +25,7 @@ std::string user_hash(std::string_view upstream_user_id) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(upstream_user_id.data()), upstream_user_id.size(),
            digest);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (int i = 0; i < 8; ++i) {
-        out.push_back(hex[digest[i] >> 4]);
-        out.push_back(hex[digest[i] & 15]);
-    }
-    return out;
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), 8));
 }
 
 namespace {
@@ -319,8 +314,13 @@ void register_secret(std::string_view secret) {
     if (std::find(next->needles.begin(), next->needles.end(), needle) != next->needles.end())
         return;
     next->needles.push_back(std::move(needle));
-    for (std::size_t k = 0; k + min_secret <= plain.size(); ++k)
-        next->grams.insert(gram_of(std::string_view(plain).substr(k, min_secret)));
+    // Peer text loses pieces of the secret as it is, reversed and in hex
+    // (lowercase, as the text is compared): forms a hostile peer that holds
+    // the secret (an upstream echoing the Authorization line) may quote it in.
+    const std::string reversed(plain.rbegin(), plain.rend());
+    for (const auto& form : {plain, reversed, hex_encode(secret)})
+        for (std::size_t k = 0; k + min_secret <= form.size(); ++k)
+            next->grams.insert(gram_of(std::string_view(form).substr(k, min_secret)));
     registered.store(std::move(next));
     generation.fetch_add(1, std::memory_order_release);
 }

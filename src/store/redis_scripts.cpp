@@ -1,5 +1,7 @@
 #include "chatkit_gateway/store/redis_scripts.hpp"
 
+#include "chatkit_gateway/core/hex.hpp"
+
 #include <openssl/evp.h>
 
 namespace ckg::store {
@@ -185,13 +187,7 @@ std::string sha1_hex(std::string_view text) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha1(), nullptr);
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned i = 0; i < len; ++i) {
-        hex.push_back(digits[digest[i] >> 4]);
-        hex.push_back(digits[digest[i] & 15]);
-    }
-    return hex;
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 namespace {

@@ -12,6 +12,7 @@
 // free of the registered secrets in any letter case, and the bytes given
 // back unchanged where they hold no start of a secret (its first 8 bytes as
 // the line writes them).
+#include "chatkit_gateway/core/hex.hpp"
 #include "chatkit_gateway/core/json_sax_base.hpp"
 #include "chatkit_gateway/core/json_text.hpp"
 #include "chatkit_gateway/core/repeated_names.hpp"
@@ -171,12 +172,16 @@ void check_log_text(std::string_view bytes) {
         "(^|[^A-Za-z0-9])eyJ[A-Za-z0-9_-]+(\\.|%2[Ee]|\\\\u002[Ee])[A-Za-z0-9_-]");
     check(!std::regex_search(line, jwt));
     const auto back = read_back(line);
+    // Nor of one reversed or in hex (forms an upstream that holds the key
+    // may quote it in).
     for (const auto& s : secrets) {
         std::string lower_secret(s);
         std::transform(lower_secret.begin(), lower_secret.end(), lower_secret.begin(),
                        [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
-        for (std::size_t k = 0; k + 8 <= lower_secret.size(); ++k)
-            check(back.find(lower_secret.substr(k, 8)) == std::string::npos);
+        const std::string reversed(lower_secret.rbegin(), lower_secret.rend());
+        for (const auto& form : {lower_secret, reversed, ckg::hex_encode(s)})
+            for (std::size_t k = 0; k + 8 <= form.size(); ++k)
+                check(back.find(form.substr(k, 8)) == std::string::npos);
     }
     // "[user <16 hex digits>]": an id that begins and ends outside these
     // characters cannot be made of a replacement and the text around it.

@@ -386,6 +386,45 @@ BOOST_AUTO_TEST_CASE(an_upstream_echoing_an_end_users_token_never_gets_it_logged
     BOOST_TEST(out.find("[redacted]") != std::string::npos);
 }
 
+// An upstream holds the API key (it is sent to it) and a mint's
+// client_secret (it made it): a hostile one quoting them reversed or in hex
+// in an error, or sending a client_secret as its request id, never gets
+// them logged (before: the reversed key was in the access log's reason, the
+// client_secret in upstream_request_id).
+BOOST_AUTO_TEST_CASE(an_upstream_quoting_secrets_in_other_forms_never_gets_them_logged) {
+    const std::string key = "sk-test-never-leaks-0123456789";  // tests/support/process.cpp
+    const std::string reversed(key.rbegin(), key.rend());
+    std::string hex;
+    for (const unsigned char c : key) {
+        static constexpr char digits[] = "0123456789ABCDEF";  // upper case: any case is caught
+        hex.push_back(digits[c >> 4]);
+        hex.push_back(digits[c & 15]);
+    }
+    gateway_on_peer g([&](const peer_request& r) {
+        if (r.method == "GET")
+            return peer_reply{wire_reply(
+                400, R"({"error":{"message":"bad key )" + reversed + " hex " + hex + R"("}})")};
+        // A mint: its client_secret also as the request id.
+        const json::object session{{"id", "cksess_1"},
+                                   {"object", "chatkit.session"},
+                                   {"user", r.user},
+                                   {"client_secret", "ek_live_quoted_secret_42"},
+                                   {"expires_at", std::time(nullptr) + 600}};
+        return peer_reply{wire_reply(200, json::serialize(session),
+                                     "x-request-id: ek_live_quoted_secret_42\r\n")};
+    });
+    BOOST_TEST(g.call(http::verb::get, "/v1/chatkit/threads", "alice").result_int() == 502u);
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 200u);
+    g.gw->wait_for_log("upstream_request_id");
+    const auto out = g.gw->process->out();
+    BOOST_TEST(out.find("bad key") != std::string::npos);
+    BOOST_TEST(out.find(reversed.substr(0, 8)) == std::string::npos);
+    BOOST_TEST(out.find(reversed.substr(reversed.size() - 8)) == std::string::npos);
+    BOOST_TEST(out.find(hex.substr(0, 16)) == std::string::npos);
+    BOOST_TEST(out.find(hex.substr(hex.size() - 16)) == std::string::npos);
+    BOOST_TEST(out.find("ek_live_quoted") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(a_slow_drip_within_the_timeout_is_read_whole) {
     gateway_on_peer g([](const peer_request& r) {
         peer_reply p{mint_reply_for(r)};
