@@ -64,6 +64,9 @@ net::awaitable<result<user_ptr>> authenticate_request(const http_server::request
 
 bool has_json_or_no_body(const http_server::request& req) {
     if (req.body().empty()) return true;
+    // Content-Type is a singleton (RFC 9110, 8.3): given twice, the body
+    // has no one media type, whichever a reader would pick.
+    if (req.count(http::field::content_type) != 1) return false;
     std::string_view type = req[http::field::content_type];
     type = type.substr(0, type.find(';'));
     while (!type.empty() && type.back() == ' ') type.remove_suffix(1);

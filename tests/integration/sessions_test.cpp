@@ -134,6 +134,21 @@ BOOST_AUTO_TEST_CASE(media_type_rules) {
     // The token is checked before the media type.
     BOOST_TEST(call(http::verb::post, sessions_path, "", "{}", {{"Content-Type", "text/plain"}})
                    .result_int() == 401);
+    // Content-Type given twice (a singleton field, RFC 9110), however the
+    // first reads: not a JSON body (before: only the first was read, 200).
+    for (const auto* first : {"application/json", "text/plain"}) {
+        http::request<http::string_body> twice{http::verb::post, sessions_path, 11};
+        twice.set(http::field::host, "gateway");
+        twice.set(http::field::authorization, "Bearer " + token("alice"));
+        twice.insert(http::field::content_type, first);
+        twice.insert(http::field::content_type, "application/json");
+        twice.body() = "{}";
+        twice.prepare_payload();
+        auto c = client();
+        const auto r = c.send(twice);
+        BOOST_TEST(r.result_int() == 415, first);
+        BOOST_TEST(code_of(r) == "unsupported_media_type");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(missing_and_invalid_tokens_are_401) {
