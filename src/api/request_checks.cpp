@@ -67,9 +67,23 @@ bool has_json_or_no_body(const http_server::request& req) {
     // Content-Type is a singleton (RFC 9110, 8.3): given twice, the body
     // has no one media type, whichever a reader would pick.
     if (req.count(http::field::content_type) != 1) return false;
-    std::string_view type = req[http::field::content_type];
-    type = type.substr(0, type.find(';'));
-    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    return is_json_media_type(req[http::field::content_type]);
+}
+
+bool is_json_media_type(std::string_view value) noexcept {
+    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    bool quoted = false;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        if (quoted && value[i] == '\\')
+            ++i;  // a quoted-pair: the next byte is taken as it is
+        else if (value[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && value[i] == ',')
+            return false;
+    }
+    auto type = value.substr(0, value.find(';'));
+    while (!type.empty() && blank(type.front())) type.remove_prefix(1);
+    while (!type.empty() && blank(type.back())) type.remove_suffix(1);
     return beast::iequals(type, "application/json");
 }
 

@@ -131,6 +131,13 @@ BOOST_AUTO_TEST_CASE(media_type_rules) {
     BOOST_TEST(call(http::verb::post, sessions_path, "alice", "{}",
                     {{"Content-Type", "Application/JSON; charset=utf-8"}})
                    .result_int() == 200);
+    BOOST_TEST(call(http::verb::post, sessions_path, "alice", "{}",
+                    {{"Content-Type", "application/json\t;\tcharset=utf-8"}})
+                   .result_int() == 200);
+    // Two fields a proxy joined into one line: a list, no one media type.
+    BOOST_TEST(call(http::verb::post, sessions_path, "alice", "{}",
+                    {{"Content-Type", "application/json; charset=utf-8, text/plain"}})
+                   .result_int() == 415);
     // The token is checked before the media type.
     BOOST_TEST(call(http::verb::post, sessions_path, "", "{}", {{"Content-Type", "text/plain"}})
                    .result_int() == 401);
