@@ -301,6 +301,31 @@ std::string without_secret_pieces(std::string_view raw, const secret_set& secret
     return out;
 }
 
+// The forms of a secret whose pieces peer text loses, lowercase (as the
+// text is compared): as it is, reversed, in hex, and in base64 and
+// base64url at each of the three places it can start in a longer encoded
+// text (a Basic credential "user:secret", say), without the characters at
+// either end that it shares with its neighbours. Forms a hostile peer that
+// holds the secret (an upstream echoing the Authorization line) may quote
+// it in; no list holds them all (docs/operations.md).
+std::vector<std::string> scrubbed_forms(std::string_view secret) {
+    auto plain = lowered(secret);
+    std::string reversed(plain.rbegin(), plain.rend());
+    std::vector<std::string> forms{std::move(plain), std::move(reversed), hex_encode(secret)};
+    for (std::size_t shift = 0; shift < 3; ++shift) {
+        std::string shifted(shift, '\0');
+        shifted.append(secret);
+        const auto url = base64url_encode(shifted);
+        if (url.size() <= 8) continue;
+        auto middle = lowered(std::string_view(url).substr(4, url.size() - 8));
+        forms.push_back(middle);
+        std::replace(middle.begin(), middle.end(), '-', '+');
+        std::replace(middle.begin(), middle.end(), '_', '/');
+        forms.push_back(std::move(middle));
+    }
+    return forms;
+}
+
 }  // namespace
 
 void register_secret(std::string_view secret) {
@@ -308,17 +333,12 @@ void register_secret(std::string_view secret) {
     std::string escaped;
     append_json_string(escaped, secret);
     auto needle = lowered(std::string_view(escaped).substr(1, escaped.size() - 2));
-    const auto plain = lowered(secret);
     std::lock_guard lock(registering);
     auto next = std::make_shared<secret_set>(*registered.load());
     if (std::find(next->needles.begin(), next->needles.end(), needle) != next->needles.end())
         return;
     next->needles.push_back(std::move(needle));
-    // Peer text loses pieces of the secret as it is, reversed and in hex
-    // (lowercase, as the text is compared): forms a hostile peer that holds
-    // the secret (an upstream echoing the Authorization line) may quote it in.
-    const std::string reversed(plain.rbegin(), plain.rend());
-    for (const auto& form : {plain, reversed, hex_encode(secret)})
+    for (const auto& form : scrubbed_forms(secret))
         for (std::size_t k = 0; k + min_secret <= form.size(); ++k)
             next->grams.insert(gram_of(std::string_view(form).substr(k, min_secret)));
     registered.store(std::move(next));

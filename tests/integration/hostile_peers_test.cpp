@@ -387,8 +387,8 @@ BOOST_AUTO_TEST_CASE(an_upstream_echoing_an_end_users_token_never_gets_it_logged
 }
 
 // An upstream holds the API key (it is sent to it) and a mint's
-// client_secret (it made it): a hostile one quoting them reversed or in hex
-// in an error, or sending a client_secret as its request id, never gets
+// client_secret (it made it): a hostile one quoting them reversed, in hex
+// or in base64 in an error, or sending a client_secret as its request id, never gets
 // them logged (before: the reversed key was in the access log's reason, the
 // client_secret in upstream_request_id).
 BOOST_AUTO_TEST_CASE(an_upstream_quoting_secrets_in_other_forms_never_gets_them_logged) {
@@ -400,10 +400,16 @@ BOOST_AUTO_TEST_CASE(an_upstream_quoting_secrets_in_other_forms_never_gets_them_
         hex.push_back(digits[c >> 4]);
         hex.push_back(digits[c & 15]);
     }
+    // base64 (Python's) of the key as a Basic credential "u:<key>", alone,
+    // and after "xy:": each of the three places it can start.
+    const std::vector<std::string> base64 = {
+        "dTpzay10ZXN0LW5ldmVyLWxlYWtzLTAxMjM0NTY3ODk=", "c2stdGVzdC1uZXZlci1sZWFrcy0wMTIzNDU2Nzg5",
+        "eHk6c2stdGVzdC1uZXZlci1sZWFrcy0wMTIzNDU2Nzg5"};
     gateway_on_peer g([&](const peer_request& r) {
         if (r.method == "GET")
-            return peer_reply{wire_reply(
-                400, R"({"error":{"message":"bad key )" + reversed + " hex " + hex + R"("}})")};
+            return peer_reply{wire_reply(400, R"({"error":{"message":"bad key )" + reversed +
+                                                  " hex " + hex + " basic " + base64[0] + " " +
+                                                  base64[1] + " " + base64[2] + R"("}})")};
         // A mint: its client_secret also as the request id.
         const json::object session{{"id", "cksess_1"},
                                    {"object", "chatkit.session"},
@@ -422,6 +428,7 @@ BOOST_AUTO_TEST_CASE(an_upstream_quoting_secrets_in_other_forms_never_gets_them_
     BOOST_TEST(out.find(reversed.substr(reversed.size() - 8)) == std::string::npos);
     BOOST_TEST(out.find(hex.substr(0, 16)) == std::string::npos);
     BOOST_TEST(out.find(hex.substr(hex.size() - 16)) == std::string::npos);
+    for (const auto& b : base64) BOOST_TEST(out.find(b.substr(8, 16)) == std::string::npos, b);
     BOOST_TEST(out.find("ek_live_quoted") == std::string::npos);
 }
 
