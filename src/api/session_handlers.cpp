@@ -17,8 +17,6 @@ using http_server::api_error;
 using http_server::reply;
 using steady = std::chrono::steady_clock;
 
-constexpr std::size_t max_session_id_bytes = 512;
-
 struct minted {
     std::string id, client_secret;
     std::int64_t expires_at = 0;
@@ -31,9 +29,10 @@ struct minted {
 // (docs/architecture.md, "Upstream calls"). A member given twice is refused
 // rather than read one way here and another way elsewhere; an empty id or
 // secret, or an expiry that is past or beyond any session's, is no session
-// the gateway could hand out, cancel or revoke; nor is an id over 512
-// bytes (ChatKit's are about 40), whose handle could be too long to send
-// back (sessions/handle_sealer.hpp).
+// the gateway could hand out, cancel or revoke; nor is an id over
+// max_session_id_bytes (ChatKit's are about 40), whose handle could be too
+// long to send back (sessions/handle_sealer.hpp).
+constexpr std::size_t max_session_id_bytes = 512;
 
 result<minted> read_session(std::string_view body, std::string_view user, std::int64_t now) {
     const auto unusable = [](const char* why) {

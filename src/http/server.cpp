@@ -50,7 +50,7 @@ net::awaitable<void> server::accept_loop(std::shared_ptr<tcp::acceptor> acceptor
             if (warnings.allow_now())
                 observability::log_warn("accept failed", {{"listener", state->options.name},
                                                           {"error", ec.message()},
-                                                          {"reclaimed_idle", reclaimed}});
+                                                          {"reclaimed", reclaimed}});
             backoff.expires_after(std::chrono::milliseconds(50));
             co_await backoff.async_wait(nothrow_awaitable);
             continue;

@@ -363,9 +363,7 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
         // clients when its `timeout` is set): info, not a warning. Both at
         // most once a second, however often a server closes.
         const bool idle_close = std::exchange(self->closed_while_idle_, false) && stable;
-        if (self->warnings_->allow(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       steady::now().time_since_epoch())
-                                       .count())) {
+        if (self->warnings_->allow_now()) {
             if (idle_close)
                 log_info("redis closed an idle connection; reconnecting", {});
             else

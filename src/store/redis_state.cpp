@@ -41,11 +41,6 @@ const std::string& skew_margin() {
 // round trip: a page of the block set, or the changes since the last poll).
 constexpr std::chrono::milliseconds poll_timeout_floor{2000};
 
-std::int64_t steady_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(steady::now().time_since_epoch())
-        .count();
-}
-
 redis_options options_for(const config::redis_config& c) {
     redis_options o;
     o.host = c.host;
@@ -167,7 +162,7 @@ net::awaitable<result<resp_value>> redis_state::script(std::string_view operatio
 bool redis_state::degraded(std::string_view operation, const failure& f, unix_ms now) {
     const bool refuse = redis_.on_error == config::store_error_policy::refuse;
     metrics_.record_store_degraded(refuse ? "refuse" : "local");
-    if (warnings_.allow(steady_ms()))
+    if (warnings_.allow_now())
         observability::log_warn("shared store failed", {{"operation", std::string(operation)},
                                                         {"reason", f.detail},
                                                         {"on_error", refuse ? "refuse" : "local"}});
@@ -368,7 +363,7 @@ net::awaitable<void> redis_state::measure_clock(redis_connection* via) {
     if (!reply) co_return;
     const auto redis_ms = redis_time_ms_of(*reply);
     if (!redis_ms) {
-        if (warnings_.allow(steady_ms()))
+        if (warnings_.allow_now())
             observability::log_warn("redis TIME reply unreadable; keeping the clock offset known",
                                     {});
         co_return;
@@ -414,7 +409,7 @@ net::awaitable<std::optional<block_poll>> redis_state::changes_since(std::string
                                  std::move(args), poll_connection_.get());
     if (!reply) co_return std::nullopt;  // counted as a store error
     auto poll = block_poll_of(*reply);
-    if (!poll && warnings_.allow(steady_ms()))
+    if (!poll && warnings_.allow_now())
         observability::log_warn("redis block poll reply malformed; keeping the blocks known", {});
     co_return poll;
 }
@@ -447,7 +442,7 @@ net::awaitable<void> redis_state::poll_once() {
     // replaces them, and the version read is taken, so that the next change
     // applies as any other.
     const bool went_back = poll->version < blocks_version_;
-    if (went_back && warnings_.allow(steady_ms()))
+    if (went_back && warnings_.allow_now())
         observability::log_warn(
             "redis block list went back to an older version; keeping the blocks known as well",
             {{"known", blocks_version_}, {"read", poll->version}});
@@ -458,7 +453,7 @@ net::awaitable<void> redis_state::poll_once() {
     }
     auto all = co_await scan_blocks(now, poll->version);
     if (!all) {
-        if (warnings_.allow(steady_ms()))
+        if (warnings_.allow_now())
             observability::log_warn("redis block set not read; keeping the blocks known",
                                     {{"reason", all.error().detail}});
         co_return;  // the next poll tries again
@@ -529,7 +524,7 @@ net::awaitable<result<block_ends>> redis_state::scan_blocks(std::int64_t now_s,
         if (out.size() >= max_scanned_blocks || user_bytes >= max_scanned_user_bytes) {
             // What the block cache can hold is applied, and the version read
             // with it, so that later changes still come from the change log.
-            if (warnings_.allow(steady_ms()))
+            if (warnings_.allow_now())
                 observability::log_warn(
                     "redis block set over the block cache's bound; "
                     "applying the blocks that fit",

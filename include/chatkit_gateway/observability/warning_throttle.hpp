@@ -1,6 +1,7 @@
 // At most one warning a second for events that can repeat on every request
-// (store errors, a full in-process table, a listener out of descriptors): the first passes, the
-// rest of that second are only counted (the metric has them all).
+// (store errors, a full in-process table, a listener out of descriptors):
+// the first passes, the rest of that second are only counted (the metric
+// has them all).
 #pragma once
 
 #include <atomic>
