@@ -70,23 +70,6 @@ bool has_json_or_no_body(const http_server::request& req) {
     return is_json_media_type(req[http::field::content_type]);
 }
 
-bool is_json_media_type(std::string_view value) noexcept {
-    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
-    bool quoted = false;
-    for (std::size_t i = 0; i < value.size(); ++i) {
-        if (quoted && value[i] == '\\')
-            ++i;  // a quoted-pair: the next byte is taken as it is
-        else if (value[i] == '"')
-            quoted = !quoted;
-        else if (!quoted && value[i] == ',')
-            return false;
-    }
-    auto type = value.substr(0, value.find(';'));
-    while (!type.empty() && blank(type.front())) type.remove_prefix(1);
-    while (!type.empty() && blank(type.back())) type.remove_suffix(1);
-    return beast::iequals(type, "application/json");
-}
-
 http_server::reply error_reply(const http_server::request_context& ctx,
                                const http_server::api_error& e, const user_ptr& user) {
     auto r = http_server::make_error_reply(e, ctx.req.version());

@@ -1,5 +1,7 @@
 #include "chatkit_gateway/auth/credentials.hpp"
 
+#include "chatkit_gateway/core/ascii.hpp"
+
 #include <array>
 #include <cctype>
 
@@ -29,15 +31,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
 }  // namespace
 
 std::optional<std::string_view> find_cookie(std::string_view header, std::string_view name) {
@@ -63,7 +56,7 @@ auth_status locate_token(std::string_view authorization, bool has_authorization,
     if (has_authorization) {
         const auto value = trim(authorization);
         const auto space = value.find(' ');
-        if (space == std::string_view::npos || !iequals(value.substr(0, space), "Bearer"))
+        if (space == std::string_view::npos || !iequals_ascii(value.substr(0, space), "Bearer"))
             return auth_status::not_bearer;
         out = located_token{trim(value.substr(space + 1)), false};
         return auth_status::ok;

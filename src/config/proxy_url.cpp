@@ -1,5 +1,7 @@
 #include "chatkit_gateway/config/proxy_url.hpp"
 
+#include "chatkit_gateway/core/ascii.hpp"
+
 #include "chatkit_gateway/core/port_number.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -10,13 +12,6 @@
 
 namespace ckg::config {
 namespace {
-
-bool iequals_ascii(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 // A DNS name (letters, digits, hyphens and dots; labels of 1..63) or a
 // dotted IPv4 address: nothing a URL parser could read two ways.

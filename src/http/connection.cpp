@@ -1,5 +1,7 @@
 #include "chatkit_gateway/http/connection.hpp"
 
+#include "chatkit_gateway/core/ascii.hpp"
+
 #include "chatkit_gateway/http/error_response.hpp"
 #include "chatkit_gateway/http/framing.hpp"
 #include "chatkit_gateway/http/request_id.hpp"
@@ -249,7 +251,7 @@ private:
             co_return co_await refuse(errc::invalid_request, &header, true, started);
         if (parser.content_length() && *parser.content_length() > options().max_body_bytes)
             co_return co_await refuse(errc::body_too_large, &header, true, started);
-        if (beast::iequals(header[http::field::expect], "100-continue") &&
+        if (iequals_ascii(header[http::field::expect], "100-continue") &&
             !co_await send_continue(header.version()))
             co_return request_outcome{};
 

@@ -1,5 +1,7 @@
 #include "chatkit_gateway/http/framing.hpp"
 
+#include "chatkit_gateway/core/ascii.hpp"
+
 #include <boost/url/parse.hpp>
 
 namespace ckg::http_server {
@@ -9,7 +11,7 @@ bool has_ambiguous_framing(const http::request_header<>& header) noexcept {
     if (te_count == 0) return false;
     if (te_count > 1 || header.count(http::field::content_length) != 0) return true;
     if (header.version() < 11) return true;
-    return !beast::iequals(header[http::field::transfer_encoding], "chunked");
+    return !iequals_ascii(header[http::field::transfer_encoding], "chunked");
 }
 
 bool has_bad_host(const http::request_header<>& header) noexcept {

@@ -1,5 +1,7 @@
 #include "chatkit_gateway/net/reply_parser.hpp"
 
+#include "chatkit_gateway/core/ascii.hpp"
+
 namespace ckg::transport {
 namespace {
 
@@ -22,7 +24,7 @@ void reply_parser::on_field_impl(http::field name, beast::string_view name_strin
                                  beast::string_view value, beast::error_code&) {
     if (header_done_) return;
     if (name == http::field::unknown && !has_request_id_ &&
-        beast::iequals(name_string, "x-request-id")) {
+        iequals_ascii(name_string, "x-request-id")) {
         has_request_id_ = true;
         keep_printable(value, request_id_);
     }

@@ -3,6 +3,7 @@
 // lines' trace_id and upstream_request_id, and lines that stay valid UTF-8
 // JSON whatever bytes a request held, checked by two parsers that are not
 // ours (Boost.JSON with its strict UTF-8 default, and Python's).
+#include "chatkit_gateway/core/ascii.hpp"
 #include "gateway_fixture.hpp"
 #include "process.hpp"
 #include "test_files.hpp"
@@ -45,7 +46,7 @@ std::vector<json::object> upstream_headers(const json::object& log, const std::s
 
 std::string header(const json::object& headers, const std::string& name) {
     for (const auto& [k, v] : headers)
-        if (beast::iequals(k, name)) return std::string(v.as_string());
+        if (iequals_ascii(k, name)) return std::string(v.as_string());
     return {};
 }
 

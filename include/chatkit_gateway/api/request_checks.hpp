@@ -4,6 +4,7 @@
 #pragma once
 
 #include "chatkit_gateway/api/gateway_services.hpp"
+#include "chatkit_gateway/api/media_type.hpp"
 #include "chatkit_gateway/http/error_response.hpp"
 #include "chatkit_gateway/http/handler.hpp"
 
@@ -21,12 +22,6 @@ net::awaitable<result<user_ptr>> authenticate_request(const http_server::request
 
 // A non-empty body must be application/json (parameters allowed, any case).
 bool has_json_or_no_body(const http_server::request& req);
-
-// Whether one Content-Type value is application/json (RFC 9110, 8.3.1: a
-// media type, then `;` parameters, optional whitespace around each `;`).
-// A comma outside a quoted parameter value is a list, as a proxy makes of
-// two Content-Type fields by joining them: no one media type.
-bool is_json_media_type(std::string_view value) noexcept;
 
 // Seconds since the epoch, for token and handle expiry (the shared
 // state's decisions take the store's clock: shared_state::now()).
