@@ -102,6 +102,11 @@ result<std::string> upstream_list_query(std::string_view raw_query, const std::s
     std::string out = for_user ? "user=" + encoded(*for_user) : std::string();
     std::set<std::string> seen;
     for (const auto& p : *params) {
+        // "limit=1&", "&&": a parameter without a name, so no param member.
+        if (p.key.empty())
+            return invalid_request(
+                "the query has a parameter without a name (a stray \"&\" or \"=\"; allowed: "
+                "limit, after, before, order)");
         if (!seen.insert(p.key).second)
             return invalid_request(
                 "query parameter " + quoted_request_name(p.key) + " is given more than once",

@@ -106,6 +106,10 @@ BOOST_AUTO_TEST_CASE(list_queries_say_what_is_wrong) {
         {"device=1", R"(unknown query parameter "device")", "device"},
         {"%FF=1", "unknown query parameter \"\xEF\xBF\xBD\"", "\xEF\xBF\xBD"},
         {"a=%zz", "the query string is not valid", ""},
+        {"limit=1&", "the query has a parameter without a name", ""},
+        {"&limit=1", "the query has a parameter without a name", ""},
+        {"=5", "the query has a parameter without a name", ""},
+        {"limit=1&&", "the query has a parameter without a name", ""},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.input) {
