@@ -1,5 +1,7 @@
 #include "chatkit_gateway/config/origin_pattern.hpp"
 
+#include "chatkit_gateway/core/ascii.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -57,12 +59,6 @@ bool is_port(std::string_view port) {
         return false;
     const long n = std::stol(std::string(port));
     return n >= 1 && n <= 65535;
-}
-
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 constexpr const char* wildcard_rule =
@@ -132,7 +128,7 @@ std::optional<origin_pattern> origin_pattern::parse(std::string_view text, std::
     if (problem = check_host(host); !problem.empty()) return std::nullopt;
 
     origin_pattern p;
-    p.text_ = lowercase(text);
+    p.text_ = ascii_lowercase(text);
     p.wildcard_ = host.front() == '*';
     if (p.wildcard_) {
         p.prefix_ = p.text_.substr(0, sep + 3);

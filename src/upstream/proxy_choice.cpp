@@ -1,5 +1,7 @@
 #include "chatkit_gateway/upstream/proxy_choice.hpp"
 
+#include "chatkit_gateway/core/ascii.hpp"
+
 #include "chatkit_gateway/observability/logger.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -14,13 +16,6 @@ std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    return out;
 }
 
 // The canonical text of an IP address ("[::1]" and "::1" alike), or "".
@@ -71,7 +66,7 @@ no_proxy_list no_proxy_list::parse(std::string_view list) {
         if (entry.starts_with('.'))
             entry.remove_prefix(1);  // ".example.com" and "example.com" mean the same
         if (entry.ends_with('.')) entry.remove_suffix(1);
-        if (is_name(entry)) out.names_.push_back(lower(entry));
+        if (is_name(entry)) out.names_.push_back(ascii_lowercase(entry));
     }
     return out;
 }
@@ -81,7 +76,7 @@ bool no_proxy_list::matches(std::string_view host) const {
     if (const auto address = canonical_address(host); !address.empty())
         return std::find(addresses_.begin(), addresses_.end(), address) != addresses_.end();
     if (host.ends_with('.')) host.remove_suffix(1);
-    const auto name = lower(host);
+    const auto name = ascii_lowercase(host);
     return std::any_of(names_.begin(), names_.end(),
                        [&](const std::string& d) { return in_domain(name, d); });
 }

@@ -24,7 +24,8 @@ using namespace ckg;
 namespace {
 
 const sessions::handle_sealer& sealer() {
-    static const sessions::handle_sealer s(secret(std::string(32, 'k')), secret(std::string(32, 'p')));
+    static const sessions::handle_sealer s(secret(std::string(32, 'k')),
+                                           secret(std::string(32, 'p')));
     return s;
 }
 
@@ -39,7 +40,8 @@ void open_from_caller(std::string_view handle) {
     const auto opened = sealer().open(handle, genuine_user, open_at);
     if (!opened.contents) return;
     const auto& c = *opened.contents;
-    if (c.session_id != genuine_session || c.user_id != genuine_user || c.expires_at != genuine_expiry)
+    if (c.session_id != genuine_session || c.user_id != genuine_user ||
+        c.expires_at != genuine_expiry)
         std::abort();
 }
 
@@ -52,7 +54,8 @@ void seal_and_open(std::string_view rest) {
     if (nul == std::string_view::npos) return;
     const auto session = rest.substr(0, nul), user = rest.substr(nul + 1);
     // Both come from JSON (the upstream's reply, the token's claims).
-    if (!is_valid_utf8(session) || !is_valid_utf8(user) || expiry == std::numeric_limits<std::int64_t>::min())
+    if (!is_valid_utf8(session) || !is_valid_utf8(user) ||
+        expiry == std::numeric_limits<std::int64_t>::min())
         return;
     const auto handle = sealer().seal({std::string(session), std::string(user), expiry});
     if (handle.size() > sessions::handle_sealer::max_handle_chars) return;

@@ -36,8 +36,9 @@ public:
         const auto sub = token();
         if (sub.empty()) return false;
         type = t + '/' + sub;
-        std::transform(type.begin(), type.end(), type.begin(),
-                       [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+        std::transform(type.begin(), type.end(), type.begin(), [](char c) {
+            return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        });
         for (;;) {
             const auto mark = i_;
             ows();
@@ -109,7 +110,8 @@ std::vector<std::string> strict_list(std::string_view value) {
 }
 
 bool starts_with_json(std::string_view value) {
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
     constexpr std::string_view json = "application/json";
     if (value.size() < json.size()) return false;
     for (std::size_t i = 0; i < json.size(); ++i)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace ckg {
@@ -19,6 +20,12 @@ constexpr bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
     for (std::size_t i = 0; i < a.size(); ++i)
         if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
     return true;
+}
+
+inline std::string ascii_lowercase(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out) c = ascii_lower(c);
+    return out;
 }
 
 }  // namespace ckg
