@@ -32,9 +32,10 @@ std::optional<failure> read_block_seconds(const boost::json::value& v, admin_use
         r.block_seconds = v.get_int64();
     else if (v.is_uint64())
         return bad(range);
-    else if (v.is_double() &&
-             v.get_double() == static_cast<double>(static_cast<std::int64_t>(v.get_double())) &&
-             std::abs(v.get_double()) <= 1e15)
+    // A whole number written as one (1.0, 1e2) is taken. Its size is checked
+    // before any cast: casting 1e300 to an integer is undefined behaviour.
+    else if (v.is_double() && std::abs(v.get_double()) <= 1e15 &&
+             v.get_double() == std::trunc(v.get_double()))
         r.block_seconds = static_cast<std::int64_t>(v.get_double());
     else
         return bad(range);
@@ -48,7 +49,8 @@ result<admin_user_request> parse_admin_body(std::string_view body, admin_body_ki
                                             const config::auth_config& auth) {
     boost::system::error_code ec;
     const auto doc = boost::json::parse(body, ec);
-    if (ec || !doc.is_object()) return bad("the body must be a JSON object");
+    if (ec) return bad("the body is not valid JSON (" + ec.message() + ")");
+    if (!doc.is_object()) return bad("the body must be a JSON object");
     // The parsed object keeps one occurrence of a repeated name; a proxy or
     // an audit log in front may have read the other.
     top_level_scalars names{"issuer", "user", "block_seconds"};

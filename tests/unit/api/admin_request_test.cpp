@@ -48,6 +48,10 @@ BOOST_AUTO_TEST_CASE(revoke_bodies) {
          "block_seconds must be an integer from 0 to 31536000"},
         {R"({"issuer":"https://id.example.com/","user":"a","block_seconds":1.5})",
          "block_seconds must be an integer from 0 to 31536000"},
+        {R"({"issuer":"https://id.example.com/","user":"a","block_seconds":1e300})",
+         "block_seconds must be an integer from 0 to 31536000"},
+        {R"({"issuer":"https://id.example.com/","user":"a","block_seconds":-1e19})",
+         "block_seconds must be an integer from 0 to 31536000"},
         {R"({"issuer":"https://id.example.com/","user":"a","block_seconds":"60"})",
          "block_seconds must be an integer from 0 to 31536000"},
         {R"({"issuer":"https://id.example.com/","user":"a","block_seconds":null})",
@@ -58,7 +62,9 @@ BOOST_AUTO_TEST_CASE(revoke_bodies) {
         {R"({"issuer":"https://id.example.com/","user":"a","device":1})",
          "unknown field: the body takes issuer, user and block_seconds"},
         {R"({"issuer":"https://id.example.com/","user":7})", "user must be a string"},
-        {R"({"issuer":)", "the body must be a JSON object"},
+        {R"({"issuer":)", "the body is not valid JSON (incomplete JSON)"},
+        {R"({"issuer":"https://id.example.com/","user":"a"} x)",
+         "the body is not valid JSON (extra data)"},
         {R"([])", "the body must be a JSON object"},
         // Nothing from the request is quoted back: a credential pasted into
         // the wrong place never reaches the answer or the log.
