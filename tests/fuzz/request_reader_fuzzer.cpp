@@ -4,7 +4,8 @@
 // per request with the public listener's limits, the framing check between
 // header and body). It must never crash or hang, and the reader must never
 // take in more than one request's cap, however the bytes are framed; the
-// target the server would route is a path (http/framing.hpp). The
+// target the server would route is a path (http/framing.hpp), and no header
+// it takes folds a field onto the next line (obs-fold). The
 // same bytes as the body of a well-framed chunked request are read whole.
 #include "chatkit_gateway/http/framing.hpp"
 #include "chatkit_gateway/net/message_reader.hpp"
@@ -47,8 +48,15 @@ std::vector<std::pair<std::string, std::string>> fields_of(const http::request_h
     return out;
 }
 
-// Serves requests until one fails or asks to close; checks the cap after each read.
-void serve(test::memory_stream& s, transport::message_reader& reader) {
+// Whether a header's bytes fold a field onto the next line (obs-fold).
+bool folds(std::string_view header) {
+    return header.find("\n ") != std::string_view::npos ||
+           header.find("\n\t") != std::string_view::npos;
+}
+
+// Serves requests until one fails or asks to close; checks the cap after each
+// read, and that no header taken folded a line (`wire`: what `s` delivers).
+void serve(std::string_view wire, test::memory_stream& s, transport::message_reader& reader) {
     for (int i = 0; i < 16; ++i) {
         http::request_parser<http::string_body> parser;
         parser.header_limit(header_limit);
@@ -59,6 +67,7 @@ void serve(test::memory_stream& s, transport::message_reader& reader) {
         const auto hec = test::read_now(s, reader, parser, true);
         check(s.delivered() - before <= cap);
         if (hec) return;
+        check(!folds(wire.substr(before, reader.taken())));
         if (http_server::has_ambiguous_framing(parser.get())) return;
         check_target(parser.get().target());
         if (parser.content_length() && *parser.content_length() > body_limit) return;
@@ -117,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     net::io_context ioc;
     test::memory_stream s(ioc.get_executor(), wire, step);
     transport::message_reader reader(cap);
-    serve(s, reader);
+    serve(wire, s, reader);
     well_framed_is_read_whole(wire, step);
     return 0;
 }

@@ -305,6 +305,25 @@ BOOST_AUTO_TEST_CASE(a_reply_with_bare_lf_chunk_lines_is_502_at_once) {
     every_user_gets_their_own_secret(g, 1);
 }
 
+// A reply that folds a header line (obs-fold) is refused as a request that
+// does is: a 502 at once, not read as Beast joins it. Unfolded, it mints.
+BOOST_AUTO_TEST_CASE(a_reply_folding_a_header_line_is_502) {
+    const auto folding = [](std::string fields) {
+        return [fields](const peer_request& r) {
+            auto reply = minting_chunked("\r\n", "\r\n")(r);
+            const std::string plain = "Transfer-Encoding: chunked\r\n";
+            reply.bytes.replace(reply.bytes.find(plain), plain.size(), fields);
+            return reply;
+        };
+    };
+    gateway_on_peer g(folding("Transfer-Encoding:\r\n chunked\r\n"));
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "alice", "{}").result_int() == 502u);
+    g.upstream.set_script(folding("Transfer-Encoding: chunked\r\nX-Note: a\r\n\tb\r\n"));
+    BOOST_TEST(g.call(http::verb::post, sessions_path, "bob", "{}").result_int() == 502u);
+    g.upstream.set_script(minting_chunked("\r\n", "\r\n"));
+    every_user_gets_their_own_secret(g, 1);
+}
+
 // Fields in a reply's chunked trailer are not its header fields (RFC 9110
 // section 6.5.1): a Retry-After or X-Request-Id there is not the reply's.
 // They used to be read as if they were: the 503 below was answered with
@@ -891,6 +910,41 @@ BOOST_AUTO_TEST_CASE(low_level_answers_carry_the_common_headers) {
             BOOST_TEST(header_of(answer, "vary") == "Origin");
         }
     }
+}
+
+// A field value folded onto the next line (obs-fold, RFC 9112 section 5.2)
+// is refused with 400 before any handler runs: a front end that takes
+// "Transfer-Encoding:\r\n chunked" for no Transfer-Encoding frames the
+// body another way than the gateway did (which read it as chunked and
+// minted). The same request unfolded mints.
+BOOST_AUTO_TEST_CASE(a_folded_header_line_is_400_and_reaches_no_upstream) {
+    gateway_on_peer g(minting(), false);
+    const auto post = [&](const std::string& fields) {
+        return "POST /v1/chatkit/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+               g.token("alice") + "\r\nContent-Type: application/json\r\nX-Request-Id: fold-1\r\n" +
+               fields + "\r\n2\r\n{}\r\n0\r\n\r\n";
+    };
+    const std::vector<std::string> folded = {
+        post("Transfer-Encoding:\r\n chunked\r\n"),
+        post("Transfer-Encoding: chunked\r\nX-Note: a\r\n\tb\r\n"),
+        post("Transfer-Encoding: chunked\r\nX-Note: a\r\n  \r\n"),
+    };
+    for (const auto& bytes : folded) {
+        BOOST_TEST_CONTEXT(bytes.substr(bytes.find("Transfer"))) {
+            auto s = connect_peer(g.gw->public_ep.port(), false);
+            BOOST_TEST(s->send_all(bytes));
+            const auto answer = read_reply(*s);
+            BOOST_TEST(status_of(answer) == 400u, "answer: " << answer.substr(0, 200));
+            // Refused by the reader, before any field was taken: a new id.
+            BOOST_TEST(header_of(answer, "x-request-id").size() >= 16u);
+        }
+    }
+    BOOST_TEST(g.upstream.requests() == 0u);
+    auto s = connect_peer(g.gw->public_ep.port(), false);
+    BOOST_TEST(s->send_all(post("Transfer-Encoding: chunked\r\n")));
+    const auto answer = read_reply(*s);
+    BOOST_TEST(status_of(answer) == 200u, "answer: " << answer.substr(0, 200));
+    BOOST_TEST(g.upstream.requests() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(an_idle_keep_alive_connection_makes_room_at_max_connections) {

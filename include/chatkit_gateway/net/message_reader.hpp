@@ -60,6 +60,7 @@ public:
     void start_message() noexcept {
         taken_ = 0;
         line_checked_ = 0;
+        fold_checked_ = 0;
     }
 
     // Feeds the buffered bytes to `parser` until its header (`header_only`)
@@ -142,10 +143,35 @@ private:
         return false;
     }
 
+    // Whether the header being read folds a field value onto the next line
+    // (obs-fold: a line end then SP or HTAB, RFC 9112 section 5.2). Beast
+    // 1.81 joins such a line to the field ("Transfer-Encoding:\r\n chunked"
+    // reads as chunked) where a front end may take it for no field at all,
+    // and frame the body another way: the message is refused instead. Beast
+    // takes a header only once it is whole, so until then the buffer starts
+    // with it; the scan stops at the empty line that ends it (the body's
+    // bytes are not looked at), and each byte is looked at once.
+    bool holds_folded_line() noexcept {
+        const auto* p = static_cast<const char*>(buffer_.data().data());
+        const auto n = buffer_.size();
+        auto i = fold_checked_;
+        for (; i + 1 < n; ++i) {
+            if (p[i] != '\n') continue;
+            if (p[i + 1] == ' ' || p[i + 1] == '\t') return true;
+            if (p[i + 1] == '\r' || p[i + 1] == '\n') {
+                fold_checked_ = n;  // the header ends here
+                return false;
+            }
+        }
+        fold_checked_ = std::max(fold_checked_, i);
+        return false;
+    }
+
     beast::flat_buffer buffer_;
     std::size_t cap_ = 0;
     std::size_t taken_ = 0;         // bytes of the current message the parser consumed
     std::size_t line_checked_ = 0;  // leading buffered bytes holds_broken_line_end() passed
+    std::size_t fold_checked_ = 0;  // leading buffered bytes holds_folded_line() passed
 };
 
 template <bool isRequest>
@@ -154,11 +180,15 @@ parse_step message_reader::parse(http::basic_parser<isRequest>& parser, bool hea
     for (;;) {
         if (header_only ? parser.is_header_done() : parser.is_done()) return parse_step::complete;
         if (buffer_.size() == 0) break;
+        if (!parser.is_header_done() && holds_folded_line()) {
+            ec = http::error::bad_obs_fold;
+            return parse_step::failed;
+        }
         ec = {};
         const auto used = parser.put(buffer_.data(), ec);
         buffer_.consume(used);
         taken_ += used;
-        if (used > 0) line_checked_ = 0;
+        if (used > 0) line_checked_ = fold_checked_ = 0;
         if (ec == http::error::need_more) break;
         if (ec) return parse_step::failed;
     }
