@@ -607,7 +607,8 @@ BOOST_AUTO_TEST_CASE(admin_requests_are_checked_and_logged_without_the_token) {
          "block_seconds must be an integer from 0 to 31536000"},
         {R"({"issuer": "https://hs.test/", "user": "a", "extra": 1})",
          "unknown field: the body takes issuer, user and block_seconds"},
-        {R"({"issuer": )", "the body must be a JSON object"},
+        {R"({"issuer": )", "the body is not valid JSON (incomplete JSON)"},
+        {R"(["https://hs.test/", "alice"])", "the body must be a JSON object"},
         // The admin token pasted into a field, whole or in part, is never
         // echoed nor logged: nothing from the request is quoted.
         {R"({"issuer": "https://hs.test/)" + admin_token.substr(0, 30) + R"(", "user": "alice"})",
