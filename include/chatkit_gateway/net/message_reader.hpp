@@ -61,6 +61,8 @@ public:
         taken_ = 0;
         line_checked_ = 0;
         fold_checked_ = 0;
+        header_end_seen_ = false;
+        after_lf_ = false;
     }
 
     // Feeds the buffered bytes to `parser` until its header (`header_only`)
@@ -148,22 +150,32 @@ private:
     // 1.81 joins such a line to the field ("Transfer-Encoding:\r\n chunked"
     // reads as chunked) where a front end may take it for no field at all,
     // and frame the body another way: the message is refused instead. Beast
-    // takes a header only once it is whole, so until then the buffer starts
-    // with it; the scan stops at the empty line that ends it (the body's
-    // bytes are not looked at), and each byte is looked at once.
+    // may take the header's complete lines before its end has come, so the
+    // scan carries on where it stopped, knowing whether the byte before was
+    // an LF (after_lf_), and ends for good at the empty line that ends the
+    // header, once that line's LF is there (a read may end between its CR
+    // and LF): the body's bytes are never looked at. Each byte is looked at
+    // once.
     bool holds_folded_line() noexcept {
+        if (header_end_seen_) return false;
         const auto* p = static_cast<const char*>(buffer_.data().data());
         const auto n = buffer_.size();
-        auto i = fold_checked_;
-        for (; i + 1 < n; ++i) {
-            if (p[i] != '\n') continue;
-            if (p[i + 1] == ' ' || p[i + 1] == '\t') return true;
-            if (p[i + 1] == '\r' || p[i + 1] == '\n') {
-                fold_checked_ = n;  // the header ends here
-                return false;
+        for (auto i = fold_checked_; i < n; ++i) {
+            if (after_lf_) {
+                const char c = p[i];
+                if (c == ' ' || c == '\t') return true;
+                if (c == '\r' && i + 1 == n) {
+                    fold_checked_ = i;  // judged when the next byte comes
+                    return false;
+                }
+                if (c == '\n' || (c == '\r' && p[i + 1] == '\n')) {
+                    header_end_seen_ = true;
+                    return false;
+                }
             }
+            after_lf_ = p[i] == '\n';
         }
-        fold_checked_ = std::max(fold_checked_, i);
+        fold_checked_ = n;
         return false;
     }
 
@@ -172,6 +184,8 @@ private:
     std::size_t taken_ = 0;         // bytes of the current message the parser consumed
     std::size_t line_checked_ = 0;  // leading buffered bytes holds_broken_line_end() passed
     std::size_t fold_checked_ = 0;  // leading buffered bytes holds_folded_line() passed
+    bool header_end_seen_ = false;  // holds_folded_line() found the header's end
+    bool after_lf_ = false;         // the byte before fold_checked_ is an LF
 };
 
 template <bool isRequest>
@@ -186,9 +200,15 @@ parse_step message_reader::parse(http::basic_parser<isRequest>& parser, bool hea
         }
         ec = {};
         const auto used = parser.put(buffer_.data(), ec);
+        if (used > 0) {
+            // Beast may take a header's complete lines before its end: the
+            // fold scan goes on after the last byte taken.
+            after_lf_ = static_cast<const char*>(buffer_.data().data())[used - 1] == '\n';
+            line_checked_ = fold_checked_ = 0;
+            header_end_seen_ = false;
+        }
         buffer_.consume(used);
         taken_ += used;
-        if (used > 0) line_checked_ = fold_checked_ = 0;
         if (ec == http::error::need_more) break;
         if (ec) return parse_step::failed;
     }
