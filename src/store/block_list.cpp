@@ -57,6 +57,14 @@ block_list::table block_list::replace(table blocks) {
     return blocks;
 }
 
+std::vector<std::pair<std::string, std::int64_t>> block_list::running(std::int64_t now_s) const {
+    std::shared_lock lock(mutex_);
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    for (const auto& [user, end] : blocks_)
+        if (end > now_s) out.emplace_back(user, end);
+    return out;
+}
+
 std::size_t block_list::size() const {
     std::shared_lock lock(mutex_);
     return blocks_.size();

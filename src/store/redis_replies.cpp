@@ -69,9 +69,17 @@ std::optional<block_poll> block_poll_of(const resp_value& v) {
     p.version = *version;
     if (e.size() == 1) return p;
     const auto mode = integer_of(e[1]);
-    if (!mode || *mode > 1 || (*mode == 0 && e.size() != 2)) return std::nullopt;
+    if (!mode || *mode > 1 || (*mode == 0 && e.size() > 3)) return std::nullopt;
     p.changed = true;
     p.whole = *mode == 0;
+    if (p.whole) {
+        if (e.size() == 3) {
+            const auto floor = integer_of(e[2]);
+            if (!floor) return std::nullopt;
+            p.floor = *floor;
+        }
+        return p;
+    }
     p.ends.reserve((e.size() - 2) / 2);
     if (!append_block_ends(e, 2, p.ends)) return std::nullopt;
     return p;

@@ -101,6 +101,9 @@ end
 local max = 9007199254740991
 local now = tonumber(ARGV[1])
 local until_s = tonumber(ARGV[3])
+-- A block restored after Redis lost its data (ARGV[6] = '1') yields to any
+-- change made to that user since, which the log holds: 0, nothing written.
+if ARGV[6] == '1' and redis.call('ZSCORE', KEYS[3], ARGV[2]) then return 0 end
 local redis_now = tonumber(redis.call('TIME')[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', redis_now - tonumber(ARGV[5])))
 if until_s > now then
@@ -155,9 +158,11 @@ return version
 // {version, 1, user, until, ...} with the users changed since then (until
 // 0: unblocked) when the change log still reaches back that far (its floor,
 // or for a log written without one its oldest entry, is not newer) and
-// holds at most ARGV[2] of them; else {version, 0}: the caller reads the
-// whole set a page at a time (ZSCAN), so that no reply grows with the
-// number of blocks.
+// holds at most ARGV[2] of them; else {version, 0, floor} (floor 0: no
+// log): the caller reads the whole set a page at a time (ZSCAN), so that no
+// reply grows with the number of blocks. A floor past the version a replica
+// polled within the day means the log lost changes a day cannot have
+// trimmed: Redis lost its data.
 constexpr std::string_view poll_blocks_lua = R"lua(
 local version = tonumber(redis.call('GET', KEYS[2]) or '0')
 if version == nil or version ~= version or version < 0 or version > 9007199254740991 then
@@ -178,7 +183,9 @@ if known ~= nil and known < version and floor and tonumber(floor) <= known
   end
   return out
 end
-return {version, 0}
+local f = tonumber(floor)
+if f == nil or f ~= f or f < 0 or f > 9007199254740991 then f = 0 end
+return {version, 0, f}
 )lua";
 
 }  // namespace

@@ -274,19 +274,28 @@ net::awaitable<result<std::int64_t>> redis_state::block(std::string user, std::i
                                                         unix_ms now) {
     now = co_await measured_now(now);
     const auto until = (now + 999) / 1000 + seconds;  // never shorter than asked
+    auto version = co_await write_block(user, until, now, false);
+    if (!version) co_return version.error();
+    local_.apply_block(user, until, now);  // this replica at once; the others within a poll
+    auto marked = co_await mark_blocked(std::move(user), until, *version,
+                                        std::max<std::int64_t>(1, until * 1000 - now));
+    if (!marked) co_return marked.error();
+    co_return until;
+}
+
+net::awaitable<result<std::int64_t>> redis_state::write_block(const std::string& user,
+                                                              std::int64_t until, unix_ms now,
+                                                              bool restoring) {
     std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
     std::vector<std::string> args{std::to_string(now / 1000), user, std::to_string(until),
                                   std::to_string(now), skew_margin()};
-    auto reply = co_await script("block", block_script(), std::move(keys), std::move(args));
+    if (restoring) args.emplace_back("1");
+    auto reply = co_await script(until > 0 ? "block" : "unblock", block_script(), std::move(keys),
+                                 std::move(args));
     if (!reply) co_return reply.error();
     const auto version = integer_of(*reply);
     if (!version) co_return store_failure("unexpected block script reply");
-    local_.apply_block(user, until, now);  // this replica at once; the others within a poll
-    // The per-user marker the registry write reads, expiring with the block.
-    const auto ttl_ms = std::max<std::int64_t>(1, until * 1000 - now);
-    auto marked = co_await mark_blocked(std::move(user), until, *version, ttl_ms);
-    if (!marked) co_return marked.error();
-    co_return until;
+    co_return *version;
 }
 
 // The marker goes in a second script: it lives in the user's hash slot, the
@@ -305,13 +314,8 @@ net::awaitable<done> redis_state::mark_blocked(std::string user, std::int64_t un
 
 net::awaitable<done> redis_state::unblock(std::string user, unix_ms now) {
     now = co_await measured_now(now);
-    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
-    std::vector<std::string> args{std::to_string(now / 1000), user, "0", std::to_string(now),
-                                  skew_margin()};
-    auto reply = co_await script("unblock", block_script(), std::move(keys), std::move(args));
-    if (!reply) co_return reply.error();
-    const auto version = integer_of(*reply);
-    if (!version) co_return store_failure("unexpected block script reply");
+    auto version = co_await write_block(user, 0, now, false);
+    if (!version) co_return version.error();
     local_.blocks().clear(user);
     constexpr std::int64_t a_day_ms = 86'400'000;
     co_return co_await mark_blocked(std::move(user), 0, *version, a_day_ms);
@@ -434,18 +438,19 @@ net::awaitable<void> redis_state::poll_once() {
     std::string known = "-";
     if (blocks_version_ >= 0) known = std::to_string(blocks_version_);
     auto poll = co_await changes_since(std::move(known));
-    if (!poll || !poll->changed) co_return;
-    // Versions only grow (the block script makes them at least the time in
-    // ms): a smaller one means Redis lost its data (a restart without
-    // persistence). The list read then (the whole list: blocks made since)
-    // is added to the blocks known, which stay until a later whole list
-    // replaces them, and the version read is taken, so that the next change
-    // applies as any other.
-    const bool went_back = poll->version < blocks_version_;
-    if (went_back && warnings_.allow_now())
-        observability::log_warn(
-            "redis block list went back to an older version; keeping the blocks known as well",
-            {{"known", blocks_version_}, {"read", poll->version}});
+    if (!poll) co_return;
+    const bool polled_recently =
+        last_poll_ms_ >= 0 && this->now() - last_poll_ms_ < max_poll_gap.count();
+    last_poll_ms_ = this->now();
+    if (!poll->changed) co_return;
+    // Redis lost its data (a restart without persistence, a flush) when the
+    // version went back, or when the change log no longer reaches back to
+    // the version this replica read less than a day ago: versions only grow
+    // (the block script makes them at least the time in ms), and the log
+    // keeps a day of changes.
+    const bool lost =
+        blocks_version_ >= 0 && (poll->version < blocks_version_ ||
+                                 (poll->whole && polled_recently && poll->floor > blocks_version_));
     if (!poll->whole) {
         co_await apply_changes(std::move(poll->ends), now);
         blocks_version_ = poll->version;
@@ -458,11 +463,7 @@ net::awaitable<void> redis_state::poll_once() {
                                     {{"reason", all.error().detail}});
         co_return;  // the next poll tries again
     }
-    if (went_back) {
-        co_await apply_changes(std::move(*all), now);
-        blocks_version_ = poll->version;
-        co_return;
-    }
+    if (lost) co_return co_await restore_lost_blocks(std::move(*all), now);
     auto table = co_await table_of(std::move(*all));
     // The changes made during the read, applied to its table right before
     // it replaces the one in use (no wait in between): the read may have
@@ -483,6 +484,44 @@ net::awaitable<void> redis_state::poll_once() {
     auto old = local_.blocks().replace(std::move(table));
     blocks_version_ = version;
     co_await free_in_slices(std::move(old));
+}
+
+// The blocks this replica knows that are still running and missing from
+// the store's set are written back to it, each yielding to any change made
+// to its user since the loss (an unblock made meanwhile stands); they keep
+// applying here meanwhile, with the set's blocks added. Once all are
+// written, the next poll reads the whole set afresh (it holds them now);
+// until then the version known stays, so every poll tries again.
+net::awaitable<void> redis_state::restore_lost_blocks(block_ends in_store, std::int64_t now_s) {
+    const block_list::table stored(in_store.begin(), in_store.end());
+    auto known = local_.blocks().running(now_s);
+    co_await apply_changes(std::move(in_store), now_s);
+    std::int64_t restored = 0, yielded = 0, failed = 0;
+    for (auto& [user, until] : known) {
+        if (stored.contains(user)) continue;
+        const auto now = this->now();
+        auto version = co_await write_block(user, until, now, true);
+        bool written = version && *version > 0;
+        if (written) {
+            auto marked = co_await mark_blocked(std::move(user), until, *version,
+                                                std::max<std::int64_t>(1, until * 1000 - now));
+            written = static_cast<bool>(marked);
+        }
+        if (written)
+            ++restored;
+        else if (version && *version == 0)
+            ++yielded;
+        else
+            ++failed;
+    }
+    // Once per loss when all went back; while some fail (every poll), at
+    // most once a second.
+    if (failed == 0 || warnings_.allow_now())
+        observability::log_warn(
+            "redis lost the block list (restarted without persistence?); the blocks this "
+            "replica knew were written back",
+            {{"restored", restored}, {"yielded_to_later_changes", yielded}, {"failed", failed}});
+    if (failed == 0) blocks_version_ = -1;
 }
 
 // ZSCAN returns every member present from the scan's start to its end

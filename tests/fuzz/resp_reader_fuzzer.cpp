@@ -53,6 +53,7 @@ void read_as_every_command(const resp_value& v) {
         check(in_range(poll->version));
         check(!poll->whole || poll->ends.empty());
         check(poll->changed || poll->ends.empty());
+        check(in_range(poll->floor) && (poll->whole || poll->floor == 0));
         check_ends(poll->ends);
     }
     block_ends page{{"known", 1}};

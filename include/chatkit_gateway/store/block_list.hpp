@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace ckg::store {
 
@@ -46,6 +48,9 @@ public:
     // caller to free, outside the lock.
     table replace(table blocks);
     std::size_t size() const;
+    // A copy of the blocks still running at `now_s` (user, end), to restore
+    // them to a shared store that lost its data.
+    std::vector<std::pair<std::string, std::int64_t>> running(std::int64_t now_s) const;
 
 private:
     bool full_for(std::size_t user_bytes) const noexcept {

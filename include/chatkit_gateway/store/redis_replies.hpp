@@ -46,9 +46,10 @@ bool append_block_ends(const std::vector<resp_value>& e, std::size_t from, block
 // "How blocks reach every replica").
 struct block_poll {
     std::int64_t version = 0;
-    bool changed = false;  // else nothing new
-    bool whole = false;    // read the whole set, else `ends` has the users changed
-    block_ends ends;       // end 0: unblocked
+    bool changed = false;    // else nothing new
+    bool whole = false;      // read the whole set, else `ends` has the users changed
+    block_ends ends;         // end 0: unblocked
+    std::int64_t floor = 0;  // a whole read's change log floor (0: no log, or not said)
 };
 std::optional<block_poll> block_poll_of(const resp_value& v);
 

@@ -93,6 +93,14 @@ private:
     // Sessions that expired before this are dropped from, and not listed
     // by, the registry.
     unix_ms registry_cutoff(unix_ms now) const;
+    // Runs the block script for `user` until `until` (0: an unblock); the
+    // change's version, or 0 when `restoring` and a later change to that
+    // user is in the change log (it stands).
+    net::awaitable<result<std::int64_t>> write_block(const std::string& user, std::int64_t until,
+                                                     unix_ms now, bool restoring);
+    // After Redis lost its data: writes back the running blocks this replica
+    // knew that `in_store` (the store's whole set) lacks.
+    net::awaitable<void> restore_lost_blocks(block_ends in_store, std::int64_t now_s);
     // Writes the user's block marker for the block set's change `version`.
     net::awaitable<done> mark_blocked(std::string user, std::int64_t until, std::int64_t version,
                                       std::int64_t ttl_ms);
@@ -127,6 +135,11 @@ private:
     std::vector<std::shared_ptr<redis_connection>> connections_;
     std::shared_ptr<redis_connection> poll_connection_;  // on the first context
     std::int64_t blocks_version_ = -1;  // the version the block cache reflects (-1: none yet)
+    unix_ms last_poll_ms_ = -1;         // when a block poll last got an answer (-1: never)
+    // A poll answered within this long before cannot have missed a change
+    // the log trimmed (it keeps a day): a log that no longer reaches back
+    // to its version lost its data.
+    static constexpr std::chrono::milliseconds max_poll_gap{12 * 3600 * 1000};
     std::atomic<std::int64_t> clock_offset_ms_{0};  // Redis's clock minus ours (now())
     std::atomic<bool> clock_measured_{false};
     std::atomic<bool> clocks_apart_{false};  // the offset is past the skew margin (logged)

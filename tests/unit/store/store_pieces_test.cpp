@@ -58,6 +58,28 @@ std::size_t heap_after_minting(local_state& s, int n) {
     return after > before ? after - before : 0;
 }
 
+// Replies as the reader gives them.
+resp_value resp_string(std::string text) {
+    resp_value v;
+    v.type = resp_value::kind::string;
+    v.text = std::move(text);
+    return v;
+}
+
+resp_value resp_integer(std::int64_t n) {
+    resp_value v;
+    v.type = resp_value::kind::integer;
+    v.integer = n;
+    return v;
+}
+
+resp_value resp_array(std::vector<resp_value> elements) {
+    resp_value v;
+    v.type = resp_value::kind::array;
+    v.elements = std::move(elements);
+    return v;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(store_pieces)
@@ -405,19 +427,8 @@ BOOST_AUTO_TEST_CASE(block_ends_read_every_score_redis_can_hold) {
 // A scan page adds its blocks and gives the next cursor; a malformed one
 // adds nothing.
 BOOST_AUTO_TEST_CASE(a_malformed_block_scan_page_adds_nothing) {
-    using ckg::store::resp_value;
-    const auto str = [](std::string t) {
-        resp_value v;
-        v.type = resp_value::kind::string;
-        v.text = std::move(t);
-        return v;
-    };
-    const auto array = [](std::vector<resp_value> e) {
-        resp_value v;
-        v.type = resp_value::kind::array;
-        v.elements = std::move(e);
-        return v;
-    };
+    const auto str = resp_string;
+    const auto array = resp_array;
     ckg::store::block_ends out{{"known", 1}};
     const auto page = array({str("17"), array({str("a"), str("100"), str("b"), str("inf")})});
     BOOST_TEST(ckg::store::block_scan_page_of(page, out).value_or("") == "17");
@@ -426,6 +437,37 @@ BOOST_AUTO_TEST_CASE(a_malformed_block_scan_page_adds_nothing) {
     const auto half_bad = array({str("0"), array({str("c"), str("5"), str("d"), str("nan")})});
     BOOST_TEST(!ckg::store::block_scan_page_of(half_bad, out).has_value());
     BOOST_TEST(out.size() == 3u);
+}
+
+// A poll that calls for a whole read says where the change log starts (its
+// floor; 0: no log), by which a replica tells a store that lost its data.
+BOOST_AUTO_TEST_CASE(a_whole_read_poll_carries_the_change_logs_floor) {
+    const auto integer = resp_integer;
+    const auto array = resp_array;
+    auto poll = ckg::store::block_poll_of(array({integer(900), integer(0), integer(700)}));
+    BOOST_REQUIRE(poll.has_value());
+    BOOST_TEST(poll->whole);
+    BOOST_TEST(poll->floor == 700);
+    poll =
+        ckg::store::block_poll_of(array({integer(900), integer(0)}));  // an older replica's script
+    BOOST_REQUIRE(poll.has_value());
+    BOOST_TEST(poll->floor == 0);
+    BOOST_TEST(!ckg::store::block_poll_of(array({integer(900), integer(0), integer(-1)})));
+    BOOST_TEST(
+        !ckg::store::block_poll_of(array({integer(900), integer(0), integer(1), integer(2)})));
+}
+
+// What a replica writes back to a store that lost its data: the blocks
+// still running, nothing ended.
+BOOST_AUTO_TEST_CASE(the_running_blocks_are_copied_out) {
+    block_list b;
+    BOOST_TEST(b.set("a", 100, 10));
+    BOOST_TEST(b.set("b", 50, 10));
+    auto running = b.running(60);
+    BOOST_REQUIRE(running.size() == 1u);
+    BOOST_TEST(running.front().first == "a");
+    BOOST_TEST(running.front().second == 100);
+    BOOST_TEST(b.running(100).empty());
 }
 
 // TIME's answer: two strings of digits, seconds and microseconds; anything
