@@ -514,9 +514,10 @@ net::awaitable<void> redis_state::restore_lost_blocks(block_ends in_store, std::
         else
             ++failed;
     }
-    // Once per loss when all went back; while some fail (every poll), at
-    // most once a second.
-    if (failed == 0 || warnings_.allow_now())
+    // At most once a second, apart from the store errors' warnings (a loss
+    // comes with those): a Redis that claims a loss at every poll has this
+    // replica write its blocks back every other poll, not flood the log.
+    if (restore_warnings_.allow_now())
         observability::log_warn(
             "redis lost the block list (restarted without persistence?); the blocks this "
             "replica knew were written back",

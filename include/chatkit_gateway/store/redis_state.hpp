@@ -146,6 +146,7 @@ private:
     std::unique_ptr<net::steady_timer> poll_timer_;
     bool stopped_ = false;
     observability::warning_throttle warnings_;
+    observability::warning_throttle restore_warnings_;  // restore_lost_blocks()'s own
 };
 
 }  // namespace ckg::store
