@@ -101,9 +101,14 @@ end
 local max = 9007199254740991
 local now = tonumber(ARGV[1])
 local until_s = tonumber(ARGV[3])
--- A block restored after Redis lost its data (ARGV[6] = '1') yields to any
--- change made to that user since, which the log holds: 0, nothing written.
-if ARGV[6] == '1' and redis.call('ZSCORE', KEYS[3], ARGV[2]) then return 0 end
+-- A block written back after Redis lost its data (ARGV[6]: the version the
+-- replica knew before) yields to a change made to that user since, which
+-- the log holds at a later version (an older entry, from a snapshot, does
+-- not count): 0, nothing written.
+if ARGV[6] then
+  local changed = redis.call('ZSCORE', KEYS[3], ARGV[2])
+  if changed and tonumber(changed) > tonumber(ARGV[6]) then return 0 end
+end
 local redis_now = tonumber(redis.call('TIME')[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', redis_now - tonumber(ARGV[5])))
 if until_s > now then

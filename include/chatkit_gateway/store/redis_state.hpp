@@ -94,13 +94,19 @@ private:
     // by, the registry.
     unix_ms registry_cutoff(unix_ms now) const;
     // Runs the block script for `user` until `until` (0: an unblock); the
-    // change's version, or 0 when `restoring` and a later change to that
-    // user is in the change log (it stands).
-    net::awaitable<result<std::int64_t>> write_block(const std::string& user, std::int64_t until,
-                                                     unix_ms now, bool restoring);
+    // change's version. Writing a block back after a loss (`known_before`:
+    // the version this replica knew then), 0 when a change made to that
+    // user since is in the change log (it stands).
+    net::awaitable<result<std::int64_t>> write_block(
+        const std::string& user, std::int64_t until, unix_ms now,
+        std::optional<std::int64_t> known_before = std::nullopt);
     // After Redis lost its data: writes back the running blocks this replica
-    // knew that `in_store` (the store's whole set) lacks.
-    net::awaitable<void> restore_lost_blocks(block_ends in_store, std::int64_t now_s);
+    // knew that `in_store` (the store's whole set, read at `version`) lacks
+    // or ends sooner, then takes that set with them.
+    net::awaitable<void> restore_lost_blocks(block_ends in_store, std::int64_t version,
+                                             std::int64_t now_s);
+    struct restore_job;
+    net::awaitable<void> restore_worker(restore_job& job);
     // Writes the user's block marker for the block set's change `version`.
     net::awaitable<done> mark_blocked(std::string user, std::int64_t until, std::int64_t version,
                                       std::int64_t ttl_ms);
