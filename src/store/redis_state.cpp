@@ -297,6 +297,7 @@ net::awaitable<result<std::int64_t>> redis_state::write_block(
     if (!reply) co_return reply.error();
     const auto version = integer_of(*reply);
     if (!version) co_return store_failure("unexpected block script reply");
+    note_version(*version);
     co_return *version;
 }
 
@@ -431,6 +432,12 @@ net::awaitable<void> redis_state::apply_changes(block_ends ends, std::int64_t no
     }
 }
 
+void redis_state::note_version(std::int64_t version) noexcept {
+    auto seen = newest_version_seen_.load();
+    while (version > seen && !newest_version_seen_.compare_exchange_weak(seen, version)) {
+    }
+}
+
 // Fetches the block set when its version changed; a failed poll keeps the
 // blocks this replica knew.
 net::awaitable<void> redis_state::poll_once() {
@@ -444,16 +451,19 @@ net::awaitable<void> redis_state::poll_once() {
     const bool polled_recently =
         last_poll_ms_ >= 0 && this->now() - last_poll_ms_ < max_poll_gap.count();
     last_poll_ms_ = this->now();
-    if (!poll->changed) co_return;
-    // Redis lost its data (a restart without persistence, a flush) when the
-    // version went back, or when the change log no longer reaches back to
-    // the version this replica read less than a day ago: versions only grow
-    // (the block script makes them at least the time in ms), and the log
-    // keeps a day of changes.
-    const bool lost =
-        blocks_version_ > 0 && (poll->version < blocks_version_ ||
-                                (poll->whole && polled_recently && poll->floor > blocks_version_));
-    if (!poll->whole) {
+    // Redis lost its data (a restart without persistence or from an older
+    // snapshot, a flush) when its version is older than one this replica
+    // read or wrote, even one the block cache never reflected (its own
+    // block, just before the loss), or when the change log no longer
+    // reaches back to it though read less than a day ago: versions only
+    // grow (the block script makes them at least the time in ms), and the
+    // log keeps a day of changes.
+    const auto newest = newest_version_seen_.load();
+    const bool lost = newest > 0 && (poll->version < newest ||
+                                     (poll->whole && polled_recently && poll->floor > newest));
+    if (!lost) note_version(poll->version);
+    if (!poll->changed && !lost) co_return;
+    if (!poll->whole && !lost) {
         co_await apply_changes(std::move(poll->ends), now);
         blocks_version_ = poll->version;
         co_return;
@@ -497,6 +507,7 @@ struct redis_state::restore_job {
     std::int64_t known_before = 0;
     block_list::table table;  // the store's set, with what was written back
     std::int64_t restored = 0, yielded = 0, failed = 0;
+    std::int64_t newest_written = 0;  // the last version a write made
 };
 
 net::awaitable<void> redis_state::restore_worker(restore_job& job) {
@@ -515,6 +526,7 @@ net::awaitable<void> redis_state::restore_worker(restore_job& job) {
             written = static_cast<bool>(marked);
         }
         ++(written ? job.restored : job.failed);
+        if (written) job.newest_written = std::max(job.newest_written, *version);
         job.table.insert_or_assign(user, until);  // written, or kept here to try again
     }
 }
@@ -531,7 +543,7 @@ net::awaitable<void> redis_state::restore_lost_blocks(block_ends in_store, std::
                                                       std::int64_t now_s) {
     using namespace boost::asio::experimental::awaitable_operators;
     restore_job job;
-    job.known_before = blocks_version_;
+    job.known_before = newest_version_seen_.load();
     job.table = co_await table_of(std::move(in_store));
     for (auto& [user, until] : local_.blocks().running(now_s)) {
         const auto stored = job.table.find(user);
@@ -548,8 +560,26 @@ net::awaitable<void> redis_state::restore_lost_blocks(block_ends in_store, std::
             {{"restored", job.restored},
              {"yielded_to_later_changes", job.yielded},
              {"failed", job.failed}});
+    // The changes made meanwhile (a block this replica answered during the
+    // write-back too), applied right before the table replaces the one in
+    // use, as after any whole read; the version known is then the newest,
+    // past the blocks written back, so that another loss shows.
+    std::string read_at = std::to_string(version);
+    auto since = co_await changes_since(std::move(read_at));
+    if (since && !since->whole && since->version >= version) {
+        for (const auto& [user, end] : since->ends) {
+            if (end > now_s)
+                job.table.insert_or_assign(user, end);
+            else
+                job.table.erase(user);
+        }
+        version = since->version;
+    }
     auto old = local_.blocks().replace(std::move(job.table));
-    if (job.failed == 0) blocks_version_ = version;
+    if (job.failed == 0) {
+        blocks_version_ = version;
+        note_version(std::max(version, job.newest_written));
+    }
     co_await free_in_slices(std::move(old));
 }
 

@@ -141,7 +141,12 @@ private:
     std::vector<std::shared_ptr<redis_connection>> connections_;
     std::shared_ptr<redis_connection> poll_connection_;  // on the first context
     std::int64_t blocks_version_ = -1;  // the version the block cache reflects (-1: none yet)
-    unix_ms last_poll_ms_ = -1;         // when a block poll last got an answer (-1: never)
+    // The newest version this replica read or wrote (0: none; written from
+    // the admin API's threads too): Redis lost data when its version is
+    // older, whatever the block cache reflects.
+    std::atomic<std::int64_t> newest_version_seen_{0};
+    void note_version(std::int64_t version) noexcept;
+    unix_ms last_poll_ms_ = -1;  // when a block poll last got an answer (-1: never)
     // A poll answered within this long before cannot have missed a change
     // the log trimmed (it keeps a day): a log that no longer reaches back
     // to its version lost its data.
