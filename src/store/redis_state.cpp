@@ -578,7 +578,9 @@ net::awaitable<void> redis_state::restore_lost_blocks(block_ends in_store, std::
     auto old = local_.blocks().replace(std::move(job.table));
     if (job.failed == 0) {
         blocks_version_ = version;
-        note_version(std::max(version, job.newest_written));
+        // The store as it is now is what later losses are measured from:
+        // versions from before this loss would make every poll a loss again.
+        newest_version_seen_.store(std::max(version, job.newest_written));
     }
     co_await free_in_slices(std::move(old));
 }
