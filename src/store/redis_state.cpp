@@ -291,9 +291,15 @@ net::awaitable<result<std::int64_t>> redis_state::write_block(
     std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
     std::vector<std::string> args{std::to_string(now / 1000), user, std::to_string(until),
                                   std::to_string(now), skew_margin()};
-    if (known_before) args.push_back(std::to_string(*known_before));
+    // A write-back goes on the poll's connection, which has just answered:
+    // the others may still be connecting again after the loss.
+    redis_connection* via = nullptr;
+    if (known_before) {
+        args.push_back(std::to_string(*known_before));
+        via = poll_connection_.get();
+    }
     auto reply = co_await script(until > 0 ? "block" : "unblock", block_script(), std::move(keys),
-                                 std::move(args));
+                                 std::move(args), via);
     if (!reply) co_return reply.error();
     const auto version = integer_of(*reply);
     if (!version) co_return store_failure("unexpected block script reply");
@@ -305,12 +311,13 @@ net::awaitable<result<std::int64_t>> redis_state::write_block(
 // block set in {blocks}'s, and one script may touch one slot only (behind
 // a cluster proxy). Written by version, so the block set's order decides.
 net::awaitable<done> redis_state::mark_blocked(std::string user, std::int64_t until,
-                                               std::int64_t version, std::int64_t ttl_ms) {
+                                               std::int64_t version, std::int64_t ttl_ms,
+                                               redis_connection* via) {
     std::vector<std::string> keys{keys_.blocked(user)};
     std::vector<std::string> args{std::to_string(until), std::to_string(version),
                                   std::to_string(ttl_ms)};
     auto marked = co_await script(until > 0 ? "block" : "unblock", mark_blocked_script(),
-                                  std::move(keys), std::move(args));
+                                  std::move(keys), std::move(args), via);
     if (!marked) co_return marked.error();
     co_return std::monostate{};
 }
@@ -522,7 +529,8 @@ net::awaitable<void> redis_state::restore_worker(restore_job& job) {
         bool written = static_cast<bool>(version);
         if (written) {
             auto marked = co_await mark_blocked(user, until, *version,
-                                                std::max<std::int64_t>(1, until * 1000 - now));
+                                                std::max<std::int64_t>(1, until * 1000 - now),
+                                                poll_connection_.get());
             written = static_cast<bool>(marked);
         }
         ++(written ? job.restored : job.failed);
@@ -561,27 +569,31 @@ net::awaitable<void> redis_state::restore_lost_blocks(block_ends in_store, std::
              {"yielded_to_later_changes", job.yielded},
              {"failed", job.failed}});
     // The changes made meanwhile (a block this replica answered during the
-    // write-back too), applied right before the table replaces the one in
-    // use, as after any whole read; the version known is then the newest,
-    // past the blocks written back, so that another loss shows.
+    // write-back too) are applied right before the table replaces the one
+    // in use, as after any whole read. The store as it is then is what later
+    // losses are measured from (versions from before this loss would make
+    // every poll a loss again).
     std::string read_at = std::to_string(version);
     auto since = co_await changes_since(std::move(read_at));
-    if (since && !since->whole && since->version >= version) {
-        for (const auto& [user, end] : since->ends) {
-            if (end > now_s)
-                job.table.insert_or_assign(user, end);
-            else
-                job.table.erase(user);
-        }
-        version = since->version;
+    const bool caught_up = since && !since->whole && since->version >= version;
+    if (caught_up) version = since->version;
+    if (job.failed == 0) newest_version_seen_.store(std::max(version, job.newest_written));
+    if (!caught_up) {
+        // The log does not reach back to `version` (it starts after it, as
+        // after an empty restart): nothing is dropped here, and the next poll
+        // reads the whole set afresh.
+        co_await apply_changes(block_ends(job.table.begin(), job.table.end()), now_s);
+        if (job.failed == 0) blocks_version_ = -1;
+        co_return;
+    }
+    for (const auto& [user, end] : since->ends) {
+        if (end > now_s)
+            job.table.insert_or_assign(user, end);
+        else
+            job.table.erase(user);
     }
     auto old = local_.blocks().replace(std::move(job.table));
-    if (job.failed == 0) {
-        blocks_version_ = version;
-        // The store as it is now is what later losses are measured from:
-        // versions from before this loss would make every poll a loss again.
-        newest_version_seen_.store(std::max(version, job.newest_written));
-    }
+    if (job.failed == 0) blocks_version_ = version;
     co_await free_in_slices(std::move(old));
 }
 

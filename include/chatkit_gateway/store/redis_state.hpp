@@ -109,7 +109,7 @@ private:
     net::awaitable<void> restore_worker(restore_job& job);
     // Writes the user's block marker for the block set's change `version`.
     net::awaitable<done> mark_blocked(std::string user, std::int64_t until, std::int64_t version,
-                                      std::int64_t ttl_ms);
+                                      std::int64_t ttl_ms, redis_connection* via = nullptr);
     // The block poll script from `known` (a version, or "-" for none): what
     // changed since; nullopt when it failed or its reply was malformed.
     net::awaitable<std::optional<block_poll>> changes_since(std::string known);
