@@ -80,6 +80,17 @@ net::awaitable<block_list::table> table_of(block_ends ends) {
     co_return t;
 }
 
+// The changes read from the log (until 0 or past: unblocked) applied to a
+// table about to replace the one in use.
+void apply_to_table(block_list::table& table, const block_ends& ends, std::int64_t now_s) {
+    for (const auto& [user, end] : ends) {
+        if (end > now_s)
+            table.insert_or_assign(user, end);
+        else
+            table.erase(user);
+    }
+}
+
 net::awaitable<void> free_in_slices(block_list::table old) {
     while (!old.empty()) {
         auto last = old.begin();
@@ -492,12 +503,7 @@ net::awaitable<void> redis_state::poll_once() {
     auto since = co_await changes_since(std::move(read_at));
     auto version = poll->version;
     if (since && !since->whole && since->version >= version) {
-        for (const auto& [user, end] : since->ends) {
-            if (end > now)
-                table.insert_or_assign(user, end);
-            else
-                table.erase(user);
-        }
+        apply_to_table(table, since->ends, now);
         version = since->version;
     }
     auto old = local_.blocks().replace(std::move(table));
@@ -542,11 +548,14 @@ net::awaitable<void> redis_state::restore_worker(restore_job& job) {
 // The blocks this replica knows that are still running and that the store's
 // set lacks or ends sooner (it came back empty, or from an older snapshot)
 // are written back to it, each yielding to a change made to its user since
-// the loss (an unblock made meanwhile stands). The block cache then takes
-// the set with them, and the version it was read at, so that the next poll
-// both gets the changes made meanwhile and sees another loss. Blocks that
-// could not be written stay, and the version known too: the next poll
-// tries again.
+// the loss (an unblock made meanwhile stands). The changes made during the
+// write-back are then read from the log and applied, and the block cache
+// takes the set with them and the version those changes reach, so that the
+// next poll gets only later changes and sees another loss. When the log
+// cannot give them (it starts after the version read, as after an empty
+// restart) nothing is dropped: the known blocks stay, no version is kept,
+// and the next poll reads the whole set. Blocks that could not be written
+// stay, and the version known too: the next poll tries again.
 net::awaitable<void> redis_state::restore_lost_blocks(block_ends in_store, std::int64_t version,
                                                       std::int64_t now_s) {
     using namespace boost::asio::experimental::awaitable_operators;
@@ -586,12 +595,7 @@ net::awaitable<void> redis_state::restore_lost_blocks(block_ends in_store, std::
         if (job.failed == 0) blocks_version_ = -1;
         co_return;
     }
-    for (const auto& [user, end] : since->ends) {
-        if (end > now_s)
-            job.table.insert_or_assign(user, end);
-        else
-            job.table.erase(user);
-    }
+    apply_to_table(job.table, since->ends, now_s);
     auto old = local_.blocks().replace(std::move(job.table));
     if (job.failed == 0) blocks_version_ = version;
     co_await free_in_slices(std::move(old));
