@@ -29,9 +29,28 @@ std::optional<std::string> readable_file(json_object_reader& reader, std::string
     return file;
 }
 
+namespace {
+
+// An environment variable's name as a POSIX shell writes it (docs/operations.md,
+// "Secrets"). Anything else is not echoed back: it may be the secret itself, pasted
+// where its variable's name belongs, and config errors reach logs.
+bool is_variable_name(std::string_view var) noexcept {
+    if (var.empty() || var.size() > 128 || (var.front() >= '0' && var.front() <= '9')) return false;
+    for (char c : var)
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_'))
+            return false;
+    return true;
+}
+
+}  // namespace
+
 ckg::secret secret_from_env(const json_object_reader& reader, std::string_view key,
                             const std::string& var, const environment& env) {
-    if (var.empty()) reader.fail(key, "must name an environment variable");
+    if (!is_variable_name(var))
+        reader.fail(key,
+                    "must name an environment variable (letters, digits and _), not hold the "
+                    "secret: the variable holds it");
     auto value = env(var);
     if (!value || value->empty())
         reader.fail(key, "environment variable " + var + " is not set or empty");

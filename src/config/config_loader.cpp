@@ -68,7 +68,9 @@ upstream_config parse_upstream(json_object_reader r, const environment& env) {
     u.api_key = secret_from_env(r, "api_key_env", u.api_key_env, env);
     if (!is_header_safe(u.api_key.reveal()))
         r.fail("api_key_env", "environment variable " + u.api_key_env +
-                                  " holds characters not allowed in an HTTP header");
+                                  " holds characters not allowed in an HTTP header (a line "
+                                  "break, a control character, a non-ASCII byte, or a space "
+                                  "at either end: a file's trailing newline?)");
     u.ca_file = readable_file(r, "ca_file");
     u.organization = optional_header_value(r, "organization");
     u.project = optional_header_value(r, "project");

@@ -118,6 +118,21 @@ workflow_profile parse_workflow(json_object_reader r) {
     return p;
 }
 
+// Why a handle key's text is not 32 bytes in base64, said without its
+// value: the usual slips are a file's trailing newline and a hex key.
+std::string handle_key_problem(const std::string& var, std::string_view text) {
+    const auto decoded = base64_decode(text);
+    std::string why = text.find_first_of(" \t\r\n") != std::string_view::npos
+                          ? "holds a space or a line break (a file's trailing newline?)"
+                      : !decoded ? "is not base64 (hex? base64url?)"
+                                 : "decodes to " + std::to_string(decoded->size()) + " bytes";
+    if (decoded && text.size() == 64 &&
+        text.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos)
+        why += " (a hex key?)";
+    return "environment variable " + var + " " + why +
+           "; it must hold 32 bytes, base64-encoded (openssl rand -base64 32)";
+}
+
 }  // namespace
 
 sessions_config parse_sessions(json_object_reader r, const environment& env) {
@@ -126,15 +141,13 @@ sessions_config parse_sessions(json_object_reader r, const environment& env) {
     auto encoded = secret_from_env(r, "handle_key_env", s.handle_key_env, env);
     auto key = base64_decode(encoded.reveal());
     if (!key || key->size() != 32)
-        r.fail("handle_key_env",
-               "environment variable " + s.handle_key_env + " must hold 32 bytes, base64-encoded");
+        r.fail("handle_key_env", handle_key_problem(s.handle_key_env, encoded.reveal()));
     s.handle_key = ckg::secret(std::move(*key));
     // Optional, for rotations (docs/operations.md): the key handles were sealed with before.
     if (auto previous = env(s.handle_key_env + "_PREVIOUS"); previous && !previous->empty()) {
         auto old = base64_decode(*previous);
         if (!old || old->size() != 32)
-            r.fail("handle_key_env", "environment variable " + s.handle_key_env +
-                                         "_PREVIOUS must hold 32 bytes, base64-encoded");
+            r.fail("handle_key_env", handle_key_problem(s.handle_key_env + "_PREVIOUS", *previous));
         s.previous_handle_key = ckg::secret(std::move(*old));
     }
     s.default_workflow = r.string_or("default_workflow", s.default_workflow);

@@ -17,7 +17,8 @@ namespace ckg::config {
 std::optional<std::string> readable_file(json_object_reader& reader, std::string_view key);
 
 // Reads the variable named by `var` (whose name came from `key`); it must be
-// set and non-empty. The value is never echoed in an error.
+// set and non-empty. The value is never echoed in an error, nor `var` when it
+// is not a variable's name (it may be the secret, pasted in its place).
 ckg::secret secret_from_env(const json_object_reader& reader, std::string_view key,
                             const std::string& var, const environment& env);
 

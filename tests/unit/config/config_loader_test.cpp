@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <vector>
 
 namespace json = boost::json;
 using namespace ckg::config;
@@ -42,7 +43,9 @@ environment default_env() {
                      {"CHATKIT_GATEWAY_HANDLE_KEY", handle_key_b64},
                      {"HS_SECRET", "hmac-secret"},
                      {"USER_KEY", "user-key"},
-                     {"BROKEN_KEY", "sk-first\r\nX-Evil: sk-second"}});
+                     {"BROKEN_KEY", "sk-first\r\nX-Evil: sk-second"},
+                     {"KEY_FROM_FILE", handle_key_b64 + "\n"},
+                     {"HEX_KEY", std::string(64, 'a')}});
 }
 
 json::value minimal_config() {
@@ -249,6 +252,12 @@ BOOST_AUTO_TEST_CASE(every_bad_input_names_its_key) {
          "auth.issuers[0].hmac_secret_env", "NOPE is not set"},
         {"handle key wrong size", "sessions.handle_key_env", json::value("HS_SECRET"),
          "sessions.handle_key_env", "32 bytes"},
+        {"handle key with a trailing newline", "sessions.handle_key_env",
+         json::value("KEY_FROM_FILE"), "sessions.handle_key_env",
+         "KEY_FROM_FILE holds a space or a line break (a file's trailing newline?); it must hold "
+         "32 bytes, base64-encoded"},
+        {"handle key in hex", "sessions.handle_key_env", json::value("HEX_KEY"),
+         "sessions.handle_key_env", "HEX_KEY decodes to 48 bytes (a hex key?)"},
         {"workflow without id", "sessions.workflows.default.id", std::nullopt,
          "sessions.workflows.default.id", "is required"},
         {"workflow with empty id", "sessions.workflows.default.id", json::value(""),
@@ -383,6 +392,38 @@ BOOST_AUTO_TEST_CASE(rule_violations_across_keys) {
                 return e.path() == c.expected_path &&
                        e.problem().find(c.expected) != std::string::npos;
             });
+        }
+    }
+}
+
+// A secret pasted where its variable's name belongs is refused without
+// being echoed: config errors reach pod and CI logs.
+BOOST_AUTO_TEST_CASE(a_secret_in_place_of_a_variable_name_is_not_echoed) {
+    const std::string pasted = "sk-proj-Zx9Qw8Er7Ty6Ui5Op4As3Df2";
+    const std::vector<std::pair<std::string, std::vector<std::pair<std::string, json::value>>>>
+        keys = {
+            {"upstream.api_key_env", {}},
+            {"sessions.handle_key_env", {}},
+            {"auth.issuers[0].hmac_secret_env", {}},
+            {"users.hmac_key_env", {{"users.id_mode", json::value("hmac")}}},
+            {"redis.password_env", {{"redis.url", json::value("redis://127.0.0.1:6379")}}},
+            {"admin.token_env", {}},
+        };
+    for (const auto& [key, also] : keys) {
+        BOOST_TEST_CONTEXT(key) {
+            auto doc = minimal_config();
+            for (const auto& [path, value] : also) patch(doc, path, value);
+            patch(doc, key, json::value(pasted));
+            try {
+                load(doc);
+                BOOST_ERROR("accepted a secret as a variable name");
+            } catch (const config_error& e) {
+                BOOST_TEST(e.path() == key);
+                BOOST_TEST(e.problem().find("must name an environment variable") !=
+                           std::string::npos);
+                BOOST_TEST(std::string(e.what()).find("Zx9Qw8") == std::string::npos);
+                BOOST_TEST(e.problem().find("Zx9Qw8") == std::string::npos);
+            }
         }
     }
 }
