@@ -4,6 +4,7 @@
 
 #include "chatkit_gateway/http/error_response.hpp"
 #include "chatkit_gateway/http/framing.hpp"
+#include "chatkit_gateway/http/http_date.hpp"
 #include "chatkit_gateway/http/request_id.hpp"
 #include "chatkit_gateway/net/message_reader.hpp"
 #include "chatkit_gateway/net/tls_stream.hpp"
@@ -411,11 +412,14 @@ private:
         res.erase("X-Request-Id");
         res.erase(http::field::cache_control);
         res.erase(http::field::vary);
+        res.erase(http::field::date);
         res.keep_alive(keep_alive);
         res.prepare_payload();
         reply_fields_.assign("X-Request-Id: ")
             .append(request_id)
-            .append("\r\nCache-Control: no-store\r\n");
+            .append("\r\nCache-Control: no-store\r\nDate: ")
+            .append(http_date_now())
+            .append("\r\n");
         if (options().public_headers) reply_fields_.append("Vary: Origin\r\n");
     }
 

@@ -924,6 +924,8 @@ BOOST_AUTO_TEST_CASE(low_level_answers_carry_the_common_headers) {
             BOOST_TEST(header_of(answer, "x-request-id") == "id-1");
             BOOST_TEST(header_of(answer, "cache-control") == "no-store");
             BOOST_TEST(header_of(answer, "vary") == "Origin");
+            BOOST_TEST(header_of(answer, "date").size() == 29u,
+                       "answer: " << answer.substr(0, 300));
         }
     }
 }

@@ -11,6 +11,8 @@
 
 #include <openssl/ssl.h>
 
+#include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -113,6 +115,14 @@ BOOST_AUTO_TEST_CASE(tls_keep_alive_and_common_headers) {
     BOOST_TEST(a[http::field::cache_control] == "no-store");
     BOOST_TEST(a[http::field::vary] == "Origin");
     BOOST_TEST(json_of(a).at("port") == json_of(b).at("port"));
+    // RFC 9110's Date, the server's clock: a client with a wrong clock
+    // reads a session's remaining life from it.
+    BOOST_TEST(a.count(http::field::date) == 1u);
+    std::tm tm{};
+    const std::string date(a[http::field::date]);
+    const char* end = strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    BOOST_TEST((end != nullptr && *end == '\0'), "Date: " << date);
+    BOOST_TEST(std::abs(timegm(&tm) - std::time(nullptr)) <= 5, "Date: " << date);
 }
 
 // The server tries each write at once; when the client reads late the socket

@@ -1,12 +1,14 @@
 // Request ids, the errc -> HTTP mapping and the framing rules.
 #include "chatkit_gateway/http/error_response.hpp"
 #include "chatkit_gateway/http/framing.hpp"
+#include "chatkit_gateway/http/http_date.hpp"
 #include "chatkit_gateway/http/request_id.hpp"
 #include "chatkit_gateway/net/wire_format.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <ctime>
 #include <set>
 #include <sstream>
 
@@ -14,6 +16,16 @@ using namespace ckg;
 using namespace ckg::http_server;
 
 BOOST_AUTO_TEST_SUITE(http_pieces)
+
+BOOST_AUTO_TEST_CASE(dates_are_imf_fixdates_in_gmt) {
+    BOOST_TEST(imf_fixdate(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110's example
+    BOOST_TEST(imf_fixdate(0) == "Thu, 01 Jan 1970 00:00:00 GMT");
+    BOOST_TEST(imf_fixdate(1798761599) == "Thu, 31 Dec 2026 23:59:59 GMT");
+    BOOST_TEST(imf_fixdate(1709164800) == "Thu, 29 Feb 2024 00:00:00 GMT");
+    const auto before = std::time(nullptr);
+    const auto now = http_date_now();
+    BOOST_TEST((now == imf_fixdate(before) || now == imf_fixdate(before + 1)));
+}
 
 BOOST_AUTO_TEST_CASE(request_ids_are_echoed_only_when_sane) {
     BOOST_TEST(request_id_for("abc-123_x.y") == "abc-123_x.y");
