@@ -1,12 +1,15 @@
 // The "auth" and "users" sections: issuers, their key sources and algorithms,
 // and how the upstream user id is derived (docs/auth.md, docs/operations.md).
 #include "chatkit_gateway/config/config_checks.hpp"
+#include "chatkit_gateway/config/config_error.hpp"
 #include "config_sections.hpp"
 
 #include <boost/json/array.hpp>
 
 #include <algorithm>
 #include <set>
+#include <string>
+#include <vector>
 
 namespace ckg::config {
 namespace {
@@ -28,13 +31,21 @@ std::vector<jws_algorithm> parse_algorithms(json_object_reader& r) {
 }
 
 void check_key_sources(json_object_reader& r, const issuer_config& i) {
-    const int sources = (i.jwks_file ? 1 : 0) + (i.jwks_url ? 1 : 0) + (i.public_key_file ? 1 : 0) +
-                        (i.hmac_secret_env ? 1 : 0) + (i.discovery ? 1 : 0);
-    if (sources != 1)
-        r.fail("jwks_file",
-               "exactly one key source is required (jwks_file, jwks_url, public_key_file, "
-               "hmac_secret_env or discovery: true); found " +
-                   std::to_string(sources));
+    static constexpr std::string_view all =
+        "jwks_url, discovery: true, jwks_file, public_key_file or hmac_secret_env";
+    std::vector<std::string_view> given;
+    if (i.jwks_url) given.push_back("jwks_url");
+    if (i.discovery) given.push_back("discovery");
+    if (i.jwks_file) given.push_back("jwks_file");
+    if (i.public_key_file) given.push_back("public_key_file");
+    if (i.hmac_secret_env) given.push_back("hmac_secret_env");
+    // None: the issuer is at fault, not a key it lacks; two: the second is named.
+    if (given.empty())
+        throw config_error(r.path(),
+                           "needs exactly one key source (" + std::string(all) + "); found none");
+    if (given.size() > 1)
+        r.fail(given[1], "is a second key source besides " + std::string(given[0]) +
+                             ": an issuer takes exactly one (" + std::string(all) + ")");
     if (i.jwks_ca_file && !i.fetches_keys())
         r.fail("jwks_ca_file", "is only valid with jwks_url or discovery");
     // RFC 8725 section 3.1: a key is used with one algorithm family only, so
@@ -44,7 +55,10 @@ void check_key_sources(json_object_reader& r, const issuer_config& i) {
             r.fail("algorithms",
                    "HS* algorithms need hmac_secret_env, not an asymmetric key source");
         if (!is_hmac_algorithm(alg) && i.hmac_secret_env)
-            r.fail("algorithms", "hmac_secret_env allows only HS256, HS384 or HS512");
+            r.fail("algorithms", std::string("hmac_secret_env allows only HS256, HS384 or HS512") +
+                                     (r.has("algorithms") ? ""
+                                                          : " (algorithms is not set: it defaults "
+                                                            "to [\"RS256\"]; set [\"HS256\"])"));
     }
 }
 

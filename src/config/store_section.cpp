@@ -63,6 +63,9 @@ std::optional<redis_config> parse_redis(json_object_reader& parent, const enviro
     c.password_env = r.optional_string("password_env");
     if (c.password_env) c.password = secret_from_env(r, "password_env", *c.password_env, env);
     c.ca_file = readable_file(r, "ca_file");
+    // Ignored without TLS: the operator meant rediss:// (and a password
+    // would cross the network in the clear).
+    if (c.ca_file && !c.tls) r.fail("ca_file", "is only valid with a rediss:// url (TLS)");
     c.key_prefix = r.string_or("key_prefix", c.key_prefix);
     if (c.key_prefix.size() > 128) r.fail("key_prefix", "must be at most 128 bytes");
     // A brace would make the prefix the hash tag of every key: all users on one slot.
