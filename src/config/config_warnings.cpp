@@ -1,6 +1,8 @@
 #include "chatkit_gateway/config/config_warnings.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
 namespace ckg::config {
 namespace {
@@ -14,6 +16,16 @@ std::size_t hmac_key_bytes_needed(const issuer_config& issuer) {
         if (alg == jws_algorithm::hs512) needed = std::max<std::size_t>(needed, 64);
     }
     return needed;
+}
+
+// The path of an api.openai.com base URL, or nullopt for another host.
+std::optional<std::string_view> openai_path(std::string_view url) {
+    constexpr std::string_view openai = "https://api.openai.com";
+    if (!url.starts_with(openai)) return std::nullopt;
+    const auto rest = url.substr(openai.size());
+    if (!rest.empty() && rest.front() != '/' && rest.front() != ':') return std::nullopt;
+    const auto slash = rest.find('/');
+    return slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
 }
 
 }  // namespace
@@ -38,6 +50,13 @@ std::vector<std::string> config_warnings(const gateway_config& config) {
                           std::to_string(size) + " bytes; its algorithms need at least " +
                           std::to_string(needed) + " (RFC 7518 section 3.2)");
     }
+    // The upstream's ChatKit endpoints live under /v1: without it every
+    // mint gets an upstream 404, answered 502, long after start-up.
+    static constexpr std::string_view no_v1 =
+        "upstream.base_url names api.openai.com without the /v1 path its ChatKit endpoints live "
+        "under (https://api.openai.com/v1): every mint would fail";
+    if (const auto path = openai_path(config.upstream.base_url); path && *path != "/v1")
+        out.emplace_back(no_v1);
     return out;
 }
 

@@ -114,6 +114,24 @@ BOOST_AUTO_TEST_CASE(plain_ids_with_two_issuers_and_short_hmac_secrets_are_warne
     BOOST_TEST(weak.err.find("config warning: auth.issuers[0].hmac_secret_env holds 31 bytes; its "
                              "algorithms need at least 32") != std::string::npos,
                weak.err);
+    // The upstream's address without /v1: every mint would fail, long after start-up.
+    env["CHATKIT_GATEWAY_DEV_HS256_SECRET"] = std::string(32, 's');
+    for (const std::string base :
+         {"https://api.openai.com", "https://api.openai.com:443/", "https://api.openai.com/v2"}) {
+        write_text(dir / "nov1.json",
+                   two_issuers(R"(, "users": {"id_mode": "hmac", "hmac_key_env": "UK"},
+                      "upstream": {"base_url": ")" +
+                               base + R"("})"));
+        const auto nov1 = check(dir / "nov1.json", env);
+        BOOST_TEST(nov1.exit_code == 0);
+        BOOST_TEST(nov1.err.find("config warning: upstream.base_url names api.openai.com without "
+                                 "the /v1 path") != std::string::npos,
+                   base << ": " << nov1.err);
+    }
+    write_text(dir / "v1.json", two_issuers(R"(, "users": {"id_mode": "hmac", "hmac_key_env": "UK"},
+                      "upstream": {"base_url": "https://api.openai.com/v1/"})"));
+    const auto v1 = check(dir / "v1.json", env);
+    BOOST_TEST(v1.err.empty(), v1.err);
     fs::remove_all(dir);
 }
 
