@@ -80,6 +80,14 @@ bool split_authority(std::string_view authority, std::string_view& host, std::st
     return true;
 }
 
+// "https://a.example.com:443" can match no Origin a browser sends: it
+// leaves a scheme's default port out (RFC 6454 section 6.2).
+bool names_default_port(std::string_view scheme, std::string_view authority,
+                        std::string_view host) {
+    const auto port = authority.substr(host.size());
+    return (scheme == "https" && port == ":443") || (scheme == "http" && port == ":80");
+}
+
 std::string check_host(std::string_view host) {
     const auto stars = std::count(host.begin(), host.end(), '*');
     if (stars == 0) {
@@ -126,6 +134,14 @@ std::optional<origin_pattern> origin_pattern::parse(std::string_view text, std::
     std::string_view host;
     if (!split_authority(authority, host, problem)) return std::nullopt;
     if (problem = check_host(host); !problem.empty()) return std::nullopt;
+    if (const auto scheme = ascii_lowercase(text.substr(0, sep));
+        names_default_port(scheme, authority, host)) {
+        problem =
+            "names its scheme's default port, which browsers never send in an Origin: "
+            "write \"" +
+            scheme + "://" + std::string(host) + "\"";
+        return std::nullopt;
+    }
 
     origin_pattern p;
     p.text_ = ascii_lowercase(text);

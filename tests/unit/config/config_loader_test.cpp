@@ -570,6 +570,10 @@ BOOST_AUTO_TEST_CASE(bad_cors_origins_name_their_index) {
         {"https://app.example.com?x=1", "without a path"},
         {"https://user@app.example.com", "user info"},
         {"https://app.example.com:0", "port must be a number from 1 to 65535"},
+        {"https://app.example.com:443",
+         "names its scheme's default port, which browsers never send in an Origin: write "
+         "\"https://app.example.com\""},
+        {"HTTP://*.example.com:80", "write \"http://*.example.com\""},
         {"https://app.example.com:99999", "port must be a number from 1 to 65535"},
         {"app.example.com", "must be an origin"},
         {"https://", "must be a DNS name"},
