@@ -25,7 +25,12 @@ std::vector<const verification_key*> key_set::candidates(jws_algorithm alg,
 result<key_set> key_set_from_jwks(std::string_view json_text) {
     boost::system::error_code ec;
     auto doc = boost::json::parse(json_text, ec);
-    if (ec || !doc.is_object()) return failure{errc::internal_error, "JWKS is not a JSON object"};
+    if (ec || !doc.is_object())
+        return failure{errc::internal_error,
+                       json_text.find("-----BEGIN ") != std::string_view::npos
+                           ? "JWKS is not a JSON object but PEM (a PEM public key goes in "
+                             "public_key_file)"
+                           : "JWKS is not a JSON object"};
     const auto* keys = doc.get_object().if_contains("keys");
     if (keys == nullptr || !keys->is_array())
         return failure{errc::internal_error, "JWKS has no \"keys\" array"};

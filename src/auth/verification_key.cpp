@@ -193,7 +193,11 @@ result<verification_key> key_from_pem(std::string_view pem) {
     BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
     EVP_PKEY* p = bio ? PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr) : nullptr;
     BIO_free(bio);
-    if (p == nullptr) return bad_key("not a PEM public key");
+    if (p == nullptr)
+        return bad_key(pem.find("-----BEGIN CERTIFICATE-----") != std::string_view::npos
+                           ? "not a PEM public key but a certificate (its key: openssl x509 "
+                             "-pubkey -noout -in FILE)"
+                           : "not a PEM public key");
     auto pkey = own(p);
     verification_key k;
     k.pkey = pkey;

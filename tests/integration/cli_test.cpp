@@ -183,6 +183,24 @@ BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
                  R"("hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": \["HS256"\])"),
              R"("jwks_file": ")" + junk + R"(")"),
          gateway_env(), "config error: auth.issuers[0].jwks_file: JWKS is not a JSON object"},
+        {"a PEM file as the JWKS",
+         std::regex_replace(
+             valid_config(),
+             std::regex(
+                 R"("hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": \["HS256"\])"),
+             R"("jwks_file": ")" + ckg::test::test_pki("server.pem") + R"(")"),
+         gateway_env(),
+         "config error: auth.issuers[0].jwks_file: JWKS is not a JSON object but PEM (a PEM public "
+         "key goes in public_key_file)"},
+        {"a certificate as the public key",
+         std::regex_replace(
+             valid_config(),
+             std::regex(
+                 R"("hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": \["HS256"\])"),
+             R"("public_key_file": ")" + ckg::test::test_pki("server.pem") + R"(")"),
+         gateway_env(),
+         "config error: auth.issuers[0].public_key_file: not a PEM public key but a certificate "
+         "(its key: openssl x509 -pubkey -noout -in FILE)"},
         {"upstream CA a FIFO",
          valid_config().substr(0, valid_config().size() - 1) + R"(, "upstream": {"ca_file": ")" +
              fifo + R"("}})",
