@@ -153,6 +153,14 @@ BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
         e.erase(var);
         return e;
     };
+    // The valid file with its issuer's HMAC secret swapped for another key source.
+    auto with_key_source = [](const std::string& source) {
+        return std::regex_replace(
+            valid_config(),
+            std::regex(
+                R"("hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": \["HS256"\])"),
+            source);
+    };
     const std::vector<bad> cases = {
         {"unknown key", valid_config(R"(, "colour": "blue")"), gateway_env(),
          "config error: server.colour: unknown key"},
@@ -176,28 +184,15 @@ BOOST_AUTO_TEST_CASE(each_bad_configuration_class_exits_2_with_one_line) {
         {"workflow without id",
          std::regex_replace(valid_config(), std::regex(R"("id": "wf_1")"), R"("version": "1")"),
          gateway_env(), "config error: sessions.workflows.default.id: is required"},
-        {"unusable JWKS",
-         std::regex_replace(
-             valid_config(),
-             std::regex(
-                 R"("hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": \["HS256"\])"),
-             R"("jwks_file": ")" + junk + R"(")"),
-         gateway_env(), "config error: auth.issuers[0].jwks_file: JWKS is not a JSON object"},
+        {"unusable JWKS", with_key_source(R"("jwks_file": ")" + junk + R"(")"), gateway_env(),
+         "config error: auth.issuers[0].jwks_file: JWKS is not a JSON object"},
         {"a PEM file as the JWKS",
-         std::regex_replace(
-             valid_config(),
-             std::regex(
-                 R"("hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": \["HS256"\])"),
-             R"("jwks_file": ")" + ckg::test::test_pki("server.pem") + R"(")"),
+         with_key_source(R"("jwks_file": ")" + ckg::test::test_pki("server.pem") + R"(")"),
          gateway_env(),
          "config error: auth.issuers[0].jwks_file: JWKS is not a JSON object but PEM (a PEM public "
          "key goes in public_key_file)"},
         {"a certificate as the public key",
-         std::regex_replace(
-             valid_config(),
-             std::regex(
-                 R"("hmac_secret_env": "CHATKIT_GATEWAY_DEV_HS256_SECRET", "algorithms": \["HS256"\])"),
-             R"("public_key_file": ")" + ckg::test::test_pki("server.pem") + R"(")"),
+         with_key_source(R"("public_key_file": ")" + ckg::test::test_pki("server.pem") + R"(")"),
          gateway_env(),
          "config error: auth.issuers[0].public_key_file: not a PEM public key but a certificate "
          "(its key: openssl x509 -pubkey -noout -in FILE)"},
