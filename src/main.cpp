@@ -13,9 +13,14 @@
 #include <gperftools/malloc_extension.h>
 #endif
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 
 namespace {
 
@@ -34,6 +39,28 @@ void limit_allocator_caches() {
                                                     4 << 20);
 #endif
 }
+
+#ifdef CKG_WITH_TCMALLOC
+// tcmalloc keeps the pages a wave of connections freed (a client can open
+// thousands that begin a TLS handshake: ~40 KiB each) and, on its own, gives
+// them back too slowly: a replica would stay hundreds of MiB above its
+// working set. Every second, when more than free_limit lies free, it is
+// returned to the system, off the io threads (docs/operations.md, "Scaling").
+void release_free_memory(std::stop_token stop) {
+    constexpr std::size_t free_limit = 16 << 20;
+    std::mutex m;
+    std::condition_variable_any wake;
+    std::unique_lock lock(m);
+    while (!stop.stop_requested()) {
+        wake.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+        if (stop.stop_requested()) break;
+        std::size_t free_bytes = 0;
+        MallocExtension::instance()->GetNumericProperty("tcmalloc.pageheap_free_bytes",
+                                                        &free_bytes);
+        if (free_bytes > free_limit) MallocExtension::instance()->ReleaseFreeMemory();
+    }
+}
+#endif
 
 void apply_log_level() {
     const char* name = std::getenv("CHATKIT_GATEWAY_LOG_LEVEL");
@@ -73,6 +100,9 @@ int run(int argc, char** argv) {
             return 0;
         }
         application.start();
+#ifdef CKG_WITH_TCMALLOC
+        std::jthread releaser(release_free_memory);
+#endif
         return application.run();
     } catch (const ckg::config::config_error& e) {
         std::cerr << "config error: " << e.what() << "\n";

@@ -175,12 +175,45 @@ private:
         return budget_spent_ ? std::optional<errc>(errc::request_timeout) : read_error(ec);
     }
 
+    // Whether the client sent its first bytes within the budget. A handshake
+    // that starts reading makes OpenSSL take ~34 KiB of buffers, so a
+    // connection that sends nothing (thousands may be opened and left) or
+    // closes at once never starts one: it holds a few KiB until its budget
+    // ends (docs/operations.md, "Scaling"). A wake-up with nothing to read
+    // and no end of stream (the reactor may report readiness spuriously)
+    // waits again.
+    net::awaitable<bool> first_bytes_arrive() {
+        auto& socket = lowest().socket();
+        const auto armed = ++budget_generation_;
+        budget_.expires_at(request_deadline_);
+        budget_.async_wait([self = this->shared_from_this(), armed](beast::error_code wec) {
+            if (wec || self->budget_generation_ != armed) return;
+            self->lowest().cancel();  // ends the wait below
+        });
+        bool arrived = false;
+        for (;;) {
+            auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, nothrow_awaitable);
+            if (ec) break;  // the budget ran out, or the socket failed
+            char first = 0;
+            beast::error_code pec;
+            socket.non_blocking(true, pec);  // asynchronous operations are unaffected
+            const auto n = socket.receive(net::buffer(&first, 1), tcp::socket::message_peek, pec);
+            if (pec == net::error::would_block || pec == net::error::try_again) continue;
+            arrived = !pec && n > 0;  // 0 bytes: the client closed
+            break;
+        }
+        ++budget_generation_;
+        budget_.cancel();
+        co_return arrived;
+    }
+
     net::awaitable<void> run() {
         // The first request's one budget starts at accept: a client that
         // takes nearly all of it for each of the handshake, the first byte,
         // the header and the body does not get four of them.
         start_request_budget();
         if constexpr (is_tls) {
+            if (!co_await first_bytes_arrive()) co_return;
             lowest().expires_at(request_deadline_);
             auto [ec] = co_await stream_.async_handshake(tls_stream::server, nothrow_awaitable);
             if (ec) {

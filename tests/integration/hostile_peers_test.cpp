@@ -1028,4 +1028,55 @@ BOOST_AUTO_TEST_CASE(an_idle_keep_alive_connection_makes_room_at_max_connections
     BOOST_TEST(read_reply(*refused).empty());
 }
 
+// Anyone can open thousands of TLS connections and send nothing: until its
+// first bytes a connection holds no handshake buffers (OpenSSL's ~34 KiB),
+// so it costs well under half of one that began a handshake. Each wave
+// runs on a fresh gateway, so that neither reuses what the other freed;
+// after each, the memory goes back to the system (not kept by the allocator).
+BOOST_AUTO_TEST_CASE(silent_tls_connections_hold_no_handshake_buffers) {
+    constexpr int connections = 800;  // within the test's own open-file limit
+    const std::string client_hello_start("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);
+    auto growth_kib = [&](bool send_a_byte) {
+        gateway_on_peer g(minting(), true, R"(, "header_timeout_ms": 20000)");
+        every_user_gets_their_own_secret(g, 1);  // warmed up: the baseline
+        const auto before = rss_kib(g.gw->process->pid());
+        std::vector<std::unique_ptr<peer_socket>> open;
+        const auto kib = peak_growth_kib(g.gw->process->pid(), [&] {
+            for (int i = 0; i < connections; ++i) {
+                open.push_back(connect_peer(g.gw->public_ep.port(), false));
+                if (send_a_byte) BOOST_TEST(open.back()->send_all(client_hello_start));
+            }
+            std::this_thread::sleep_for(1s);
+        });
+        open.clear();
+        every_user_gets_their_own_secret(g, 1);  // and the gateway still serves
+#ifndef __SANITIZE_ADDRESS__                     // the sanitizers' allocator keeps what it likes
+        // What the wave took goes back to the system within seconds.
+        const auto pid = g.gw->process->pid();
+        const auto deadline = std::chrono::steady_clock::now() + 15s;
+        while (rss_kib(pid) > before + 20 * 1024 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(200ms);
+        BOOST_TEST(rss_kib(pid) <= before + 20 * 1024,
+                   "RSS " << rss_kib(pid) << " KiB, " << before << " KiB before the wave");
+#endif
+        return kib;
+    };
+    const auto silent = growth_kib(false);
+    const auto started = growth_kib(true);
+    BOOST_TEST_MESSAGE("RSS growth: " << silent << " KiB for " << connections
+                                      << " silent connections, " << started
+                                      << " KiB for as many that began a handshake");
+    BOOST_TEST(silent * 10 < started * 6, silent << " KiB silent, " << started << " KiB begun");
+}
+
+// The handshake waits for the client's first bytes, within the budget.
+BOOST_AUTO_TEST_CASE(a_tls_client_that_waits_before_its_handshake_is_served) {
+    gateway_on_peer g(minting(), true, R"(, "header_timeout_ms": 2000)");
+    auto late = connect_peer(g.gw->public_ep.port(), true, 5s, 700ms);
+    BOOST_TEST(late->send_all("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"));
+    BOOST_TEST(status_of(read_reply(*late)) == 404u);
+    // Past the budget, the connection is closed without a handshake.
+    BOOST_CHECK_THROW(connect_peer(g.gw->public_ep.port(), true, 5s, 2500ms), std::runtime_error);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

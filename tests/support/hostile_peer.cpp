@@ -271,7 +271,8 @@ int listen_loopback(unsigned short& port) {
 }
 
 std::unique_ptr<peer_socket> connect_peer(unsigned short port, bool tls,
-                                          std::chrono::milliseconds timeout) {
+                                          std::chrono::milliseconds timeout,
+                                          std::chrono::milliseconds pause_before_tls) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     auto addr = loopback(port);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
@@ -283,6 +284,7 @@ std::unique_ptr<peer_socket> connect_peer(unsigned short port, bool tls,
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     SSL* ssl = nullptr;
     if (tls) {
+        std::this_thread::sleep_for(pause_before_tls);
         static SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());  // the gateway is not verified here
         ssl = SSL_new(ctx);
         SSL_set_fd(ssl, fd);

@@ -147,8 +147,10 @@ private:
 // A listening socket on 127.0.0.1 with an ephemeral port (stored in `port`).
 int listen_loopback(unsigned short& port);
 // A client connection to 127.0.0.1:port (TLS without verification when `tls`).
+// With TLS, `pause_before_tls` passes between the TCP connection and the handshake.
 std::unique_ptr<peer_socket> connect_peer(
-    unsigned short port, bool tls, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+    unsigned short port, bool tls, std::chrono::milliseconds timeout = std::chrono::seconds(5),
+    std::chrono::milliseconds pause_before_tls = std::chrono::milliseconds(0));
 
 // Replies as bytes on the wire.
 std::string wire_reply(unsigned status, const std::string& body,
