@@ -43,6 +43,19 @@ reply refuse(const request_context& ctx, const failure& f) {
     return http_server::make_error_reply(e, ctx.req.version());
 }
 
+// A revoke past the bound of revocations_slots: refused at once, so that it
+// holds no admin connection while others run.
+reply refuse_busy(const request_context& ctx, revocation_slots::refusal why, std::size_t limit) {
+    api_error e{errc::overloaded, "revocations busy", std::chrono::seconds(1), {}};
+    e.message = why == revocation_slots::refusal::same_user
+                    ? "A revocation of this user is already running on this replica; its "
+                      "answer says what it cancelled."
+                    : std::to_string(limit) +
+                          " revocations are already running on this replica; retry after "
+                          "Retry-After seconds.";
+    return http_server::make_error_reply(e, ctx.req.version());
+}
+
 boost::json::value until_json(std::optional<std::int64_t> until) {
     return until ? boost::json::value(*until) : boost::json::value(nullptr);
 }
@@ -95,6 +108,8 @@ net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::str
     auto req = parse_admin_body(ctx.req.body(), admin_body_kind::revoke, s.config.auth);
     if (!req) co_return refuse(ctx, req.error());
     user = upstream_id(s, *req);
+    auto running = s.revocations.take(user);
+    if (!running.held) co_return refuse_busy(ctx, running.why, s.revocations.limit());
     // The block goes first: a mint still in flight then either is in the
     // list below or finds the block when it records its session, and
     // cancels it itself (store/shared_state.hpp, add_session).

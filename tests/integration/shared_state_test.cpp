@@ -1000,6 +1000,47 @@ BOOST_AUTO_TEST_CASE(the_admin_api_is_not_there_without_a_token) {
 // A revoke-and-block while a mint waits on the upstream: the session it
 // then gets is cancelled, and the caller is answered 403 user_blocked,
 // whether the mint and the revoke run on one replica (no Redis) or on two.
+// Revokes wait on the upstream's cancels. Two at most run at once in a
+// process, one per user; past that a revoke is refused at once (503
+// overloaded), so that retried revokes against a slow upstream hold
+// neither the admin listener's connections (the probes answer) nor more
+// of the upstream pool (outside attack pass 23: 100 revokes of one user
+// locked /healthz out for a minute and re-cancelled its sessions).
+BOOST_AUTO_TEST_CASE(revokes_past_two_at_once_are_refused_and_the_probes_answer) {
+    shared_state_run run;
+    auto gw = start_replica(run.up, run.dir, "a", replica_options{});
+    for (const std::string user : {"alice", "bob", "carol"})
+        BOOST_REQUIRE(mint(*gw, user).result_int() == 200);
+    run.up.fault("cancel_session", R"({"mode": "delay", "delay_ms": 2000, "count": 2})");
+    auto alice = std::async(std::launch::async, [&] { return revoke(*gw, "alice", 0); });
+    auto bob = std::async(std::launch::async, [&] { return revoke(*gw, "bob", 0); });
+    BOOST_REQUIRE(
+        time_until([&] { return run.up.count("cancel_session") == 2; }, 3000ms).has_value());
+    const auto started = std::chrono::steady_clock::now();
+    const auto carol = revoke(*gw, "carol", 0);
+    BOOST_TEST(carol.result_int() == 503);
+    BOOST_TEST(code_of(carol) == "overloaded");
+    BOOST_TEST(carol[http::field::retry_after] == "1");
+    BOOST_TEST(carol.body().find("2 revocations are already running") != std::string::npos,
+               carol.body());
+    const auto alice_again = revoke(*gw, "alice", 0);
+    BOOST_TEST(alice_again.result_int() == 503);
+    BOOST_TEST(alice_again.body().find("already running") != std::string::npos, alice_again.body());
+    test_client probe(gw->admin_ep, std::nullopt, 5s);
+    BOOST_TEST(probe.request(http::verb::get, "/healthz").result_int() == 200);
+    BOOST_TEST(ms_since(started) < 1500, "refusals took " << ms_since(started) << " ms");
+    for (auto* f : {&alice, &bob}) {
+        const auto done = f->get();
+        BOOST_TEST(done.result_int() == 200);
+        if (done.result_int() == 200) BOOST_TEST(json_of(done).at("cancelled").as_int64() == 1);
+    }
+    // Their places are free again.
+    const auto later = revoke(*gw, "carol", 0);
+    BOOST_TEST(later.result_int() == 200);
+    if (later.result_int() == 200) BOOST_TEST(json_of(later).at("cancelled").as_int64() == 1);
+    BOOST_TEST(run.up.count("cancel_session") == 3);  // nothing cancelled twice
+}
+
 BOOST_AUTO_TEST_CASE(a_mint_in_flight_during_a_revoke_and_block_does_not_keep_its_session) {
     for (const bool with_redis : {false, true}) {
         BOOST_TEST_CONTEXT(std::string(with_redis ? "two replicas on Redis" : "one process")) {

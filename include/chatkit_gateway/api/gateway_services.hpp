@@ -3,6 +3,7 @@
 #pragma once
 
 #include "chatkit_gateway/api/cors_policy.hpp"
+#include "chatkit_gateway/api/revocation_slots.hpp"
 #include "chatkit_gateway/auth/jwks_refresher.hpp"
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/observability/metrics.hpp"
@@ -20,6 +21,7 @@ struct gateway_services {
     store::shared_state& state;  // rate limit, quota, session registry, blocks
     const cors_policy& cors;
     observability::metrics& metrics;
+    revocation_slots revocations{revocation_slots::default_limit};  // the admin API's revokes
 };
 
 }  // namespace ckg::api
