@@ -43,14 +43,14 @@ reply refuse(const request_context& ctx, const failure& f) {
     return http_server::make_error_reply(e, ctx.req.version());
 }
 
-// A revoke past the bound of revocations_slots: refused at once, so that it
-// holds no admin connection while others run.
-reply refuse_busy(const request_context& ctx, revocation_slots::refusal why, std::size_t limit) {
+// A revoke past the bounds of gateway_services::revocations: refused at
+// once, so that it holds no admin connection while others run.
+reply refuse_busy(const request_context& ctx, const user_slots& slots, user_slots::refusal why) {
     api_error e{errc::overloaded, "revocations busy", std::chrono::seconds(1), {}};
-    e.message = why == revocation_slots::refusal::same_user
+    e.message = why == user_slots::refusal::per_user
                     ? "A revocation of this user is already running on this replica; its "
                       "answer says what it cancelled."
-                    : std::to_string(limit) +
+                    : std::to_string(slots.total()) +
                           " revocations are already running on this replica; retry after "
                           "Retry-After seconds.";
     return http_server::make_error_reply(e, ctx.req.version());
@@ -109,7 +109,7 @@ net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::str
     if (!req) co_return refuse(ctx, req.error());
     user = upstream_id(s, *req);
     auto running = s.revocations.take(user);
-    if (!running.held) co_return refuse_busy(ctx, running.why, s.revocations.limit());
+    if (!running.held) co_return refuse_busy(ctx, s.revocations, running.why);
     // The block goes first: a mint still in flight then either is in the
     // list below or finds the block when it records its session, and
     // cancels it itself (store/shared_state.hpp, add_session).

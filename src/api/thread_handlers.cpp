@@ -45,10 +45,24 @@ reply noted(reply r, const result<upstream::upstream_response>& up) {
     return r;
 }
 
-// Authentication and the thread id: the checks every /threads/{id} route makes.
+// The user's place among its thread calls in flight (gateway_services::
+// thread_calls), or the 503 that refuses one past its share of the pool.
+result<user_slots::slot> take_thread_call(gateway_services& s, const user_ptr& user) {
+    auto taken = s.thread_calls.take(user->upstream_user_id);
+    if (taken.held) return std::move(*taken.held);
+    failure f{errc::overloaded, "thread calls of this user busy"};
+    f.message = "This user has " + std::to_string(s.thread_calls.per_user()) +
+                " thread requests in progress on this replica already; retry after Retry-After "
+                "seconds.";
+    return f;
+}
+
+// Authentication, the thread id and a place among the user's thread calls:
+// the checks every /threads/{id} route makes.
 struct thread_call {
     user_ptr user;
     std::string id;
+    user_slots::slot place;
 };
 
 net::awaitable<result<thread_call>> begin_thread_call(request_context& ctx, gateway_services& s) {
@@ -59,7 +73,9 @@ net::awaitable<result<thread_call>> begin_thread_call(request_context& ctx, gate
         co_return invalid_request(
             "thread_id must be 1 to 128 characters A-Z a-z 0-9 _ - (as sent, not percent-encoded)",
             "thread_id");
-    co_return thread_call{*user, id};
+    auto place = take_thread_call(s, *user);
+    if (!place) co_return place.error();
+    co_return thread_call{*user, id, std::move(*place)};
 }
 
 reply failed(const request_context& ctx, const failure& f, const user_ptr& user = nullptr) {
@@ -79,6 +95,8 @@ net::awaitable<reply> list_threads(request_context& ctx, gateway_services& s) {
     if (!user) co_return failed(ctx, user.error());
     auto query = upstream_list_query(ctx.query, &(*user)->upstream_user_id);
     if (!query) co_return failed(ctx, query.error(), *user);
+    auto place = take_thread_call(s, *user);
+    if (!place) co_return failed(ctx, place.error(), *user);
     auto up = co_await s.chatkit.get("/chatkit/threads?" + *query, ctx.trace);
     if (auto e = upstream_failure(up, (*user)->upstream_user_id))
         co_return noted(error_reply(ctx, *e, *user), up);

@@ -635,7 +635,9 @@ BOOST_AUTO_TEST_CASE(a_list_reply_passes_back_only_the_members_of_a_list) {
 }
 
 BOOST_AUTO_TEST_CASE(max_retries_counts_every_attempt_even_on_a_stale_pool) {
-    // Fill the pool: eight list calls at once, answered after a pause so they overlap.
+    // Fill the pool: eight list calls at once (of eight users: one user's
+    // thread calls take at most its share of the pool), answered after a
+    // pause so they overlap.
     gateway_on_peer g(
         [](const peer_request&) {
             peer_reply p;
@@ -646,8 +648,9 @@ BOOST_AUTO_TEST_CASE(max_retries_counts_every_attempt_even_on_a_stale_pool) {
         true, "", 2);
     std::vector<std::future<unsigned>> calls;
     for (int i = 0; i < 8; ++i)
-        calls.push_back(std::async(std::launch::async, [&g] {
-            return g.call(http::verb::get, "/v1/chatkit/threads", "alice").result_int();
+        calls.push_back(std::async(std::launch::async, [&g, i] {
+            return g.call(http::verb::get, "/v1/chatkit/threads", "race-" + std::to_string(i))
+                .result_int();
         }));
     for (auto& c : calls) BOOST_TEST(c.get() == 200u);
     // Now every request is read and answered with a reset: the pooled connections are stale.

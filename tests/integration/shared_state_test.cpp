@@ -1041,6 +1041,41 @@ BOOST_AUTO_TEST_CASE(revokes_past_two_at_once_are_refused_and_the_probes_answer)
     BOOST_TEST(run.up.count("cancel_session") == 3);  // nothing cancelled twice
 }
 
+// One user's thread requests take at most an eighth of the upstream pool
+// (here 8 of 64): against a slow upstream, one identity's flood of thread
+// lists got everyone else's mints refused 503 (outside attack pass 23).
+// Past its share a request is refused at once; others are served.
+BOOST_AUTO_TEST_CASE(one_users_thread_calls_take_at_most_its_share_of_the_upstream_pool) {
+    shared_state_run run;
+    auto gw = start_replica(run.up, run.dir, "a", replica_options{});
+    run.up.fault("list_threads", R"({"mode": "delay", "delay_ms": 2000, "count": 8})");
+    std::vector<std::future<response>> flood;
+    for (int i = 0; i < 8; ++i)
+        flood.push_back(std::async(std::launch::async, [&] {
+            return public_call(*gw, http::verb::get, "/v1/chatkit/threads", "alice");
+        }));
+    BOOST_REQUIRE(
+        time_until([&] { return run.up.count("list_threads") == 8; }, 3000ms).has_value());
+    const auto started = std::chrono::steady_clock::now();
+    const auto ninth = public_call(*gw, http::verb::get, "/v1/chatkit/threads", "alice");
+    BOOST_TEST(ninth.result_int() == 503);
+    BOOST_TEST(code_of(ninth) == "overloaded");
+    BOOST_TEST(ninth[http::field::retry_after] == "1");
+    BOOST_TEST(ninth.body().find("8 thread requests in progress") != std::string::npos,
+               ninth.body());
+    BOOST_TEST(
+        public_call(*gw, http::verb::get, "/v1/chatkit/threads/cthr_x", "alice").result_int() ==
+        503);
+    // Others are served meanwhile, mints and thread calls alike.
+    BOOST_TEST(mint(*gw, "bob").result_int() == 200);
+    BOOST_TEST(public_call(*gw, http::verb::get, "/v1/chatkit/threads", "bob").result_int() == 200);
+    BOOST_TEST(ms_since(started) < 1500, "took " << ms_since(started) << " ms");
+    for (auto& f : flood) BOOST_TEST(f.get().result_int() == 200);
+    // Its places are free again.
+    BOOST_TEST(public_call(*gw, http::verb::get, "/v1/chatkit/threads", "alice").result_int() ==
+               200);
+}
+
 BOOST_AUTO_TEST_CASE(a_mint_in_flight_during_a_revoke_and_block_does_not_keep_its_session) {
     for (const bool with_redis : {false, true}) {
         BOOST_TEST_CONTEXT(std::string(with_redis ? "two replicas on Redis" : "one process")) {
