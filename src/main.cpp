@@ -44,20 +44,27 @@ void limit_allocator_caches() {
 // tcmalloc keeps the pages a wave of connections freed (a client can open
 // thousands that begin a TLS handshake: ~40 KiB each) and, on its own, gives
 // them back too slowly: a replica would stay hundreds of MiB above its
-// working set. Every second, when more than free_limit lies free, it is
-// returned to the system, off the io threads (docs/operations.md, "Scaling").
+// working set. When more than free_limit lies free it is returned to the
+// system, off the io threads (docs/operations.md, "Scaling"); at most once
+// per release_gap, since pages given back cost a fault each when work that
+// frees and takes memory in turn (a large block poll) takes them again.
 void release_free_memory(std::stop_token stop) {
     constexpr std::size_t free_limit = 16 << 20;
+    constexpr auto release_gap = std::chrono::seconds(10);
     std::mutex m;
     std::condition_variable_any wake;
     std::unique_lock lock(m);
+    auto last_release = std::chrono::steady_clock::now() - release_gap;
     while (!stop.stop_requested()) {
         wake.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
         if (stop.stop_requested()) break;
+        if (std::chrono::steady_clock::now() - last_release < release_gap) continue;
         std::size_t free_bytes = 0;
         MallocExtension::instance()->GetNumericProperty("tcmalloc.pageheap_free_bytes",
                                                         &free_bytes);
-        if (free_bytes > free_limit) MallocExtension::instance()->ReleaseFreeMemory();
+        if (free_bytes <= free_limit) continue;
+        MallocExtension::instance()->ReleaseFreeMemory();
+        last_release = std::chrono::steady_clock::now();
     }
 }
 #endif
