@@ -155,6 +155,16 @@ private:
             co_return beast::error::timeout;
         }
         lowest().expires_never();
+        arm_budget();
+        ec = co_await reader_.read(stream_, parser, header_only);
+        disarm_budget();
+        co_return ec;
+    }
+
+    // The budget's timer, armed for one wait on the socket: when the
+    // request's deadline passes first, it marks the budget spent and cancels
+    // that wait. Each arming has its own number.
+    void arm_budget() {
         const auto armed = ++budget_generation_;
         budget_.expires_at(request_deadline_);
         budget_.async_wait([self = this->shared_from_this(), armed](beast::error_code wec) {
@@ -163,10 +173,10 @@ private:
             self->budget_spent_ = true;
             self->lowest().cancel();
         });
-        ec = co_await reader_.read(stream_, parser, header_only);
+    }
+    void disarm_budget() {
         ++budget_generation_;
         budget_.cancel();
-        co_return ec;
     }
 
     // What a request whose read failed is answered: 408 once its budget is
@@ -184,26 +194,23 @@ private:
     // waits again.
     net::awaitable<bool> first_bytes_arrive() {
         auto& socket = lowest().socket();
-        const auto armed = ++budget_generation_;
-        budget_.expires_at(request_deadline_);
-        budget_.async_wait([self = this->shared_from_this(), armed](beast::error_code wec) {
-            if (wec || self->budget_generation_ != armed) return;
-            self->lowest().cancel();  // ends the wait below
-        });
+        beast::error_code pec;
+        socket.non_blocking(true, pec);  // for the peek; asynchronous operations are unaffected
+        arm_budget();
         bool arrived = false;
-        for (;;) {
+        while (!pec) {
             auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, nothrow_awaitable);
             if (ec) break;  // the budget ran out, or the socket failed
             char first = 0;
-            beast::error_code pec;
-            socket.non_blocking(true, pec);  // asynchronous operations are unaffected
             const auto n = socket.receive(net::buffer(&first, 1), tcp::socket::message_peek, pec);
-            if (pec == net::error::would_block || pec == net::error::try_again) continue;
+            if (pec == net::error::would_block || pec == net::error::try_again) {
+                pec = {};
+                continue;
+            }
             arrived = !pec && n > 0;  // 0 bytes: the client closed
             break;
         }
-        ++budget_generation_;
-        budget_.cancel();
+        disarm_budget();
         co_return arrived;
     }
 

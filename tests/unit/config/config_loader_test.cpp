@@ -404,7 +404,7 @@ BOOST_AUTO_TEST_CASE(rule_violations_across_keys) {
 // A secret pasted where its variable's name belongs is refused without
 // being echoed: config errors reach pod and CI logs.
 BOOST_AUTO_TEST_CASE(a_secret_in_place_of_a_variable_name_is_not_echoed) {
-    const std::string pasted = "sk-proj-Zx9Qw8Er7Ty6Ui5Op4As3Df2";
+    const std::string pasted = "pasted-secret-Zx9Qw8-not-a-real-key";
     const std::vector<std::pair<std::string, std::vector<std::pair<std::string, json::value>>>>
         keys = {
             {"upstream.api_key_env", {}},
