@@ -6,8 +6,10 @@ limits, a termination grace period that covers preStop + drain + grace,
 enough replicas, secrets from Secrets only, the ConfigMap mounted as a
 directory (never subPath) at the path the process reads, a NetworkPolicy
 whose egress rules each name a port and a destination (ipBlocks only for
-HTTPS and never to private ranges), and a ServiceMonitor (overlays/monitoring)
-that selects the Service's admin port. Also runs the gateway's
+HTTPS and never to private ranges), a ServiceMonitor (overlays/monitoring)
+that selects the Service's admin port, and an Ingress (overlays/ingress-nginx)
+that routes to the public port only, speaks HTTPS to a gateway serving TLS
+and leaves CORS to the gateway. Also runs the gateway's
 --check-config on the ConfigMap's configuration when given the binary.
 
 Every value is type-checked before use: a wrong type (replicas: "2",
@@ -35,6 +37,8 @@ import yaml
 DEPLOY = os.path.dirname(os.path.abspath(__file__))
 BASE = os.path.join(DEPLOY, "base")
 MONITORING = os.path.join(DEPLOY, "overlays", "monitoring")
+INGRESS = os.path.join(DEPLOY, "overlays", "ingress-nginx")
+OVERLAYS = ("overlays/monitoring", "overlays/ingress-nginx")
 REQUIRED_KINDS = ["Deployment", "Service", "ConfigMap", "HorizontalPodAutoscaler", "PodDisruptionBudget",
                   "NetworkPolicy"]
 PROBE_INTEGERS = ("initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold")
@@ -55,6 +59,7 @@ def load_dir(directory):
 def load():
     docs = load_dir(BASE)
     docs["overlays/monitoring"] = load_dir(MONITORING)
+    docs["overlays/ingress-nginx"] = load_dir(INGRESS)
     return docs
 
 
@@ -126,7 +131,7 @@ def check_all(docs, problems):
         if r not in docs:
             add(f"kustomization: resource {r} does not exist")
     for name in docs:
-        if name not in resources and name not in ("kustomization.yaml", "secret.example.yaml", "overlays/monitoring"):
+        if name not in resources and name not in ("kustomization.yaml", "secret.example.yaml", *OVERLAYS):
             add(f"kustomization: {name} is not listed in resources")
     applied = set(resources)
     for kind in REQUIRED_KINDS:
@@ -152,6 +157,7 @@ def check_all(docs, problems):
     check_scaling(docs, applied, deployments[0], problems)
     check_network_policy(docs_of(docs, "NetworkPolicy", applied), problems)
     check_monitoring(docs, kustomization, docs_of(docs, "Service", applied), problems)
+    check_ingress(docs, config, docs_of(docs, "Service", applied), problems)
 
 
 def check_deployment(dep, configmap, config, problems):
@@ -409,6 +415,54 @@ def check_monitoring(docs, kustomization, services, problems):
             problems.append("servicemonitor: path is not /metrics")
 
 
+def ingress_backends(ingress):
+    """Every Service backend of an Ingress: the default one and each path's."""
+    spec = mapping(ingress.get("spec"))
+    backends = [dig(spec, "defaultBackend", "service")]
+    for rule in sequence(spec.get("rules")):
+        for p in sequence(dig(rule, "http", "paths")):
+            backends.append(dig(p, "backend", "service"))
+    return [mapping(b) for b in backends if b is not None]
+
+
+def check_ingress(docs, config, services, problems):
+    overlay = docs.get("overlays/ingress-nginx")
+    if overlay is None:
+        return
+    ingresses = docs_of({"i": sum(overlay.values(), [])}, "Ingress")
+    if not ingresses:
+        problems.append("overlays/ingress-nginx: no Ingress")
+        return
+    kustomization = mapping(dig(overlay, "kustomization.yaml", 0))
+    if "../../base" not in sequence(kustomization.get("resources")):
+        problems.append("overlays/ingress-nginx: does not build on ../../base")
+    if kustomization.get("namespace") != "chatkit-gateway":
+        problems.append("overlays/ingress-nginx: its Ingress is not in the namespace chatkit-gateway")
+    ports = {}  # the Service's ports, by name and by number
+    for s in services:
+        if dig(s, "metadata", "name") == "chatkit-gateway":
+            for p in sequence(dig(s, "spec", "ports")):
+                ports[mapping(p).get("name")] = ports[mapping(p).get("port")] = mapping(p)
+    serves_tls = isinstance(config, dict) and mapping(config.get("server")).get("tls") is not None
+    for ingress in ingresses:
+        annotations = mapping(dig(ingress, "metadata", "annotations"))
+        protocol = annotations.get("nginx.ingress.kubernetes.io/backend-protocol", "HTTP")
+        if serves_tls and protocol != "HTTPS":
+            problems.append("ingress: the gateway serves TLS but the backend protocol is not HTTPS")
+        if str(annotations.get("nginx.ingress.kubernetes.io/enable-cors", "false")).lower() == "true":
+            problems.append("ingress: enable-cors answers preflights in place of the gateway's CORS policy")
+        backends = ingress_backends(ingress)
+        if not backends:
+            problems.append("ingress: routes to no Service")
+        for b in backends:
+            port = mapping(b.get("port"))
+            target = ports.get(port.get("name", port.get("number")))
+            if b.get("name") != "chatkit-gateway" or target is None:
+                problems.append(f"ingress: backend {b.get('name')}:{port} is not a port of the gateway's Service")
+            elif target.get("port") != 443:
+                problems.append("ingress: routes to a port other than the public one (443), such as the admin port")
+
+
 def check_config_with_gateway(docs, gateway, pki):
     """The ConfigMap's configuration through the real loader, its TLS paths
     pointed at a test certificate and its secrets set to test values."""
@@ -443,6 +497,14 @@ def egress(docs, index):
 
 def monitor(docs):
     return docs["overlays/monitoring"]["servicemonitor.yaml"][0]
+
+
+def ingress(docs):
+    return docs["overlays/ingress-nginx"]["ingress.yaml"][0]
+
+
+def ingress_annotations(docs):
+    return ingress(docs)["metadata"]["annotations"]
 
 
 def set_config(docs, edit):
@@ -516,6 +578,16 @@ MUTATIONS = [
     ("ServiceMonitor on the public port", lambda d: monitor(d)["spec"]["endpoints"][0].update(port="https")),
     ("ServiceMonitor on a port the Service lacks", lambda d: monitor(d)["spec"]["endpoints"][0].update(port="metrics")),
     ("ServiceMonitor selects nothing", lambda d: monitor(d)["spec"]["selector"].update(matchLabels={"app": "other"})),
+    ("Ingress removed", lambda d: d["overlays/ingress-nginx"].pop("ingress.yaml")),
+    ("Ingress routed to the admin port",
+     lambda d: ingress(d)["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"].update(name="admin")),
+    ("Ingress default backend on port 9090",
+     lambda d: ingress(d)["spec"].update(defaultBackend={"service": {"name": "chatkit-gateway", "port": {"number": 9090}}})),
+    ("Ingress to another Service", lambda d: ingress(d)["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+     .update(name="other")),
+    ("Ingress speaking HTTP to the TLS port", lambda d: ingress_annotations(d).pop("nginx.ingress.kubernetes.io/backend-protocol")),
+    ("Ingress answering CORS", lambda d: ingress_annotations(d).update({"nginx.ingress.kubernetes.io/enable-cors": "true"})),
+    ("Ingress outside the namespace", lambda d: d["overlays/ingress-nginx"]["kustomization.yaml"][0].pop("namespace")),
     ("a manifest that is a list", lambda d: d.update({"deployment.yaml": [["not", "an", "object"]]})),
 ]
 
@@ -550,7 +622,7 @@ def main(argv):
         print(p)
     if not problems and "--self-test" not in argv:
         count = sum(len(ds) for ds in docs.values() if isinstance(ds, list))
-        count += sum(len(ds) for ds in docs["overlays/monitoring"].values())
+        count += sum(len(ds) for overlay in OVERLAYS for ds in docs[overlay].values())
         print(f"manifests OK: {count} documents in {DEPLOY}")
     return 1 if problems else 0
 
