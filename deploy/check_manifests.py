@@ -381,17 +381,28 @@ def check_network_policy(policies, problems):
             problems.append(f"networkpolicy: no HTTPS egress to public addresses ({cidr})")
 
 
-def check_monitoring(docs, kustomization, services, problems):
-    overlay = docs.get("overlays/monitoring")
+def overlay_objects(docs, name, kind, problems):
+    """The overlay `name`'s kustomization and its objects of `kind` (none:
+    a problem), once checked that it builds on the base; None when the
+    overlay is not there."""
+    overlay = docs.get(name)
     if overlay is None:
+        return None
+    objects = docs_of({"o": sum(overlay.values(), [])}, kind)
+    if not objects:
+        problems.append(f"{name}: no {kind}")
+        return None
+    kustomization = mapping(dig(overlay, "kustomization.yaml", 0))
+    if "../../base" not in sequence(kustomization.get("resources")):
+        problems.append(f"{name}: does not build on ../../base")
+    return kustomization, objects
+
+
+def check_monitoring(docs, kustomization, services, problems):
+    found = overlay_objects(docs, "overlays/monitoring", "ServiceMonitor", problems)
+    if found is None:
         return
-    monitors = docs_of({"m": sum(overlay.values(), [])}, "ServiceMonitor")
-    if not monitors:
-        problems.append("overlays/monitoring: no ServiceMonitor")
-        return
-    resources = sequence(dig(overlay, "kustomization.yaml", 0, "resources"))
-    if "../../base" not in resources:
-        problems.append("overlays/monitoring: does not build on ../../base")
+    monitors = found[1]
     # The Service's labels once kustomize has added the common ones.
     common = {}
     for entry in sequence(kustomization.get("labels")):
@@ -426,16 +437,10 @@ def ingress_backends(ingress):
 
 
 def check_ingress(docs, config, services, problems):
-    overlay = docs.get("overlays/ingress-nginx")
-    if overlay is None:
+    found = overlay_objects(docs, "overlays/ingress-nginx", "Ingress", problems)
+    if found is None:
         return
-    ingresses = docs_of({"i": sum(overlay.values(), [])}, "Ingress")
-    if not ingresses:
-        problems.append("overlays/ingress-nginx: no Ingress")
-        return
-    kustomization = mapping(dig(overlay, "kustomization.yaml", 0))
-    if "../../base" not in sequence(kustomization.get("resources")):
-        problems.append("overlays/ingress-nginx: does not build on ../../base")
+    kustomization, ingresses = found
     if kustomization.get("namespace") != "chatkit-gateway":
         problems.append("overlays/ingress-nginx: its Ingress is not in the namespace chatkit-gateway")
     ports = {}  # the Service's ports, by name and by number
