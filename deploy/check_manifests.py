@@ -6,10 +6,13 @@ limits, a termination grace period that covers preStop + drain + grace,
 enough replicas, secrets from Secrets only, the ConfigMap mounted as a
 directory (never subPath) at the path the process reads, a NetworkPolicy
 whose egress rules each name a port and a destination (ipBlocks only for
-HTTPS and never to private ranges), a ServiceMonitor (overlays/monitoring)
+HTTPS and never to private ranges) and whose ingress rules each name ports
+and sources, the admin port's only the monitoring namespace, a ServiceMonitor (overlays/monitoring)
 that selects the Service's admin port, and an Ingress (overlays/ingress-nginx)
-that routes to the public port only, speaks HTTPS to a gateway serving TLS
-and leaves CORS to the gateway. Also runs the gateway's
+that reaches the public container port only (through the Service's
+targetPort), speaks the protocol the gateway serves, has no annotation that
+routes elsewhere or answers for the gateway (CORS), and no patch applied
+after the check. Also runs the gateway's
 --check-config on the ConfigMap's configuration when given the binary.
 
 Every value is type-checked before use: a wrong type (replicas: "2",
@@ -156,8 +159,9 @@ def check_all(docs, problems):
     check_deployment(deployments[0], configmaps[0], config, problems)
     check_scaling(docs, applied, deployments[0], problems)
     check_network_policy(docs_of(docs, "NetworkPolicy", applied), problems)
+    check_policy_sources(docs_of(docs, "NetworkPolicy", applied), config, problems)
     check_monitoring(docs, kustomization, docs_of(docs, "Service", applied), problems)
-    check_ingress(docs, config, docs_of(docs, "Service", applied), problems)
+    check_ingress(docs, config, docs_of(docs, "Service", applied), deployments[0], problems)
 
 
 def check_deployment(dep, configmap, config, problems):
@@ -350,32 +354,38 @@ def check_peer(peer, ports, problems):
         problems.append(f"networkpolicy: egress peer {peer} does not name both a namespace and pods")
 
 
-def check_network_policy(policies, problems):
-    families = set()
+def policy_rules(policies, direction, problems):
+    """Each rule of `direction` ("Ingress" or "Egress") of the policies,
+    once checked that the policies restrict that direction at all."""
     for np in policies:
         spec = mapping(np.get("spec"))
-        if "Egress" not in sequence(spec.get("policyTypes")):
-            problems.append("networkpolicy: egress is not restricted")
-        for rule in sequence(spec.get("egress")):
-            rule = mapping(rule)
-            ports = sequence(rule.get("ports"))
-            if not ports:
-                problems.append("networkpolicy: an egress rule allows every port")
-                continue
-            numbers = set()
-            for p in ports:
-                port = mapping(p).get("port")
-                if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-                    problems.append(f"networkpolicy: egress port {port!r} is not a port number")
-                numbers.add(port)
-            peers = sequence(rule.get("to"))
-            if not peers:
-                problems.append("networkpolicy: an egress rule allows every destination")
-            for peer in peers:
-                check_peer(mapping(peer), numbers, problems)
-                cidr = dig(peer, "ipBlock", "cidr")
-                if cidr in ("0.0.0.0/0", "::/0") and numbers == {443}:
-                    families.add(cidr)
+        if direction not in sequence(spec.get("policyTypes")):
+            problems.append(f"networkpolicy: {direction.lower()} is not restricted")
+        for rule in sequence(spec.get(direction.lower())):
+            yield mapping(rule)
+
+
+def check_network_policy(policies, problems):
+    families = set()
+    for rule in policy_rules(policies, "Egress", problems):
+        ports = sequence(rule.get("ports"))
+        if not ports:
+            problems.append("networkpolicy: an egress rule allows every port")
+            continue
+        numbers = set()
+        for p in ports:
+            port = mapping(p).get("port")
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+                problems.append(f"networkpolicy: egress port {port!r} is not a port number")
+            numbers.add(port)
+        peers = sequence(rule.get("to"))
+        if not peers:
+            problems.append("networkpolicy: an egress rule allows every destination")
+        for peer in peers:
+            check_peer(mapping(peer), numbers, problems)
+            cidr = dig(peer, "ipBlock", "cidr")
+            if cidr in ("0.0.0.0/0", "::/0") and numbers == {443}:
+                families.add(cidr)
     for cidr in ("0.0.0.0/0", "::/0"):
         if policies and cidr not in families:
             problems.append(f"networkpolicy: no HTTPS egress to public addresses ({cidr})")
@@ -393,9 +403,40 @@ def overlay_objects(docs, name, kind, problems):
         problems.append(f"{name}: no {kind}")
         return None
     kustomization = mapping(dig(overlay, "kustomization.yaml", 0))
-    if "../../base" not in sequence(kustomization.get("resources")):
+    resources = sequence(kustomization.get("resources"))
+    if "../../base" not in resources:
         problems.append(f"{name}: does not build on ../../base")
+    # What is checked is what is applied: no resource this check did not
+    # read, and nothing that rewrites them on the way.
+    for r in resources:
+        if r != "../../base" and r not in overlay:
+            problems.append(f"{name}: resource {r} is not one of the overlay's .yaml files")
+    for f in overlay:
+        if f != "kustomization.yaml" and f not in resources:
+            problems.append(f"{name}: {f} is not listed in resources")
+    for field in ("patches", "patchesStrategicMerge", "patchesJson6902", "components", "replacements"):
+        if field in kustomization:
+            problems.append(f"{name}: {field} would change the objects after this check")
     return kustomization, objects
+
+
+def check_policy_sources(policies, config, problems):
+    """Who may connect: every ingress rule names its ports and its sources;
+    the admin port (probes, /metrics, the admin API) only from the
+    monitoring namespace, never from the ingress controller's."""
+    admin = listen_port(dig(config, "admin", "listen")) if isinstance(config, dict) else None
+    for rule in policy_rules(policies, "Ingress", problems):
+        ports = [mapping(p).get("port") for p in sequence(rule.get("ports"))]
+        sources = [mapping(peer) for peer in sequence(rule.get("from"))]
+        if not ports:
+            problems.append("networkpolicy: an ingress rule admits every port")
+        if not sources:
+            problems.append("networkpolicy: an ingress rule admits every source")
+        if admin in ports or "admin" in ports or not ports:
+            namespaces = [dig(peer, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name")
+                          for peer in sources]
+            if not sources or any(ns != "monitoring" for ns in namespaces):
+                problems.append("networkpolicy: the admin port is admitted from outside the monitoring namespace")
 
 
 def check_monitoring(docs, kustomization, services, problems):
@@ -436,7 +477,22 @@ def ingress_backends(ingress):
     return [mapping(b) for b in backends if b is not None]
 
 
-def check_ingress(docs, config, services, problems):
+# ingress-nginx annotations that send requests somewhere other than the
+# Ingress's backends, or that answer in the gateway's place.
+INGRESS_ROUTING_ANNOTATIONS = ("default-backend", "mirror-target", "mirror-host", "auth-url", "enable-cors",
+                               "custom-http-errors")
+
+
+def container_port(container, port):
+    """The container port a Service targetPort (name or number) reaches."""
+    for p in sequence(mapping(container).get("ports")):
+        p = mapping(p)
+        if port in (p.get("name"), p.get("containerPort")):
+            return p.get("containerPort")
+    return None
+
+
+def check_ingress(docs, config, services, deployment, problems):
     found = overlay_objects(docs, "overlays/ingress-nginx", "Ingress", problems)
     if found is None:
         return
@@ -448,14 +504,19 @@ def check_ingress(docs, config, services, problems):
         if dig(s, "metadata", "name") == "chatkit-gateway":
             for p in sequence(dig(s, "spec", "ports")):
                 ports[mapping(p).get("name")] = ports[mapping(p).get("port")] = mapping(p)
-    serves_tls = isinstance(config, dict) and mapping(config.get("server")).get("tls") is not None
+    server = mapping(config.get("server")) if isinstance(config, dict) else {}
+    public = listen_port(server.get("listen"))
+    container = (sequence(dig(deployment, "spec", "template", "spec", "containers")) or [{}])[0]
     for ingress in ingresses:
         annotations = mapping(dig(ingress, "metadata", "annotations"))
-        protocol = annotations.get("nginx.ingress.kubernetes.io/backend-protocol", "HTTP")
-        if serves_tls and protocol != "HTTPS":
-            problems.append("ingress: the gateway serves TLS but the backend protocol is not HTTPS")
-        if str(annotations.get("nginx.ingress.kubernetes.io/enable-cors", "false")).lower() == "true":
-            problems.append("ingress: enable-cors answers preflights in place of the gateway's CORS policy")
+        protocol = str(annotations.get("nginx.ingress.kubernetes.io/backend-protocol", "HTTP")).upper()
+        if protocol != ("HTTPS" if server.get("tls") is not None else "HTTP"):
+            problems.append(f"ingress: backend protocol {protocol} while the gateway serves "
+                            f"{'HTTPS' if server.get('tls') is not None else 'plain HTTP'}")
+        for a in annotations:
+            name = str(a).removeprefix("nginx.ingress.kubernetes.io/")
+            if name in INGRESS_ROUTING_ANNOTATIONS or name.endswith("-snippet"):
+                problems.append(f"ingress: annotation {name} sends requests elsewhere or answers for the gateway")
         backends = ingress_backends(ingress)
         if not backends:
             problems.append("ingress: routes to no Service")
@@ -464,8 +525,11 @@ def check_ingress(docs, config, services, problems):
             target = ports.get(port.get("name", port.get("number")))
             if b.get("name") != "chatkit-gateway" or target is None:
                 problems.append(f"ingress: backend {b.get('name')}:{port} is not a port of the gateway's Service")
-            elif target.get("port") != 443:
-                problems.append("ingress: routes to a port other than the public one (443), such as the admin port")
+                continue
+            reached = container_port(container, target.get("targetPort", target.get("port")))
+            if reached is None or reached != public:
+                problems.append(f"ingress: routes to container port {reached}, not the public listener's "
+                                f"({public}): the admin port must never be reachable from it")
 
 
 def check_config_with_gateway(docs, gateway, pki):
@@ -506,6 +570,10 @@ def monitor(docs):
 
 def ingress(docs):
     return docs["overlays/ingress-nginx"]["ingress.yaml"][0]
+
+
+def policy_ingress(docs, index):
+    return docs_of(docs, "NetworkPolicy")[0]["spec"]["ingress"][index]
 
 
 def ingress_annotations(docs):
@@ -592,6 +660,22 @@ MUTATIONS = [
      .update(name="other")),
     ("Ingress speaking HTTP to the TLS port", lambda d: ingress_annotations(d).pop("nginx.ingress.kubernetes.io/backend-protocol")),
     ("Ingress answering CORS", lambda d: ingress_annotations(d).update({"nginx.ingress.kubernetes.io/enable-cors": "true"})),
+    ("Ingress answering CORS (\"1\")", lambda d: ingress_annotations(d).update({"nginx.ingress.kubernetes.io/enable-cors": "1"})),
+    ("Ingress mirroring to the admin port",
+     lambda d: ingress_annotations(d).update({"nginx.ingress.kubernetes.io/mirror-target": "http://chatkit-gateway:9090$request_uri"})),
+    ("Ingress with a server snippet",
+     lambda d: ingress_annotations(d).update({"nginx.ingress.kubernetes.io/server-snippet": "location /a { proxy_pass http://x:9090; }"})),
+    ("Ingress backend protocol HTTPS to plain HTTP", lambda d: set_config(d, lambda c: c["server"].pop("tls"))),
+    ("Service https port forwarding to the admin port",
+     lambda d: docs_of(d, "Service")[0]["spec"]["ports"][0].update(targetPort="admin")),
+    ("Ingress overlay patching the backend", lambda d: d["overlays/ingress-nginx"]["kustomization.yaml"][0].update(
+        patches=[{"path": "p.yaml"}])),
+    ("Ingress file not applied", lambda d: d["overlays/ingress-nginx"]["kustomization.yaml"][0]["resources"].remove("ingress.yaml")),
+    ("Ingress overlay applying a file not checked",
+     lambda d: d["overlays/ingress-nginx"]["kustomization.yaml"][0]["resources"].append("extra.yml")),
+    ("admin port admitted from the ingress controller", lambda d: policy_ingress(d, 0)["ports"].append({"port": 9090, "protocol": "TCP"})),
+    ("ingress rule from anywhere", lambda d: policy_ingress(d, 0).pop("from")),
+    ("ingress rule to every port", lambda d: policy_ingress(d, 1).pop("ports")),
     ("Ingress outside the namespace", lambda d: d["overlays/ingress-nginx"]["kustomization.yaml"][0].pop("namespace")),
     ("a manifest that is a list", lambda d: d.update({"deployment.yaml": [["not", "an", "object"]]})),
 ]
