@@ -455,6 +455,9 @@ private:
         res.erase(http::field::date);
         res.keep_alive(keep_alive);
         res.prepare_payload();
+        // Beast writes "Content-Length: 0" on a 204 too, which RFC 9110
+        // (section 8.6) forbids: such an answer has no body by its status.
+        if (res.result() == http::status::no_content) res.content_length(boost::none);
         reply_fields_.assign("X-Request-Id: ")
             .append(request_id)
             .append("\r\nCache-Control: no-store\r\nDate: ")
