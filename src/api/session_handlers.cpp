@@ -74,16 +74,6 @@ std::string minted_body(const minted& session, const sessions::handle_sealer& ha
     return body;
 }
 
-void note_upstream(reply& r, const result<upstream::upstream_response>& up,
-                   steady::time_point started) {
-    const auto upstream_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started).count();
-    r.log.set("upstream_ms", (upstream_us + 500) / 1000);
-    r.log.set("upstream_us", upstream_us);
-    if (up) r.log.set("upstream_status", std::int64_t{up->status});
-    note_upstream_request_id(r, up);
-}
-
 // The 429/503 answer of a mint the shared state did not admit, if any.
 std::optional<api_error> refusal_of(const result<store::mint_decision>& d,
                                     observability::metrics& metrics) {

@@ -39,9 +39,10 @@ net::awaitable<owned> fetch_owned(gateway_services& s, std::string id, std::stri
     co_return owned{std::move(*thread), {}, std::move(up)};
 }
 
-// The reply, with the upstream's request id of `up` on its access line.
-reply noted(reply r, const result<upstream::upstream_response>& up) {
-    note_upstream_request_id(r, up);
+// The reply, with the upstream calls made since `started` (the latest: `up`)
+// on its access line.
+reply noted(reply r, const result<upstream::upstream_response>& up, steady::time_point started) {
+    note_upstream(r, up, started);
     return r;
 }
 
@@ -97,20 +98,23 @@ net::awaitable<reply> list_threads(request_context& ctx, gateway_services& s) {
     if (!query) co_return failed(ctx, query.error(), *user);
     auto place = take_thread_call(s, *user);
     if (!place) co_return failed(ctx, place.error(), *user);
+    const auto started = steady::now();
     auto up = co_await s.chatkit.get("/chatkit/threads?" + *query, ctx.trace);
     if (auto e = upstream_failure(up, (*user)->upstream_user_id))
-        co_return noted(error_reply(ctx, *e, *user), up);
+        co_return noted(error_reply(ctx, *e, *user), up, started);
     auto scoped = scope_thread_list(up->body, (*user)->upstream_user_id);
-    if (!scoped) co_return noted(unusable(ctx, s, "get", scoped.error(), *user), up);
-    co_return noted(ok_json(ctx, *scoped, *user), up);
+    if (!scoped) co_return noted(unusable(ctx, s, "get", scoped.error(), *user), up, started);
+    co_return noted(ok_json(ctx, *scoped, *user), up, started);
 }
 
 net::awaitable<reply> retrieve_thread(request_context& ctx, gateway_services& s) {
     auto call = co_await begin_thread_call(ctx, s);
     if (!call) co_return failed(ctx, call.error());
+    const auto started = steady::now();
     auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id, ctx.trace);
-    if (!found.thread) co_return noted(error_reply(ctx, found.error, call->user), found.reply);
-    co_return noted(ok_json(ctx, *found.thread, call->user), found.reply);
+    if (!found.thread)
+        co_return noted(error_reply(ctx, found.error, call->user), found.reply, started);
+    co_return noted(ok_json(ctx, *found.thread, call->user), found.reply, started);
 }
 
 net::awaitable<reply> list_thread_items(request_context& ctx, gateway_services& s) {
@@ -118,31 +122,35 @@ net::awaitable<reply> list_thread_items(request_context& ctx, gateway_services& 
     if (!call) co_return failed(ctx, call.error());
     auto query = upstream_list_query(ctx.query, nullptr);
     if (!query) co_return failed(ctx, query.error(), call->user);
+    const auto started = steady::now();
     auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id, ctx.trace);
-    if (!found.thread) co_return noted(error_reply(ctx, found.error, call->user), found.reply);
+    if (!found.thread)
+        co_return noted(error_reply(ctx, found.error, call->user), found.reply, started);
     std::string path = "/chatkit/threads/" + call->id + "/items";
     if (!query->empty()) path += "?" + *query;
     auto up = co_await s.chatkit.get(std::move(path), ctx.trace);
     if (auto e = upstream_failure(up, call->user->upstream_user_id, true))
-        co_return noted(error_reply(ctx, *e, call->user), up);
+        co_return noted(error_reply(ctx, *e, call->user), up, started);
     auto items = thread_item_list(up->body, call->id);
-    if (!items) co_return noted(unusable(ctx, s, "get", items.error(), call->user), up);
-    co_return noted(ok_json(ctx, *items, call->user), up);
+    if (!items) co_return noted(unusable(ctx, s, "get", items.error(), call->user), up, started);
+    co_return noted(ok_json(ctx, *items, call->user), up, started);
 }
 
 net::awaitable<reply> delete_thread(request_context& ctx, gateway_services& s) {
     auto call = co_await begin_thread_call(ctx, s);
     if (!call) co_return failed(ctx, call.error());
     // Ownership first: a DELETE is never sent for a thread that is not the caller's.
+    const auto started = steady::now();
     auto found = co_await fetch_owned(s, call->id, call->user->upstream_user_id, ctx.trace);
-    if (!found.thread) co_return noted(error_reply(ctx, found.error, call->user), found.reply);
+    if (!found.thread)
+        co_return noted(error_reply(ctx, found.error, call->user), found.reply, started);
     auto up = co_await s.chatkit.remove("/chatkit/threads/" + call->id, ctx.trace);
     if (auto e = upstream_failure(up, call->user->upstream_user_id, true))
-        co_return noted(error_reply(ctx, *e, call->user), up);
+        co_return noted(error_reply(ctx, *e, call->user), up, started);
     auto confirmation = deletion_of(up->body, call->id);
     if (!confirmation)
-        co_return noted(unusable(ctx, s, "delete", confirmation.error(), call->user), up);
-    co_return noted(ok_json(ctx, *confirmation, call->user), up);
+        co_return noted(unusable(ctx, s, "delete", confirmation.error(), call->user), up, started);
+    co_return noted(ok_json(ctx, *confirmation, call->user), up, started);
 }
 
 }  // namespace ckg::api

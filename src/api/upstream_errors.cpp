@@ -39,8 +39,14 @@ http_server::api_error unusable_reply(observability::metrics& metrics, std::stri
     return http_server::api_error_of(f);
 }
 
-void note_upstream_request_id(http_server::reply& r,
-                              const result<upstream::upstream_response>& up) {
+void note_upstream(http_server::reply& r, const result<upstream::upstream_response>& up,
+                   std::chrono::steady_clock::time_point started) {
+    const auto upstream_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count();
+    r.log.set("upstream_ms", (upstream_us + 500) / 1000);
+    r.log.set("upstream_us", upstream_us);
+    if (up) r.log.set("upstream_status", std::int64_t{up->status});
     // Scrubbed like any peer text: a hostile upstream could send a secret
     // (the session's client_secret, say) as its request id.
     if (up && !up->request_id.empty())

@@ -238,6 +238,16 @@ BOOST_AUTO_TEST_CASE(access_lines_carry_the_spec_fields_and_no_secret) {
     const auto client_secret =
         std::string(json::parse(minted.body()).at("client_secret").as_string());
     call(http::verb::post, sessions_path, "", "{}");
+    // Thread routes: the list, and one of alice's threads' items (two
+    // upstream calls: the thread's retrieve, then its items).
+    const auto listed = call(http::verb::get, "/v1/chatkit/threads", "alice");
+    BOOST_REQUIRE(listed.result_int() == 200);
+    const auto list = json::parse(listed.body());
+    const auto& threads = list.at("data").as_array();
+    BOOST_REQUIRE(!threads.empty());
+    const std::string thread_id(threads.at(0).at("id").as_string());
+    BOOST_REQUIRE(call(http::verb::get, "/v1/chatkit/threads/" + thread_id + "/items", "alice")
+                      .result_int() == 200);
     BOOST_TEST(eventually([&] {
         for (const auto& line : logs())
             if (line.find("\"status\":401") != std::string::npos) return true;
@@ -245,6 +255,7 @@ BOOST_AUTO_TEST_CASE(access_lines_carry_the_spec_fields_and_no_secret) {
     }));
 
     json::object mint_line, refused_line, start_line;
+    std::vector<json::object> thread_lines;
     for (const auto& text : logs()) {
         const auto v = json::parse(text);  // every line is one JSON object
         BOOST_REQUIRE(v.is_object());
@@ -255,6 +266,10 @@ BOOST_AUTO_TEST_CASE(access_lines_carry_the_spec_fields_and_no_secret) {
         BOOST_TEST(text.find(upstream_api_key) == std::string::npos);
         if (o.at("msg") == "listening") start_line = o;
         if (o.at("msg") != "request") continue;
+        if (o.at("route").as_string().starts_with("/v1/chatkit/threads")) {
+            thread_lines.push_back(o);
+            continue;
+        }
         if (o.at("status") == 200) mint_line = o;
         if (o.at("status") == 401) refused_line = o;
     }
@@ -271,6 +286,16 @@ BOOST_AUTO_TEST_CASE(access_lines_carry_the_spec_fields_and_no_secret) {
     BOOST_TEST(mint_line.at("user") != "alice");
     BOOST_REQUIRE(!refused_line.empty());
     BOOST_TEST(refused_line.at("error") == "missing_token");
+    // Thread lines carry the upstream's status and latency too (SPEC'd for
+    // every access line that made an upstream call).
+    BOOST_REQUIRE(thread_lines.size() == 2u);
+    for (const auto& line : thread_lines) {
+        BOOST_TEST(line.at("status") == 200);
+        BOOST_TEST(line.contains("upstream_status"), json::serialize(line));
+        if (line.contains("upstream_status")) BOOST_TEST(line.at("upstream_status") == 200);
+        for (const char* k : {"upstream_ms", "upstream_us", "user"})
+            BOOST_TEST(line.contains(k), k);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(the_log_level_drops_lower_lines) {

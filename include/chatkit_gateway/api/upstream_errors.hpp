@@ -10,6 +10,7 @@
 #include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/upstream/https_client.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -29,9 +30,13 @@ std::optional<http_server::api_error> upstream_failure(const result<upstream::up
 http_server::api_error unusable_reply(observability::metrics& metrics, std::string_view operation,
                                       const failure& f);
 
-// Puts the upstream's own request id (x-request-id) on the access line as
-// `upstream_request_id` when the reply carried one: the id its vendor's
-// support asks for. The latest call's wins when a request made several.
-void note_upstream_request_id(http_server::reply& r, const result<upstream::upstream_response>& up);
+// Puts the upstream call on the access line (docs/operations.md, "Logs"):
+// `upstream_ms` and `upstream_us` since `started` (a request making two
+// calls counts from the first's start to the second's end),
+// `upstream_status` when a reply came, and the upstream's own request id
+// (x-request-id) as `upstream_request_id` when it sent one: the id its
+// vendor's support asks for. `up` is the request's latest call.
+void note_upstream(http_server::reply& r, const result<upstream::upstream_response>& up,
+                   std::chrono::steady_clock::time_point started);
 
 }  // namespace ckg::api
