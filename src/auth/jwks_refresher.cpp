@@ -24,6 +24,12 @@ jwks_refresher::jwks_refresher(net::io_context& ioc, authenticator& authn,
       periodic_refresh_(periodic_refresh),
       state_(auth.issuers.size()) {}
 
+void jwks_refresher::set_metrics(observability::metrics* m) {
+    metrics_ = m;
+    for (const auto& issuer : auth_.issuers)
+        if (metrics_ && issuer.fetches_keys()) metrics_->expect_jwks_refreshes(issuer.issuer);
+}
+
 void jwks_refresher::start() {
     for (std::size_t i = 0; i < auth_.issuers.size(); ++i)
         if (auth_.issuers[i].fetches_keys())

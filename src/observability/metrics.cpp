@@ -279,6 +279,10 @@ void metrics::record_jwks_refresh(std::string_view issuer, bool ok) {
     impl_->jwks_refreshes.get({issuer, ok ? "success" : "failure"}).Increment();
 }
 
+void metrics::expect_jwks_refreshes(std::string_view issuer) {
+    for (auto result : {"success", "failure"}) impl_->jwks_refreshes.get({issuer, result});
+}
+
 // ---- Shared state (store room) ----
 void metrics::record_store_round_trip(std::string_view operation,
                                       std::chrono::microseconds duration, bool ok) {

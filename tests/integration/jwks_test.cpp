@@ -11,6 +11,7 @@
 #include "chatkit_gateway/auth/jwks_refresher.hpp"
 #include "chatkit_gateway/config/config_loader.hpp"
 #include "chatkit_gateway/http/error_response.hpp"
+#include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/upstream/jwks_fetcher.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -215,6 +216,32 @@ BOOST_AUTO_TEST_CASE(not_ready_until_the_first_fetch_succeeds) {
     BOOST_TEST(wait_until([&] { return r.authn.keys_loaded(); }, 5s));
     BOOST_TEST(hits.load() >= 2);
     BOOST_TEST(r.authn.authenticate(token("RS256 with kid"), true, "", now).user != nullptr);
+}
+
+// Both results' series of a fetched issuer are there, at 0, before its
+// first fetch: an alert on failures sees a series from the start.
+BOOST_AUTO_TEST_CASE(refresh_counters_start_at_zero) {
+    serve("oops", 500);
+    const auto cfg = make_config(30);
+    const auto& issuer = cfg.auth.issuers.at(0).issuer;
+    auth::authenticator authn(cfg.auth, cfg.users);
+    auth::jwks_refresher refresher(ioc, authn, cfg.auth,
+                                   upstream::make_jwks_fetcher(ioc, cfg.auth, cfg.upstream));
+    observability::metrics m;
+    refresher.set_metrics(&m);
+    const auto series = [&](const std::string& result) {
+        return "chatkit_gateway_jwks_refreshes_total{issuer=\"" + issuer + "\",result=\"" + result +
+               "\"} ";
+    };
+    const auto before = m.render();
+    BOOST_TEST(before.find(series("success") + "0\n") != std::string::npos, before);
+    BOOST_TEST(before.find(series("failure") + "0\n") != std::string::npos);
+    refresher.start();
+    auto io = run_threads();
+    BOOST_TEST(wait_until([&] { return hits.load() >= 1; }, 3s));
+    BOOST_TEST(wait_until(
+        [&] { return m.render().find(series("failure") + "1\n") != std::string::npos; }, 3s));
+    BOOST_TEST(m.render().find(series("success") + "0\n") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_kid_triggers_exactly_one_refetch) {

@@ -35,8 +35,9 @@ public:
                    fetch_fn fetch,
                    std::chrono::seconds periodic_refresh = std::chrono::seconds(600));
 
-    // Every fetch's result is counted here when set (before start()).
-    void set_metrics(observability::metrics* m) { metrics_ = m; }
+    // Every fetch's result is counted here when set (before start()); each
+    // fetched issuer's counts are exported, at 0, from then on.
+    void set_metrics(observability::metrics* m);
 
     // Starts the first fetch (and the periodic refresh) of every fetched issuer.
     void start();

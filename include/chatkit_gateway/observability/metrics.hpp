@@ -54,6 +54,8 @@ public:
     void record_auth_failure(std::string_view reason);
     void record_rate_limited();
     void record_jwks_refresh(std::string_view issuer, bool ok);
+    // A fetched issuer's series, both results at 0 until its fetches count.
+    void expect_jwks_refreshes(std::string_view issuer);
 
     // ---- Shared state (store room, docs/operations.md) ----
     // `operation` is one of store_operations below.
