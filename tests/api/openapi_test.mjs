@@ -102,7 +102,8 @@ function validate(c, res) {
     // Refused before routing (framing, header size): the Error schema, any path.
     const v = validatorAt("/components/schemas/Error");
     check(v(JSON.parse(res.body)), `${what}: ${ajv.errorsText(v.errors)}`);
-    check(res.headers["x-request-id"] && res.headers["cache-control"] === "no-store", `${what}: public headers`);
+    check(res.headers["x-request-id"] && res.headers["cache-control"] === "no-store" && res.headers["vary"] === "Origin",
+      `${what}: public headers`);
     return;
   }
   const found = operationOf(c.method, c.path);
