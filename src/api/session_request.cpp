@@ -34,8 +34,8 @@ std::optional<failure> check_state_variable(std::string_view name, const boost::
                                             const config::workflow_profile& p) {
     const auto quoted = quoted_request_name(name);
     const auto& allowed = p.allowed_state_variables;
-    if (name.size() > 64)
-        return invalid_request("state variable name " + quoted + " is longer than 64 bytes",
+    if (utf8_characters(name) > 64)  // the upstream's limit, in characters
+        return invalid_request("state variable name " + quoted + " is longer than 64 characters",
                                std::string(vars_param));
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
         return invalid_request("state variable " + quoted + " is not allowed for workflow " +

@@ -2,6 +2,7 @@
 // upstream's own limits enforced at load time (docs/operations.md).
 #include "chatkit_gateway/config/config_checks.hpp"
 #include "chatkit_gateway/core/base64.hpp"
+#include "chatkit_gateway/core/utf8.hpp"
 #include "config_sections.hpp"
 
 #include <limits>
@@ -16,7 +17,7 @@ constexpr std::size_t max_string_value = 1024;
 
 void check_variable_name(const json_object_reader& r, std::string_view key,
                          const std::string& name) {
-    if (name.empty() || name.size() > max_variable_name)
+    if (name.empty() || utf8_characters(name) > max_variable_name)
         r.fail(key, "state variable name \"" + name + "\" must be 1 to 64 characters");
 }
 

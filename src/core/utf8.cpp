@@ -1,5 +1,7 @@
 #include "chatkit_gateway/core/utf8.hpp"
 
+#include <algorithm>
+
 namespace ckg {
 namespace {
 
@@ -55,6 +57,12 @@ bool is_valid_utf8(std::string_view text) noexcept {
         i += s.length;
     }
     return true;
+}
+
+std::size_t utf8_characters(std::string_view valid_utf8) noexcept {
+    return static_cast<std::size_t>(std::count_if(valid_utf8.begin(), valid_utf8.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
 }
 
 void append_utf8_replacing_invalid(std::string& out, std::string_view text) {

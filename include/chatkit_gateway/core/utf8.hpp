@@ -17,6 +17,11 @@ bool is_valid_utf8(std::string_view text) noexcept;
 // Appends `text` with every maximal ill-formed subpart replaced by U+FFFD.
 void append_utf8_replacing_invalid(std::string& out, std::string_view text);
 
+// The characters (code points) of valid UTF-8 text: the bytes that do not
+// continue a sequence. Limits stated in characters (a state variable's name,
+// as the upstream counts it) are checked with it.
+std::size_t utf8_characters(std::string_view valid_utf8) noexcept;
+
 // The longest prefix of `text` of at most `max_bytes` that does not end in
 // the middle of a well-formed character (ill-formed bytes count one each).
 std::string_view utf8_truncate(std::string_view text, std::size_t max_bytes) noexcept;

@@ -93,6 +93,22 @@ BOOST_AUTO_TEST_CASE(long_and_odd_names_are_bounded_and_values_never_shown) {
     BOOST_TEST(r.error().message == "unknown field \"de\xC3\xA9\"");
 }
 
+// A state variable's name is at most 64 characters (the upstream's limit),
+// however many bytes they take.
+BOOST_AUTO_TEST_CASE(state_variable_names_are_counted_in_characters) {
+    auto s = sessions();
+    std::string e_acute_64;
+    for (int i = 0; i < 64; ++i) e_acute_64 += "\xC3\xA9";  // 128 bytes
+    s.workflows.at("default").allowed_state_variables.push_back(e_acute_64);
+    auto r = api::parse_mint_request(R"({"state_variables": {")" + e_acute_64 + R"(": 1}})", s);
+    BOOST_TEST(r.ok());
+    r = api::parse_mint_request(R"({"state_variables": {")" + e_acute_64 + "\xC3\xA9" + R"(": 1}})",
+                                s);
+    BOOST_TEST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().message.ends_with("is longer than 64 characters"), r.error().message);
+    BOOST_TEST(r.error().param == "state_variables");
+}
+
 BOOST_AUTO_TEST_CASE(list_queries_say_what_is_wrong) {
     const expected_error cases[] = {
         {"limit=0", "limit must be an integer from 1 to 100", "limit"},

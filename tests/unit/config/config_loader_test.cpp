@@ -459,6 +459,23 @@ BOOST_AUTO_TEST_CASE(more_than_64_state_variables_is_refused) {
     });
 }
 
+// Names are counted in characters, as the upstream counts them: 64 é (128
+// bytes) are a name, 65 are not.
+BOOST_AUTO_TEST_CASE(state_variable_names_are_counted_in_characters) {
+    auto doc = minimal_config();
+    std::string name;
+    for (int i = 0; i < 64; ++i) name += "\xC3\xA9";
+    patch(doc, "sessions.workflows.default.allowed_state_variables",
+          json::array{json::value(name)});
+    BOOST_CHECK_NO_THROW(load(doc));
+    name += "\xC3\xA9";
+    patch(doc, "sessions.workflows.default.allowed_state_variables",
+          json::array{json::value(name)});
+    BOOST_CHECK_EXCEPTION(load(doc), config_error, [](const config_error& e) {
+        return e.problem().find("1 to 64 characters") != std::string::npos;
+    });
+}
+
 BOOST_AUTO_TEST_CASE(duplicate_issuers_are_refused) {
     auto doc = minimal_config();
     auto issuer = doc.at("auth").at("issuers").at(0);
