@@ -464,6 +464,10 @@ net::awaitable<void> redis_state::poll_once() {
     // Named, not a temporary in the co_await statement (g++ 12 destroys those twice).
     std::string known = "-";
     if (blocks_version_ >= 0) known = std::to_string(blocks_version_);
+    // The newest version this replica saw before the poll went out: one of
+    // its own writes answered while the poll is out may have run in Redis
+    // after the poll's script, and is no sign of a loss.
+    const auto newest = newest_version_seen_.load();
     auto poll = co_await changes_since(std::move(known));
     if (!poll) co_return;
     const bool polled_recently =
@@ -471,12 +475,12 @@ net::awaitable<void> redis_state::poll_once() {
     last_poll_ms_ = this->now();
     // Redis lost its data (a restart without persistence or from an older
     // snapshot, a flush) when its version is older than one this replica
-    // read or wrote, even one the block cache never reflected (its own
-    // block, just before the loss), or when the change log no longer
-    // reaches back to it though read less than a day ago: versions only
-    // grow (the block script makes them at least the time in ms), and the
-    // log keeps a day of changes.
-    const auto newest = newest_version_seen_.load();
+    // read or wrote before the poll, even one the block cache never
+    // reflected (its own block, just before the loss), or when the change
+    // log no longer reaches back to it though read less than a day ago:
+    // versions only grow (the block script makes them at least the time in
+    // ms), and the log keeps a day of changes. (A write answered while the
+    // poll was out counts from the next poll on.)
     const bool lost = newest > 0 && (poll->version < newest ||
                                      (poll->whole && polled_recently && poll->floor > newest));
     if (!lost) note_version(poll->version);
@@ -493,7 +497,7 @@ net::awaitable<void> redis_state::poll_once() {
                                     {{"reason", all.error().detail}});
         co_return;  // the next poll tries again
     }
-    if (lost) co_return co_await restore_lost_blocks(std::move(*all), poll->version, now);
+    if (lost) co_return co_await restore_lost_blocks(std::move(*all), poll->version, newest, now);
     auto table = co_await table_of(std::move(*all));
     // The changes made during the read, applied to its table right before
     // it replaces the one in use (no wait in between): the read may have
@@ -557,10 +561,11 @@ net::awaitable<void> redis_state::restore_worker(restore_job& job) {
 // and the next poll reads the whole set. Blocks that could not be written
 // stay, and the version known too: the next poll tries again.
 net::awaitable<void> redis_state::restore_lost_blocks(block_ends in_store, std::int64_t version,
+                                                      std::int64_t known_before,
                                                       std::int64_t now_s) {
     using namespace boost::asio::experimental::awaitable_operators;
     restore_job job;
-    job.known_before = newest_version_seen_.load();
+    job.known_before = known_before;
     job.table = co_await table_of(std::move(in_store));
     for (auto& [user, until] : local_.blocks().running(now_s)) {
         const auto stored = job.table.find(user);

@@ -2134,6 +2134,71 @@ BOOST_AUTO_TEST_CASE(a_second_loss_right_after_a_write_back_is_seen_too) {
 // emptied Redis holds from its answer on (pass 22: the log could not give
 // the changes made meanwhile, and the set read before replaced the cache,
 // so the block lapsed until the next poll).
+// A replica's own blocks, answered while its poll is out, are no loss:
+// a block that ran in Redis after the poll's script but whose answer came
+// back first made the poll's version look older than one the replica had
+// seen, so it took Redis for having lost its data and wrote back every
+// block it knew, undoing unblocks another replica had just answered 200.
+BOOST_AUTO_TEST_CASE(own_blocks_during_a_poll_never_undo_other_replicas_unblocks) {
+    shared_state_run run;
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t16:")"};
+    auto a = start_replica(run.up, run.dir, "a", o);
+    auto b = start_replica(run.up, run.dir, "b", o);
+    constexpr int users = 200;
+    const auto user_of = [](const char* prefix, int i) {
+        std::string user = prefix;
+        user += std::to_string(i);
+        return user;
+    };
+    BOOST_REQUIRE(
+        time_until([&] { return revoke(*a, user_of("held-", 0), 3600).result_int() == 200; },
+                   3000ms)
+            .has_value());
+    for (int i = 1; i < users; ++i)
+        BOOST_REQUIRE(revoke(*a, user_of("held-", i), 3600).result_int() == 200);
+    std::this_thread::sleep_for(1000ms);  // b knows them all
+    // a's own block writes, many at once: two revokes with a block (as
+    // many as a replica runs at once) and four unblocks of other users.
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> blockers;
+    for (int t = 0; t < 6; ++t)
+        blockers.emplace_back([&, t] {
+            const auto prefix = "more-" + std::to_string(t) + "-";
+            for (int i = 0; !stop; ++i) {
+                const auto user = user_of(prefix.c_str(), i);
+                if (t < 2)
+                    revoke(*a, user, 600);
+                else
+                    admin_call(*a, http::verb::post, "/admin/v1/users/unblock",
+                               R"({"issuer": "https://hs.test/", "user": ")" + user + "\"}");
+            }
+        });
+    int unblocked = 0;
+    for (int i = 0; i < users; ++i) {
+        const auto body =
+            R"({"issuer": "https://hs.test/", "user": ")" + user_of("held-", i) + "\"}";
+        if (admin_call(*b, http::verb::post, "/admin/v1/users/unblock", body).result_int() == 200)
+            ++unblocked;
+        std::this_thread::sleep_for(20ms);
+    }
+    stop = true;
+    for (auto& t : blockers) t.join();
+    BOOST_TEST(unblocked == users);
+    std::this_thread::sleep_for(1500ms);  // a write-back, if any, is done
+    int blocked_again = 0;
+    for (int i = 0; i < users; ++i)
+        if (run.redis.cli({"ZSCORE", "t16:{blocks}:set", user_of("held-", i)})
+                .find_first_of("0123456789") != std::string::npos)
+            ++blocked_again;
+    BOOST_TEST(blocked_again == 0);
+    const auto status = admin_call(
+        *a, http::verb::get,
+        "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=" + user_of("held-", 0));
+    BOOST_REQUIRE(status.result_int() == 200);
+    BOOST_TEST(json_of(status).at("blocked_until").is_null());
+    BOOST_TEST(a->count_in_log("redis lost the block list") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(a_block_made_during_a_write_back_holds) {
     shared_state_run run;
     auto a = replica_blocking_alice(run, "t15:", 3600);

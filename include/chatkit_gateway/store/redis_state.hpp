@@ -102,9 +102,11 @@ private:
         std::optional<std::int64_t> known_before = std::nullopt);
     // After Redis lost its data: writes back the running blocks this replica
     // knew that `in_store` (the store's whole set, read at `version`) lacks
-    // or ends sooner, then takes that set with them.
+    // or ends sooner, then takes that set with them. Each write-back yields
+    // to a change made to its user after `known_before` (the newest version
+    // this replica saw before the poll that found the loss).
     net::awaitable<void> restore_lost_blocks(block_ends in_store, std::int64_t version,
-                                             std::int64_t now_s);
+                                             std::int64_t known_before, std::int64_t now_s);
     struct restore_job;
     net::awaitable<void> restore_worker(restore_job& job);
     // Writes the user's block marker for the block set's change `version`.
