@@ -30,9 +30,27 @@ std::string user_hash(std::string_view upstream_user_id) {
 
 namespace {
 
+// '%' too: a peer may have %-encoded some of a key's bytes.
 bool token_char(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
+           c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=' || c == '%';
+}
+
+// An API key's and a client secret's first bytes, also with the '-' or '_'
+// %-encoded or \u-escaped as a peer may have written them.
+constexpr std::string_view key_prefixes[] = {"sk-", "sk%2D", "sk%2d", "sk\\u002D", "sk\\u002d",
+                                             "ek_", "ek%5F", "ek%5f", "ek\\u005F", "ek\\u005f"};
+
+// Whether `t` has a %XX or \\uXXXX escape right before `i`: what it stands
+// for (a space, a colon) may end a word.
+bool after_escape(std::string_view t, std::size_t i) {
+    const auto hex = [&](std::size_t from, std::size_t n) {
+        return std::all_of(t.begin() + static_cast<std::ptrdiff_t>(from),
+                           t.begin() + static_cast<std::ptrdiff_t>(from + n),
+                           [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    };
+    if (i >= 3 && t[i - 3] == '%' && hex(i - 2, 2)) return true;
+    return i >= 6 && t[i - 6] == '\\' && t[i - 5] == 'u' && hex(i - 4, 4);
 }
 
 // Length of the secret starting at `i` ("sk-...", "ek_...", "Bearer ..."), or 0.
@@ -42,7 +60,7 @@ std::size_t secret_at(std::string_view t, std::size_t i) {
         while (k < t.size() && token_char(t[k])) ++k;
         return k - j;
     };
-    for (std::string_view prefix : {"sk-", "ek_"}) {
+    for (std::string_view prefix : key_prefixes) {
         if (t.substr(i, prefix.size()) == prefix) {
             const auto n = run_from(i + prefix.size());
             if (n >= 4) return prefix.size() + n;
@@ -376,7 +394,7 @@ std::string redact_for_log(std::string_view text, std::size_t max_chars) {
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
         // Only at a word start, so "task-1234" is not taken for a key.
-        const bool word_start = i == 0 || !token_char(text[i - 1]);
+        const bool word_start = i == 0 || !token_char(text[i - 1]) || after_escape(text, i);
         auto n = word_start ? secret_at(text, i) : 0;
         if (n == 0) n = jwt_at(text, i);
         if (n > 0) {

@@ -171,6 +171,12 @@ void check_log_text(std::string_view bytes) {
     static const std::regex jwt(
         "(^|[^A-Za-z0-9])eyJ[A-Za-z0-9_-]+(\\.|%2[Ee]|\\\\u002[Ee])[A-Za-z0-9_-]");
     check(!std::regex_search(line, jwt));
+    // Nor a key or client secret by its first bytes ('-' or '_' as written,
+    // %-encoded or \u-escaped) at a word's start, also after an escape.
+    static const std::regex key(
+        "(^|[^A-Za-z0-9._~+/=%_-]|%[0-9A-Fa-f]{2}|\\\\u[0-9A-Fa-f]{4})"
+        "(sk-|ek_|sk%2[Dd]|ek%5[Ff]|sk\\\\u002[Dd]|ek\\\\u005[Ff])[A-Za-z0-9._~+/=%_-]{4}");
+    check(!std::regex_search(line, key));
     const auto back = read_back(line);
     // Nor of one reversed or in hex (forms an upstream that holds the key
     // may quote it in).

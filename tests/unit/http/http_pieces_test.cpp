@@ -159,6 +159,18 @@ BOOST_AUTO_TEST_CASE(key_like_text_is_redacted_for_logs) {
                "Authorization: [redacted] done");
     BOOST_TEST(redact_for_log("secret ek_0123456789 leaked") == "secret [redacted] leaked");
     BOOST_TEST(redact_for_log("task-1234 and sk- alone") == "task-1234 and sk- alone");
+    // A key or client secret whose '-' or '_' a peer %-encoded or \u-escaped,
+    // or with %-encoded bytes inside, is found as well.
+    BOOST_TEST(redact_for_log("secret ek%5F0123456789 leaked") == "secret [redacted] leaked");
+    BOOST_TEST(redact_for_log("secret ek%5f0123%2B456789 leaked") == "secret [redacted] leaked");
+    BOOST_TEST(redact_for_log("key sk%2Dproj-abcd1234 leaked") == "key [redacted] leaked");
+    BOOST_TEST(redact_for_log(R"(secret ek\u005f0123456789 leaked)") == "secret [redacted] leaked");
+    BOOST_TEST(redact_for_log(R"(key sk\u002Dproj-abcd1234 leaked)") == "key [redacted] leaked");
+    // After a %-encoded or \u-escaped character, as in a form-encoded text.
+    BOOST_TEST(redact_for_log("message=Incorrect%20key%3A%20sk-proj-abcd1234") ==
+               "message=Incorrect%20key%3A%20[redacted]");
+    BOOST_TEST(redact_for_log(R"(key:\u0020ek_0123456789)") == R"(key:\u0020[redacted])");
+    BOOST_TEST(redact_for_log("task-1234 and a%20task-1234") == "task-1234 and a%20task-1234");
     BOOST_TEST(redact_for_log(std::string(600, 'x')).size() == 512u);
     BOOST_TEST(ckg::observability::user_hash("alice").size() == 16u);
     BOOST_TEST(ckg::observability::user_hash("alice") != ckg::observability::user_hash("bob"));
