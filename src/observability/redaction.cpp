@@ -30,45 +30,95 @@ std::string user_hash(std::string_view upstream_user_id) {
 
 namespace {
 
-// '%' too: a peer may have %-encoded some of a key's bytes.
 bool token_char(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=' || c == '%';
+           c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
 }
 
-// An API key's and a client secret's first bytes, also with the '-' or '_'
-// %-encoded or \u-escaped as a peer may have written them.
-constexpr std::string_view key_prefixes[] = {"sk-", "sk%2D", "sk%2d", "sk\\u002D", "sk\\u002d",
-                                             "ek_", "ek%5F", "ek%5f", "ek\\u005F", "ek\\u005f"};
+bool is_alnum(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
 
-// Whether `t` has a %XX or \\uXXXX escape right before `i`: what it stands
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// The value of the `digits` hex digits at `at`, or -1.
+int hex_at(std::string_view t, std::size_t at, std::size_t digits) noexcept {
+    int v = 0;
+    for (std::size_t k = 0; k < digits; ++k) {
+        const int h = at + k < t.size() ? hex_value(t[at + k]) : -1;
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+// The byte at `i` of peer text as the peer's own escaping meant it: JSON's
+// \uXXXX (ASCII), \/ \" \\, and %XX undone; `len` gets the bytes it takes.
+char unescaped_at(std::string_view t, std::size_t i, std::size_t& len) noexcept {
+    const char c = t[i];
+    const char next = i + 1 < t.size() ? t[i + 1] : '\0';
+    len = 1;
+    if (c == '\\' && next == 'u' && hex_at(t, i + 2, 4) >= 0 && hex_at(t, i + 2, 4) < 0x80) {
+        len = 6;
+        return static_cast<char>(hex_at(t, i + 2, 4));
+    }
+    if (c == '\\' && (next == '/' || next == '"' || next == '\\')) {
+        len = 2;
+        return next;
+    }
+    if (c == '%' && hex_at(t, i + 1, 2) >= 0) {
+        len = 3;
+        return static_cast<char>(hex_at(t, i + 1, 2));
+    }
+    return c;
+}
+
+// Whether an escape (%XX, \uXXXX, \/) ends right before `i`: what it stands
 // for (a space, a colon) may end a word.
 bool after_escape(std::string_view t, std::size_t i) {
-    const auto hex = [&](std::size_t from, std::size_t n) {
-        return std::all_of(t.begin() + static_cast<std::ptrdiff_t>(from),
-                           t.begin() + static_cast<std::ptrdiff_t>(from + n),
-                           [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-    };
-    if (i >= 3 && t[i - 3] == '%' && hex(i - 2, 2)) return true;
-    return i >= 6 && t[i - 6] == '\\' && t[i - 5] == 'u' && hex(i - 4, 4);
+    if (i >= 3 && t[i - 3] == '%' && hex_at(t, i - 2, 2) >= 0) return true;
+    if (i >= 2 && t[i - 2] == '\\' && t[i - 1] == '/') return true;
+    return i >= 6 && t[i - 6] == '\\' && t[i - 5] == 'u' && hex_at(t, i - 4, 4) >= 0;
+}
+
+// Bytes of `t` from `i` spelling `word`, each as written or escaped
+// (unescaped_at); 0 if they do not.
+std::size_t spelled_at(std::string_view t, std::size_t i, std::string_view word) {
+    std::size_t k = i;
+    for (char want : word) {
+        std::size_t len = 0;
+        if (k >= t.size() || unescaped_at(t, k, len) != want) return 0;
+        k += len;
+    }
+    return k - i;
+}
+
+// Bytes of `t` from `j` holding key characters (token_char), as written
+// or escaped, and how many characters they are.
+std::pair<std::size_t, std::size_t> key_run(std::string_view t, std::size_t j) {
+    std::size_t k = j, chars = 0;
+    for (std::size_t len = 0; k < t.size() && token_char(unescaped_at(t, k, len)); k += len)
+        ++chars;
+    return {k - j, chars};
 }
 
 // Length of the secret starting at `i` ("sk-...", "ek_...", "Bearer ..."), or 0.
+// A key or client secret may be written with any of its bytes escaped.
 std::size_t secret_at(std::string_view t, std::size_t i) {
-    auto run_from = [&](std::size_t j) {
-        std::size_t k = j;
-        while (k < t.size() && token_char(t[k])) ++k;
-        return k - j;
-    };
-    for (std::string_view prefix : key_prefixes) {
-        if (t.substr(i, prefix.size()) == prefix) {
-            const auto n = run_from(i + prefix.size());
-            if (n >= 4) return prefix.size() + n;
-        }
+    for (std::string_view prefix : {"sk-", "ek_"}) {
+        const auto p = spelled_at(t, i, prefix);
+        if (p == 0) continue;
+        const auto [bytes, chars] = key_run(t, i + p);
+        if (chars >= 4) return p + bytes;
     }
     for (std::string_view prefix : {"Bearer ", "bearer "}) {
         if (t.substr(i, prefix.size()) == prefix) {
-            const auto n = run_from(i + prefix.size());
+            const auto n = key_run(t, i + prefix.size()).first;
             if (n > 0) return prefix.size() + n;
         }
     }
@@ -239,13 +289,6 @@ std::uint64_t gram_of(std::string_view eight) noexcept {
     return g;
 }
 
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // Peer text with the encodings a peer's own escaping may put on a secret
 // undone (JSON's \uXXXX for ASCII, \/ \" \\, and %XX), lowercase;
 // starts[k] is where the k-th byte came from in the text (one more entry:
@@ -257,29 +300,9 @@ struct decoded_text {
 
 decoded_text decoded(std::string_view raw) {
     decoded_text d;
-    const auto hex_at = [&](std::size_t at, std::size_t digits) {
-        int v = 0;
-        for (std::size_t k = 0; k < digits; ++k) {
-            const int h = at + k < raw.size() ? hex_value(raw[at + k]) : -1;
-            if (h < 0) return -1;
-            v = v * 16 + h;
-        }
-        return v;
-    };
     for (std::size_t i = 0; i < raw.size();) {
-        char c = raw[i];
         std::size_t len = 1;
-        const char next = i + 1 < raw.size() ? raw[i + 1] : '\0';
-        if (c == '\\' && next == 'u' && hex_at(i + 2, 4) >= 0 && hex_at(i + 2, 4) < 0x80) {
-            c = static_cast<char>(hex_at(i + 2, 4));
-            len = 6;
-        } else if (c == '\\' && (next == '/' || next == '"' || next == '\\')) {
-            c = next;
-            len = 2;
-        } else if (c == '%' && hex_at(i + 1, 2) >= 0) {
-            c = static_cast<char>(hex_at(i + 1, 2));
-            len = 3;
-        }
+        const char c = unescaped_at(raw, i, len);
         d.bytes.push_back(lower(c));
         d.starts.push_back(i);
         i += len;
@@ -393,8 +416,9 @@ std::string redact_for_log(std::string_view text, std::size_t max_chars) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        // Only at a word start, so "task-1234" is not taken for a key.
-        const bool word_start = i == 0 || !token_char(text[i - 1]) || after_escape(text, i);
+        // Only at a word start, so "task-1234" is not taken for a key: after
+        // a byte that is no letter or digit ("secret=ek_..."), or an escape.
+        const bool word_start = i == 0 || !is_alnum(text[i - 1]) || after_escape(text, i);
         auto n = word_start ? secret_at(text, i) : 0;
         if (n == 0) n = jwt_at(text, i);
         if (n > 0) {

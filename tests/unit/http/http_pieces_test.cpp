@@ -171,6 +171,14 @@ BOOST_AUTO_TEST_CASE(key_like_text_is_redacted_for_logs) {
                "message=Incorrect%20key%3A%20[redacted]");
     BOOST_TEST(redact_for_log(R"(key:\u0020ek_0123456789)") == R"(key:\u0020[redacted])");
     BOOST_TEST(redact_for_log("task-1234 and a%20task-1234") == "task-1234 and a%20task-1234");
+    // After any byte that is no letter or digit (a query, a path, a field);
+    // any byte of it escaped.
+    BOOST_TEST(redact_for_log("a=1&client_secret=ek_0123456789&b=2") ==
+               "a=1&client_secret=[redacted]&b=2");
+    BOOST_TEST(redact_for_log("https://x/s/ek_0123456789") == "https://x/s/[redacted]");
+    BOOST_TEST(redact_for_log(R"(\u0065k_0123456789 %65%6B%5F0123456789 ek_6\u00388f0abc)") ==
+               "[redacted] [redacted] [redacted]");
+    BOOST_TEST(redact_for_log("week_12345 and task-12345") == "week_12345 and task-12345");
     BOOST_TEST(redact_for_log(std::string(600, 'x')).size() == 512u);
     BOOST_TEST(ckg::observability::user_hash("alice").size() == 16u);
     BOOST_TEST(ckg::observability::user_hash("alice") != ckg::observability::user_hash("bob"));
