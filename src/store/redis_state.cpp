@@ -477,12 +477,20 @@ net::awaitable<void> redis_state::poll_once() {
     // snapshot, a flush) when its version is older than one this replica
     // read or wrote before the poll, even one the block cache never
     // reflected (its own block, just before the loss), or when the change
-    // log no longer reaches back to it though read less than a day ago:
-    // versions only grow (the block script makes them at least the time in
-    // ms), and the log keeps a day of changes. (A write answered while the
-    // poll was out counts from the next poll on.)
-    const bool lost = newest > 0 && (poll->version < newest ||
-                                     (poll->whole && polled_recently && poll->floor > newest));
+    // log no longer reaches back to the version this replica last read
+    // though it read it less than a day ago: versions only grow (the block
+    // script makes them at least the time in ms), and the log keeps a day
+    // of changes. (A write answered while the poll was out counts from the
+    // next poll on.) The second holds also when this replica's own first
+    // write after the loss already made a version newer than any before.
+    const auto last_read = blocks_version_ >= 0 ? blocks_version_ : newest;
+    const bool went_back = newest > 0 && poll->version < newest;
+    const bool log_restarted =
+        newest > 0 && poll->whole && polled_recently && poll->floor > last_read;
+    const bool lost = went_back || log_restarted;
+    // What was known before the loss, which a write-back yields to changes
+    // made after: a restarted log's floor and later are such changes.
+    const auto known_before = log_restarted ? std::min(newest, poll->floor - 1) : newest;
     if (!lost) note_version(poll->version);
     if (!poll->changed && !lost) co_return;
     if (!poll->whole && !lost) {
@@ -497,7 +505,8 @@ net::awaitable<void> redis_state::poll_once() {
                                     {{"reason", all.error().detail}});
         co_return;  // the next poll tries again
     }
-    if (lost) co_return co_await restore_lost_blocks(std::move(*all), poll->version, newest, now);
+    if (lost)
+        co_return co_await restore_lost_blocks(std::move(*all), poll->version, known_before, now);
     auto table = co_await table_of(std::move(*all));
     // The changes made during the read, applied to its table right before
     // it replaces the one in use (no wait in between): the read may have

@@ -315,6 +315,16 @@ bool blocked_within(const gateway& gw, const std::string& user, std::chrono::mil
         .has_value();
 }
 
+// Blocks alice and dave for 300 s through `a` (Redis may still be coming
+// up), and waits until `b` applies both.
+void block_alice_and_dave(const gateway& a, const gateway& b) {
+    for (const auto* user : {"alice", "dave"}) {
+        BOOST_REQUIRE(time_until([&] { return revoke(a, user, 300).result_int() == 200; }, 3000ms)
+                          .has_value());
+        BOOST_REQUIRE(blocked_within(b, user, 1500ms));
+    }
+}
+
 double metric_value(const gateway& gw, const std::string& series) {
     test_client c(gw.admin_ep, std::nullopt, 5s);
     const auto text = c.request(http::verb::get, "/metrics").body();
@@ -2003,11 +2013,7 @@ BOOST_AUTO_TEST_CASE(blocks_known_before_redis_lost_its_data_are_written_back) {
     const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t11:")"};
     auto a = start_replica(run.up, run.dir, "a", o);
     auto b = start_replica(run.up, run.dir, "b", o);
-    for (const auto* user : {"alice", "dave"}) {
-        BOOST_REQUIRE(time_until([&] { return revoke(*a, user, 300).result_int() == 200; }, 3000ms)
-                          .has_value());
-        BOOST_REQUIRE(blocked_within(*b, user, 1500ms));
-    }
+    block_alice_and_dave(*a, *b);
     run.redis.stop();
     run.redis.start();
     // dave is unblocked on a as soon as Redis answers again, then bob blocked.
@@ -2197,6 +2203,39 @@ BOOST_AUTO_TEST_CASE(own_blocks_during_a_poll_never_undo_other_replicas_unblocks
     BOOST_REQUIRE(status.result_int() == 200);
     BOOST_TEST(json_of(status).at("blocked_until").is_null());
     BOOST_TEST(a->count_in_log("redis lost the block list") == 0u);
+}
+
+// Redis emptied (a flush, a restart without persistence), then each
+// replica answers a block change before its next poll: the loss is still
+// seen (the change log starts after the version the replica last read),
+// so the blocks they knew are written back, and an unblock made right
+// after the loss stands. A replica's own new version used to hide the
+// loss from it: every block was gone everywhere.
+BOOST_AUTO_TEST_CASE(a_loss_followed_at_once_by_block_changes_is_still_seen) {
+    shared_state_run run;
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t17:")"};
+    auto a = start_replica(run.up, run.dir, "a", o);
+    auto b = start_replica(run.up, run.dir, "b", o);
+    block_alice_and_dave(*a, *b);
+    std::this_thread::sleep_for(500ms);  // both have polled since
+    run.redis.cli({"FLUSHALL"});
+    const auto unblock = [&](const gateway& g, const std::string& user) {
+        return admin_call(g, http::verb::post, "/admin/v1/users/unblock",
+                          R"({"issuer": "https://hs.test/", "user": ")" + user + "\"}")
+            .result_int();
+    };
+    BOOST_REQUIRE(unblock(*a, "carol") == 200);
+    BOOST_REQUIRE(unblock(*b, "dave") == 200);
+    std::this_thread::sleep_for(2500ms);  // ten polls
+    for (const auto* g : {a.get(), b.get()}) {
+        BOOST_TEST(answered_blocked(*g, "alice"));
+        BOOST_TEST(!answered_blocked(*g, "dave"));
+    }
+    BOOST_TEST(run.redis.cli({"ZSCORE", "t17:{blocks}:set", "alice"}).find_first_of("0123456789") !=
+               std::string::npos);
+    BOOST_TEST(a->count_in_log("redis lost the block list") +
+                   b->count_in_log("redis lost the block list") >=
+               1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_block_made_during_a_write_back_holds) {
