@@ -408,11 +408,11 @@ std::string without_user(std::string_view text, std::string_view upstream_user_i
     return out;
 }
 
-std::string redact_for_log(std::string_view text, std::size_t max_chars) {
-    // A piece of a secret is looked for a little past the cut, so that one
-    // the cut would split is seen whole.
-    const auto scrubbed = without_secret_pieces(text.substr(0, max_chars + 64), current_secrets());
-    text = utf8_truncate(scrubbed, max_chars);  // a cut never splits a character
+namespace {
+
+// `text` with every key, client secret, bearer token and JWT found by its
+// shape replaced by "[redacted]".
+std::string without_key_shapes(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
@@ -429,6 +429,20 @@ std::string redact_for_log(std::string_view text, std::size_t max_chars) {
         }
     }
     return out;
+}
+
+}  // namespace
+
+std::string redact_for_log(std::string_view text, std::size_t max_chars) {
+    // Shapes first, in the text as the peer wrote it: a configured secret's
+    // piece taken out first (the "sk-proj-" a configured key begins with)
+    // would leave the rest of another key without its shape. And again
+    // after: a piece taken out may leave a shape at a word's start
+    // ("...[redacted]ek_..."). All look a little past the cut, so that a
+    // secret the cut would split is seen whole.
+    const auto shaped = without_key_shapes(text.substr(0, max_chars + 64));
+    const auto scrubbed = without_key_shapes(without_secret_pieces(shaped, current_secrets()));
+    return std::string(utf8_truncate(scrubbed, max_chars));  // a cut never splits a character
 }
 
 }  // namespace ckg::observability

@@ -184,6 +184,16 @@ BOOST_AUTO_TEST_CASE(key_like_text_is_redacted_for_logs) {
     BOOST_TEST(ckg::observability::user_hash("alice") != ckg::observability::user_hash("bob"));
 }
 
+// A key the upstream quotes that begins as the configured one does
+// ("sk-proj-") is found by its shape before the configured key's pieces
+// are taken out (that took its prefix and left the rest).
+BOOST_AUTO_TEST_CASE(a_key_sharing_the_configured_keys_prefix_is_redacted_whole) {
+    ckg::observability::register_secret("sk-proj-ConfiguredKey0123456789");
+    BOOST_TEST(ckg::observability::redact_for_log(
+                   R"({"message":"sk-proj-Qm7vX2pL9sKd4TzR8bNw1YcH6aFj3UeG5oVi0"})") ==
+               R"({"message":"[redacted]"})");
+}
+
 // Upstream error text may quote the user id: raw, or escaped inside a JSON string.
 BOOST_AUTO_TEST_CASE(the_user_id_in_upstream_text_becomes_its_hash) {
     using ckg::observability::user_hash;
