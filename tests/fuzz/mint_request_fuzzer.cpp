@@ -10,6 +10,7 @@
 // (docs/api.md, "Mint a session").
 #include "chatkit_gateway/api/session_request.hpp"
 #include "chatkit_gateway/core/utf8.hpp"
+#include "json_read_back.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -125,7 +126,7 @@ void check_upstream_body(const api::mint_request& r) {
     if (vars == nullptr) return;
     const auto& p = *r.profile;
     for (const auto& [name, value] : p.state_variables)
-        if (vars->as_object().at(name) != value) std::abort();
+        if (!fuzz::same_read_back(vars->as_object().at(name), value)) std::abort();
     for (const auto& m : vars->as_object()) {
         if (!fits(m.value())) std::abort();
         if (p.state_variables.contains(m.key())) continue;
@@ -135,7 +136,7 @@ void check_upstream_body(const api::mint_request& r) {
                             return c.second == m.key() && claims().at(c.first) == m.value();
                         });
         const auto* given = r.state_variables.if_contains(m.key());
-        if (!mapped && (given == nullptr || *given != m.value())) std::abort();
+        if (!mapped && (given == nullptr || !fuzz::same_read_back(*given, m.value()))) std::abort();
     }
 }
 

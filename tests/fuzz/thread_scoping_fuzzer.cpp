@@ -14,13 +14,12 @@
 //   but the allowed parameters with valid values, in plain URL characters.
 // Everything given back is JSON that reads back to the same value.
 #include "chatkit_gateway/api/thread_scoping.hpp"
+#include "json_read_back.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/decode_view.hpp>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -54,30 +53,10 @@ bool names(const json::value& v, std::string_view key, std::string_view value) {
     return m != nullptr && m->is_string() && m->get_string() == value;
 }
 
-// Equal, but for doubles a unit in the last place apart: Boost.JSON 1.81
-// reads numbers imprecisely (a 40-digit created_at written back in its
-// shortest form may read back one ULP off), which no caller can tell.
-bool same(const json::value& a, const json::value& b) {
-    if (a.is_double() && b.is_double())
-        return a.get_double() == b.get_double() ||
-               std::nextafter(a.get_double(), b.get_double()) == b.get_double();
-    if (a.is_array() && b.is_array())
-        return std::equal(a.get_array().begin(), a.get_array().end(), b.get_array().begin(),
-                          b.get_array().end(), same);
-    if (a.is_object() && b.is_object()) {
-        const auto &x = a.get_object(), &y = b.get_object();
-        return x.size() == y.size() && std::all_of(x.begin(), x.end(), [&](const auto& m) {
-                   const auto* other = y.if_contains(m.key());
-                   return other != nullptr && same(m.value(), *other);
-               });
-    }
-    return a == b;
-}
-
 // What the caller is sent reads back as the same value.
 void check_written(const json::object& out) {
     const auto text = json::serialize(out);
-    check(same(read(text), json::value(out)));
+    check(fuzz::same_read_back(read(text), json::value(out)));
 }
 
 void check_list_shape(const json::object& out, const json::array& expected) {
