@@ -145,6 +145,10 @@ if trimmed[2] then floor = math.max(floor, clamped(trimmed[2], 0, version)) end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', cut)
 redis.call('ZADD', KEYS[3], version, ARGV[2])
 redis.call('ZADD', KEYS[3], string.format('%d', floor), '')
+-- Every version made in the day, which the poll checks the versions a
+-- replica read against.
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', cut)
+redis.call('ZADD', KEYS[4], version, string.format('%d', version))
 -- The set expires with its last block; one set by hand for good (or beyond
 -- any block this script makes, a year) keeps it two years at most.
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
@@ -156,6 +160,7 @@ if last[2] then
 end
 redis.call('EXPIREAT', KEYS[2], string.format('%d', expire_at))
 redis.call('EXPIREAT', KEYS[3], string.format('%d', expire_at))
+redis.call('EXPIREAT', KEYS[4], string.format('%d', expire_at))
 return version
 )lua";
 
@@ -167,7 +172,12 @@ return version
 // log): the caller reads the whole set a page at a time (ZSCAN), so that no
 // reply grows with the number of blocks. A floor past the version a replica
 // polled within the day means the log lost changes a day cannot have
-// trimmed: Redis lost its data.
+// trimmed: Redis lost its data. So does a version the replica read or
+// wrote (ARGV[1], and ARGV[3] when given: the newest it saw) that the log
+// vouches for (past its floor, not past the version) but that is not in
+// the day's versions: Redis went back to an older snapshot (or a replica
+// that lagged) and has changed since. The reply then says the log reaches
+// back to the version only: {version, 0, version}.
 constexpr std::string_view poll_blocks_lua = R"lua(
 local version = tonumber(redis.call('GET', KEYS[2]) or '0')
 if version == nil or version ~= version or version < 0 or version > 9007199254740991 then
@@ -177,6 +187,15 @@ if string.format('%d', version) == ARGV[1] then return {version} end
 local known = tonumber(ARGV[1])
 local floor = redis.call('ZSCORE', KEYS[3], '')
 if not floor then floor = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2] end
+-- A set of versions made before the script kept them lacks some: only
+-- one that exists is asked.
+local kept = redis.call('EXISTS', KEYS[4]) == 1
+local function made(v)
+  local n = tonumber(v)
+  return n == nil or not kept or not floor or n <= tonumber(floor) or n > version
+      or redis.call('ZSCORE', KEYS[4], v) ~= false
+end
+if not made(ARGV[1]) or (ARGV[3] and not made(ARGV[3])) then return {version, 0, version} end
 if known ~= nil and known < version and floor and tonumber(floor) <= known
     and redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf') <= tonumber(ARGV[2]) then
   local out = {version, 1}

@@ -299,7 +299,6 @@ net::awaitable<result<std::int64_t>> redis_state::block(std::string user, std::i
 net::awaitable<result<std::int64_t>> redis_state::write_block(
     const std::string& user, std::int64_t until, unix_ms now,
     std::optional<std::int64_t> known_before) {
-    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
     std::vector<std::string> args{std::to_string(now / 1000), user, std::to_string(until),
                                   std::to_string(now), skew_margin()};
     // A write-back goes on the poll's connection, which has just answered:
@@ -309,7 +308,7 @@ net::awaitable<result<std::int64_t>> redis_state::write_block(
         args.push_back(std::to_string(*known_before));
         via = poll_connection_.get();
     }
-    auto reply = co_await script(until > 0 ? "block" : "unblock", block_script(), std::move(keys),
+    auto reply = co_await script(until > 0 ? "block" : "unblock", block_script(), block_set_keys(),
                                  std::move(args), via);
     if (!reply) co_return reply.error();
     const auto version = integer_of(*reply);
@@ -427,10 +426,16 @@ net::awaitable<unix_ms> redis_state::measured_now(unix_ms now) {
     co_return this->now();
 }
 
-net::awaitable<std::optional<block_poll>> redis_state::changes_since(std::string known) {
-    std::vector<std::string> keys{keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes()};
+std::vector<std::string> redis_state::block_set_keys() const {
+    return {keys_.blocks(), keys_.blocks_version(), keys_.blocks_changes(),
+            keys_.blocks_versions()};
+}
+
+net::awaitable<std::optional<block_poll>> redis_state::changes_since(std::string known,
+                                                                     std::int64_t newest) {
     std::vector<std::string> args{std::move(known), std::to_string(max_changes_per_poll)};
-    auto reply = co_await script("poll_blocks", poll_blocks_script(), std::move(keys),
+    if (newest > 0) args.push_back(std::to_string(newest));
+    auto reply = co_await script("poll_blocks", poll_blocks_script(), block_set_keys(),
                                  std::move(args), poll_connection_.get());
     if (!reply) co_return std::nullopt;  // counted as a store error
     auto poll = block_poll_of(*reply);
@@ -468,7 +473,7 @@ net::awaitable<void> redis_state::poll_once() {
     // its own writes answered while the poll is out may have run in Redis
     // after the poll's script, and is no sign of a loss.
     const auto newest = newest_version_seen_.load();
-    auto poll = co_await changes_since(std::move(known));
+    auto poll = co_await changes_since(std::move(known), newest);
     if (!poll) co_return;
     const bool polled_recently =
         last_poll_ms_ >= 0 && this->now() - last_poll_ms_ < max_poll_gap.count();
@@ -482,7 +487,10 @@ net::awaitable<void> redis_state::poll_once() {
     // script makes them at least the time in ms), and the log keeps a day
     // of changes. (A write answered while the poll was out counts from the
     // next poll on.) The second holds also when this replica's own first
-    // write after the loss already made a version newer than any before.
+    // write after the loss already made a version newer than any before, and
+    // when Redis went back to an older snapshot and changed since: its log
+    // may reach back that far, but it lacks the versions this replica saw,
+    // and the poll script then answers that it reaches back to now only.
     const auto last_read = blocks_version_ >= 0 ? blocks_version_ : newest;
     const bool went_back = newest > 0 && poll->version < newest;
     const bool log_restarted =

@@ -38,6 +38,10 @@ public:
     // <prefix>{blocks}:changes: sorted set user -> version of its last
     // block or unblock (a day of them), so a poll fetches only what changed.
     std::string blocks_changes() const { return prefix_ + "{blocks}:changes"; }
+    // <prefix>{blocks}:versions: sorted set of every version made (a day of
+    // them), so a poll can tell that the versions a replica read are still
+    // Redis's history (none lost to an older snapshot).
+    std::string blocks_versions() const { return prefix_ + "{blocks}:versions"; }
 
 private:
     std::string user_key(std::string_view user, std::string_view suffix) const {

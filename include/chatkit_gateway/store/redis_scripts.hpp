@@ -19,13 +19,15 @@ struct redis_script {
 // over the quota. One round trip per mint (the registry write after the
 // upstream call is a MULTI/EXEC transaction, redis_state::add_session).
 const redis_script& mint_script();
-// KEYS: blocks, version, changes. ARGV: now s, user, until (0: unblock),
-// now ms, seconds after their end (by Redis's clock) that blocks are
-// dropped. Returns the new version.
+// KEYS: blocks, version, changes, versions. ARGV: now s, user, until (0:
+// unblock), now ms, seconds after their end (by Redis's clock) that blocks
+// are dropped, and for a write-back the version known before the loss.
+// Returns the new version (0: a write-back that yields).
 const redis_script& block_script();
-// KEYS: blocks, version, changes. ARGV: known version, most changes in one
-// reply. Returns {version} when unchanged, {version, 1, user1, until1, ...}
-// of the users changed since, or {version, 0}: read the whole set.
+// KEYS: blocks, version, changes, versions. ARGV: known version, most
+// changes in one reply, optionally the newest version seen. Returns
+// {version} when unchanged, {version, 1, user1, until1, ...} of the users
+// changed since, or {version, 0, floor}: read the whole set.
 const redis_script& poll_blocks_script();
 // KEYS: the user's blocked marker. ARGV: until (0: unblocked), the block
 // script's version, TTL ms. Writes it unless a later version did.

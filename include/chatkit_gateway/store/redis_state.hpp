@@ -114,7 +114,12 @@ private:
                                       std::int64_t ttl_ms, redis_connection* via = nullptr);
     // The block poll script from `known` (a version, or "-" for none): what
     // changed since; nullopt when it failed or its reply was malformed.
-    net::awaitable<std::optional<block_poll>> changes_since(std::string known);
+    // `newest` (0: none): the newest version this replica saw, which Redis's
+    // history must hold too, or the reply says read the whole set.
+    net::awaitable<std::optional<block_poll>> changes_since(std::string known,
+                                                            std::int64_t newest = 0);
+    // The block set's keys, as the block and poll scripts take them.
+    std::vector<std::string> block_set_keys() const;
     // Applies changed blocks (end 0: unblocked) to the block cache.
     net::awaitable<void> apply_changes(block_ends ends, std::int64_t now_s);
     // The whole block set, a page at a time (user, end in Unix seconds).
