@@ -10,6 +10,7 @@
 #include <boost/json/string.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <cstdint>
@@ -219,15 +220,30 @@ std::size_t copy_at(std::string_view rest, const std::vector<std::string>& needl
     return 0;
 }
 
+// The registered secrets: lowercase and JSON-escaped, as a log line holds
+// them (`needles`), the bytes they start with (`starts`: a log line's other
+// bytes are passed over at once, as copy_at() would find nothing there),
+// and every run of 8 of their bytes, lowercase (`grams`, for peer text).
+// Replaced whole on each registration (numbered by `generation`); each
+// thread keeps the set it last took and takes it again only after a
+// registration, so a log line's strings (the access log's, on the io
+// threads) touch no shared reference count and no lock.
+struct secret_set {
+    std::vector<std::string> needles;
+    std::array<bool, 256> starts{};
+    std::unordered_set<std::uint64_t> grams;
+};
+
 // What the bytes scrubbed are: plain text, the inside of a JSON string
 // (a copy starts only where a character or an escape does, so that no
 // escape is cut in two), or JSON text (only inside its strings: a secret of
 // digits must not take a number out).
 enum class text_kind { plain, json_string_inside, json_text };
 
-// text[from, to) with the copies of `needles` (lowercase) replaced; `to` moves.
-void replace_copies(std::string& text, std::size_t from, std::size_t& to,
-                    const std::vector<std::string>& needles, std::size_t cut_from, text_kind kind) {
+// text[from, to) with the copies of the secrets' needles replaced; `to` moves.
+void replace_copies(std::string& text, std::size_t from, std::size_t& to, const secret_set& secrets,
+                    std::size_t cut_from, text_kind kind) {
+    const auto& needles = secrets.needles;
     if (needles.empty()) return;
     std::string out;
     std::size_t copied = from;  // text before this is in `out` (once anything was found)
@@ -240,7 +256,9 @@ void replace_copies(std::string& text, std::size_t from, std::size_t& to,
             ++i;
             continue;
         }
-        const auto n = copy_at(std::string_view(text).substr(i, to - i), needles, cut_from);
+        const auto n = secrets.starts[static_cast<unsigned char>(lower(c))]
+                           ? copy_at(std::string_view(text).substr(i, to - i), needles, cut_from)
+                           : 0;
         if (n == 0) {
             i += kind == text_kind::plain || c != '\\' ? 1
                                                        : (i + 1 < to && text[i + 1] == 'u' ? 6 : 2);
@@ -258,16 +276,6 @@ void replace_copies(std::string& text, std::size_t from, std::size_t& to,
     text = std::move(out);
 }
 
-// The registered secrets: lowercase and JSON-escaped, as a log line holds
-// them (`needles`), and every run of 8 of their bytes, lowercase (`grams`,
-// for peer text). Replaced whole on each registration (numbered by
-// `generation`); each thread keeps the set it last took and takes it again
-// only after a registration, so a log line's strings (the access log's, on
-// the io threads) touch no shared reference count and no lock.
-struct secret_set {
-    std::vector<std::string> needles;
-    std::unordered_set<std::uint64_t> grams;
-};
 std::atomic<std::shared_ptr<const secret_set>> registered{std::make_shared<const secret_set>()};
 std::atomic<std::uint64_t> generation{0};
 std::mutex registering;
@@ -378,6 +386,7 @@ void register_secret(std::string_view secret) {
     auto next = std::make_shared<secret_set>(*registered.load());
     if (std::find(next->needles.begin(), next->needles.end(), needle) != next->needles.end())
         return;
+    next->starts[static_cast<unsigned char>(needle.front())] = true;
     next->needles.push_back(std::move(needle));
     for (const auto& form : scrubbed_forms(secret))
         for (std::size_t k = 0; k + min_secret <= form.size(); ++k)
@@ -389,9 +398,9 @@ void register_secret(std::string_view secret) {
 void scrub_secrets(std::string& text, std::size_t from, std::size_t& to, bool string_end) {
     const auto& secrets = current_secrets();
     if (string_end)
-        replace_copies(text, from, to, secrets.needles, min_secret, text_kind::json_string_inside);
+        replace_copies(text, from, to, secrets, min_secret, text_kind::json_string_inside);
     else
-        replace_copies(text, from, to, secrets.needles, 0, text_kind::json_text);
+        replace_copies(text, from, to, secrets, 0, text_kind::json_text);
 }
 
 std::string without_user(std::string_view text, std::string_view upstream_user_id) {
