@@ -101,6 +101,22 @@ end
 local max = 9007199254740991
 local now = tonumber(ARGV[1])
 local until_s = tonumber(ARGV[3])
+-- A key of another type, set by hand, would fail a command below after
+-- the writes before it. The block set is refused before any write (its
+-- blocks are already gone); the version, the log and the versions are its
+-- bookkeeping: dropped and started again (the replicas then read the whole
+-- set once, as after a loss).
+local function type_of(key) return redis.call('TYPE', key)['ok'] end
+local set_type = type_of(KEYS[1])
+if set_type ~= 'zset' and set_type ~= 'none' then
+  return redis.error_reply('ERR the block set is not a sorted set')
+end
+local version_type = type_of(KEYS[2])
+if version_type ~= 'string' and version_type ~= 'none' then redis.call('DEL', KEYS[2]) end
+for i = 3, 4 do
+  local t = type_of(KEYS[i])
+  if t ~= 'zset' and t ~= 'none' then redis.call('DEL', KEYS[i]) end
+end
 -- A block written back after Redis lost its data (ARGV[6]: the version the
 -- replica knew before) yields to a change made to that user since, which
 -- the log holds at a later version (an older entry, from a snapshot, does
@@ -179,17 +195,24 @@ return version
 // that lagged) and has changed since. The reply then says the log reaches
 // back to the version only: {version, 0, version}.
 constexpr std::string_view poll_blocks_lua = R"lua(
-local version = tonumber(redis.call('GET', KEYS[2]) or '0')
+-- A key of another type (set by hand) reads as none: the block script
+-- drops it at the next change.
+local function typed(key, t) return redis.call('TYPE', key)['ok'] == t end
+local version = 0
+if typed(KEYS[2], 'string') then version = tonumber(redis.call('GET', KEYS[2])) end
 if version == nil or version ~= version or version < 0 or version > 9007199254740991 then
   version = 0  -- not a version the block script wrote: its next block writes one
 end
 if string.format('%d', version) == ARGV[1] then return {version} end
 local known = tonumber(ARGV[1])
-local floor = redis.call('ZSCORE', KEYS[3], '')
-if not floor then floor = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2] end
+local floor = nil
+if typed(KEYS[3], 'zset') then
+  floor = redis.call('ZSCORE', KEYS[3], '')
+  if not floor then floor = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')[2] end
+end
 -- A set of versions made before the script kept them lacks some: only
 -- one that exists is asked.
-local kept = redis.call('EXISTS', KEYS[4]) == 1
+local kept = typed(KEYS[4], 'zset')
 local function made(v)
   local n = tonumber(v)
   return n == nil or not kept or not floor or n <= tonumber(floor) or n > version

@@ -82,13 +82,15 @@ net::awaitable<block_list::table> table_of(block_ends ends) {
 
 // The changes read from the log (until 0 or past: unblocked) applied to a
 // table about to replace the one in use.
+void apply_to_table(block_list::table& table, const std::string& user, std::int64_t end,
+                    std::int64_t now_s) {
+    if (end > now_s)
+        table.insert_or_assign(user, end);
+    else
+        table.erase(user);
+}
 void apply_to_table(block_list::table& table, const block_ends& ends, std::int64_t now_s) {
-    for (const auto& [user, end] : ends) {
-        if (end > now_s)
-            table.insert_or_assign(user, end);
-        else
-            table.erase(user);
-    }
+    for (const auto& [user, end] : ends) apply_to_table(table, user, end, now_s);
 }
 
 net::awaitable<void> free_in_slices(block_list::table old) {
@@ -289,7 +291,9 @@ net::awaitable<result<std::int64_t>> redis_state::block(std::string user, std::i
     const auto until = (now + 999) / 1000 + seconds;  // never shorter than asked
     auto version = co_await write_block(user, until, now);
     if (!version) co_return version.error();
-    local_.apply_block(user, until, now);  // this replica at once; the others within a poll
+    // This replica at once (unless its poll got past this change already);
+    // the others within a poll.
+    order_.own_change(user, until, *version, [&] { local_.apply_block(user, until, now); });
     auto marked = co_await mark_blocked(std::move(user), until, *version,
                                         std::max<std::int64_t>(1, until * 1000 - now));
     if (!marked) co_return marked.error();
@@ -336,7 +340,7 @@ net::awaitable<done> redis_state::unblock(std::string user, unix_ms now) {
     now = co_await measured_now(now);
     auto version = co_await write_block(user, 0, now);
     if (!version) co_return version.error();
-    local_.blocks().clear(user);
+    order_.own_change(user, 0, *version, [&] { local_.blocks().clear(user); });
     constexpr std::int64_t a_day_ms = 86'400'000;
     co_return co_await mark_blocked(std::move(user), 0, *version, a_day_ms);
 }
@@ -444,15 +448,31 @@ net::awaitable<std::optional<block_poll>> redis_state::changes_since(std::string
     co_return poll;
 }
 
-net::awaitable<void> redis_state::apply_changes(block_ends ends, std::int64_t now_s) {
+net::awaitable<void> redis_state::apply_changes(block_ends ends, std::int64_t version,
+                                                std::int64_t now_s) {
+    order_.bringing_to(version);
     for (std::size_t i = 0; i < ends.size(); ++i) {
         const auto& [user, end] = ends[i];
-        if (end > now_s)
-            local_.apply_block(user, end, now_s * 1000);
-        else
-            local_.blocks().clear(user);
+        order_.poll_change(user, [&] {
+            if (end > now_s)
+                local_.apply_block(user, end, now_s * 1000);
+            else
+                local_.blocks().clear(user);
+        });
         if ((i + 1) % blocks_per_slice == 0) co_await next_turn();
     }
+}
+
+block_list::table redis_state::replace_blocks(block_list::table table, std::int64_t version,
+                                              std::int64_t now_s) {
+    block_list::table old;
+    order_.replace(
+        version,
+        [&](const std::string& user, std::int64_t until) {
+            apply_to_table(table, user, until, now_s);
+        },
+        [&] { old = local_.blocks().replace(std::move(table)); });
+    return old;
 }
 
 void redis_state::note_version(std::int64_t version) noexcept {
@@ -502,7 +522,7 @@ net::awaitable<void> redis_state::poll_once() {
     if (!lost) note_version(poll->version);
     if (!poll->changed && !lost) co_return;
     if (!poll->whole && !lost) {
-        co_await apply_changes(std::move(poll->ends), now);
+        co_await apply_changes(std::move(poll->ends), poll->version, now);
         blocks_version_ = poll->version;
         co_return;
     }
@@ -527,7 +547,7 @@ net::awaitable<void> redis_state::poll_once() {
         apply_to_table(table, since->ends, now);
         version = since->version;
     }
-    auto old = local_.blocks().replace(std::move(table));
+    auto old = replace_blocks(std::move(table), version, now);
     blocks_version_ = version;
     co_await free_in_slices(std::move(old));
 }
@@ -613,12 +633,12 @@ net::awaitable<void> redis_state::restore_lost_blocks(block_ends in_store, std::
         // The log does not reach back to `version` (it starts after it, as
         // after an empty restart): nothing is dropped here, and the next poll
         // reads the whole set afresh.
-        co_await apply_changes(block_ends(job.table.begin(), job.table.end()), now_s);
+        co_await apply_changes(block_ends(job.table.begin(), job.table.end()), version, now_s);
         if (job.failed == 0) blocks_version_ = -1;
         co_return;
     }
     apply_to_table(job.table, since->ends, now_s);
-    auto old = local_.blocks().replace(std::move(job.table));
+    auto old = replace_blocks(std::move(job.table), version, now_s);
     if (job.failed == 0) blocks_version_ = version;
     co_await free_in_slices(std::move(old));
 }
@@ -656,7 +676,7 @@ net::awaitable<result<block_ends>> redis_state::scan_blocks(std::int64_t now_s,
             std::string read_at = std::to_string(version);
             auto since = co_await changes_since(std::move(read_at));
             if (since && since->changed && !since->whole)
-                co_await apply_changes(std::move(since->ends), now_s);
+                co_await apply_changes(std::move(since->ends), since->version, now_s);
             caught_up = steady::now();
         }
         if (out.size() >= max_scanned_blocks || user_bytes >= max_scanned_user_bytes) {

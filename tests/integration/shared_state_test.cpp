@@ -20,6 +20,7 @@
 #include <future>
 #include <iomanip>
 #include <iterator>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -351,6 +352,18 @@ std::unique_ptr<gateway> replica_blocking_alice(shared_state_run& run, const std
         time_until([&] { return revoke(*a, "alice", block_seconds).result_int() == 200; }, 3000ms)
             .has_value());
     return a;
+}
+
+// Two replicas with options `o`, `user` blocked for 300 s through the
+// first (Redis may still be coming up) and applied by the second.
+std::pair<std::unique_ptr<gateway>, std::unique_ptr<gateway>> replicas_blocking(
+    const shared_state_run& run, const replica_options& o, const std::string& user) {
+    auto a = start_replica(run.up, run.dir, "a", o);
+    auto b = start_replica(run.up, run.dir, "b", o);
+    BOOST_REQUIRE(
+        time_until([&] { return revoke(*a, user, 300).result_int() == 200; }, 3000ms).has_value());
+    BOOST_REQUIRE(blocked_within(*b, user, 1500ms));
+    return {std::move(a), std::move(b)};
 }
 
 }  // namespace
@@ -2112,11 +2125,7 @@ BOOST_AUTO_TEST_CASE(blocks_outlive_a_redis_restored_from_an_older_snapshot) {
 BOOST_AUTO_TEST_CASE(a_snapshot_restore_changed_at_once_is_seen_as_a_loss) {
     shared_state_run run;
     const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t18:")"};
-    auto a = start_replica(run.up, run.dir, "a", o);
-    auto b = start_replica(run.up, run.dir, "b", o);
-    BOOST_REQUIRE(time_until([&] { return revoke(*a, "carol", 300).result_int() == 200; }, 3000ms)
-                      .has_value());
-    BOOST_REQUIRE(blocked_within(*b, "carol", 1500ms));
+    auto [a, b] = replicas_blocking(run, o, "carol");
     BOOST_REQUIRE(run.redis.cli({"SAVE"}).find("OK") != std::string::npos);
     BOOST_REQUIRE(revoke(*a, "alice", 300).result_int() == 200);
     BOOST_REQUIRE(blocked_within(*b, "alice", 1500ms));
@@ -2138,6 +2147,84 @@ BOOST_AUTO_TEST_CASE(a_snapshot_restore_changed_at_once_is_seen_as_a_loss) {
             BOOST_TEST(blocked_within(*g, user, 1500ms));
     BOOST_TEST(run.redis.cli({"ZSCORE", "t18:{blocks}:set", "alice"}).find_first_of("0123456789") !=
                std::string::npos);
+}
+
+// A replica's own unblock answered late, after its poll applied a block of
+// the same user made later on another replica, does not undo that block
+// (pass 28: in 8 of 10 rounds the late answer cleared it, and that replica
+// served the user while every other one refused them). A proxy holds back
+// Redis's answers to `slow`'s commands naming the user by 600 ms; its
+// polls, which name no user, pass at once.
+BOOST_AUTO_TEST_CASE(an_own_change_answered_late_does_not_undo_a_later_one) {
+    shared_state_run run;
+    child_process proxy(
+        {"/usr/bin/python3", std::string(CKG_SOURCE_DIR) + "/tests/support/delay_proxy.py",
+         std::to_string(run.redis.port), "race-3", "600"},
+        {{"PATH", "/usr/bin:/bin"}});
+    const std::regex listening(R"(listening (\d+))");
+    std::smatch m;
+    std::string out;
+    BOOST_REQUIRE(eventually([&] { return std::regex_search(out = proxy.out(), m, listening); }));
+    auto slow = start_replica(run.up, run.dir, "slow",
+                              {R"("url": "redis://127.0.0.1:)" + m[1].str() +
+                               R"(", "timeout_ms": 3000, "key_prefix": "t20:")"});
+    auto fast = start_replica(run.up, run.dir, "fast",
+                              {R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t20:")"});
+    for (const std::string user : {"race-30", "race-31", "race-32"}) {
+        BOOST_TEST_CONTEXT(user) {
+            BOOST_REQUIRE(
+                time_until([&] { return revoke(*fast, user, 600).result_int() == 200; }, 3000ms)
+                    .has_value());
+            BOOST_REQUIRE(blocked_within(*slow, user, 1500ms));
+            auto unblocked = std::async(std::launch::async, [&] {
+                return admin_call(*slow, http::verb::post, "/admin/v1/users/unblock",
+                                  R"({"issuer": "https://hs.test/", "user": ")" + user + R"("})")
+                    .result_int();
+            });
+            std::this_thread::sleep_for(150ms);  // run in Redis; its answer held back
+            BOOST_REQUIRE(revoke(*fast, user, 600).result_int() == 200);
+            BOOST_REQUIRE(unblocked.get() == 200);
+            std::this_thread::sleep_for(600ms);
+            BOOST_TEST(answered_blocked(*fast, user));
+            BOOST_TEST(answered_blocked(*slow, user));
+        }
+    }
+}
+
+// Bookkeeping keys of another type (set by hand) neither half-apply a block
+// nor keep blocks from reaching the replicas (pass 28: a string at
+// {blocks}:versions made every revoke a 503 after writing the block, and
+// every poll failed from then on): they are dropped and started again. A
+// block set of another type refuses the change before writing anything.
+BOOST_AUTO_TEST_CASE(block_bookkeeping_of_another_type_is_started_again) {
+    shared_state_run run;
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t21:")"};
+    auto [a, b] = replicas_blocking(run, o, "alice");
+    run.redis.cli({"SET", "t21:{blocks}:versions", "junk"});
+    run.redis.cli({"SET", "t21:{blocks}:changes", "junk"});
+    run.redis.cli({"DEL", "t21:{blocks}:version"});
+    run.redis.cli({"RPUSH", "t21:{blocks}:version", "junk"});
+    std::this_thread::sleep_for(600ms);  // the polls meet them
+    BOOST_TEST(revoke(*a, "bob", 300).result_int() == 200);
+    BOOST_TEST(blocked_within(*b, "bob", 1500ms));
+    BOOST_TEST(revoke(*b, "carol", 300).result_int() == 200);
+    BOOST_TEST(blocked_within(*a, "carol", 1500ms));
+    BOOST_TEST(admin_call(*a, http::verb::post, "/admin/v1/users/unblock",
+                          R"({"issuer": "https://hs.test/", "user": "alice"})")
+                   .result_int() == 200);
+    BOOST_TEST(time_until([&] { return !answered_blocked(*b, "alice"); }, 1500ms).has_value());
+    auto c = start_replica(run.up, run.dir, "c", o);
+    for (const auto* user : {"bob", "carol"}) BOOST_TEST(blocked_within(*c, user, 1500ms));
+    BOOST_TEST(!answered_blocked(*c, "alice"));
+
+    run.redis.cli({"DEL", "t21:{blocks}:set"});
+    run.redis.cli({"SET", "t21:{blocks}:set", "junk"});
+    const auto version = run.redis.cli({"GET", "t21:{blocks}:version"});
+    BOOST_TEST(revoke(*a, "dave", 300).result_int() == 503);
+    BOOST_TEST(run.redis.cli({"GET", "t21:{blocks}:version"}) == version);
+    BOOST_TEST(
+        run.redis.cli({"ZSCORE", "t21:{blocks}:changes", "dave"}).find_first_of("0123456789") ==
+        std::string::npos);
 }
 
 // One replica alone sees a second loss that comes right after it wrote its

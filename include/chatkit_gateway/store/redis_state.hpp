@@ -18,6 +18,7 @@
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/core/io_pool.hpp"
 #include "chatkit_gateway/observability/metrics.hpp"
+#include "chatkit_gateway/store/block_cache_order.hpp"
 #include "chatkit_gateway/store/local_state.hpp"
 #include "chatkit_gateway/store/redis_connection.hpp"
 #include "chatkit_gateway/store/redis_keys.hpp"
@@ -120,8 +121,13 @@ private:
                                                             std::int64_t newest = 0);
     // The block set's keys, as the block and poll scripts take them.
     std::vector<std::string> block_set_keys() const;
-    // Applies changed blocks (end 0: unblocked) to the block cache.
-    net::awaitable<void> apply_changes(block_ends ends, std::int64_t now_s);
+    // Applies changed blocks (end 0: unblocked), read at `version`, to the
+    // block cache (but for this replica's own later changes: order_).
+    net::awaitable<void> apply_changes(block_ends ends, std::int64_t version, std::int64_t now_s);
+    // Puts a whole table read at `version` in the block cache's place, with
+    // this replica's own later changes (order_); the table replaced.
+    block_list::table replace_blocks(block_list::table table, std::int64_t version,
+                                     std::int64_t now_s);
     // The whole block set, a page at a time (user, end in Unix seconds).
     // Meanwhile the changes made since `version` (the whole read's) are
     // applied every poll interval, so that they still take effect within a
@@ -144,7 +150,8 @@ private:
     io_pool& pool_;
     observability::metrics& metrics_;
     redis_keys keys_;
-    local_state local_;  // the fallback, and the block cache
+    local_state local_;        // the fallback, and the block cache
+    block_cache_order order_;  // the block cache's changes in the block set's order
     std::vector<std::shared_ptr<redis_connection>> connections_;
     std::shared_ptr<redis_connection> poll_connection_;  // on the first context
     std::int64_t blocks_version_ = -1;  // the version the block cache reflects (-1: none yet)
