@@ -46,6 +46,21 @@ sequence next_sequence(std::string_view text, std::size_t i) noexcept {
 
 }  // namespace
 
+std::vector<std::string_view> valid_utf8_runs(std::string_view text) {
+    std::vector<std::string_view> runs;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto s = next_sequence(text, i);
+        if (!s.valid) {
+            if (i > start) runs.push_back(text.substr(start, i - start));
+            start = i + s.length;
+        }
+        i += s.length;
+    }
+    if (text.size() > start) runs.push_back(text.substr(start));
+    return runs;
+}
+
 bool is_valid_utf8(std::string_view text) noexcept {
     for (std::size_t i = 0; i < text.size();) {
         if (static_cast<unsigned char>(text[i]) < 0x80) {

@@ -205,17 +205,22 @@ bool starts_with_folded(std::string_view text, std::string_view needle) noexcept
     return true;
 }
 
-// Length of the copy of a needle at the start of `rest`, or 0; with
-// `cut_from` > 0, `rest` ending in the first cut_from or more bytes of one
-// counts as such a copy.
+// Length of the copy of a needle at the start of `rest`, or 0. With
+// `cut_from` > 0, the first cut_from or more bytes of one count as such a
+// copy where they end `rest` (a string cut by a length limit) or come right
+// before an escaped quote (a name cut to 64 bytes and quoted in a message,
+// core/request_name).
 std::size_t copy_at(std::string_view rest, const std::vector<std::string>& needles,
                     std::size_t cut_from) noexcept {
     for (const auto& needle : needles) {
         if (lower(rest[0]) != needle[0]) continue;
         if (starts_with_folded(rest, needle)) return needle.size();
-        if (cut_from > 0 && rest.size() >= cut_from && rest.size() < needle.size() &&
-            starts_with_folded(needle, lowered(rest)))
-            return rest.size();
+        if (cut_from == 0) continue;
+        std::size_t same = 1;  // the first bytes of `rest` that begin the needle
+        while (same < rest.size() && same < needle.size() && lower(rest[same]) == needle[same])
+            ++same;
+        if (same >= cut_from && (same == rest.size() || rest.substr(same).starts_with("\\\"")))
+            return same;
     }
     return 0;
 }
@@ -375,22 +380,34 @@ std::vector<std::string> scrubbed_forms(std::string_view secret) {
     return forms;
 }
 
+// Adds `secret` to `set`: its needle (JSON-escaped: ill-formed bytes as
+// U+FFFD), first byte and grams.
+void add_secret(secret_set& set, std::string_view secret) {
+    std::string escaped;
+    append_json_string(escaped, secret);
+    auto needle = lowered(std::string_view(escaped).substr(1, escaped.size() - 2));
+    if (std::find(set.needles.begin(), set.needles.end(), needle) != set.needles.end()) return;
+    set.starts[static_cast<unsigned char>(needle.front())] = true;
+    set.needles.push_back(std::move(needle));
+    for (const auto& form : scrubbed_forms(secret))
+        for (std::size_t k = 0; k + min_secret <= form.size(); ++k)
+            set.grams.insert(gram_of(std::string_view(form).substr(k, min_secret)));
+}
+
 }  // namespace
 
 void register_secret(std::string_view secret) {
     if (secret.size() < min_secret) return;
-    std::string escaped;
-    append_json_string(escaped, secret);
-    auto needle = lowered(std::string_view(escaped).substr(1, escaped.size() - 2));
     std::lock_guard lock(registering);
     auto next = std::make_shared<secret_set>(*registered.load());
-    if (std::find(next->needles.begin(), next->needles.end(), needle) != next->needles.end())
-        return;
-    next->starts[static_cast<unsigned char>(needle.front())] = true;
-    next->needles.push_back(std::move(needle));
-    for (const auto& form : scrubbed_forms(secret))
-        for (std::size_t k = 0; k + min_secret <= form.size(); ++k)
-            next->grams.insert(gram_of(std::string_view(form).substr(k, min_secret)));
+    add_secret(*next, secret);
+    // A secret that is not UTF-8 (a raw HS256 key) reaches a line only as
+    // the characters a client made of its bytes: its ill-formed bytes may
+    // be completed by the client's own around them. Each run of whole
+    // characters in it is a secret of its own.
+    if (!is_valid_utf8(secret))
+        for (const auto run : valid_utf8_runs(secret))
+            if (run.size() >= min_secret) add_secret(*next, run);
     registered.store(std::move(next));
     generation.fetch_add(1, std::memory_order_release);
 }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ckg {
 
@@ -22,6 +23,9 @@ void append_utf8_replacing_invalid(std::string& out, std::string_view text);
 // as the upstream counts it) are checked with it.
 std::size_t utf8_characters(std::string_view valid_utf8) noexcept;
 
+// The maximal runs of well-formed characters in `text`, in order (the
+// whole text when it is valid UTF-8).
+std::vector<std::string_view> valid_utf8_runs(std::string_view text);
 // The longest prefix of `text` of at most `max_bytes` that does not end in
 // the middle of a well-formed character (ill-formed bytes count one each).
 std::string_view utf8_truncate(std::string_view text, std::size_t max_bytes) noexcept;

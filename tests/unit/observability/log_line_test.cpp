@@ -1,4 +1,5 @@
 #include "chatkit_gateway/observability/log_line.hpp"
+#include "chatkit_gateway/core/request_name.hpp"
 #include "chatkit_gateway/observability/redaction.hpp"
 
 #include <boost/json/parse.hpp>
@@ -143,6 +144,34 @@ BOOST_AUTO_TEST_CASE(registered_secrets_never_reach_a_line_in_any_form) {
     seven.add("tail", "ends with " + key.substr(0, 7));
     BOOST_TEST(json::parse(seven.finish()).at("tail").as_string() ==
                "ends with " + key.substr(0, 7));
+}
+
+// A name cut to 64 bytes (core/request_name) and quoted in a message loses
+// its cut copy of a secret's first 8 or more bytes too; a secret that is
+// not UTF-8 (a raw HS256 key) loses each run of whole characters, which a
+// client may complete into a copy with bytes of its own around it (pass
+// 29b: both were logged as they were).
+BOOST_AUTO_TEST_CASE(cut_names_and_secrets_that_are_not_utf8_stay_out_of_a_line) {
+    const std::string token =
+        "/AdminTokenLongerThan64bytes+xyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnop==";
+    const std::string raw = "\xa9Zsecret-binary-0123456789abcdefg\xe2\x82";
+    register_secret(token);
+    register_secret(raw);
+    const auto field = [](const std::string& name) {
+        return "unknown field " + ckg::quoted_request_name(name);
+    };
+    log_line line(log_level::info, "request");
+    line.add("whole", field(token))
+        .add("filled", field(std::string(50, 'f') + token))
+        .add("seven", field(std::string(57, 'f') + token))
+        .add("raw", field("\xc3" + raw + "\xac"));
+    const auto v = json::parse(line.finish()).as_object();
+    BOOST_TEST(v.at("whole").as_string() == "unknown field \"[redacted]\"");
+    BOOST_TEST(v.at("filled").as_string() ==
+               "unknown field \"" + std::string(50, 'f') + "[redacted]\"");
+    BOOST_TEST(v.at("seven").as_string() ==
+               "unknown field \"" + std::string(57, 'f') + token.substr(0, 7) + "\"");
+    BOOST_TEST(v.at("raw").as_string() == "unknown field \"\xc3\xa9[redacted]\xe2\x82\xac\"");
 }
 
 // A copy starts only where a character does: never inside an escape (the
