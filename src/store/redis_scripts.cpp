@@ -184,12 +184,13 @@ return version
 // {version, 1, user, until, ...} with the users changed since then (until
 // 0: unblocked) when the change log still reaches back that far (its floor,
 // or for a log written without one its oldest entry, is not newer) and
-// holds at most ARGV[2] of them; else {version, 0, floor} (floor 0: no
+// holds at most ARGV[2] of them, their ids at most ARGV[3] bytes together
+// (a reply must stay under the connection's cap); else {version, 0, floor} (floor 0: no
 // log): the caller reads the whole set a page at a time (ZSCAN), so that no
 // reply grows with the number of blocks. A floor past the version a replica
 // polled within the day means the log lost changes a day cannot have
 // trimmed: Redis lost its data. So does a version the replica read or
-// wrote (ARGV[1], and ARGV[3] when given: the newest it saw) that the log
+// wrote (ARGV[1], and ARGV[4] when given: the newest it saw) that the log
 // vouches for (past its floor, not past the version) but that is not in
 // the day's versions: Redis went back to an older snapshot (or a replica
 // that lagged) and has changed since. The reply then says the log reaches
@@ -218,17 +219,25 @@ local function made(v)
   return n == nil or not kept or not floor or n <= tonumber(floor) or n > version
       or redis.call('ZSCORE', KEYS[4], v) ~= false
 end
-if not made(ARGV[1]) or (ARGV[3] and not made(ARGV[3])) then return {version, 0, version} end
-if known ~= nil and known < version and floor and tonumber(floor) <= known
-    and redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf') <= tonumber(ARGV[2]) then
+if not made(ARGV[1]) or (ARGV[4] and not made(ARGV[4])) then return {version, 0, version} end
+-- The changes since `known`, or nil past ARGV[3] bytes of ids.
+local function changes()
   local out = {version, 1}
+  local bytes = 0
   for _, user in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[1], '+inf')) do
     if user ~= '' then
+      bytes = bytes + #user
+      if bytes > tonumber(ARGV[3]) then return nil end
       table.insert(out, user)
       table.insert(out, redis.call('ZSCORE', KEYS[1], user) or '0')
     end
   end
   return out
+end
+if known ~= nil and known < version and floor and tonumber(floor) <= known
+    and redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf') <= tonumber(ARGV[2]) then
+  local out = changes()
+  if out then return out end
 end
 local f = tonumber(floor)
 if f == nil or f ~= f or f < 0 or f > 9007199254740991 then f = 0 end

@@ -437,7 +437,8 @@ std::vector<std::string> redis_state::block_set_keys() const {
 
 net::awaitable<std::optional<block_poll>> redis_state::changes_since(std::string known,
                                                                      std::int64_t newest) {
-    std::vector<std::string> args{std::move(known), std::to_string(max_changes_per_poll)};
+    std::vector<std::string> args{std::move(known), std::to_string(max_changes_per_poll),
+                                  std::to_string(max_change_bytes_per_poll)};
     if (newest > 0) args.push_back(std::to_string(newest));
     auto reply = co_await script("poll_blocks", poll_blocks_script(), block_set_keys(),
                                  std::move(args), poll_connection_.get());
@@ -542,8 +543,12 @@ net::awaitable<void> redis_state::poll_once() {
     // meanwhile, and must not bring it back.
     std::string read_at = std::to_string(poll->version);
     auto since = co_await changes_since(std::move(read_at));
+    // Failed (the store cut right after the last page): the table lacks the
+    // changes applied to the cache during the read, this replica's own too,
+    // and is not put in place; the next poll reads again.
+    if (!since) co_return;
     auto version = poll->version;
-    if (since && !since->whole && since->version >= version) {
+    if (!since->whole && since->version >= version) {
         apply_to_table(table, since->ends, now);
         version = since->version;
     }

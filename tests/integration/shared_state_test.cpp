@@ -1451,6 +1451,39 @@ private:
     hostile_redis redis_;  // last: stopped first
 };
 
+// A whole read whose catch-up with the change log then fails (the store cut
+// right after the last page) is not put in place: the blocks the replica
+// applied meanwhile, its own too, stay (pass 29: the read's table, which
+// lacked them, replaced the cache, and the replica served a user it had
+// just blocked until Redis came back).
+BOOST_AUTO_TEST_CASE(a_whole_read_not_caught_up_keeps_the_blocks_applied) {
+    upstream up;
+    std::atomic<bool> rewritten{false};  // the poll says: read the whole set, at 1001
+    std::atomic<std::size_t> failed_catch_ups{0};
+    hostile_redis redis([&](const redis_words& w) -> std::string {
+        if (w.empty()) return "-ERR empty\r\n";
+        if (w[0] == "PING") return "+PONG\r\n";
+        if (w[0] == "ZSCAN") return "*2\r\n$1\r\n0\r\n*0\r\n";  // the whole set: empty
+        if (auto healthy = healthy_answer(w)) return *healthy;
+        if (!rewritten)
+            return known_by_poll(w) == "1000" ? "*1\r\n:1000\r\n" : "*2\r\n:1000\r\n:0\r\n";
+        if (known_by_poll(w) != "1001") return "*2\r\n:1001\r\n:0\r\n";
+        ++failed_catch_ups;  // the catch-up after the read
+        return "-ERR LOADING Redis is loading the dataset in memory\r\n";
+    });
+    const auto dir = temp_dir("shared-state-failed-catch-up");
+    auto g = start_replica(up, dir, "g",
+                           {R"("url": "redis://127.0.0.1:)" + std::to_string(redis.port()) +
+                            R"(", "on_error": "refuse")"});
+    BOOST_REQUIRE(time_until([&] { return revoke(*g, "alice", 300).result_int() == 200; }, 3000ms)
+                      .has_value());
+    BOOST_REQUIRE(blocked_within(*g, "alice", 1000ms));
+    rewritten = true;
+    BOOST_TEST(time_until([&] { return failed_catch_ups.load() >= 3; }, 5000ms).has_value());
+    BOOST_TEST(answered_blocked(*g, "alice"));
+    fs::remove_all(dir);
+}
+
 // Block polls whose change log names ever more users with huge ids (100
 // ids of 70,000 bytes a poll, four polls a second, never ending): the block
 // cache stops at its bound in bytes of ids (100 MB), counts and logs the
@@ -2225,6 +2258,30 @@ BOOST_AUTO_TEST_CASE(block_bookkeeping_of_another_type_is_started_again) {
     BOOST_TEST(
         run.redis.cli({"ZSCORE", "t21:{blocks}:changes", "dave"}).find_first_of("0123456789") ==
         std::string::npos);
+}
+
+// A change list too long for one reply (9,000 users with ids of 1,000
+// bytes: 9 MB, past the 8 MiB a reply may hold) is read as the whole set, a
+// page at a time (pass 29: every poll failed on it, and no block made
+// since reached the replicas).
+BOOST_AUTO_TEST_CASE(a_change_list_too_long_for_a_reply_is_read_page_by_page) {
+    shared_state_run run;
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(", "key_prefix": "t22:")"};
+    auto [a, b] = replicas_blocking(run, o, "alice");
+    // Made at once as 9,001 revocations would make them, after alice's block.
+    run.redis.cli(
+        {"EVAL",
+         "local v = string.format('%d', tonumber(redis.call('GET', KEYS[2])) + 1) "
+         "local function add(id) redis.call('ZADD', KEYS[1], ARGV[1], id) "
+         "redis.call('ZADD', KEYS[3], v, id) end "
+         "for i = 1, 9000 do add(string.format('long-%05d-', i) .. string.rep('x', 989)) end "
+         "add('carol') redis.call('ZADD', KEYS[4], v, v) redis.call('SET', KEYS[2], v) "
+         "return 1",
+         "4", "t22:{blocks}:set", "t22:{blocks}:version", "t22:{blocks}:changes",
+         "t22:{blocks}:versions", std::to_string(now_ms() / 1000 + 3600)});
+    for (const auto* g : {a.get(), b.get()}) BOOST_TEST(blocked_within(*g, "carol", 5000ms));
+    BOOST_TEST(revoke(*a, "dave", 300).result_int() == 200);
+    BOOST_TEST(blocked_within(*b, "dave", 1500ms));
 }
 
 // One replica alone sees a second loss that comes right after it wrote its

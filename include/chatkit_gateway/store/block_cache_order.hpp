@@ -24,9 +24,10 @@ namespace ckg::store {
 
 class block_cache_order {
 public:
-    // The most own changes remembered; past it an own change is not applied
-    // here at once (the next poll brings it), so the memory stays bounded
-    // when polls fail and admin calls do not.
+    // The most own changes remembered; past it an own change is still
+    // applied but not remembered (a poll bringing an older state may undo
+    // it until the poll passes it), so the memory stays bounded when polls
+    // fail and admin calls do not.
     static constexpr std::size_t max_ahead = 10'000;
 
     // This replica's own change to `user` (until 0: an unblock), made at
@@ -39,7 +40,7 @@ public:
         if (version < version_) return;
         auto it = ahead_.find(user);
         if (it == ahead_.end()) {
-            if (ahead_.size() >= max_ahead) return;
+            if (ahead_.size() >= max_ahead) return apply();
             it = ahead_.emplace(std::string(user), change{until, version}).first;
         } else if (it->second.version > version) {
             return;  // a later own change of that user was applied

@@ -25,7 +25,8 @@ const redis_script& mint_script();
 // Returns the new version (0: a write-back that yields).
 const redis_script& block_script();
 // KEYS: blocks, version, changes, versions. ARGV: known version, most
-// changes in one reply, optionally the newest version seen. Returns
+// changes in one reply, most bytes of their user ids, optionally the newest
+// version seen. Returns
 // {version} when unchanged, {version, 1, user1, until1, ...} of the users
 // changed since, or {version, 0, floor}: read the whole set.
 const redis_script& poll_blocks_script();

@@ -57,6 +57,10 @@ public:
     // The most changed users one poll reply carries; past it (a replica away
     // while many blocks were made) the whole set is read page by page.
     static constexpr int max_changes_per_poll = 10000;
+    // ... and the most bytes of their user ids: half what a reply may hold
+    // (redis_options::max_reply_bytes), so that long ids read the whole set
+    // a page at a time instead of failing every poll.
+    static constexpr std::size_t max_change_bytes_per_poll = 4 << 20;
     // ZSCAN's page size hint; the most live blocks a scan keeps (the block
     // cache's own bound: past it the blocks read so far are applied, counted
     // as untracked), and the most pages it reads (a server that never ends

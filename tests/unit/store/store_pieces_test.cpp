@@ -1,5 +1,6 @@
 // The pure parts of the store room: UTC days, key names, the RESP reader's
 // bounds, and the in-process state's decisions with an injected clock.
+#include "chatkit_gateway/store/block_cache_order.hpp"
 #include "chatkit_gateway/store/block_list.hpp"
 #include "chatkit_gateway/store/day_counter.hpp"
 #include "chatkit_gateway/store/local_state.hpp"
@@ -13,6 +14,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <malloc.h>
+
+#include <map>
 
 #if defined(__SANITIZE_ADDRESS__)
 // ASan's own count (g++ 12 ships the runtime, not this declaration's header).
@@ -550,6 +553,42 @@ BOOST_AUTO_TEST_CASE(only_known_error_codes_are_logged_of_a_redis_error) {
     BOOST_TEST(redis_error_code_of("OOM") == "OOM");
     for (const auto* other : {"HAHHCNDH no", "ERRX y", "", " ERR", "err lower", "ERR\tx"})
         BOOST_TEST(redis_error_code_of(other) == "an error with another code", other);
+}
+
+// The block cache's order (store/block_cache_order): an own change
+// answered after the poll got past its version is not applied; one newer
+// than the poll's state stands against it until the poll passes it; past
+// the cap of remembered changes an own change is still applied (pass 29:
+// it was dropped while polls failed).
+BOOST_AUTO_TEST_CASE(own_block_changes_keep_the_block_sets_order) {
+    block_cache_order order;
+    std::map<std::string, std::int64_t> cache;  // user -> until (0: unblocked)
+    const auto own = [&](const std::string& user, std::int64_t until, std::int64_t version) {
+        order.own_change(user, until, version, [&] { cache[user] = until; });
+    };
+    const auto poll = [&](std::int64_t version, const std::string& user, std::int64_t until) {
+        order.bringing_to(version);
+        order.poll_change(user, [&] { cache[user] = until; });
+    };
+    own("alice", 0, 10);  // the cache is at no version yet: applied
+    BOOST_TEST(cache["alice"] == 0);
+    poll(12, "alice", 500);  // another replica blocked her at 12
+    own("alice", 0, 11);     // this replica's unblock at 11, answered late
+    BOOST_TEST(cache["alice"] == 500);
+    own("bob", 700, 20);  // newer than the poll's state
+    poll(15, "bob", 0);   // the poll brings bob as of 15
+    BOOST_TEST(cache["bob"] == 700);
+    poll(20, "bob", 700);
+    poll(25, "bob", 0);  // an unblock made since at 25: the own change was passed
+    BOOST_TEST(cache["bob"] == 0);
+    block_list::table table{{"carol", 900}};
+    own("dave", 800, 30);
+    order.replace(
+        28, [&](const std::string& user, std::int64_t until) { table[user] = until; }, [] {});
+    BOOST_TEST(table.at("dave") == 800);  // a whole read at 28 gets the own change at 30
+    for (std::size_t i = 0; i <= block_cache_order::max_ahead; ++i)
+        own(numbered("u", static_cast<int>(i)), 100, 40 + static_cast<std::int64_t>(i));
+    BOOST_TEST(cache[numbered("u", static_cast<int>(block_cache_order::max_ahead))] == 100);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
