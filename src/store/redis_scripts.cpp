@@ -185,9 +185,9 @@ return version
 // 0: unblocked) when the change log still reaches back that far (its floor,
 // or for a log written without one its oldest entry, is not newer) and
 // holds at most ARGV[2] of them, their ids at most ARGV[3] bytes together
-// (a reply must stay under the connection's cap); else {version, 0, floor} (floor 0: no
-// log): the caller reads the whole set a page at a time (ZSCAN), so that no
-// reply grows with the number of blocks. A floor past the version a replica
+// (a reply must stay under the connection's cap); else {version, 0, floor}
+// (floor 0: no log): the caller reads the whole set a page at a time
+// (ZSCAN), so that no reply grows with the number of blocks. A floor past the version a replica
 // polled within the day means the log lost changes a day cannot have
 // trimmed: Redis lost its data. So does a version the replica read or
 // wrote (ARGV[1], and ARGV[4] when given: the newest it saw) that the log

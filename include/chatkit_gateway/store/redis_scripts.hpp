@@ -26,9 +26,9 @@ const redis_script& mint_script();
 const redis_script& block_script();
 // KEYS: blocks, version, changes, versions. ARGV: known version, most
 // changes in one reply, most bytes of their user ids, optionally the newest
-// version seen. Returns
-// {version} when unchanged, {version, 1, user1, until1, ...} of the users
-// changed since, or {version, 0, floor}: read the whole set.
+// version seen. Returns {version} when unchanged, {version, 1, user1,
+// until1, ...} of the users changed since, or {version, 0, floor}: read the
+// whole set.
 const redis_script& poll_blocks_script();
 // KEYS: the user's blocked marker. ARGV: until (0: unblocked), the block
 // script's version, TTL ms. Writes it unless a later version did.
