@@ -300,8 +300,8 @@ net::awaitable<void> redis_connection::wait_idle(tcp::socket& socket) {
                           self->idle_readable_ = true;
                           self->wake_.cancel();
                       });
-    wake_.expires_at(steady::time_point::max());
-    co_await wake_.async_wait(nothrow_awaitable);
+    wake_.expires_after(options_.idle_check);
+    auto [woken] = co_await wake_.async_wait(nothrow_awaitable);
     ++idle_watch_;  // a wait that completes from here on is not this idle period's
     if (idle_readable_) {
         idle_readable_ = false;
@@ -313,7 +313,21 @@ net::awaitable<void> redis_connection::wait_idle(tcp::socket& socket) {
         co_return;
     }
     beast::error_code ignored;
-    socket.cancel(ignored);  // only the watch is pending on it now
+    socket.cancel(ignored);                         // only the watch is pending on it now
+    if (!woken && to_send_.empty()) check_alive();  // idle_check passed without a call
+}
+
+// A PING as any caller's command: its round trip's timeout drops a
+// connection whose peer is gone without a word, and it is made again.
+void redis_connection::check_alive() {
+    std::string ping;
+    append_command(ping, {"PING"});
+    net::co_spawn(
+        ioc_,
+        [self = shared_from_this(), ping = std::move(ping)]() mutable -> net::awaitable<void> {
+            co_await self->call(std::move(ping));
+        },
+        net::detached);
 }
 
 // One connected socket's life: handshakes, then the I/O loop until it breaks.

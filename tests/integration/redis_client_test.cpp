@@ -12,6 +12,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <functional>
 
 using namespace ckg;
@@ -34,12 +35,14 @@ struct client_run {
     std::shared_ptr<store::redis_connection> connection;
 
     explicit client_run(const hostile_redis& peer,
-                        std::chrono::microseconds min_write_interval = 1ms) {
+                        std::chrono::microseconds min_write_interval = 1ms,
+                        std::chrono::milliseconds idle_check = 5000ms) {
         store::redis_options o;
         o.host = "127.0.0.1";
         o.port = std::to_string(peer.port());
         o.timeout = 1000ms;
         o.min_write_interval = min_write_interval;
+        o.idle_check = idle_check;
         connection = std::make_shared<store::redis_connection>(ioc, o);
     }
 
@@ -119,6 +122,37 @@ BOOST_AUTO_TEST_CASE(a_reply_nobody_asked_for_fails_the_call_about_to_go_out) {
         auto after = co_await c.get();
         BOOST_REQUIRE(after.ok());
         BOOST_TEST(after->text == "right");
+    });
+}
+
+// A peer gone without a word (a lost route, a proxy's entry dropped: no
+// FIN, no RST) while the connection is idle: its idle check (a PING, here
+// after 200 ms) times out, and the connection is made again in the
+// background, so the next call is answered rather than waiting out its
+// timeout and failing. Before the idle check, that call failed. While the
+// peer answers, the checks leave the connection as it is.
+BOOST_AUTO_TEST_CASE(a_peer_gone_silent_while_idle_is_replaced_before_the_next_call) {
+    std::atomic<int> silenced{0};
+    hostile_redis peer([&](const redis_words& w) -> std::string {
+        // Each connection is served on a thread of its own: one opened
+        // before the peer went silent reads and never answers.
+        thread_local const int opened_at = silenced.load();
+        return opened_at < silenced.load() ? "" : plain_redis(w, "right");
+    });
+    client_run c(peer, 1ms, 200ms);
+    c.run([&]() -> net::awaitable<void> {
+        BOOST_REQUIRE(co_await c.connected());
+        BOOST_REQUIRE((co_await c.get()).ok());
+        co_await c.sleep(700ms);  // three idle checks, answered
+        BOOST_TEST(peer.connections() == 1u);
+
+        ++silenced;
+        co_await c.sleep(1600ms);  // an idle check, its 1 s timeout, the reconnect
+        BOOST_TEST(peer.connections() == 2u);
+        BOOST_REQUIRE(co_await c.connected());
+        auto next = co_await c.get();
+        BOOST_REQUIRE(next.ok());
+        BOOST_TEST(next->text == "right");
     });
 }
 

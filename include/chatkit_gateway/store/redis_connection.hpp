@@ -65,6 +65,11 @@ struct redis_options {
     // time per round trip; a command after a quiet interval goes at once
     // (docs/operations.md, "The client").
     std::chrono::microseconds min_write_interval{1000};
+    // A connection idle this long sends a PING: one whose peer went away
+    // without a word (a lost route, a proxy or NAT entry gone) fails that
+    // PING's round trip and is made again in the background, instead of
+    // failing the next caller's command (docs/operations.md, "The client").
+    std::chrono::milliseconds idle_check{5000};
     // Shared by the connections of one process: at most one reconnect
     // warning a second in all (unset: one per connection).
     std::shared_ptr<observability::warning_throttle> warnings;
@@ -115,6 +120,7 @@ private:
     template <class Stream>
     bool holds_unasked_input(Stream& stream) const;
     net::awaitable<void> wait_idle(tcp::socket& socket);
+    void check_alive();
     void drop(const std::string& why);
     void fail_all(const std::string& why);
 
