@@ -128,6 +128,7 @@ void redis_connection::fail_all(const std::string& why) {
 }
 
 void redis_connection::drop(const std::string& why) {
+    if (!broken_) drop_reason_ = why;  // the first is the cause; later ones follow from it
     if (!broken_ && tcp_ != nullptr) {
         beast::error_code ignored;
         tcp_->socket().close(ignored);  // ends any read or write in progress
@@ -318,14 +319,16 @@ net::awaitable<void> redis_connection::wait_idle(tcp::socket& socket) {
 }
 
 // A PING as any caller's command: its round trip's timeout drops a
-// connection whose peer is gone without a word, and it is made again.
+// connection whose peer is gone without a word, and it is made again at
+// once (run(): the check is still pending when the connection ends).
 void redis_connection::check_alive() {
     std::string ping;
     append_command(ping, {"PING"});
+    idle_check_pending_ = true;
     net::co_spawn(
         ioc_,
         [self = shared_from_this(), ping = std::move(ping)]() mutable -> net::awaitable<void> {
-            co_await self->call(std::move(ping));
+            if ((co_await self->call(std::move(ping))).ok()) self->idle_check_pending_ = false;
         },
         net::detached);
 }
@@ -377,17 +380,20 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
         // clients when its `timeout` is set): info, not a warning. Both at
         // most once a second, however often a server closes.
         const bool idle_close = std::exchange(self->closed_while_idle_, false) && stable;
+        // A stable connection whose idle check failed: its peer is gone, not
+        // refusing us; made again at once too, but with a warning.
+        const bool check_failed = std::exchange(self->idle_check_pending_, false) && stable;
         if (self->warnings_->allow_now()) {
             if (idle_close)
                 log_info("redis closed an idle connection; reconnecting", {});
             else
                 log_warn("redis connection down; reconnecting",
-                         {{"reason", failed ? failed->detail : std::string("connection lost")},
-                          {"retry_ms", delay.count()}});
+                         {{"reason", failed ? failed->detail : self->drop_reason_},
+                          {"retry_ms", check_failed ? 0 : delay.count()}});
         }
-        if (idle_close) {
-            // A stable connection Redis ended while idle: made again now, and
-            // calls meanwhile wait for it (call()).
+        if (idle_close || check_failed) {
+            // A stable connection Redis ended while idle, or whose idle check
+            // failed: made again now, and calls meanwhile wait for it (call()).
             self->reconnecting_at_once_ = true;
             continue;
         }

@@ -134,9 +134,11 @@ private:
     net::steady_timer pace_;  // waits out min_write_interval
     std::chrono::steady_clock::time_point last_write_{};
     std::deque<std::shared_ptr<pending>> to_send_, awaiting_;
-    std::uint64_t idle_watch_ = 0;    // numbers each idle period's socket watch
-    bool idle_readable_ = false;      // the watch saw the socket readable
-    bool closed_while_idle_ = false;  // the last drop was that: no call failed
+    std::uint64_t idle_watch_ = 0;     // numbers each idle period's socket watch
+    bool idle_readable_ = false;       // the watch saw the socket readable
+    bool closed_while_idle_ = false;   // the last drop was that: no call failed
+    bool idle_check_pending_ = false;  // a PING of check_alive() not answered yet
+    std::string drop_reason_;          // why the connection last ended, for the log
     std::chrono::steady_clock::time_point ready_since_{};  // unset: not up
     bool reconnecting_at_once_ = false;                    // after a stable connection's idle close
     std::unique_ptr<resp_reader> reader_;
