@@ -24,7 +24,7 @@ for name in "${targets[@]}"; do
     jwks) max_len=20000 ;;  # room for more than 100 small keys
     media_type) max_len=4096 ;;
     handle) max_len=20000 ;;  # past the 16 KiB a handle may have
-    admin_request) max_len=4096 ;;
+    admin_request) max_len=60000 ;;  # past the admin listener's body limit (about 50 KB)
     mint_request) max_len=8192 ;;  # past a variable's 1024 bytes, several times
     *) max_len=70000 ;;  # past the readers' caps
   esac

@@ -1,5 +1,6 @@
 #include "chatkit_gateway/api/admin_request.hpp"
 
+#include "chatkit_gateway/auth/jwt_parser.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/core/utf8.hpp"
 #include "chatkit_gateway/http/query_params.hpp"
@@ -43,7 +44,26 @@ std::optional<failure> read_block_seconds(const boost::json::value& v, admin_use
     return std::nullopt;
 }
 
+// The bytes an admin request names a user with, unescaped: the user id
+// and its issuer.
+std::size_t longest_user_naming(const config::auth_config& auth) {
+    std::size_t issuer = 0;
+    for (const auto& i : auth.issuers) issuer = std::max(issuer, i.issuer.size());
+    return auth::max_token_bytes + issuer;
+}
+
+// Room for the rest: the names, block_seconds, whitespace, "&", "=".
+constexpr std::size_t framing_bytes = 1024;
+
 }  // namespace
+
+std::size_t longest_admin_body(const config::auth_config& auth) {
+    return 6 * longest_user_naming(auth) + framing_bytes;
+}
+
+std::size_t longest_admin_query(const config::auth_config& auth) {
+    return 3 * longest_user_naming(auth) + framing_bytes;
+}
 
 result<admin_user_request> parse_admin_body(std::string_view body, admin_body_kind kind,
                                             const config::auth_config& auth) {

@@ -1,6 +1,7 @@
 #include "chatkit_gateway/app/app.hpp"
 
 #include "chatkit_gateway/api/admin_handlers.hpp"
+#include "chatkit_gateway/api/admin_request.hpp"
 #include "chatkit_gateway/api/public_routes.hpp"
 #include "chatkit_gateway/app/open_file_limit.hpp"
 #include "chatkit_gateway/config/config_warnings.hpp"
@@ -41,7 +42,10 @@ http_server::server_options admin_options(const config::gateway_config& c,
     http_server::server_options o;
     o.name = "admin";
     o.listen = c.admin.listen;
-    o.max_body_bytes = 1024;
+    // Room for the longest request naming a user (api/admin_request.hpp),
+    // bounded by the 64 connections below.
+    o.max_body_bytes = api::longest_admin_body(c.auth);
+    o.max_header_bytes += api::longest_admin_query(c.auth);
     o.max_connections = 64;
     o.evict_stalled = true;  // the kubelet's probes get in past stalling clients
     o.header_timeout = c.server.header_timeout;

@@ -41,7 +41,8 @@ error_entry entry_of(errc code) noexcept {
             return {s::request_timeout, "The request was not received in time."};
         case errc::body_too_large:
             return {s::payload_too_large,
-                    "The request body is larger than the gateway accepts (server.max_body_bytes)."};
+                    "The request body is larger than the gateway accepts (on the public API: "
+                    "server.max_body_bytes)."};
         case errc::unsupported_media_type:
             return {s::unsupported_media_type,
                     "The request body must be JSON, sent with \"Content-Type: application/json\"."};

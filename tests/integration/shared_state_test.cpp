@@ -262,16 +262,22 @@ std::int64_t clock_lead_s(const gateway& gw) {
     return static_cast<std::int64_t>(timegm(&tm)) - now_ms() / 1000;
 }
 
-// The upstream session id inside a handle (the test knows the handle key).
-std::string session_id_of(const response& minted) {
+// The upstream session id inside a handle minted for `user` (the test
+// knows the handle key); empty when it is not that user's.
+std::string session_id_of(const response& minted, const std::string& user) {
     const sessions::handle_sealer sealer(
         secret(*base64_decode("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")));
     const auto handle = std::string(json_of(minted).at("session_handle").as_string());
-    const auto opened = sealer.open(handle, "alice", now_ms() / 1000);
-    if (opened.contents) return opened.contents->session_id;
-    const auto other = sealer.open(handle, "bob", now_ms() / 1000);
-    BOOST_REQUIRE(other.contents);
-    return other.contents->session_id;
+    const auto opened = sealer.open(handle, user, now_ms() / 1000);
+    return opened.contents ? opened.contents->session_id : std::string();
+}
+
+// The same, for a handle of alice's or bob's.
+std::string session_id_of(const response& minted) {
+    auto id = session_id_of(minted, "alice");
+    if (id.empty()) id = session_id_of(minted, "bob");
+    BOOST_REQUIRE(!id.empty());
+    return id;
 }
 
 // The session ids the simulator was asked to cancel.
@@ -364,6 +370,28 @@ std::pair<std::unique_ptr<gateway>, std::unique_ptr<gateway>> replicas_blocking(
         time_until([&] { return revoke(*a, user, 300).result_int() == 200; }, 3000ms).has_value());
     BOOST_REQUIRE(blocked_within(*b, user, 1500ms));
     return {std::move(a), std::move(b)};
+}
+
+// `text` with every byte written the longest way JSON allows (\u00XX) or a
+// query does (%XX): an operator's tool may escape that much.
+std::string json_escaped_all(const std::string& text) {
+    std::ostringstream out;
+    for (const unsigned char c : text)
+        out << "\\u00" << std::hex << std::setw(2) << std::setfill('0') << int(c);
+    return out.str();
+}
+std::string percent_escaped_all(const std::string& text) {
+    std::ostringstream out;
+    for (const unsigned char c : text)
+        out << '%' << std::hex << std::uppercase << std::setw(2) << std::setfill('0') << int(c);
+    return out.str();
+}
+
+// The user a token carries in its sub, read from its payload.
+std::string sub_of(const std::string& token) {
+    const auto first = token.find('.');
+    const auto payload = base64url_decode(token.substr(first + 1, token.rfind('.') - first - 1));
+    return std::string(json::parse(payload.value()).at("sub").as_string());
 }
 
 }  // namespace
@@ -642,6 +670,53 @@ BOOST_AUTO_TEST_CASE(revoke_cancels_every_replicas_sessions_and_blocks_everywher
         }
     }
     BOOST_TEST(n >= 4u);  // buckets, day counters, registries, block version
+}
+
+BOOST_AUTO_TEST_CASE(the_longest_user_id_a_token_carries_can_be_revoked_blocked_and_unblocked) {
+    shared_state_run run;
+    const replica_options o{R"("url": ")" + run.redis.url() + R"(")"};
+    auto a = start_replica(run.up, run.dir, "a", o);
+    auto b = start_replica(run.up, run.dir, "b", o);
+    const auto user = sub_of(token_of("longest"));
+    BOOST_TEST_REQUIRE(user.size() > 5900u);
+    const auto minted = mint(*b, "longest");
+    BOOST_REQUIRE(minted.result_int() == 200);
+
+    // Named in the longest form a JSON encoder may write: about 36 KB of body.
+    const auto named = R"({"issuer": ")" + json_escaped_all("https://hs.test/") +
+                       R"(", "user": ")" + json_escaped_all(user) + "\"";
+    const auto revoked = admin_call(*a, http::verb::post, "/admin/v1/users/revoke",
+                                    named + R"(, "block_seconds": 60})");
+    BOOST_REQUIRE(revoked.result_int() == 200);
+    BOOST_TEST(json_of(revoked).at("user").as_string() == user);
+    BOOST_TEST(json_of(revoked).at("cancelled").as_int64() == 1);
+    const auto session = session_id_of(minted, user);
+    BOOST_REQUIRE(!session.empty());
+    BOOST_TEST((cancelled_at_upstream(run.up) == std::set<std::string>{session}));
+    const auto blocked = [&] {
+        const auto res = public_call(*b, http::verb::get, "/v1/chatkit/threads", "longest");
+        return res.result_int() == 403 && code_of(res) == "user_blocked";
+    };
+    BOOST_TEST(time_until(blocked, 3000ms).has_value());
+
+    // The status, every byte of the query percent-encoded: about 18 KB of request line.
+    const auto status =
+        admin_call(*b, http::verb::get,
+                   "/admin/v1/users/status?issuer=" + percent_escaped_all("https://hs.test/") +
+                       "&user=" + percent_escaped_all(user));
+    BOOST_REQUIRE(status.result_int() == 200);
+    BOOST_TEST(json_of(status).at("user").as_string() == user);
+    BOOST_TEST(!json_of(status).at("blocked_until").is_null());
+
+    const auto unblocked = admin_call(*b, http::verb::post, "/admin/v1/users/unblock", named + "}");
+    BOOST_REQUIRE(unblocked.result_int() == 200);
+    BOOST_TEST(
+        time_until([&] { return mint(*a, "longest").result_int() == 200; }, 3000ms).has_value());
+    // Still bounded: past what any user takes to name, 413.
+    const auto huge = admin_call(
+        *a, http::verb::post, "/admin/v1/users/revoke",
+        R"({"issuer": "https://hs.test/", "user": ")" + std::string(64 * 1024, 'x') + R"("})");
+    BOOST_TEST(huge.result_int() == 413);
 }
 
 BOOST_AUTO_TEST_CASE(admin_requests_are_checked_and_logged_without_the_token) {

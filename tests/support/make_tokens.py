@@ -345,6 +345,15 @@ users = {name: sign(HS_SECRET, "HS256", claims(HS_ISS, sub=name, exp=NOW + 7200,
          for name in ["alice", "bob", "carol", "dave"] + [f"race-{i}" for i in range(40)]}
 # A user whose id (its sub) is 3,000 bytes: its session handle is longer than most.
 users["long"] = sign(HS_SECRET, "HS256", claims(HS_ISS, sub="long-" + "x" * 2995, exp=NOW + 7200))
+# The longest user id a token of at most 8 KiB carries (about 6,000 bytes):
+# the admin API must still name it, however its request escapes it.
+def longest_sub(n):
+    return sign(HS_SECRET, "HS256", claims(HS_ISS, sub="longest-" + "x" * n, exp=NOW + 7200))
+longest = 5800
+assert len(longest_sub(longest)) <= 8192
+while len(longest_sub(longest + 1)) <= 8192:
+    longest += 1
+users["longest"] = longest_sub(longest)
 
 # A long-lived RS256 token (JWKS key rsa-1) for benchmarks.
 bench = sign(rsa1, "RS256", claims(RSA_ISS, sub="bench-user", exp=NOW + 7200), kid="rsa-1")

@@ -10,6 +10,7 @@
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/core/result.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,5 +33,13 @@ result<admin_user_request> parse_admin_body(std::string_view body, admin_body_ki
 // A query issuer=...&user=... (status).
 result<admin_user_request> parse_admin_query(std::string_view raw_query,
                                              const config::auth_config& auth);
+
+// The admin listener's limits (app/app.cpp): the longest body, and the
+// longest query, that name a user the public API accepts. A user id is at
+// most as long as the token carrying it (8 KiB), an issuer as long as the
+// longest configured, and JSON may write each byte in 6 (\u00XX), a query
+// in 3 (%XX); a fixed 1 KiB left such users unrevocable.
+std::size_t longest_admin_body(const config::auth_config& auth);
+std::size_t longest_admin_query(const config::auth_config& auth);
 
 }  // namespace ckg::api
