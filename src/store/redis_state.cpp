@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <unordered_set>
 
 namespace ckg::store {
 namespace {
@@ -282,6 +283,15 @@ net::awaitable<result<std::vector<live_session>>> redis_state::sessions_of(std::
     const auto& e = reply->elements;
     for (std::size_t i = 0; i + 1 < e.size(); i += 2)
         out.push_back({e[i].text, integer_of(e[i + 1]).value_or(0)});
+    // Sessions this replica recorded in process while Redis failed (on_error
+    // local) are listed too: a revocation made here cancels them as well
+    // (docs/operations.md, "When Redis fails").
+    auto own = local_.registry().live(user, now / 1000);
+    if (own.empty()) co_return out;
+    std::unordered_set<std::string> listed;
+    for (const auto& s : out) listed.insert(s.session_id);
+    for (auto& s : own)
+        if (!listed.contains(s.session_id)) out.push_back(std::move(s));
     co_return out;
 }
 

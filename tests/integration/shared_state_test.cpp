@@ -775,6 +775,34 @@ BOOST_AUTO_TEST_CASE(admin_requests_are_checked_and_logged_without_the_token) {
     BOOST_TEST(g->process->out().find(admin_token.substr(3, 20)) == std::string::npos);
 }
 
+// With on_error local, a session minted while Redis failed is recorded in
+// the replica's memory only: a revocation made through that replica cancels
+// it too (docs/operations.md, "When Redis fails"). Before, it found only
+// what Redis held, and the session stayed live.
+BOOST_AUTO_TEST_CASE(a_revoke_cancels_what_its_replica_recorded_while_redis_failed) {
+    shared_state_run run;
+    auto g = start_replica(run.up, run.dir, "a",
+                           {R"("url": ")" + run.redis.url() + R"(", "timeout_ms": 200)"});
+    BOOST_REQUIRE(
+        time_until([&] { return mint(*g, "bob").result_int() == 200; }, 3000ms).has_value());
+    run.redis.stop();
+    const auto minted = mint(*g, "alice");  // decided and recorded in process
+    BOOST_REQUIRE(minted.result_int() == 200);
+    run.redis.start();
+    std::optional<response> revoked;
+    BOOST_REQUIRE(time_until(
+                      [&] {
+                          revoked = revoke(*g, "alice", 0);
+                          return revoked->result_int() == 200;
+                      },
+                      8000ms)
+                      .has_value());
+    BOOST_TEST(json_of(*revoked).at("cancelled").as_int64() == 1);
+    BOOST_TEST((cancelled_at_upstream(run.up) == std::set<std::string>{session_id_of(minted)}));
+    // Cancelled once: the next revocation finds nothing left of alice's.
+    BOOST_TEST(json_of(revoke(*g, "alice", 0)).at("cancelled").as_int64() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(redis_unreachable_at_start_then_up_then_down_then_restarted) {
     shared_state_run run;
     run.redis.stop();  // nothing listens on its port yet

@@ -85,6 +85,8 @@ public:
     virtual net::awaitable<result<registration>> add_session(std::string user, live_session session,
                                                              unix_ms now) = 0;
     virtual net::awaitable<done> remove_session(std::string user, std::string session_id) = 0;
+    // The user's live sessions: those in the store, and those this replica
+    // recorded in process while the store failed (on_error local).
     virtual net::awaitable<result<std::vector<live_session>>> sessions_of(std::string user,
                                                                           unix_ms now) = 0;
 
