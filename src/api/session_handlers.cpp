@@ -6,6 +6,7 @@
 #include "chatkit_gateway/core/json_text.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
+#include "chatkit_gateway/observability/redaction.hpp"
 #include "chatkit_gateway/store/shared_state.hpp"
 
 #include <boost/json/object.hpp>
@@ -191,6 +192,14 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
         }
     }
     co_return r;
+}
+
+store::session_canceller session_canceller_for(gateway_services& s) {
+    return [&s](std::string user, std::string session_id) {
+        auto log_id = observability::user_hash(user);
+        return cancel_and_unregister(&s, std::move(session_id), std::move(user), std::move(log_id),
+                                     observability::trace_context{});
+    };
 }
 
 net::awaitable<reply> cancel_session(http_server::request_context& ctx, gateway_services& s) {

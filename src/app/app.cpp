@@ -3,6 +3,7 @@
 #include "chatkit_gateway/api/admin_handlers.hpp"
 #include "chatkit_gateway/api/admin_request.hpp"
 #include "chatkit_gateway/api/public_routes.hpp"
+#include "chatkit_gateway/api/session_handlers.hpp"
 #include "chatkit_gateway/app/open_file_limit.hpp"
 #include "chatkit_gateway/config/config_warnings.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
@@ -111,6 +112,7 @@ app::app(config::gateway_config config, app_options options)
     cors_ = std::make_unique<api::cors_policy>(config_.cors, config_.auth.cookie_name.has_value());
     services_.reset(new api::gateway_services{config_, *jwks_, *chatkit_, *handles_, *state_,
                                               *cors_, metrics_});
+    state_->set_canceller(api::session_canceller_for(*services_));
     public_ = std::make_unique<http_server::server>(
         pool_,
         public_options(config_.server, public_connections(config_, pool_.size()), metrics_, *cors_),

@@ -231,8 +231,10 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
 // registry_trim_every, drawn at random, also drops the user's sessions that
 // expired before the cutoff (ZREMRANGEBYSCORE): the set holds its live
 // sessions and those that ended since (docs/operations.md, "Redis keys").
-net::awaitable<result<registration>> redis_state::add_session(std::string user,
-                                                              live_session session, unix_ms now) {
+net::awaitable<result<registration>> redis_state::write_session(const std::string& user,
+                                                                const live_session& session,
+                                                                unix_ms now,
+                                                                redis_connection* via) {
     const auto key = keys_.sessions(user);
     // The key outlives every session in it: a session lasts at most
     // longest_session_seconds after its mint, and five minutes more cover a
@@ -251,12 +253,18 @@ net::awaitable<result<registration>> redis_state::add_session(std::string user,
     append_command(command, {"GET", keys_.blocked(user)});
     append_command(command, {"EXEC"});
     const std::size_t transacted = trim ? 4 : 3;
-    auto reply = co_await round_trip("add_session", std::move(command), nullptr, transacted + 2);
-    std::optional<bool> blocked;
-    if (reply && !(blocked = blocked_in_registry_write_of(*reply, transacted, now / 1000)))
-        reply = store_failure("unexpected registry write reply");
-    if (reply) co_return *blocked ? registration::user_blocked : registration::recorded;
-    if (degraded("add_session", reply.error(), now)) co_return reply.error();
+    auto reply = co_await round_trip("add_session", std::move(command), via, transacted + 2);
+    if (!reply) co_return reply.error();
+    const auto blocked = blocked_in_registry_write_of(*reply, transacted, now / 1000);
+    if (!blocked) co_return store_failure("unexpected registry write reply");
+    co_return *blocked ? registration::user_blocked : registration::recorded;
+}
+
+net::awaitable<result<registration>> redis_state::add_session(std::string user,
+                                                              live_session session, unix_ms now) {
+    auto written = co_await write_session(user, session, now);
+    if (written) co_return *written;
+    if (degraded("add_session", written.error(), now)) co_return written.error();
     co_return local_.add(user, std::move(session), now);
 }
 
@@ -709,9 +717,65 @@ net::awaitable<result<block_ends>> redis_state::scan_blocks(std::int64_t now_s,
     }
 }
 
+// Writing back the sessions recorded in process, a few at a time on the
+// poll's connection (pipelined), as the blocks are.
+struct redis_state::session_restore_job {
+    std::vector<std::pair<std::string, live_session>> sessions;
+    std::size_t next = 0;
+    std::int64_t written = 0, blocked = 0, failed = 0;
+};
+
+net::awaitable<void> redis_state::session_restore_worker(session_restore_job& job) {
+    const auto executor = co_await net::this_coro::executor;
+    while (job.failed == 0 && job.next < job.sessions.size()) {
+        auto& [user, session] = job.sessions[job.next++];
+        auto written = co_await write_session(user, session, now(), poll_connection_.get());
+        if (!written) {
+            ++job.failed;  // kept here; the next answered poll tries again
+            continue;
+        }
+        ++job.written;
+        if (!local_.registry().remove(user, session.session_id)) {
+            // Cancelled here meanwhile (DELETE, a revocation): it leaves the
+            // store again rather than stay listed there.
+            co_await remove_session(user, session.session_id);
+        } else if (*written == registration::user_blocked && canceller_) {
+            // A revocation made elsewhere before this write could not list
+            // it. Cancelled beside the poll, not in it: an upstream call
+            // may take seconds, and blocks must still arrive within one.
+            ++job.blocked;
+            net::co_spawn(executor, canceller_(user, session.session_id), net::detached);
+        }
+    }
+}
+
+// The sessions minted while the store failed (on_error local) were kept in
+// this replica's memory only: a revocation or status made through another
+// replica could not see them. Once a poll is answered they are written to
+// Redis, up to sessions_restored_per_poll at a time.
+net::awaitable<void> redis_state::restore_local_sessions() {
+    using namespace boost::asio::experimental::awaitable_operators;
+    if (local_.registry().size() == 0) co_return;
+    session_restore_job job;
+    job.sessions = local_.registry().some_live(sessions_restored_per_poll, now() / 1000);
+    if (job.sessions.empty()) co_return;
+    co_await (session_restore_worker(job) && session_restore_worker(job) &&
+              session_restore_worker(job) && session_restore_worker(job) &&
+              session_restore_worker(job) && session_restore_worker(job) &&
+              session_restore_worker(job) && session_restore_worker(job));
+    if (session_restore_warnings_.allow_now())
+        observability::log_warn(
+            "sessions recorded in process while redis failed were written to it",
+            {{"written", job.written},
+             {"cancelled_user_blocked", job.blocked},
+             {"failed", job.failed}});
+}
+
 net::awaitable<void> redis_state::poll_blocks(redis_state* self) {
     while (!self->stopped_) {
+        const auto answered_before = self->last_poll_ms_;
         co_await self->poll_once();
+        if (self->last_poll_ms_ != answered_before) co_await self->restore_local_sessions();
         self->poll_timer_->expires_after(block_poll_interval);
         auto [ec] = co_await self->poll_timer_->async_wait(nothrow_awaitable);
         if (ec) break;

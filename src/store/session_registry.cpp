@@ -38,15 +38,17 @@ bool session_registry::add(std::string_view user, live_session session, std::int
     return true;
 }
 
-void session_registry::remove(std::string_view user, std::string_view session_id) {
+bool session_registry::remove(std::string_view user, std::string_view session_id) {
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(std::string(user));
-    if (it == sessions_.end()) return;
+    if (it == sessions_.end()) return false;
     auto& mine = it->second;
     mine.compact();
-    total_ -= std::erase_if(
+    const auto removed = std::erase_if(
         mine.list, [session_id](const live_session& s) { return s.session_id == session_id; });
+    total_ -= removed;
     if (mine.list.empty()) sessions_.erase(it);
+    return removed > 0;
 }
 
 std::vector<live_session> session_registry::live(std::string_view user, std::int64_t now_s) {
@@ -58,6 +60,19 @@ std::vector<live_session> session_registry::live(std::string_view user, std::int
     for (auto s = mine.list.begin() + static_cast<std::ptrdiff_t>(mine.first); s != mine.list.end();
          ++s)
         if (s->expires_at > now_s) out.push_back(*s);
+    return out;
+}
+
+std::vector<std::pair<std::string, live_session>> session_registry::some_live(std::size_t limit,
+                                                                              std::int64_t now_s) {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, live_session>> out;
+    for (const auto& [user, mine] : sessions_) {
+        for (auto s = mine.list.begin() + static_cast<std::ptrdiff_t>(mine.first);
+             s != mine.list.end() && out.size() < limit; ++s)
+            if (s->expires_at > now_s) out.emplace_back(user, *s);
+        if (out.size() == limit) break;
+    }
     return out;
 }
 

@@ -4,13 +4,16 @@ connection that sent bytes holding MARKER (a user id in a command), the
 server's next reply is held back DELAY_MS, as a slow network or a busy io
 thread would hold it. Everything else passes at once.
 
-Usage: delay_proxy.py TARGET_PORT MARKER DELAY_MS. Prints "listening PORT"
-once it accepts connections on 127.0.0.1.
+Usage: delay_proxy.py TARGET_PORT MARKER DELAY_MS [LISTEN_PORT]. Prints
+"listening PORT" once it accepts connections on 127.0.0.1 (on LISTEN_PORT
+when given: a proxy stopped and started again on the port its clients
+know, as a network cut and mended).
 """
 import asyncio
 import sys
 
 TARGET_PORT, MARKER, DELAY = int(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3]) / 1000
+LISTEN_PORT = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 
 
 async def handle(client_reader, client_writer):
@@ -48,7 +51,7 @@ async def handle(client_reader, client_writer):
 
 
 async def main():
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    server = await asyncio.start_server(handle, "127.0.0.1", LISTEN_PORT)
     print("listening", server.sockets[0].getsockname()[1], flush=True)
     async with server:
         await server.serve_forever()

@@ -39,6 +39,7 @@ public:
     ~redis_state() override;
 
     void start() override;
+    void set_canceller(session_canceller cancel) override { canceller_ = std::move(cancel); }
     unix_ms now() const override;
 
     net::awaitable<result<mint_decision>> admit_mint(std::string user, unix_ms now) override;
@@ -73,6 +74,10 @@ public:
     // About one registry write in this many, drawn at random, also drops
     // the user's expired sessions.
     static constexpr unsigned registry_trim_every = 8;
+    // The most sessions recorded in process while the store failed that one
+    // block poll writes back (a few ms of round trips): the poll must still
+    // come every block_poll_interval.
+    static constexpr std::size_t sessions_restored_per_poll = 2000;
 
 private:
     net::awaitable<redis_connection*> connection();
@@ -88,6 +93,18 @@ private:
     // Counts and (at most once a second) logs a store error on the public path;
     // true when the request must then be refused.
     bool degraded(std::string_view operation, const failure& f, unix_ms now);
+    // The registry write (on `via` or this context's connection): recorded,
+    // or the user's block marker says blocked.
+    net::awaitable<result<registration>> write_session(const std::string& user,
+                                                       const live_session& session, unix_ms now,
+                                                       redis_connection* via = nullptr);
+    // Writes the sessions this replica recorded in process while the store
+    // failed to Redis, where every replica's revocation and status find
+    // them, and forgets them here; one that belongs to a user blocked
+    // meanwhile is cancelled (canceller_).
+    net::awaitable<void> restore_local_sessions();
+    struct session_restore_job;
+    net::awaitable<void> session_restore_worker(session_restore_job& job);
     static net::awaitable<void> poll_blocks(redis_state* self);
     net::awaitable<void> poll_once();
     // Measures the offset of Redis's clock (TIME) to this process's, on
@@ -172,10 +189,12 @@ private:
     std::atomic<std::int64_t> clock_offset_ms_{0};  // Redis's clock minus ours (now())
     std::atomic<bool> clock_measured_{false};
     std::atomic<bool> clocks_apart_{false};  // the offset is past the skew margin (logged)
+    session_canceller canceller_;
     std::unique_ptr<net::steady_timer> poll_timer_;
     bool stopped_ = false;
     observability::warning_throttle warnings_;
-    observability::warning_throttle restore_warnings_;  // restore_lost_blocks()'s own
+    observability::warning_throttle restore_warnings_;          // restore_lost_blocks()'s own
+    observability::warning_throttle session_restore_warnings_;  // restore_local_sessions()'s
 };
 
 }  // namespace ckg::store

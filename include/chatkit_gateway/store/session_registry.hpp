@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace ckg::store {
@@ -31,8 +32,13 @@ public:
     explicit session_registry(std::size_t max_sessions = 500000) : max_sessions_(max_sessions) {}
 
     bool add(std::string_view user, live_session session, std::int64_t now_s);
-    void remove(std::string_view user, std::string_view session_id);
+    // Whether the session was there.
+    bool remove(std::string_view user, std::string_view session_id);
     std::vector<live_session> live(std::string_view user, std::int64_t now_s);
+    // Up to `limit` live sessions of any users (user, session), copied: what
+    // a Redis replica writes back once the store answers again.
+    std::vector<std::pair<std::string, live_session>> some_live(std::size_t limit,
+                                                                std::int64_t now_s);
     std::size_t size() const;
 
 private:

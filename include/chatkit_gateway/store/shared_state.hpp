@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -59,6 +60,11 @@ using done = result<std::monostate>;
 // sessions before this one was recorded). The caller cancels the session.
 enum class registration { recorded, user_blocked };
 
+// Cancels a session upstream and then removes it from the registry; given
+// by the API layer, which holds the upstream client (set_canceller).
+using session_canceller =
+    std::function<net::awaitable<void>(std::string user, std::string session_id)>;
+
 class shared_state {
 public:
     virtual ~shared_state() = default;
@@ -103,6 +109,11 @@ public:
 
     // Starts background work (Redis connections, block polling); never waits.
     virtual void start() {}
+
+    // What a Redis replica calls on a session it recorded in process while
+    // the store failed when, written back once the store answers, it turns
+    // out to belong to a user blocked meanwhile. Set before start().
+    virtual void set_canceller(session_canceller) {}
 };
 
 }  // namespace ckg::store

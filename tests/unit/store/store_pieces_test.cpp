@@ -334,6 +334,26 @@ BOOST_AUTO_TEST_CASE(registry_keeps_live_sessions_per_user_bounded) {
     BOOST_TEST(r.size() == 1u);
 }
 
+// What a Redis replica writes back after an outage: live sessions of any
+// users, at most as many as asked; a removal says whether it found one.
+BOOST_AUTO_TEST_CASE(registry_hands_out_some_live_sessions_and_says_what_it_removed) {
+    session_registry r;
+    BOOST_TEST(r.add("a", {"s1", 100}, 10));
+    BOOST_TEST(r.add("a", {"s2", 200}, 10));
+    BOOST_TEST(r.add("b", {"s3", 300}, 10));
+    BOOST_TEST(r.add("c", {"s4", 120}, 10));
+    auto live = r.some_live(10, 150);  // s1 and s4 expired
+    std::map<std::string, std::string> got;
+    for (const auto& [user, s] : live) got[s.session_id] = user;
+    BOOST_TEST((got == std::map<std::string, std::string>{{"s2", "a"}, {"s3", "b"}}));
+    BOOST_TEST(r.some_live(1, 150).size() == 1u);
+    BOOST_TEST(r.some_live(0, 150).empty());
+    BOOST_TEST(r.remove("a", "s2"));
+    BOOST_TEST(!r.remove("a", "s2"));
+    BOOST_TEST(!r.remove("nobody", "s3"));
+    BOOST_TEST(r.some_live(10, 150).size() == 1u);
+}
+
 // One user minting all day keeps only its live sessions (each mint drops the
 // expired ones from the front, without scanning the rest).
 BOOST_AUTO_TEST_CASE(registry_drops_a_busy_users_expired_sessions_as_it_goes) {
