@@ -726,7 +726,6 @@ struct redis_state::session_restore_job {
 };
 
 net::awaitable<void> redis_state::session_restore_worker(session_restore_job& job) {
-    const auto executor = co_await net::this_coro::executor;
     while (job.failed == 0 && job.next < job.sessions.size()) {
         auto& [user, session] = job.sessions[job.next++];
         auto written = co_await write_session(user, session, now(), poll_connection_.get());
@@ -744,9 +743,20 @@ net::awaitable<void> redis_state::session_restore_worker(session_restore_job& jo
             // it. Cancelled beside the poll, not in it: an upstream call
             // may take seconds, and blocks must still arrive within one.
             ++job.blocked;
-            net::co_spawn(executor, canceller_(user, session.session_id), net::detached);
+            to_cancel_.emplace_back(user, session.session_id);
         }
     }
+}
+
+net::awaitable<void> redis_state::cancel_queued(redis_state* self) {
+    while (!self->to_cancel_.empty() && !self->stopped_) {
+        auto [user, session_id] = std::move(self->to_cancel_.front());
+        self->to_cancel_.pop_front();
+        // Named, not a temporary in the co_await statement (g++ 12).
+        auto cancel = self->canceller_(std::move(user), std::move(session_id));
+        co_await std::move(cancel);
+    }
+    --self->cancels_running_;
 }
 
 // The sessions minted while the store failed (on_error local) were kept in
@@ -763,12 +773,16 @@ net::awaitable<void> redis_state::restore_local_sessions() {
               session_restore_worker(job) && session_restore_worker(job) &&
               session_restore_worker(job) && session_restore_worker(job) &&
               session_restore_worker(job) && session_restore_worker(job));
+    const auto executor = co_await net::this_coro::executor;
+    while (cancels_running_ < cancels_at_once &&
+           static_cast<std::size_t>(cancels_running_) < to_cancel_.size()) {
+        ++cancels_running_;
+        net::co_spawn(executor, cancel_queued(this), net::detached);
+    }
     if (session_restore_warnings_.allow_now())
         observability::log_warn(
             "sessions recorded in process while redis failed were written to it",
-            {{"written", job.written},
-             {"cancelled_user_blocked", job.blocked},
-             {"failed", job.failed}});
+            {{"written", job.written}, {"user_blocked", job.blocked}, {"failed", job.failed}});
 }
 
 net::awaitable<void> redis_state::poll_blocks(redis_state* self) {

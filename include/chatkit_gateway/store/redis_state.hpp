@@ -26,6 +26,7 @@
 #include "chatkit_gateway/store/redis_scripts.hpp"
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -105,6 +106,9 @@ private:
     net::awaitable<void> restore_local_sessions();
     struct session_restore_job;
     net::awaitable<void> session_restore_worker(session_restore_job& job);
+    // Cancels the sessions a write-back found blocked (to_cancel_), a few at
+    // a time beside the poll, on the first context as the poll.
+    static net::awaitable<void> cancel_queued(redis_state* self);
     static net::awaitable<void> poll_blocks(redis_state* self);
     net::awaitable<void> poll_once();
     // Measures the offset of Redis's clock (TIME) to this process's, on
@@ -190,6 +194,11 @@ private:
     std::atomic<bool> clock_measured_{false};
     std::atomic<bool> clocks_apart_{false};  // the offset is past the skew margin (logged)
     session_canceller canceller_;
+    // (user, session id) written back for users blocked meanwhile, to cancel;
+    // as many cancels at once as a revocation makes. First context only.
+    std::deque<std::pair<std::string, std::string>> to_cancel_;
+    int cancels_running_ = 0;
+    static constexpr int cancels_at_once = 4;
     std::unique_ptr<net::steady_timer> poll_timer_;
     bool stopped_ = false;
     observability::warning_throttle warnings_;
