@@ -821,14 +821,17 @@ std::int64_t live_sessions_of(const gateway& gw, const std::string& user) {
     return r.result_int() == 200 ? json_of(r).at("live_sessions").as_int64() : -1;
 }
 
-// A TCP proxy in front of `redis` that passes everything (delay_proxy.py
-// with a marker no command holds), listening on `port` (0: any); `port` is
-// then the one it listens on.
-std::unique_ptr<child_process> start_redis_proxy(const redis_server& redis, int& port) {
+// A TCP proxy in front of `redis` (delay_proxy.py), listening on `port` (0:
+// any); `port` is then the one it listens on. It passes everything at once,
+// but for the bytes holding `held` (when given), which reach Redis
+// `delay_ms` late.
+std::unique_ptr<child_process> start_redis_proxy(const redis_server& redis, int& port,
+                                                 const std::string& held = {}, int delay_ms = 0) {
     auto proxy = std::make_unique<child_process>(
         std::vector<std::string>{
             "/usr/bin/python3", std::string(CKG_SOURCE_DIR) + "/tests/support/delay_proxy.py",
-            std::to_string(redis.port), "no command holds this", "0", std::to_string(port)},
+            std::to_string(redis.port), held.empty() ? "no command holds this" : held,
+            std::to_string(delay_ms), std::to_string(port), "requests"},
         env_map{{"PATH", "/usr/bin:/bin"}});
     const std::regex listening(R"(listening (\d+))");
     std::smatch m;
@@ -862,22 +865,36 @@ BOOST_AUTO_TEST_CASE(sessions_recorded_while_redis_failed_reach_every_replica_on
     BOOST_TEST(mint(*b, "bob").result_int() == 200);
 }
 
+// Two replicas on `run`'s Redis: a through a proxy (a's `timeout_ms`), b
+// directly. Once a has reached Redis (a mint of bob's), the proxy is
+// stopped: a's way to Redis is cut, b's is not. The proxy's port, to start
+// it again on.
+struct cut_off_replicas {
+    int port = 0;
+    std::unique_ptr<child_process> proxy;  // null while a is cut off
+    std::unique_ptr<gateway> a, b;
+};
+cut_off_replicas replicas_one_cut_off(shared_state_run& run, int a_timeout_ms) {
+    cut_off_replicas r;
+    r.proxy = start_redis_proxy(run.redis, r.port);
+    r.a = start_replica(run.up, run.dir, "a",
+                        {R"("url": "redis://127.0.0.1:)" + std::to_string(r.port) +
+                         R"(", "timeout_ms": )" + std::to_string(a_timeout_ms)});
+    r.b = start_replica(run.up, run.dir, "b",
+                        {R"("url": ")" + run.redis.url() + R"(", "timeout_ms": 200)"});
+    BOOST_REQUIRE(
+        time_until([&] { return mint(*r.a, "bob").result_int() == 200; }, 3000ms).has_value());
+    r.proxy.reset();
+    return r;
+}
+
 // A revocation and block made through another replica while one replica
 // could not reach Redis cannot list the sessions that replica recorded in
 // process meanwhile. When it reaches Redis again and writes them back, it
 // finds the user blocked and cancels them itself.
 BOOST_AUTO_TEST_CASE(a_session_written_back_for_a_user_blocked_meanwhile_is_cancelled) {
     shared_state_run run;
-    int port = 0;
-    auto proxy = start_redis_proxy(run.redis, port);
-    auto a = start_replica(
-        run.up, run.dir, "a",
-        {R"("url": "redis://127.0.0.1:)" + std::to_string(port) + R"(", "timeout_ms": 200)"});
-    auto b = start_replica(run.up, run.dir, "b",
-                           {R"("url": ")" + run.redis.url() + R"(", "timeout_ms": 200)"});
-    BOOST_REQUIRE(
-        time_until([&] { return mint(*a, "bob").result_int() == 200; }, 3000ms).has_value());
-    proxy.reset();  // a's way to Redis is cut; b's is not
+    auto [port, proxy, a, b] = replicas_one_cut_off(run, 200);
     // More than the replica cancels at once: the rest wait their turn.
     std::set<std::string> sessions;
     for (int i = 0; i < 6; ++i) {
@@ -888,11 +905,35 @@ BOOST_AUTO_TEST_CASE(a_session_written_back_for_a_user_blocked_meanwhile_is_canc
     // In a's memory only: not listed.
     BOOST_TEST(json_of(revoke_once_answered(*b, "alice", 300)).at("cancelled").as_int64() == 0);
     proxy = start_redis_proxy(run.redis, port);
-    BOOST_TEST(time_until([&] { return cancelled_at_upstream(run.up) == sessions; }, 8000ms)
-                   .has_value());
+    BOOST_TEST(
+        time_until([&] { return cancelled_at_upstream(run.up) == sessions; }, 8000ms).has_value());
     BOOST_TEST(time_until([&] { return live_sessions_of(*b, "alice") == 0; }, 3000ms).has_value());
     BOOST_TEST(mint(*a, "alice").result_int() == 403);
     BOOST_TEST(mint(*a, "bob").result_int() == 200);
+}
+
+// A session cancelled (DELETE) while its write-back is on its way to Redis
+// does not stay listed there: the write-back, finding it gone from the
+// replica's memory, removes it again, so no status counts, and no
+// revocation cancels, a session that no longer exists.
+BOOST_AUTO_TEST_CASE(a_session_cancelled_while_it_is_written_back_does_not_stay_listed) {
+    shared_state_run run;
+    auto [port, proxy, a, b] = replicas_one_cut_off(run, 3000);
+    const auto minted = mint(*a, "alice");  // recorded in a's memory
+    BOOST_REQUIRE(minted.result_int() == 200);
+    // The way back holds the registry write a second: the cancel below
+    // reaches Redis before it.
+    proxy = start_redis_proxy(run.redis, port, "ZADD", 1000);
+    BOOST_REQUIRE(eventually([&] { return proxy->out().find("held") != std::string::npos; }));
+    const std::string handle(json_of(minted).at("session_handle").as_string());
+    const auto cancelled =
+        public_call(*a, http::verb::delete_, sessions_path + "/" + handle, "alice");
+    BOOST_TEST(cancelled.result_int() == 200);
+    a->wait_for_log("sessions recorded in process while redis failed were written to it");
+    BOOST_TEST(a->count_in_log("sessions recorded in process while redis failed") == 1u);
+    std::this_thread::sleep_for(300ms);  // the write-back's own removal, if any, is in
+    BOOST_TEST(live_sessions_of(*b, "alice") == 0);
+    BOOST_TEST(json_of(revoke_once_answered(*b, "alice", 0)).at("cancelled").as_int64() == 0);
 }
 
 BOOST_AUTO_TEST_CASE(redis_unreachable_at_start_then_up_then_down_then_restarted) {

@@ -4,16 +4,21 @@ connection that sent bytes holding MARKER (a user id in a command), the
 server's next reply is held back DELAY_MS, as a slow network or a busy io
 thread would hold it. Everything else passes at once.
 
-Usage: delay_proxy.py TARGET_PORT MARKER DELAY_MS [LISTEN_PORT]. Prints
-"listening PORT" once it accepts connections on 127.0.0.1 (on LISTEN_PORT
-when given: a proxy stopped and started again on the port its clients
-know, as a network cut and mended).
+With HOLD "requests", the bytes holding MARKER are themselves held back
+DELAY_MS before they reach the server (a command that arrives late), and
+"held" is printed when they are.
+
+Usage: delay_proxy.py TARGET_PORT MARKER DELAY_MS [LISTEN_PORT [HOLD]].
+Prints "listening PORT" once it accepts connections on 127.0.0.1 (on
+LISTEN_PORT when given and not 0: a proxy stopped and started again on the
+port its clients know, as a network cut and mended).
 """
 import asyncio
 import sys
 
 TARGET_PORT, MARKER, DELAY = int(sys.argv[1]), sys.argv[2].encode(), int(sys.argv[3]) / 1000
 LISTEN_PORT = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+HOLD_REQUESTS = len(sys.argv) > 5 and sys.argv[5] == "requests"
 
 
 async def handle(client_reader, client_writer):
@@ -26,7 +31,10 @@ async def handle(client_reader, client_writer):
 
     async def to_server():
         while data := await client_reader.read(65536):
-            if MARKER in data:
+            if MARKER in data and HOLD_REQUESTS:
+                print("held", flush=True)
+                await asyncio.sleep(DELAY)
+            elif MARKER in data:
                 held.set()
             server_writer.write(data)
             await server_writer.drain()
