@@ -6,7 +6,6 @@
 #include "chatkit_gateway/core/json_text.hpp"
 #include "chatkit_gateway/core/top_level_scalars.hpp"
 #include "chatkit_gateway/observability/logger.hpp"
-#include "chatkit_gateway/observability/redaction.hpp"
 #include "chatkit_gateway/store/shared_state.hpp"
 
 #include <boost/json/object.hpp>
@@ -93,16 +92,26 @@ std::optional<api_error> refusal_of(const result<store::mint_decision>& d,
     return std::nullopt;
 }
 
+// Cancels the session upstream: why it was not cancelled, or nullopt (a
+// 404 too: already gone there).
+net::awaitable<std::optional<std::string>> cancel_upstream(gateway_services* s,
+                                                           std::string session_id, std::string user,
+                                                           observability::trace_context trace) {
+    auto up = co_await s->chatkit.cancel_session(session_id, std::move(trace));
+    if (auto e = upstream_failure(up, user); e && !(up && up->status == 404))
+        co_return e->log_detail;
+    co_return std::nullopt;
+}
+
 // Best effort (a replaced session, after the answer; a session minted while
 // its user was blocked): a failure is logged, never reported. A cancelled
 // session leaves the registry.
 net::awaitable<void> cancel_and_unregister(gateway_services* s, std::string session_id,
                                            std::string user, std::string log_id,
                                            observability::trace_context trace) {
-    auto up = co_await s->chatkit.cancel_session(session_id, std::move(trace));
-    if (auto e = upstream_failure(up, user); e && !(up && up->status == 404)) {
-        observability::log_warn("session not cancelled",
-                                {{"user", log_id}, {"reason", e->log_detail}});
+    auto cancel = cancel_upstream(s, session_id, user, std::move(trace));
+    if (auto failed = co_await std::move(cancel)) {
+        observability::log_warn("session not cancelled", {{"user", log_id}, {"reason", *failed}});
         co_return;
     }
     co_await s->state.remove_session(std::move(user), std::move(session_id));
@@ -194,11 +203,22 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     co_return r;
 }
 
+namespace {
+
+net::awaitable<bool> cancelled_for_store(gateway_services* s, std::string user,
+                                         std::string session_id) {
+    auto cancel =
+        cancel_upstream(s, std::move(session_id), std::move(user), observability::trace_context{});
+    co_return !(co_await std::move(cancel)).has_value();
+}
+
+}  // namespace
+
+// A plain function object (not a coroutine lambda, whose frame would refer
+// to the closure): the coroutine holds its own copies of the arguments.
 store::session_canceller session_canceller_for(gateway_services& s) {
-    return [&s](std::string user, std::string session_id) {
-        auto log_id = observability::user_hash(user);
-        return cancel_and_unregister(&s, std::move(session_id), std::move(user), std::move(log_id),
-                                     observability::trace_context{});
+    return [s = &s](std::string user, std::string session_id) {
+        return cancelled_for_store(s, std::move(user), std::move(session_id));
     };
 }
 

@@ -269,10 +269,16 @@ net::awaitable<result<registration>> redis_state::add_session(std::string user,
 }
 
 net::awaitable<done> redis_state::remove_session(std::string user, std::string session_id) {
+    auto removed = co_await unlist(user, session_id);
+    local_.registry().remove(user, session_id);
+    co_return removed;
+}
+
+net::awaitable<done> redis_state::unlist(const std::string& user, const std::string& session_id,
+                                         redis_connection* via) {
     std::string command;
     append_command(command, {"ZREM", keys_.sessions(user), session_id});
-    auto reply = co_await round_trip("remove_session", std::move(command));
-    local_.registry().remove(user, session_id);
+    auto reply = co_await round_trip("remove_session", std::move(command), via);
     if (!reply) co_return reply.error();
     co_return std::monostate{};
 }
@@ -726,22 +732,24 @@ struct redis_state::session_restore_job {
 };
 
 net::awaitable<void> redis_state::session_restore_worker(session_restore_job& job) {
-    while (job.failed == 0 && job.next < job.sessions.size()) {
+    // One session's write may fail alone (its key of another type, set by
+    // hand): the others go on. As many failures as writes in flight mean
+    // the store is away: the rest waits for the next answered poll.
+    while (job.failed < sessions_restored_at_once && job.next < job.sessions.size()) {
         auto& [user, session] = job.sessions[job.next++];
         auto written = co_await write_session(user, session, now(), poll_connection_.get());
         if (!written) {
-            ++job.failed;  // kept here; the next answered poll tries again
+            ++job.failed;  // kept here; tried again
             continue;
         }
         ++job.written;
         if (!local_.registry().remove(user, session.session_id)) {
             // Cancelled here meanwhile (DELETE, a revocation): it leaves the
             // store again rather than stay listed there.
-            co_await remove_session(user, session.session_id);
+            co_await unlist(user, session.session_id, poll_connection_.get());
         } else if (*written == registration::user_blocked && canceller_) {
             // A revocation made elsewhere before this write could not list
-            // it. Cancelled beside the poll, not in it: an upstream call
-            // may take seconds, and blocks must still arrive within one.
+            // it: cancelled from a queue beside the write-back.
             ++job.blocked;
             to_cancel_.emplace_back(user, session.session_id);
         }
@@ -753,43 +761,71 @@ net::awaitable<void> redis_state::cancel_queued(redis_state* self) {
         auto [user, session_id] = std::move(self->to_cancel_.front());
         self->to_cancel_.pop_front();
         // Named, not a temporary in the co_await statement (g++ 12).
-        auto cancel = self->canceller_(std::move(user), std::move(session_id));
-        co_await std::move(cancel);
+        auto cancel = self->canceller_(user, session_id);
+        const bool cancelled = co_await std::move(cancel);
+        // Unlisted on the poll's connection, which just answered (this io
+        // thread's own may still be coming back).
+        if (cancelled) co_await self->unlist(user, session_id, self->poll_connection_.get());
+        // Counted with the revocations: one that failed stays listed in
+        // Redis, and the next revocation of the user cancels it (the
+        // runbook's "revocation incomplete" alert).
+        self->metrics_.record_revocation(cancelled ? 1 : 0, cancelled ? 0 : 1);
+        ++(cancelled ? self->written_back_cancels_.cancelled : self->written_back_cancels_.failed);
     }
-    --self->cancels_running_;
+    if (--self->cancels_running_ > 0) co_return;
+    auto& tally = self->written_back_cancels_;
+    if (tally.failed > 0 && self->cancel_warnings_.allow_now())
+        observability::log_warn(
+            "sessions written back for blocked users not all cancelled; revoke them again",
+            {{"cancelled", tally.cancelled}, {"failed", tally.failed}});
+    tally = {};
 }
 
 // The sessions minted while the store failed (on_error local) were kept in
 // this replica's memory only: a revocation or status made through another
-// replica could not see them. Once a poll is answered they are written to
-// Redis, up to sessions_restored_per_poll at a time.
-net::awaitable<void> redis_state::restore_local_sessions() {
+// replica could not see them. From the first answered poll on they are
+// written to Redis, sessions_restored_per_poll at a time, beside the poll
+// (which must still come every block_poll_interval), until none is left or
+// the store fails again.
+net::awaitable<void> redis_state::restore_local_sessions(redis_state* self) {
     using namespace boost::asio::experimental::awaitable_operators;
-    if (local_.registry().size() == 0) co_return;
-    session_restore_job job;
-    job.sessions = local_.registry().some_live(sessions_restored_per_poll, now() / 1000);
-    if (job.sessions.empty()) co_return;
-    co_await (session_restore_worker(job) && session_restore_worker(job) &&
-              session_restore_worker(job) && session_restore_worker(job) &&
-              session_restore_worker(job) && session_restore_worker(job) &&
-              session_restore_worker(job) && session_restore_worker(job));
     const auto executor = co_await net::this_coro::executor;
-    while (cancels_running_ < cancels_at_once &&
-           static_cast<std::size_t>(cancels_running_) < to_cancel_.size()) {
-        ++cancels_running_;
-        net::co_spawn(executor, cancel_queued(this), net::detached);
+    std::int64_t written = 0, blocked = 0, failed = 0;
+    while (!self->stopped_) {
+        session_restore_job job;
+        job.sessions =
+            self->local_.registry().some_live(sessions_restored_per_poll, self->now() / 1000);
+        if (job.sessions.empty()) break;
+        co_await (self->session_restore_worker(job) && self->session_restore_worker(job) &&
+                  self->session_restore_worker(job) && self->session_restore_worker(job) &&
+                  self->session_restore_worker(job) && self->session_restore_worker(job) &&
+                  self->session_restore_worker(job) && self->session_restore_worker(job));
+        while (self->cancels_running_ < cancels_at_once &&
+               static_cast<std::size_t>(self->cancels_running_) < self->to_cancel_.size()) {
+            ++self->cancels_running_;
+            net::co_spawn(executor, cancel_queued(self), net::detached);
+        }
+        written += job.written;
+        blocked += job.blocked;
+        failed += job.failed;
+        if (job.failed > 0) break;  // the next answered poll tries again
     }
-    if (session_restore_warnings_.allow_now())
+    if (written + failed > 0 && self->session_restore_warnings_.allow_now())
         observability::log_warn(
             "sessions recorded in process while redis failed were written to it",
-            {{"written", job.written}, {"user_blocked", job.blocked}, {"failed", job.failed}});
+            {{"written", written}, {"user_blocked", blocked}, {"failed", failed}});
+    self->restoring_sessions_ = false;
 }
 
 net::awaitable<void> redis_state::poll_blocks(redis_state* self) {
     while (!self->stopped_) {
         const auto answered_before = self->last_poll_ms_;
         co_await self->poll_once();
-        if (self->last_poll_ms_ != answered_before) co_await self->restore_local_sessions();
+        if (self->last_poll_ms_ != answered_before && !self->restoring_sessions_ &&
+            self->local_.registry().size() > 0) {
+            self->restoring_sessions_ = true;
+            net::co_spawn(self->pool_.at(0), restore_local_sessions(self), net::detached);
+        }
         self->poll_timer_->expires_after(block_poll_interval);
         auto [ec] = co_await self->poll_timer_->async_wait(nothrow_awaitable);
         if (ec) break;

@@ -67,11 +67,16 @@ std::vector<std::pair<std::string, live_session>> session_registry::some_live(st
                                                                               std::int64_t now_s) {
     std::lock_guard lock(mutex_);
     std::vector<std::pair<std::string, live_session>> out;
-    for (const auto& [user, mine] : sessions_) {
-        for (auto s = mine.list.begin() + static_cast<std::ptrdiff_t>(mine.first);
-             s != mine.list.end() && out.size() < limit; ++s)
-            if (s->expires_at > now_s) out.emplace_back(user, *s);
-        if (out.size() == limit) break;
+    // The expired sessions passed on the way are dropped: nothing else
+    // would (no mint adds to a Redis replica's registry once Redis is back).
+    for (auto it = sessions_.begin(); it != sessions_.end() && out.size() < limit;) {
+        auto& mine = it->second;
+        mine.compact();
+        total_ -= std::erase_if(mine.list,
+                                [now_s](const live_session& s) { return s.expires_at <= now_s; });
+        for (auto s = mine.list.begin(); s != mine.list.end() && out.size() < limit; ++s)
+            out.emplace_back(it->first, *s);
+        it = mine.list.empty() ? sessions_.erase(it) : std::next(it);
     }
     return out;
 }

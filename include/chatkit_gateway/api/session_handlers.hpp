@@ -12,7 +12,7 @@ net::awaitable<http_server::reply> mint_session(http_server::request_context& ct
 net::awaitable<http_server::reply> cancel_session(http_server::request_context& ctx,
                                                   gateway_services& s);
 
-// Cancels a session upstream, then removes it from the registry: what the
+// Cancels a session upstream (true; already gone there too): what the
 // shared state calls on a session it finds belongs to a user blocked while
 // it was minted (store::shared_state::set_canceller).
 store::session_canceller session_canceller_for(gateway_services& s);

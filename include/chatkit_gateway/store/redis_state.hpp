@@ -75,9 +75,10 @@ public:
     // About one registry write in this many, drawn at random, also drops
     // the user's expired sessions.
     static constexpr unsigned registry_trim_every = 8;
-    // The most sessions recorded in process while the store failed that one
-    // block poll writes back (a few ms of round trips): the poll must still
-    // come every block_poll_interval.
+    // The sessions recorded in process while the store failed are written
+    // back this many at a time (round trips in flight), in batches of at
+    // most this many (read from the in-process registry under its lock).
+    static constexpr std::int64_t sessions_restored_at_once = 8;
     static constexpr std::size_t sessions_restored_per_poll = 2000;
 
 private:
@@ -99,11 +100,15 @@ private:
     net::awaitable<result<registration>> write_session(const std::string& user,
                                                        const live_session& session, unix_ms now,
                                                        redis_connection* via = nullptr);
+    // Takes a session off the user's registry in Redis (on `via` or this
+    // context's connection).
+    net::awaitable<done> unlist(const std::string& user, const std::string& session_id,
+                                redis_connection* via = nullptr);
     // Writes the sessions this replica recorded in process while the store
     // failed to Redis, where every replica's revocation and status find
     // them, and forgets them here; one that belongs to a user blocked
-    // meanwhile is cancelled (canceller_).
-    net::awaitable<void> restore_local_sessions();
+    // meanwhile is cancelled (canceller_). Runs beside the block poll.
+    static net::awaitable<void> restore_local_sessions(redis_state* self);
     struct session_restore_job;
     net::awaitable<void> session_restore_worker(session_restore_job& job);
     // Cancels the sessions a write-back found blocked (to_cancel_), a few at
@@ -198,12 +203,17 @@ private:
     // as many cancels at once as a revocation makes. First context only.
     std::deque<std::pair<std::string, std::string>> to_cancel_;
     int cancels_running_ = 0;
+    struct cancel_tally {
+        std::int64_t cancelled = 0, failed = 0;
+    } written_back_cancels_;           // since the queue last ran dry (logged then)
+    bool restoring_sessions_ = false;  // restore_local_sessions() runs (first context only)
     static constexpr int cancels_at_once = 4;
     std::unique_ptr<net::steady_timer> poll_timer_;
     bool stopped_ = false;
     observability::warning_throttle warnings_;
     observability::warning_throttle restore_warnings_;          // restore_lost_blocks()'s own
     observability::warning_throttle session_restore_warnings_;  // restore_local_sessions()'s
+    observability::warning_throttle cancel_warnings_;           // cancel_queued()'s
 };
 
 }  // namespace ckg::store

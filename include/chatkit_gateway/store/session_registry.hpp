@@ -36,7 +36,8 @@ public:
     bool remove(std::string_view user, std::string_view session_id);
     std::vector<live_session> live(std::string_view user, std::int64_t now_s);
     // Up to `limit` live sessions of any users (user, session), copied: what
-    // a Redis replica writes back once the store answers again.
+    // a Redis replica writes back once the store answers again. The expired
+    // ones it passes are dropped.
     std::vector<std::pair<std::string, live_session>> some_live(std::size_t limit,
                                                                 std::int64_t now_s);
     std::size_t size() const;

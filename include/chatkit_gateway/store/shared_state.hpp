@@ -60,10 +60,11 @@ using done = result<std::monostate>;
 // sessions before this one was recorded). The caller cancels the session.
 enum class registration { recorded, user_blocked };
 
-// Cancels a session upstream and then removes it from the registry; given
-// by the API layer, which holds the upstream client (set_canceller).
+// Cancels a session upstream: true when it is gone there. Given by the API
+// layer, which holds the upstream client (set_canceller); the store takes
+// the session off its registry itself.
 using session_canceller =
-    std::function<net::awaitable<void>(std::string user, std::string session_id)>;
+    std::function<net::awaitable<bool>(std::string user, std::string session_id)>;
 
 class shared_state {
 public:

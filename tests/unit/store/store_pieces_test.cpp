@@ -352,6 +352,9 @@ BOOST_AUTO_TEST_CASE(registry_hands_out_some_live_sessions_and_says_what_it_remo
     BOOST_TEST(!r.remove("a", "s2"));
     BOOST_TEST(!r.remove("nobody", "s3"));
     BOOST_TEST(r.some_live(10, 150).size() == 1u);
+    BOOST_TEST(r.size() == 1u);  // the expired ones it passed are gone
+    BOOST_TEST(r.some_live(10, 400).empty());
+    BOOST_TEST(r.size() == 0u);
 }
 
 // One user minting all day keeps only its live sessions (each mint drops the
