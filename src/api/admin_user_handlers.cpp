@@ -119,6 +119,11 @@ net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::str
         if (!blocked) co_return refuse(ctx, blocked.error());
         until = *blocked;
     }
+    // Noted before the list is read: a replica that recorded sessions in
+    // process while Redis failed cancels those minted before now when it
+    // writes them back (docs/operations.md, "When Redis fails").
+    auto noted = co_await s.state.note_revocation(user, s.state.now());
+    if (!noted) co_return refuse(ctx, noted.error());
     auto sessions = co_await s.state.sessions_of(user, s.state.now());
     if (!sessions) co_return refuse(ctx, sessions.error());
     auto job = std::make_shared<revocation>(revocation{s, user, std::move(*sessions)});

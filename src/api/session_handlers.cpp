@@ -125,10 +125,10 @@ net::awaitable<void> cancel_and_unregister(gateway_services* s, std::string sess
 // store_unavailable). Under "local" the store records it in process.
 net::awaitable<std::optional<api_error>> register_session(
     gateway_services& s, const std::string& user, const std::string& log_id, const minted& session,
-    const observability::trace_context& trace) {
+    store::unix_ms admitted_at, const observability::trace_context& trace) {
     // A named entry, not a braced temporary in the co_await statement (g++ 12 destroys those
     // twice).
-    store::live_session entry{session.id, session.expires_at};
+    store::live_session entry{session.id, session.expires_at, admitted_at};
     auto added = co_await s.state.add_session(user, std::move(entry), s.state.now());
     if (added && *added == store::registration::recorded) co_return std::nullopt;
     co_await cancel_and_unregister(&s, session.id, user, log_id, trace);
@@ -160,7 +160,8 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
     if (!request) co_return error_reply(ctx, http_server::api_error_of(request.error()), *user);
     // Only a mint that passed authentication and validation takes a token;
     // the daily quota comes after the rate limit (docs/operations.md).
-    auto admitted = co_await s.state.admit_mint(who.upstream_user_id, s.state.now());
+    const auto admitted_at = s.state.now();
+    auto admitted = co_await s.state.admit_mint(who.upstream_user_id, admitted_at);
     if (auto refused = refusal_of(admitted, s.metrics)) co_return error_reply(ctx, *refused, *user);
 
     const auto body = upstream_session_body(*request, who.upstream_user_id, who.who.claims);
@@ -176,8 +177,8 @@ net::awaitable<reply> mint_session(http_server::request_context& ctx, gateway_se
         co_return r;
     }
 
-    if (auto refused =
-            co_await register_session(s, who.upstream_user_id, who.log_id, *session, ctx.trace)) {
+    if (auto refused = co_await register_session(s, who.upstream_user_id, who.log_id, *session,
+                                                 admitted_at, ctx.trace)) {
         auto r = error_reply(ctx, *refused, *user);
         note_upstream(r, up, started);
         co_return r;

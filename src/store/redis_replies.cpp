@@ -133,6 +133,12 @@ std::optional<bool> blocked_in_registry_write_of(const resp_value& exec, std::si
     return until > now_s;
 }
 
+bool revoked_since(const resp_value& revoked_at, std::int64_t minted_at) {
+    if (revoked_at.type == resp_value::kind::nil) return false;
+    const auto at = integer_of(revoked_at);
+    return !at || *at >= minted_at;
+}
+
 std::optional<std::string> block_scan_page_of(const resp_value& v, block_ends& out) {
     const auto& e = v.elements;
     if (v.type != resp_value::kind::array || e.size() != 2 ||

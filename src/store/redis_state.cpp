@@ -231,10 +231,13 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
 // registry_trim_every, drawn at random, also drops the user's sessions that
 // expired before the cutoff (ZREMRANGEBYSCORE): the set holds its live
 // sessions and those that ended since (docs/operations.md, "Redis keys").
+// A write-back also reads when the user was last revoked (GET): a session
+// minted before then was not listed by that revocation, and is then
+// cancelled as a blocked user's is.
 net::awaitable<result<registration>> redis_state::write_session(const std::string& user,
                                                                 const live_session& session,
-                                                                unix_ms now,
-                                                                redis_connection* via) {
+                                                                unix_ms now, bool written_back) {
+    auto* via = written_back ? poll_connection_.get() : nullptr;
     const auto key = keys_.sessions(user);
     // The key outlives every session in it: a session lasts at most
     // longest_session_seconds after its mint, and five minutes more cover a
@@ -251,13 +254,33 @@ net::awaitable<result<registration>> redis_state::write_session(const std::strin
     append_command(command, {"ZADD", key, std::to_string(session.expires_at), session.session_id});
     append_command(command, {"EXPIRE", key, key_ttl});
     append_command(command, {"GET", keys_.blocked(user)});
+    if (written_back) append_command(command, {"GET", keys_.revoked(user)});
     append_command(command, {"EXEC"});
-    const std::size_t transacted = trim ? 4 : 3;
+    const std::size_t transacted = (trim ? 4 : 3) + (written_back ? 1 : 0);
     auto reply = co_await round_trip("add_session", std::move(command), via, transacted + 2);
     if (!reply) co_return reply.error();
-    const auto blocked = blocked_in_registry_write_of(*reply, transacted, now / 1000);
+    bool revoked = false;
+    if (written_back && reply->type == resp_value::kind::array && !reply->elements.empty()) {
+        revoked = revoked_since(reply->elements.back(), session.minted_at);
+        reply->elements.pop_back();
+    }
+    const auto blocked =
+        blocked_in_registry_write_of(*reply, transacted - (written_back ? 1 : 0), now / 1000);
     if (!blocked) co_return store_failure("unexpected registry write reply");
-    co_return *blocked ? registration::user_blocked : registration::recorded;
+    co_return *blocked || revoked ? registration::user_blocked : registration::recorded;
+}
+
+net::awaitable<done> redis_state::note_revocation(std::string user, unix_ms now) {
+    now = co_await measured_now(now);
+    // Kept as long as a session minted before it may live (and a replica's
+    // clock be ahead): a write-back after that has nothing left to cancel.
+    static const std::string ttl_ms =
+        std::to_string((longest_session_seconds + clock_skew_margin_seconds) * 1000);
+    std::string command;
+    append_command(command, {"SET", keys_.revoked(user), std::to_string(now), "PX", ttl_ms});
+    auto reply = co_await round_trip("revoke", std::move(command));
+    if (!reply) co_return reply.error();
+    co_return std::monostate{};
 }
 
 net::awaitable<result<registration>> redis_state::add_session(std::string user,
@@ -737,7 +760,7 @@ net::awaitable<void> redis_state::session_restore_worker(session_restore_job& jo
     // the store is away: the rest waits for the next answered poll.
     while (job.failed < sessions_restored_at_once && job.next < job.sessions.size()) {
         auto& [user, session] = job.sessions[job.next++];
-        auto written = co_await write_session(user, session, now(), poll_connection_.get());
+        auto written = co_await write_session(user, session, now(), true);
         if (!written) {
             ++job.failed;  // kept here; tried again
             continue;

@@ -889,14 +889,15 @@ cut_off_replicas replicas_one_cut_off(shared_state_run& run, int a_timeout_ms) {
     return r;
 }
 
-// The ids of `n` sessions minted for alice or bob through `gw`.
+// The ids of `n` sessions minted for `user` through `gw`.
 std::set<std::string> minted_sessions(const gateway& gw, const std::string& user, int n) {
     std::set<std::string> ids;
     for (int i = 0; i < n; ++i) {
         const auto minted = mint(gw, user);
         BOOST_REQUIRE(minted.result_int() == 200);
-        ids.insert(session_id_of(minted));
+        ids.insert(session_id_of(minted, user));
     }
+    BOOST_REQUIRE(!ids.contains(""));
     return ids;
 }
 
@@ -917,6 +918,40 @@ BOOST_AUTO_TEST_CASE(a_session_written_back_for_a_user_blocked_meanwhile_is_canc
     BOOST_TEST(time_until([&] { return live_sessions_of(*b, "alice") == 0; }, 3000ms).has_value());
     BOOST_TEST(mint(*a, "alice").result_int() == 403);
     BOOST_TEST(mint(*a, "bob").result_int() == 200);
+}
+
+// Revocations made through another replica while one replica could not
+// reach Redis, with a block that ended or was lifted before it came back,
+// or with none: the sessions that replica minted before them are still
+// cancelled when it writes them back (it reads when the user was last
+// revoked), and one minted after them is not. Before, all stayed live
+// (outside pass 33).
+BOOST_AUTO_TEST_CASE(a_write_back_cancels_what_a_revocation_made_meanwhile_could_not_list) {
+    shared_state_run run;
+    auto [port, proxy, a, b] = replicas_one_cut_off(run, 200);
+    std::set<std::string> revoked;
+    for (const auto* user : {"race-10", "race-11", "race-12"})
+        revoked.merge(minted_sessions(*a, user, 1));
+    const auto cancelled = [&](const std::string& user, int block_seconds) {
+        return json_of(revoke_once_answered(*b, user, block_seconds)).at("cancelled").as_int64();
+    };
+    BOOST_TEST(cancelled("race-10", 1) == 0);  // in a's memory only: not listed
+    BOOST_TEST(cancelled("race-11", 300) == 0);
+    BOOST_TEST(admin_call(*b, http::verb::post, "/admin/v1/users/unblock",
+                          R"({"issuer": "https://hs.test/", "user": "race-11"})")
+                   .result_int() == 200);
+    BOOST_TEST(cancelled("race-12", 0) == 0);
+    std::this_thread::sleep_for(50ms);
+    BOOST_REQUIRE(minted_sessions(*a, "race-12", 1).size() == 1u);  // after its revocation
+    std::this_thread::sleep_for(1500ms);                            // race-10's block is over
+    proxy = start_redis_proxy(run.redis, port);
+    BOOST_TEST(
+        time_until([&] { return cancelled_at_upstream(run.up) == revoked; }, 8000ms).has_value());
+    BOOST_TEST(
+        time_until([&] { return live_sessions_of(*b, "race-12") == 1; }, 3000ms).has_value());
+    std::this_thread::sleep_for(300ms);
+    BOOST_TEST((cancelled_at_upstream(run.up) == revoked));
+    for (const auto* user : {"race-10", "race-11"}) BOOST_TEST(live_sessions_of(*b, user) == 0);
 }
 
 // A written-back session the upstream would not cancel stays listed in
@@ -1559,12 +1594,14 @@ BOOST_AUTO_TEST_CASE(a_malformed_mint_reply_from_redis_is_a_store_error) {
     fs::remove_all(dir);
 }
 
-// What a healthy server answers to a mint's, a registry write's and a
-// block's commands (a mint admitted, a session recorded with no marker, a
-// block at version 1000, no live sessions), for a stand-in's script; nullopt
-// for the block poll (an EVALSHA of none of those), which the script answers.
+// What a healthy server answers to a mint's, a registry write's, a
+// revocation's and a block's commands (a mint admitted, a session recorded
+// with no marker, the revocation's time noted, a block at version 1000, no
+// live sessions), for a stand-in's script; nullopt for the block poll (an
+// EVALSHA of none of those), which the script answers.
 std::optional<std::string> healthy_answer(const redis_words& w) {
     if (w[0] == "ZRANGEBYSCORE") return "*0\r\n";
+    if (w[0] == "SET" && w.size() > 1 && w[1].ends_with(":revoked")) return "+OK\r\n";
     if (auto queued = hostile_redis::in_transaction(w)) return *queued;
     if (w[0] == "EXEC") return hostile_redis::exec_answer();
     if (w[0] != "EVALSHA" || w.size() < 4) return "-ERR unexpected\r\n";

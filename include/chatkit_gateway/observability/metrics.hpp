@@ -71,8 +71,8 @@ public:
     void record_blocked_request();
     void record_revocation(std::size_t cancelled, std::size_t failed);
     static constexpr std::string_view store_operations[] = {
-        "mint",  "add_session", "remove_session", "list_sessions",
-        "block", "unblock",     "status",         "poll_blocks"};
+        "mint",    "add_session", "remove_session", "list_sessions", "block",
+        "unblock", "status",      "poll_blocks",    "revoke"};
     // ---- end of shared state ----
 
     // Point-in-time values read when /metrics is scraped (no hot-path cost).

@@ -31,6 +31,10 @@ public:
     // with the block (an unblock's after a day); read by the registry
     // write, a transaction on the same slot as the sessions.
     std::string blocked(std::string_view user) const { return user_key(user, ":blocked"); }
+    // <prefix>{<user>}:revoked: when (Unix ms) the user was last revoked;
+    // read by the write-back of sessions recorded in process while Redis
+    // failed, which cancels those minted before it.
+    std::string revoked(std::string_view user) const { return user_key(user, ":revoked"); }
     // <prefix>{blocks}:set: sorted set user -> blocked until (Unix seconds).
     std::string blocks() const { return prefix_ + "{blocks}:set"; }
     // <prefix>{blocks}:version: bumped by every block and unblock.

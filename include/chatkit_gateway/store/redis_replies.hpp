@@ -76,6 +76,12 @@ std::optional<std::pair<std::int64_t, std::int64_t>> mint_reply_of(const resp_va
 std::optional<bool> blocked_in_registry_write_of(const resp_value& exec, std::size_t commands,
                                                  std::int64_t now_s);
 
+// Whether the user's revocation time (GET of its revoked key: Unix ms, or
+// nil for none) is at or after `minted_at` (Unix ms; 0: unknown, so any
+// revocation counts). A value that is not a time counts as a revocation:
+// cancelling a session is the safe side.
+bool revoked_since(const resp_value& revoked_at, std::int64_t minted_at);
+
 // The error code of a Redis error reply (its text's first word) when it is
 // one Redis servers use (ERR, WRONGPASS, OOM, READONLY, ...), else "an
 // error with another code": all of an error reply that may be logged once

@@ -49,6 +49,7 @@ public:
     net::awaitable<done> remove_session(std::string user, std::string session_id) override;
     net::awaitable<result<std::vector<live_session>>> sessions_of(std::string user,
                                                                   unix_ms now) override;
+    net::awaitable<done> note_revocation(std::string user, unix_ms now) override;
     net::awaitable<result<std::int64_t>> block(std::string user, std::int64_t seconds,
                                                unix_ms now) override;
     net::awaitable<done> unblock(std::string user, unix_ms now) override;
@@ -95,11 +96,12 @@ private:
     // Counts and (at most once a second) logs a store error on the public path;
     // true when the request must then be refused.
     bool degraded(std::string_view operation, const failure& f, unix_ms now);
-    // The registry write (on `via` or this context's connection): recorded,
-    // or the user's block marker says blocked.
+    // The registry write (on this context's connection, or a write-back on
+    // the poll's): recorded, or the user's block marker says blocked (or,
+    // written back, the user was revoked after the session's mint).
     net::awaitable<result<registration>> write_session(const std::string& user,
                                                        const live_session& session, unix_ms now,
-                                                       redis_connection* via = nullptr);
+                                                       bool written_back = false);
     // Takes a session off the user's registry in Redis (on `via` or this
     // context's connection).
     net::awaitable<done> unlist(const std::string& user, const std::string& session_id,

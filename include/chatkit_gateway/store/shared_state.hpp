@@ -45,6 +45,7 @@ struct mint_decision {
 struct live_session {
     std::string session_id;
     std::int64_t expires_at = 0;  // Unix seconds, the upstream's expires_at
+    std::int64_t minted_at = 0;   // Unix ms, when its mint was admitted (0: unknown)
 };
 
 struct user_status {
@@ -96,6 +97,13 @@ public:
     // recorded in process while the store failed (on_error local).
     virtual net::awaitable<result<std::vector<live_session>>> sessions_of(std::string user,
                                                                           unix_ms now) = 0;
+    // Notes that the user is being revoked at `now`, before its sessions are
+    // listed: a session a replica recorded in process while Redis failed,
+    // minted before then and written back after, is cancelled by that
+    // replica (a revocation could not list it). In process: nothing to note.
+    virtual net::awaitable<done> note_revocation(std::string /*user*/, unix_ms /*now*/) {
+        co_return std::monostate{};
+    }
 
     // Blocks the user for `seconds` from `now` by the store's clock (Redis
     // replicas measure it first if they have not yet): the block's end in

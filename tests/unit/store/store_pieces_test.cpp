@@ -566,6 +566,31 @@ BOOST_AUTO_TEST_CASE(a_registry_write_reads_the_block_marker_strictly) {
     BOOST_TEST(as_int(ckg::store::blocked_in_registry_write_of(error, 3, now_s)) == -1);
 }
 
+// A write-back's read of the user's revocation time: a session minted at or
+// before it was revoked; no time (nil) revokes nothing; a value that is not
+// a time counts as a revocation, as does any when the mint time is unknown.
+BOOST_AUTO_TEST_CASE(a_write_back_reads_the_revocation_time_on_the_safe_side) {
+    using ckg::store::resp_value;
+    const auto value = [](resp_value::kind k, std::string text = {}, std::int64_t n = 0) {
+        resp_value v;
+        v.type = k;
+        v.text = std::move(text);
+        v.integer = n;
+        return v;
+    };
+    using k = resp_value::kind;
+    using ckg::store::revoked_since;
+    constexpr std::int64_t minted = 1'796'210'000'500;
+    BOOST_TEST(!revoked_since(value(k::nil), minted));
+    BOOST_TEST(revoked_since(value(k::string, "1796210000500"), minted));  // at the mint
+    BOOST_TEST(revoked_since(value(k::string, "1796210000501"), minted));
+    BOOST_TEST(!revoked_since(value(k::string, "1796210000499"), minted));  // minted after
+    BOOST_TEST(revoked_since(value(k::string, "soon"), minted));
+    BOOST_TEST(revoked_since(value(k::string, "-5"), minted));
+    BOOST_TEST(revoked_since(value(k::error, "WRONGTYPE"), minted));
+    BOOST_TEST(revoked_since(value(k::integer, {}, 1), 0));
+}
+
 // Once a password went to the server, an error reply is logged as its code
 // alone, and only as a code Redis uses: never its text, nor a "code" that
 // spells out anything else in capitals.
