@@ -13,8 +13,8 @@ net::awaitable<http_server::reply> cancel_session(http_server::request_context& 
                                                   gateway_services& s);
 
 // Cancels a session upstream (true; already gone there too): what the
-// shared state calls on a session it finds belongs to a user blocked while
-// it was minted (store::shared_state::set_canceller).
+// shared state calls on a session it finds belongs to a user blocked or
+// revoked since its mint (store::shared_state::set_canceller).
 store::session_canceller session_canceller_for(gateway_services& s);
 
 }  // namespace ckg::api

@@ -108,13 +108,14 @@ private:
                                 redis_connection* via = nullptr);
     // Writes the sessions this replica recorded in process while the store
     // failed to Redis, where every replica's revocation and status find
-    // them, and forgets them here; one that belongs to a user blocked
-    // meanwhile is cancelled (canceller_). Runs beside the block poll.
+    // them, and forgets them here; one that belongs to a user blocked or
+    // revoked since its mint is cancelled (canceller_). Runs beside the
+    // block poll.
     static net::awaitable<void> restore_local_sessions(redis_state* self);
     struct session_restore_job;
     net::awaitable<void> session_restore_worker(session_restore_job& job);
-    // Cancels the sessions a write-back found blocked (to_cancel_), a few at
-    // a time beside the poll, on the first context as the poll.
+    // Cancels the sessions a write-back found blocked or revoked
+    // (to_cancel_), a few at a time, on the first context as the poll.
     static net::awaitable<void> cancel_queued(redis_state* self);
     static net::awaitable<void> poll_blocks(redis_state* self);
     net::awaitable<void> poll_once();
@@ -201,7 +202,7 @@ private:
     std::atomic<bool> clock_measured_{false};
     std::atomic<bool> clocks_apart_{false};  // the offset is past the skew margin (logged)
     session_canceller canceller_;
-    // (user, session id) written back for users blocked meanwhile, to cancel;
+    // (user, session id) written back for users blocked or revoked since, to cancel;
     // as many cancels at once as a revocation makes. First context only.
     std::deque<std::pair<std::string, std::string>> to_cancel_;
     int cancels_running_ = 0;

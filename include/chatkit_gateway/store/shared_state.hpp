@@ -121,7 +121,7 @@ public:
 
     // What a Redis replica calls on a session it recorded in process while
     // the store failed when, written back once the store answers, it turns
-    // out to belong to a user blocked meanwhile. Set before start().
+    // out to belong to a user blocked or revoked since. Set before start().
     virtual void set_canceller(session_canceller) {}
 };
 
