@@ -121,9 +121,14 @@ net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::str
     }
     // Noted before the list is read: a replica that recorded sessions in
     // process while Redis failed cancels those minted before now when it
-    // writes them back (docs/operations.md, "When Redis fails").
+    // writes them back (docs/operations.md, "When Redis fails"). Best
+    // effort: a Redis that refuses writes (full, OOM) must not stop the
+    // cancels a revocation can still make.
     auto noted = co_await s.state.note_revocation(user, s.state.now());
-    if (!noted) co_return refuse(ctx, noted.error());
+    if (!noted)
+        observability::log_warn(
+            "revocation time not noted; cancelling what the registry lists",
+            {{"user", observability::user_hash(user)}, {"reason", noted.error().detail}});
     auto sessions = co_await s.state.sessions_of(user, s.state.now());
     if (!sessions) co_return refuse(ctx, sessions.error());
     auto job = std::make_shared<revocation>(revocation{s, user, std::move(*sessions)});

@@ -124,6 +124,14 @@ redis_state::redis_state(const config::gateway_config& config, io_pool& pool,
 
 redis_state::~redis_state() {
     stopped_ = true;
+    // The io threads have stopped: what was left undone is said once.
+    const auto unwritten = local_.registry().size();
+    const auto uncancelled = to_cancel_.size() + static_cast<std::size_t>(cancels_running_);
+    if (unwritten + uncancelled > 0)
+        observability::log_warn(
+            "stopping with sessions recorded while redis failed not written to it, or of blocked "
+            "or revoked users not cancelled; revoke those users again",
+            {{"unwritten", unwritten}, {"not_cancelled", uncancelled}});
     for (auto& c : connections_) net::post(c->get_executor(), [c] { c->stop(); });
     net::post(poll_connection_->get_executor(), [c = poll_connection_] { c->stop(); });
 }
@@ -261,7 +269,12 @@ net::awaitable<result<registration>> redis_state::write_session(const std::strin
     if (!reply) co_return reply.error();
     bool revoked = false;
     if (written_back && reply->type == resp_value::kind::array && !reply->elements.empty()) {
-        revoked = revoked_since(reply->elements.back(), session.minted_at);
+        // Clocks may be apart by the skew margin (one stepped while this
+        // replica could not measure it): a session minted up to that long
+        // after the revocation by this replica's clock is cancelled too.
+        const auto minted_by_then =
+            session.minted_at > 0 ? session.minted_at - clock_skew_margin_seconds * 1000 : 0;
+        revoked = revoked_since(reply->elements.back(), minted_by_then);
         reply->elements.pop_back();
     }
     const auto blocked =
@@ -288,6 +301,10 @@ net::awaitable<result<registration>> redis_state::add_session(std::string user,
     auto written = co_await write_session(user, session, now);
     if (written) co_return *written;
     if (degraded("add_session", written.error(), now)) co_return written.error();
+    // A mint time this replica's clock gave before it ever read Redis's is
+    // unknown to a write-back: any revocation made meanwhile cancels it
+    // (docs/operations.md, "When Redis fails").
+    if (!clock_measured_) session.minted_at = 0;
     co_return local_.add(user, std::move(session), now);
 }
 
@@ -752,17 +769,22 @@ struct redis_state::session_restore_job {
     std::vector<std::pair<std::string, live_session>> sessions;
     std::size_t next = 0;
     std::int64_t written = 0, blocked = 0, failed = 0;
+    std::vector<std::string> failed_ids;
+    bool store_down = false;
 };
 
 net::awaitable<void> redis_state::session_restore_worker(session_restore_job& job) {
     // One session's write may fail alone (its key of another type, set by
-    // hand): the others go on. As many failures as writes in flight mean
-    // the store is away: the rest waits for the next answered poll.
-    while (job.failed < sessions_restored_at_once && job.next < job.sessions.size()) {
+    // hand): the others go on, and the run skips it from then on. A failure
+    // that took the connection down means the store is away: the rest
+    // waits for the next answered poll.
+    while (!job.store_down && job.next < job.sessions.size()) {
         auto& [user, session] = job.sessions[job.next++];
         auto written = co_await write_session(user, session, now(), true);
         if (!written) {
-            ++job.failed;  // kept here; tried again
+            ++job.failed;  // kept here; tried again at the next answered poll
+            job.failed_ids.push_back(session.session_id);
+            job.store_down = !poll_connection_->connected();
             continue;
         }
         ++job.written;
@@ -772,11 +794,24 @@ net::awaitable<void> redis_state::session_restore_worker(session_restore_job& jo
             co_await unlist(user, session.session_id, poll_connection_.get());
         } else if (*written == registration::user_blocked && canceller_) {
             // A revocation made elsewhere before this write could not list
-            // it: cancelled from a queue beside the write-back.
+            // it: cancelled from a queue beside the write-back. Past the
+            // queue's bound it stays listed, counted as a failed cancel (the
+            // next revocation cancels it).
             ++job.blocked;
-            to_cancel_.emplace_back(user, session.session_id);
+            if (to_cancel_.size() < max_queued_cancels)
+                to_cancel_.emplace_back(user, session.session_id);
+            else
+                count_cancel(false);
         }
     }
+}
+
+// Counted with the revocations: one that failed stays listed in Redis, and
+// the next revocation of the user cancels it (the runbook's "revocation
+// incomplete" alert).
+void redis_state::count_cancel(bool cancelled) {
+    metrics_.record_revocation(cancelled ? 1 : 0, cancelled ? 0 : 1);
+    ++(cancelled ? written_back_cancels_.cancelled : written_back_cancels_.failed);
 }
 
 net::awaitable<void> redis_state::cancel_queued(redis_state* self) {
@@ -789,11 +824,7 @@ net::awaitable<void> redis_state::cancel_queued(redis_state* self) {
         // Unlisted on the poll's connection, which just answered (this io
         // thread's own may still be coming back).
         if (cancelled) co_await self->unlist(user, session_id, self->poll_connection_.get());
-        // Counted with the revocations: one that failed stays listed in
-        // Redis, and the next revocation of the user cancels it (the
-        // runbook's "revocation incomplete" alert).
-        self->metrics_.record_revocation(cancelled ? 1 : 0, cancelled ? 0 : 1);
-        ++(cancelled ? self->written_back_cancels_.cancelled : self->written_back_cancels_.failed);
+        self->count_cancel(cancelled);
     }
     if (--self->cancels_running_ > 0) co_return;
     auto& tally = self->written_back_cancels_;
@@ -814,10 +845,13 @@ net::awaitable<void> redis_state::restore_local_sessions(redis_state* self) {
     using namespace boost::asio::experimental::awaitable_operators;
     const auto executor = co_await net::this_coro::executor;
     std::int64_t written = 0, blocked = 0, failed = 0;
+    std::unordered_set<std::string> failed_ids;  // this run's: skipped from then on
     while (!self->stopped_) {
         session_restore_job job;
-        job.sessions =
-            self->local_.registry().some_live(sessions_restored_per_poll, self->now() / 1000);
+        job.sessions = self->local_.registry().some_live(
+            sessions_restored_per_poll + failed_ids.size(), self->now() / 1000);
+        std::erase_if(job.sessions,
+                      [&](const auto& s) { return failed_ids.contains(s.second.session_id); });
         if (job.sessions.empty()) break;
         co_await (self->session_restore_worker(job) && self->session_restore_worker(job) &&
                   self->session_restore_worker(job) && self->session_restore_worker(job) &&
@@ -831,7 +865,8 @@ net::awaitable<void> redis_state::restore_local_sessions(redis_state* self) {
         written += job.written;
         blocked += job.blocked;
         failed += job.failed;
-        if (job.failed > 0) break;  // the next answered poll tries again
+        failed_ids.insert(job.failed_ids.begin(), job.failed_ids.end());
+        if (job.store_down) break;  // the next answered poll tries again
     }
     if (written + failed > 0 && self->session_restore_warnings_.allow_now())
         observability::log_warn(

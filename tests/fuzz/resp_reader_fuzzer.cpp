@@ -7,7 +7,8 @@
 // reply handed out is then read as every command of the gateway reads its
 // reply (store/redis_replies): whatever it holds, a number read is within
 // 0 ... 2^53 - 1, a mint verdict is 0, 1 or 2, a malformed scan page adds
-// nothing, and of an error only a known code is kept for the log.
+// nothing, a revocation time unread revokes, and of an error only a known
+// code is kept for the log.
 #include "chatkit_gateway/store/redis_replies.hpp"
 #include "chatkit_gateway/store/resp_reader.hpp"
 
@@ -76,6 +77,17 @@ void read_as_every_command(const resp_value& v) {
             check(v.elements.back().type == resp_value::kind::string || !*blocked);
         }
     }
+    // A write-back's read of the user's revocation time: only nil revokes
+    // nothing; a time revokes what was minted at or before it; anything
+    // else revokes (the safe side).
+    constexpr std::int64_t minted_at = 1'700'000'000'000;
+    const bool revoked = revoked_since(v, minted_at);
+    if (v.type == resp_value::kind::nil)
+        check(!revoked);
+    else if (const auto at = integer_of(v))
+        check(revoked == (*at >= minted_at));
+    else
+        check(revoked);
     // What may be logged of an error reply: a known code the text begins
     // with (a whole word), or the fixed phrase; nothing else of the text,
     // nor the text's own bytes (the code is one of the reader's own).

@@ -117,6 +117,7 @@ private:
     // Cancels the sessions a write-back found blocked or revoked
     // (to_cancel_), a few at a time, on the first context as the poll.
     static net::awaitable<void> cancel_queued(redis_state* self);
+    void count_cancel(bool cancelled);
     static net::awaitable<void> poll_blocks(redis_state* self);
     net::awaitable<void> poll_once();
     // Measures the offset of Redis's clock (TIME) to this process's, on
@@ -211,6 +212,8 @@ private:
     } written_back_cancels_;           // since the queue last ran dry (logged then)
     bool restoring_sessions_ = false;  // restore_local_sessions() runs (first context only)
     static constexpr int cancels_at_once = 4;
+    // The most cancels queued: each holds its user id (up to 8 KiB).
+    static constexpr std::size_t max_queued_cancels = 10000;
     std::unique_ptr<net::steady_timer> poll_timer_;
     bool stopped_ = false;
     observability::warning_throttle warnings_;
