@@ -96,12 +96,16 @@ struct redis_server {
             "redis-server did not start: " << process->out());
     }
     void stop() { process.reset(); }  // SIGKILL: a crash, not a clean shutdown
-    std::string cli(std::vector<std::string> args, const std::string& db = "0") const {
+    // `limit`: how long redis-cli may wait. A seeding script of a million
+    // ZADDs outlasts the default on a loaded machine, and redis-cli killed
+    // early leaves Redis running it (BUSY) while the test goes on.
+    std::string cli(std::vector<std::string> args, const std::string& db = "0",
+                    std::chrono::seconds limit = 5s) const {
         std::vector<std::string> argv{"/usr/bin/redis-cli", "-p", std::to_string(port), "-n", db};
         if (std::find(extra.begin(), extra.end(), "--requirepass") != extra.end())
             argv.insert(argv.end(), {"--no-auth-warning", "-a", redis_password});
         argv.insert(argv.end(), args.begin(), args.end());
-        return run_process(argv, {{"PATH", "/usr/bin:/bin"}}, {}, 5s).out;
+        return run_process(argv, {{"PATH", "/usr/bin:/bin"}}, {}, limit).out;
     }
     std::string url(const std::string& scheme = "redis", const std::string& db = "") const {
         return scheme + "://127.0.0.1:" + std::to_string(port) + db;
@@ -224,9 +228,11 @@ std::int64_t now_ms() {
 // ARGV[1] (an hour from now), and the block set's version is `version_ms`.
 void seed_blocks(const redis_server& redis, const std::string& prefix, const std::string& adds,
                  std::int64_t version_ms) {
-    redis.cli({"EVAL", adds + "redis.call('SET', KEYS[2], ARGV[2]) return 1", "2",
-               prefix + "{blocks}:set", prefix + "{blocks}:version",
-               std::to_string(now_ms() / 1000 + 3600), std::to_string(version_ms)});
+    const auto out = redis.cli({"EVAL", adds + "redis.call('SET', KEYS[2], ARGV[2]) return 1", "2",
+                                prefix + "{blocks}:set", prefix + "{blocks}:version",
+                                std::to_string(now_ms() / 1000 + 3600), std::to_string(version_ms)},
+                               "0", 120s);
+    BOOST_REQUIRE_MESSAGE(out == "1\n", "seeding the block set: " << out);
 }
 
 // A process's peak resident memory (VmHWM), in MiB.
@@ -1989,7 +1995,8 @@ BOOST_AUTO_TEST_CASE(a_long_block_list_neither_delays_blocks_nor_fails_mints) {
                    "redis.call('ZADD', KEYS[3], ARGV[2], 'carol') "
                    "redis.call('SET', KEYS[2], ARGV[2]) return 1",
                    "3", "t9:{blocks}:set", "t9:{blocks}:version", "t9:{blocks}:changes", until,
-                   std::to_string(now_ms())});
+                   std::to_string(now_ms())},
+                  "0", 120s);
     auto c = start_replica(run.up, run.dir, "c", o);
     for (auto* r : {b.get(), c.get()}) BOOST_REQUIRE(blocked_within(*r, "carol", 10000ms));
     // Probed on one keep-alive connection opened beforehand, with the token
