@@ -830,7 +830,8 @@ net::awaitable<void> redis_state::cancel_queued(redis_state* self) {
     auto& tally = self->written_back_cancels_;
     if (tally.failed > 0 && self->cancel_warnings_.allow_now())
         observability::log_warn(
-            "sessions written back for blocked users not all cancelled; revoke them again",
+            "sessions written back for blocked or revoked users not all cancelled; revoke them "
+            "again",
             {{"cancelled", tally.cancelled}, {"failed", tally.failed}});
     tally = {};
 }
