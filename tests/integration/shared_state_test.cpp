@@ -2014,15 +2014,17 @@ BOOST_AUTO_TEST_CASE(a_long_block_list_neither_delays_blocks_nor_fails_mints) {
     BOOST_TEST(time_until([&] { return mint(*b, "bob").result_int() == 200; }, 3000ms).has_value());
     // Made at once as revocations make them: the set, the change log, the version.
     const auto until = std::to_string(now_ms() / 1000 + 3600);
-    run.redis.cli({"EVAL",
-                   "for i = 1, 139999 do redis.call('ZADD', KEYS[1], ARGV[1], 'blocked-' .. i) "
-                   "redis.call('ZADD', KEYS[3], ARGV[2], 'blocked-' .. i) end "
-                   "redis.call('ZADD', KEYS[1], ARGV[1], 'carol') "
-                   "redis.call('ZADD', KEYS[3], ARGV[2], 'carol') "
-                   "redis.call('SET', KEYS[2], ARGV[2]) return 1",
-                   "3", "t9:{blocks}:set", "t9:{blocks}:version", "t9:{blocks}:changes", until,
-                   std::to_string(now_ms())},
-                  "0", 120s);
+    const auto seeded =
+        run.redis.cli({"EVAL",
+                       "for i = 1, 139999 do redis.call('ZADD', KEYS[1], ARGV[1], 'blocked-' .. i) "
+                       "redis.call('ZADD', KEYS[3], ARGV[2], 'blocked-' .. i) end "
+                       "redis.call('ZADD', KEYS[1], ARGV[1], 'carol') "
+                       "redis.call('ZADD', KEYS[3], ARGV[2], 'carol') "
+                       "redis.call('SET', KEYS[2], ARGV[2]) return 1",
+                       "3", "t9:{blocks}:set", "t9:{blocks}:version", "t9:{blocks}:changes", until,
+                       std::to_string(now_ms())},
+                      "0", 120s);
+    BOOST_REQUIRE_MESSAGE(seeded == "1\n", "seeding the block list: " << seeded);
     auto c = start_replica(run.up, run.dir, "c", o);
     for (auto* r : {b.get(), c.get()}) BOOST_REQUIRE(blocked_within(*r, "carol", 10000ms));
     // Probed on one keep-alive connection opened beforehand, with the token
