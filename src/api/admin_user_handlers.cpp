@@ -43,6 +43,21 @@ reply refuse(const request_context& ctx, const failure& f) {
     return http_server::make_error_reply(e, ctx.req.version());
 }
 
+// A revocation whose time Redis would not note (it refuses writes): the
+// sessions a replica recorded while it could not write to Redis reach the
+// registry later, and only a revocation noted meanwhile cancels them. The
+// cancels it could make are made (a retry finds them gone, 404 counting
+// as cancelled); the answer says what is left to do.
+reply refuse_unnoted(const request_context& ctx, std::size_t cancelled, std::size_t failed) {
+    api_error e{errc::store_unavailable, "revocation time not noted", std::chrono::seconds(1), {}};
+    e.message = std::string("Redis refused to note the revocation; ");
+    e.message += std::to_string(cancelled) + " listed sessions were cancelled and " +
+                 std::to_string(failed) +
+                 " could not be, but sessions a replica recorded while it could not write to "
+                 "Redis may stay live. Revoke again once Redis accepts writes.";
+    return http_server::make_error_reply(e, ctx.req.version());
+}
+
 // A revoke past the bounds of gateway_services::revocations: refused at
 // once, so that it holds no admin connection while others run.
 reply refuse_busy(const request_context& ctx, const user_slots& slots, user_slots::refusal why) {
@@ -121,9 +136,9 @@ net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::str
     }
     // Noted before the list is read: a replica that recorded sessions in
     // process while Redis failed cancels those minted before now when it
-    // writes them back (docs/operations.md, "When Redis fails"). Best
-    // effort: a Redis that refuses writes (full, OOM) must not stop the
-    // cancels a revocation can still make.
+    // writes them back (docs/operations.md, "When Redis fails"). A Redis
+    // that refuses writes (full, OOM) does not stop the cancels the list
+    // allows, but the revocation is then not whole: answered 503 after them.
     auto noted = co_await s.state.note_revocation(user, s.state.now());
     if (!noted)
         observability::log_warn(
@@ -134,6 +149,7 @@ net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::str
     auto job = std::make_shared<revocation>(revocation{s, user, std::move(*sessions)});
     co_await cancel_all(job);
     s.metrics.record_revocation(job->cancelled, job->failed);
+    if (!noted) co_return refuse_unnoted(ctx, job->cancelled, job->failed);
     co_return answer(ctx, {{"user", user},
                            {"cancelled", job->cancelled},
                            {"failed", job->failed},

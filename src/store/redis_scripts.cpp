@@ -86,8 +86,14 @@ return 1
 // ARGV[5] seconds before: trimmed by the caller's clock, a replica whose
 // clock ran ahead dropped other users' blocks still running from the set,
 // and the status and replicas started afterwards missed them. The keys'
-// expiry is set by Redis's clock too (EXPIREAT is read by it).
-constexpr std::string_view block_lua = R"lua(
+// expiry is set by Redis's clock too (EXPIREAT is read by it). The
+// shebang line (Redis 7) makes Redis refuse the whole script while it is
+// out of memory: without it, Redis refuses only a script's first write
+// that may grow memory, and this one may write first what does not (DEL,
+// ZREMRANGEBYSCORE), then the block (ZADD) against the limit. A block
+// refused with a 503 must not be half made: blocked in the set, without
+// the marker a registry write reads (docs/operations.md, "When Redis fails").
+constexpr std::string_view block_lua = R"lua(#!lua
 -- Numbers read back are clamped to what this script writes: a value set by
 -- hand (garbage, -inf, +inf, huge) must not fail the script half-way,
 -- after some of its writes (Redis does not undo them), nor every later
