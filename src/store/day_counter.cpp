@@ -31,4 +31,24 @@ std::size_t day_counter::size() const {
     return counts_.size();
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> day_counter::take_all(std::int64_t day) {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    for (auto& [user, e] : counts_)
+        if (e.day == day && e.count > 0) out.emplace_back(user, e.count);
+    counts_.clear();
+    return out;
+}
+
+void day_counter::give_back(std::string_view user, std::int64_t day, std::uint64_t n) {
+    std::lock_guard lock(mutex_);
+    auto it = counts_.find(std::string(user));
+    if (it == counts_.end()) {
+        if (counts_.size() >= max_users_) return;
+        it = counts_.emplace(std::string(user), entry{day, 0}).first;
+    }
+    if (it->second.day != day) it->second = entry{day, 0};
+    it->second.count += n;
+}
+
 }  // namespace ckg::store

@@ -103,6 +103,11 @@ net::awaitable<void> free_in_slices(block_list::table old) {
     }
 }
 
+// A day count's TTL: an hour past its day's end (docs/operations.md, "Redis keys").
+std::int64_t day_count_ttl_s(unix_ms now) {
+    return seconds_to_utc_midnight(now).count() + 3600;
+}
+
 }  // namespace
 
 redis_state::redis_state(const config::gateway_config& config, io_pool& pool,
@@ -206,7 +211,7 @@ redis_state::mint_arguments redis_state::mint_arguments_of(
 
 net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, unix_ms now) {
     const auto day = utc_day(now);
-    const auto day_ttl = seconds_to_utc_midnight(now).count() + 3600;
+    const auto day_ttl = day_count_ttl_s(now);
     // Named vectors, not braced lists in the co_await statement (g++ 12 rejects those).
     std::vector<std::string> keys{keys_.bucket(user), keys_.day(user, day)};
     std::vector<std::string> args{mint_args_.interval_us, mint_args_.tolerance_us,
@@ -876,6 +881,68 @@ net::awaitable<void> redis_state::restore_local_sessions(redis_state* self) {
     self->restoring_sessions_ = false;
 }
 
+// Writing back the day counts of mints admitted in process, a few at a time
+// on the poll's connection, as the sessions are.
+struct redis_state::day_count_restore_job {
+    std::int64_t day = 0;
+    std::string key_ttl;  // seconds, as the mint script gives a day count it creates
+    std::vector<std::pair<std::string, std::uint64_t>> counts;
+    std::size_t next = 0;
+    std::int64_t written = 0;
+    bool failed = false;
+};
+
+net::awaitable<void> redis_state::day_count_restore_worker(day_count_restore_job& job) {
+    while (!job.failed && job.next < job.counts.size()) {
+        auto& [user, n] = job.counts[job.next++];
+        const auto key = keys_.day(user, job.day);
+        // A transaction: a connection lost half-way leaves no count without a TTL.
+        std::string command;
+        append_command(command, {"MULTI"});
+        append_command(command, {"INCRBY", key, std::to_string(n)});
+        append_command(command, {"EXPIRE", key, job.key_ttl, "NX"});
+        append_command(command, {"EXEC"});
+        auto reply =
+            co_await round_trip("day_count", std::move(command), poll_connection_.get(), 4);
+        if (!reply) {
+            job.failed = true;  // the store fails again: the rest waits for the next answered poll
+            continue;
+        }
+        n = 0;  // handed on
+        ++job.written;
+    }
+}
+
+// A mint admitted in process while the store failed (on_error local)
+// counts towards its user's day in Redis too, from the first answered poll
+// on: the quota and the status of every replica then count it (mints the
+// replica let through past the quota while it decided alone are counted,
+// not undone). Counts of days that ended meanwhile are dropped: their keys
+// expire within the hour.
+net::awaitable<void> redis_state::restore_day_counts(redis_state* self) {
+    using namespace boost::asio::experimental::awaitable_operators;
+    const auto now = self->now();
+    day_count_restore_job job;
+    job.day = utc_day(now);
+    job.key_ttl = std::to_string(day_count_ttl_s(now));
+    job.counts = self->local_.days().take_all(job.day);
+    co_await (self->day_count_restore_worker(job) && self->day_count_restore_worker(job) &&
+              self->day_count_restore_worker(job) && self->day_count_restore_worker(job));
+    for (const auto& [user, n] : job.counts)
+        if (n > 0) self->local_.days().give_back(user, job.day, n);
+    // Two throttles: a refusal every poll must not hide the line that says
+    // the counts got through.
+    auto& throttle = job.failed ? self->count_restore_failures_ : self->count_restore_warnings_;
+    if ((job.written > 0 || job.failed) && throttle.allow_now())
+        observability::log_warn(
+            job.failed ? "mints admitted in process while redis failed were not all added to "
+                         "its day counts; trying again after the next poll"
+                       : "mints admitted in process while redis failed were added to its day "
+                         "counts",
+            {{"users", job.written}});
+    self->restoring_counts_ = false;
+}
+
 net::awaitable<void> redis_state::poll_blocks(redis_state* self) {
     while (!self->stopped_) {
         const auto answered_before = self->last_poll_ms_;
@@ -884,6 +951,11 @@ net::awaitable<void> redis_state::poll_blocks(redis_state* self) {
             self->local_.registry().size() > 0) {
             self->restoring_sessions_ = true;
             net::co_spawn(self->pool_.at(0), restore_local_sessions(self), net::detached);
+        }
+        if (self->last_poll_ms_ != answered_before && !self->restoring_counts_ &&
+            self->local_.days().size() > 0) {
+            self->restoring_counts_ = true;
+            net::co_spawn(self->pool_.at(0), restore_day_counts(self), net::detached);
         }
         self->poll_timer_->expires_after(block_poll_interval);
         auto [ec] = co_await self->poll_timer_->async_wait(nothrow_awaitable);

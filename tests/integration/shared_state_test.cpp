@@ -1030,6 +1030,41 @@ BOOST_AUTO_TEST_CASE(a_revocation_redis_would_not_note_asks_for_a_retry_that_can
         time_until([&] { return cancelled_at_upstream(run.up) == sessions; }, 5000ms).has_value());
 }
 
+// Mints a replica admitted in process while Redis failed count towards
+// the user's day in Redis once it answers again: the status and every
+// replica's quota count them. They were counted in that replica's memory
+// only (outside pass 35: with a quota of 4, a user minted 14 sessions in a
+// day, and two more after Redis came back).
+BOOST_AUTO_TEST_CASE(mints_admitted_while_redis_failed_count_towards_the_shared_day) {
+    shared_state_run run;
+    replica_options o{R"("url": ")" + run.redis.url() + R"(")"};
+    o.rate_limit = R"("sessions_per_minute": 600, "burst": 100, "sessions_per_day": 6)";
+    auto a = start_replica(run.up, run.dir, "a", o);
+    auto b = start_replica(run.up, run.dir, "b", o);
+    for (auto* g : {a.get(), b.get()})
+        BOOST_REQUIRE(
+            time_until([&] { return mint(*g, "bob").result_int() == 200; }, 3000ms).has_value());
+    minted_sessions(*a, "alice", 2);
+    run.redis.cli({"CONFIG", "SET", "maxmemory", "1"});
+    minted_sessions(*b, "alice", 3);  // admitted and counted in b's memory
+    // Polls answered meanwhile hand the counts on, and Redis refuses them:
+    // they stay counted in b's memory, neither lost nor counted twice.
+    b->wait_for_log("mints admitted in process while redis failed were not all added");
+    run.redis.cli({"CONFIG", "SET", "maxmemory", "0"});
+    const auto today = [&] {
+        const auto r =
+            admin_call(*a, http::verb::get,
+                       "/admin/v1/users/status?issuer=https%3A%2F%2Fhs.test%2F&user=alice");
+        return r.result_int() == 200 ? json_of(r).at("sessions_today").as_int64() : -1;
+    };
+    BOOST_TEST(time_until([&] { return today() == 5; }, 3000ms).has_value());
+    BOOST_TEST(mint(*a, "alice").result_int() == 200);  // the sixth
+    BOOST_TEST(mint(*a, "alice").result_int() == 429);
+    BOOST_TEST(mint(*b, "alice").result_int() == 429);
+    BOOST_TEST(today() == 6);
+    b->wait_for_log("mints admitted in process while redis failed were added to its day counts");
+}
+
 // A block Redis refuses for want of memory is not made at all. Its script
 // wrote first what Redis lets through at the limit (trimming ended
 // blocks), then the block itself; the marker, in a second script, was

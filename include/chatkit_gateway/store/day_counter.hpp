@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace ckg::store {
 
@@ -24,6 +26,10 @@ public:
     count_outcome take(std::string_view user, std::int64_t day, std::uint64_t limit);
     std::uint64_t count(std::string_view user, std::int64_t day) const;
     std::size_t size() const;
+    // Empties the counter: `day`'s counts are returned, earlier days' dropped.
+    std::vector<std::pair<std::string, std::uint64_t>> take_all(std::int64_t day);
+    // Adds `n` to `day`'s count (a count taken out that could not be handed on).
+    void give_back(std::string_view user, std::int64_t day, std::uint64_t n);
 
 private:
     struct entry {

@@ -44,6 +44,7 @@ public:
     void apply_block(std::string_view user, std::int64_t until, unix_ms now);
     block_list& blocks() noexcept { return blocks_; }
     session_registry& registry() noexcept { return registry_; }
+    day_counter& days() noexcept { return days_; }
 
     net::awaitable<result<mint_decision>> admit_mint(std::string user, unix_ms now) override;
     net::awaitable<result<registration>> add_session(std::string user, live_session session,

@@ -114,6 +114,12 @@ private:
     static net::awaitable<void> restore_local_sessions(redis_state* self);
     struct session_restore_job;
     net::awaitable<void> session_restore_worker(session_restore_job& job);
+    // Adds the mints this replica admitted in process while the store failed
+    // to their users' day counts in Redis, where every replica's quota and
+    // status read them. Runs beside the block poll.
+    static net::awaitable<void> restore_day_counts(redis_state* self);
+    struct day_count_restore_job;
+    net::awaitable<void> day_count_restore_worker(day_count_restore_job& job);
     // Cancels the sessions a write-back found blocked or revoked
     // (to_cancel_), a few at a time, on the first context as the poll.
     static net::awaitable<void> cancel_queued(redis_state* self);
@@ -211,6 +217,7 @@ private:
         std::int64_t cancelled = 0, failed = 0;
     } written_back_cancels_;           // since the queue last ran dry (logged then)
     bool restoring_sessions_ = false;  // restore_local_sessions() runs (first context only)
+    bool restoring_counts_ = false;    // restore_day_counts() runs (first context only)
     static constexpr int cancels_at_once = 4;
     // The most cancels queued: each holds its user id (up to 8 KiB).
     static constexpr std::size_t max_queued_cancels = 10000;
@@ -219,6 +226,8 @@ private:
     observability::warning_throttle warnings_;
     observability::warning_throttle restore_warnings_;          // restore_lost_blocks()'s own
     observability::warning_throttle session_restore_warnings_;  // restore_local_sessions()'s
+    observability::warning_throttle count_restore_warnings_;    // restore_day_counts()'s
+    observability::warning_throttle count_restore_failures_;    // and its failures'
     observability::warning_throttle cancel_warnings_;           // cancel_queued()'s
 };
 

@@ -15,6 +15,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <map>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -255,6 +256,29 @@ BOOST_AUTO_TEST_CASE(day_counter_is_bounded_and_counts_untracked_users) {
     BOOST_TEST(
         (c.take("next-day", 2, 0) == count_outcome::counted));  // yesterday's counts make room
     BOOST_TEST(c.size() == 1u);
+}
+
+// The counts a write-back hands to Redis: today's come out and the counter
+// is empty (an earlier day's are dropped); one that could not be handed on
+// comes back and still counts against the limit.
+BOOST_AUTO_TEST_CASE(day_counter_hands_today_out_and_takes_back_what_was_not_handed_on) {
+    day_counter c(100);
+    for (int i = 0; i < 3; ++i) c.take("alice", 7, 0);
+    c.take("bob", 7, 0);
+    c.take("old", 6, 0);
+    auto out = c.take_all(7);
+    std::sort(out.begin(), out.end());
+    BOOST_TEST(
+        (out == std::vector<std::pair<std::string, std::uint64_t>>{{"alice", 3}, {"bob", 1}}));
+    BOOST_TEST(c.size() == 0u);
+    BOOST_TEST(c.take_all(7).empty());
+    c.give_back("alice", 7, 3);
+    BOOST_TEST(c.count("alice", 7) == 3u);
+    BOOST_TEST((c.take("alice", 7, 4) == count_outcome::counted));
+    BOOST_TEST((c.take("alice", 7, 4) == count_outcome::over_limit));
+    c.give_back("alice", 8, 2);  // a later day's replaces it
+    BOOST_TEST(c.count("alice", 8) == 2u);
+    BOOST_TEST(c.count("alice", 7) == 0u);
 }
 
 // 100,000 users counted today fill the table: each further new user used to
