@@ -138,7 +138,9 @@ net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::str
     // process while Redis failed cancels those minted before now when it
     // writes them back (docs/operations.md, "When Redis fails"). A Redis
     // that refuses writes (full, OOM) does not stop the cancels the list
-    // allows, but the revocation is then not whole: answered 503 after them.
+    // allows, but the revocation is then not whole: answered 503 after them
+    // where replicas record sessions in process (on_error local; under
+    // refuse none does, and the list is whole).
     auto noted = co_await s.state.note_revocation(user, s.state.now());
     if (!noted)
         observability::log_warn(
@@ -149,7 +151,9 @@ net::awaitable<reply> revoke(request_context& ctx, gateway_services& s, std::str
     auto job = std::make_shared<revocation>(revocation{s, user, std::move(*sessions)});
     co_await cancel_all(job);
     s.metrics.record_revocation(job->cancelled, job->failed);
-    if (!noted) co_return refuse_unnoted(ctx, job->cancelled, job->failed);
+    const bool recorded_in_process =
+        s.config.redis && s.config.redis->on_error == config::store_error_policy::local;
+    if (!noted && recorded_in_process) co_return refuse_unnoted(ctx, job->cancelled, job->failed);
     co_return answer(ctx, {{"user", user},
                            {"cancelled", job->cancelled},
                            {"failed", job->failed},

@@ -17,6 +17,7 @@ count_outcome day_counter::take(std::string_view user, std::int64_t day, std::ui
     if (e.day != day) e = entry{day, 0};
     if (limit != 0 && e.count >= limit) return count_outcome::over_limit;
     ++e.count;
+    ++unhanded_;
     return count_outcome::counted;
 }
 
@@ -31,24 +32,30 @@ std::size_t day_counter::size() const {
     return counts_.size();
 }
 
-std::vector<std::pair<std::string, std::uint64_t>> day_counter::take_all(std::int64_t day) {
+std::vector<std::pair<std::string, std::uint64_t>> day_counter::take_unhanded(std::int64_t day) {
     std::lock_guard lock(mutex_);
     std::vector<std::pair<std::string, std::uint64_t>> out;
-    for (auto& [user, e] : counts_)
-        if (e.day == day && e.count > 0) out.emplace_back(user, e.count);
-    counts_.clear();
+    if (unhanded_ == 0) return out;
+    unhanded_ = 0;
+    for (auto& [user, e] : counts_) {
+        if (e.day != day || e.count <= e.handed) continue;
+        out.emplace_back(user, e.count - e.handed);
+        e.handed = e.count;
+    }
     return out;
 }
 
-void day_counter::give_back(std::string_view user, std::int64_t day, std::uint64_t n) {
+bool day_counter::has_unhanded() const {
+    std::lock_guard lock(mutex_);
+    return unhanded_ > 0;
+}
+
+void day_counter::settle(std::string_view user, std::int64_t day, std::uint64_t shared) {
     std::lock_guard lock(mutex_);
     auto it = counts_.find(std::string(user));
-    if (it == counts_.end()) {
-        if (counts_.size() >= max_users_) return;
-        it = counts_.emplace(std::string(user), entry{day, 0}).first;
-    }
-    if (it->second.day != day) it->second = entry{day, 0};
-    it->second.count += n;
+    if (it == counts_.end() || it->second.day != day || shared <= it->second.count) return;
+    it->second.handed += shared - it->second.count;  // not this process's to hand on
+    it->second.count = shared;
 }
 
 }  // namespace ckg::store

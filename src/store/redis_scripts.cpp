@@ -82,18 +82,37 @@ redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2], 'PX', ARGV[3])
 return 1
 )lua";
 
+// Mints a replica admitted in process while Redis failed, added to the
+// user's day count (docs/operations.md, "When Redis fails"). The marker,
+// written first, makes a hand-over count once however often it is sent
+// (its answer lost, it is sent again), and is the script's first write:
+// Redis out of memory refuses the script whole. A day count of another
+// type (set by hand) starts the day afresh, as the mint script does.
+constexpr std::string_view hand_over_day_lua = R"lua(
+if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
+  return tonumber(redis.pcall('GET', KEYS[1])) or 0
+end
+local used = redis.pcall('INCRBY', KEYS[1], ARGV[1])
+if type(used) ~= 'number' then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return tonumber(ARGV[1])
+end
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return used
+)lua";
+
 // Blocks are trimmed by Redis's clock (TIME) once they ended at least
 // ARGV[5] seconds before: trimmed by the caller's clock, a replica whose
 // clock ran ahead dropped other users' blocks still running from the set,
 // and the status and replicas started afterwards missed them. The keys'
-// expiry is set by Redis's clock too (EXPIREAT is read by it). The
-// shebang line (Redis 7) makes Redis refuse the whole script while it is
-// out of memory: without it, Redis refuses only a script's first write
-// that may grow memory, and this one may write first what does not (DEL,
-// ZREMRANGEBYSCORE), then the block (ZADD) against the limit. A block
-// refused with a 503 must not be half made: blocked in the set, without
-// the marker a registry write reads (docs/operations.md, "When Redis fails").
-constexpr std::string_view block_lua = R"lua(#!lua
+// expiry is set by Redis's clock too (EXPIREAT is read by it). A block
+// refused with a 503 must not be half made (blocked in the set, without
+// the marker a registry write reads: docs/operations.md, "When Redis
+// fails"). Redis out of memory refuses a script's first write command
+// when it is one that may grow memory, and lets every later one through:
+// so this script reads all it needs first, and its first write is the
+// version's SET.
+constexpr std::string_view block_lua = R"lua(
 -- Numbers read back are clamped to what this script writes: a value set by
 -- hand (garbage, -inf, +inf, huge) must not fail the script half-way,
 -- after some of its writes (Redis does not undo them), nor every later
@@ -110,44 +129,46 @@ local until_s = tonumber(ARGV[3])
 -- A key of another type, set by hand, would fail a command below after
 -- the writes before it. The block set is refused before any write (its
 -- blocks are already gone); the version, the log and the versions are its
--- bookkeeping: dropped and started again (the replicas then read the whole
--- set once, as after a loss).
+-- bookkeeping: overwritten or dropped and started again (the replicas
+-- then read the whole set once, as after a loss).
 local function type_of(key) return redis.call('TYPE', key)['ok'] end
 local set_type = type_of(KEYS[1])
 if set_type ~= 'zset' and set_type ~= 'none' then
   return redis.error_reply('ERR the block set is not a sorted set')
 end
-local version_type = type_of(KEYS[2])
-if version_type ~= 'string' and version_type ~= 'none' then redis.call('DEL', KEYS[2]) end
-for i = 3, 4 do
-  local t = type_of(KEYS[i])
-  if t ~= 'zset' and t ~= 'none' then redis.call('DEL', KEYS[i]) end
-end
+local version_is_string = type_of(KEYS[2]) == 'string'
+local log_is_zset = type_of(KEYS[3]) == 'zset'
 -- A block written back after Redis lost its data (ARGV[6]: the version the
 -- replica knew before) yields to a change made to that user since, which
 -- the log holds at a later version (an older entry, from a snapshot, does
 -- not count): 0, nothing written.
-if ARGV[6] then
+if ARGV[6] and log_is_zset then
   local changed = redis.call('ZSCORE', KEYS[3], ARGV[2])
   if changed and tonumber(changed) > tonumber(ARGV[6]) then return 0 end
 end
 local redis_now = tonumber(redis.call('TIME')[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', redis_now - tonumber(ARGV[5])))
-if until_s > now then
-  redis.call('ZADD', KEYS[1], until_s, ARGV[2])
-else
-  redis.call('ZREM', KEYS[1], ARGV[2])
-end
 -- Never repeats, even after the version key expired: at least now in ms.
-local stored = redis.call('GET', KEYS[2])
+local stored = false
+if version_is_string then stored = redis.call('GET', KEYS[2]) end
 -- A version further ahead than a day of blocks (one a millisecond) could
 -- take was not written here: starting again from now in ms, the replicas
 -- take it as a store that lost its data, and later versions grow again.
 local prior = clamped(stored or 0, 0, max - 1)
 if prior > tonumber(ARGV[4]) + 86400000 then prior = 0 end
 local version = math.max(prior + 1, tonumber(ARGV[4]))
--- Written with %d: tostring() would write 1e+14 from 10^14 on.
+-- The first write (SET replaces a key of any type). Written with %d:
+-- tostring() would write 1e+14 from 10^14 on.
 redis.call('SET', KEYS[2], string.format('%d', version))
+for i = 3, 4 do
+  local t = type_of(KEYS[i])
+  if t ~= 'zset' and t ~= 'none' then redis.call('DEL', KEYS[i]) end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', redis_now - tonumber(ARGV[5])))
+if until_s > now then
+  redis.call('ZADD', KEYS[1], until_s, ARGV[2])
+else
+  redis.call('ZREM', KEYS[1], ARGV[2])
+end
 -- The change log: this user at this version; a day of changes is kept.
 -- Its member '' (no user id is empty) scores the log's floor: every change
 -- after that version is in the log. A log without one holds every change
@@ -281,6 +302,9 @@ const redis_script& poll_blocks_script() {
 }
 const redis_script& mark_blocked_script() {
     return cached<mark_blocked_lua>();
+}
+const redis_script& hand_over_day_script() {
+    return cached<hand_over_day_lua>();
 }
 
 }  // namespace ckg::store

@@ -881,35 +881,31 @@ net::awaitable<void> redis_state::restore_local_sessions(redis_state* self) {
     self->restoring_sessions_ = false;
 }
 
-// Writing back the day counts of mints admitted in process, a few at a time
+// Handing on the day counts of mints admitted in process, a few at a time
 // on the poll's connection, as the sessions are.
 struct redis_state::day_count_restore_job {
-    std::int64_t day = 0;
     std::string key_ttl;  // seconds, as the mint script gives a day count it creates
-    std::vector<std::pair<std::string, std::uint64_t>> counts;
     std::size_t next = 0;
     std::int64_t written = 0;
     bool failed = false;
 };
 
 net::awaitable<void> redis_state::day_count_restore_worker(day_count_restore_job& job) {
-    while (!job.failed && job.next < job.counts.size()) {
-        auto& [user, n] = job.counts[job.next++];
-        const auto key = keys_.day(user, job.day);
-        // A transaction: a connection lost half-way leaves no count without a TTL.
-        std::string command;
-        append_command(command, {"MULTI"});
-        append_command(command, {"INCRBY", key, std::to_string(n)});
-        append_command(command, {"EXPIRE", key, job.key_ttl, "NX"});
-        append_command(command, {"EXEC"});
-        auto reply =
-            co_await round_trip("day_count", std::move(command), poll_connection_.get(), 4);
-        if (!reply) {
-            job.failed = true;  // the store fails again: the rest waits for the next answered poll
+    while (!job.failed && job.next < unsent_counts_.size()) {
+        auto& h = unsent_counts_[job.next++];
+        std::vector<std::string> keys{keys_.day(h.user, h.day), keys_.hand_over(h.user, h.id)};
+        std::vector<std::string> args{std::to_string(h.mints), job.key_ttl};
+        auto reply = co_await script("day_count", hand_over_day_script(), std::move(keys),
+                                     std::move(args), poll_connection_.get());
+        const auto shared = reply ? integer_of(*reply) : std::nullopt;
+        if (!shared) {
+            job.failed = true;  // kept, with its id: sent again after the next answered poll
             continue;
         }
-        n = 0;  // handed on
+        h.handed = true;
         ++job.written;
+        local_.days().settle(h.user, h.day,
+                             static_cast<std::uint64_t>(std::max<std::int64_t>(0, *shared)));
     }
 }
 
@@ -917,30 +913,43 @@ net::awaitable<void> redis_state::day_count_restore_worker(day_count_restore_job
 // counts towards its user's day in Redis too, from the first answered poll
 // on: the quota and the status of every replica then count it (mints the
 // replica let through past the quota while it decided alone are counted,
-// not undone). Counts of days that ended meanwhile are dropped: their keys
-// expire within the hour.
+// not undone), and this replica's own count takes the shared one, so a
+// later outage does not start the day afresh here. Each hand-over keeps
+// its id until Redis answers it: sent again, it counts once. Counts of a
+// day that ended meanwhile are dropped: their keys expire within the hour.
 net::awaitable<void> redis_state::restore_day_counts(redis_state* self) {
     using namespace boost::asio::experimental::awaitable_operators;
     const auto now = self->now();
-    day_count_restore_job job;
-    job.day = utc_day(now);
-    job.key_ttl = std::to_string(day_count_ttl_s(now));
-    job.counts = self->local_.days().take_all(job.day);
+    const auto day = utc_day(now);
+    auto& unsent = self->unsent_counts_;
+    std::erase_if(unsent, [day](const hand_over& h) { return h.day != day; });
+    std::int64_t dropped = 0;
+    for (auto& [user, mints] : self->local_.days().take_unhanded(day)) {
+        if (unsent.size() >= max_unsent_counts) {
+            ++dropped;
+            continue;
+        }
+        unsent.push_back({std::move(user), day, self->hand_over_id(), mints, false});
+    }
+    day_count_restore_job job{std::to_string(day_count_ttl_s(now))};
     co_await (self->day_count_restore_worker(job) && self->day_count_restore_worker(job) &&
               self->day_count_restore_worker(job) && self->day_count_restore_worker(job));
-    for (const auto& [user, n] : job.counts)
-        if (n > 0) self->local_.days().give_back(user, job.day, n);
+    std::erase_if(unsent, [](const hand_over& h) { return h.handed; });
     // Two throttles: a refusal every poll must not hide the line that says
     // the counts got through.
     auto& throttle = job.failed ? self->count_restore_failures_ : self->count_restore_warnings_;
-    if ((job.written > 0 || job.failed) && throttle.allow_now())
+    if ((job.written > 0 || job.failed || dropped > 0) && throttle.allow_now())
         observability::log_warn(
             job.failed ? "mints admitted in process while redis failed were not all added to "
                          "its day counts; trying again after the next poll"
                        : "mints admitted in process while redis failed were added to its day "
                          "counts",
-            {{"users", job.written}});
+            {{"users", job.written}, {"left", unsent.size()}, {"dropped", dropped}});
     self->restoring_counts_ = false;
+}
+
+std::string redis_state::hand_over_id() {
+    return replica_id_ + "-" + std::to_string(++hand_overs_);
 }
 
 net::awaitable<void> redis_state::poll_blocks(redis_state* self) {
@@ -953,7 +962,7 @@ net::awaitable<void> redis_state::poll_blocks(redis_state* self) {
             net::co_spawn(self->pool_.at(0), restore_local_sessions(self), net::detached);
         }
         if (self->last_poll_ms_ != answered_before && !self->restoring_counts_ &&
-            self->local_.days().size() > 0) {
+            (self->local_.days().has_unhanded() || !self->unsent_counts_.empty())) {
             self->restoring_counts_ = true;
             net::co_spawn(self->pool_.at(0), restore_day_counts(self), net::detached);
         }

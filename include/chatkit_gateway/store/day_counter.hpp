@@ -26,18 +26,23 @@ public:
     count_outcome take(std::string_view user, std::int64_t day, std::uint64_t limit);
     std::uint64_t count(std::string_view user, std::int64_t day) const;
     std::size_t size() const;
-    // Empties the counter: `day`'s counts are returned, earlier days' dropped.
-    std::vector<std::pair<std::string, std::uint64_t>> take_all(std::int64_t day);
-    // Adds `n` to `day`'s count (a count taken out that could not be handed on).
-    void give_back(std::string_view user, std::int64_t day, std::uint64_t n);
+    // The mints of `day` counted since the last call, per user, to hand on
+    // to a shared count; the counts themselves stay (the limit still reads them).
+    std::vector<std::pair<std::string, std::uint64_t>> take_unhanded(std::int64_t day);
+    bool has_unhanded() const;
+    // The shared count of `user`'s `day` after a hand-over: a larger one
+    // becomes this count (mints elsewhere count towards the limit here too).
+    void settle(std::string_view user, std::int64_t day, std::uint64_t shared);
 
 private:
     struct entry {
         std::int64_t day = 0;
         std::uint64_t count = 0;
+        std::uint64_t handed = 0;  // of `count`, handed on already
     };
     std::size_t max_users_;
     std::int64_t pruned_day_ = -1;  // earlier days' counts are gone as of this day
+    std::uint64_t unhanded_ = 0;    // mints counted since take_unhanded()
     mutable std::mutex mutex_;
     std::unordered_map<std::string, entry> counts_;
 };

@@ -35,6 +35,11 @@ public:
     // read by the write-back of sessions recorded in process while Redis
     // failed, which cancels those minted before it.
     std::string revoked(std::string_view user) const { return user_key(user, ":revoked"); }
+    // <prefix>{<user>}:handed:<id>: that a replica's hand-over `id` of mints
+    // it admitted in process was added to the day count; expires with it.
+    std::string hand_over(std::string_view user, std::string_view id) const {
+        return user_key(user, std::string(":handed:").append(id));
+    }
     // <prefix>{blocks}:set: sorted set user -> blocked until (Unix seconds).
     std::string blocks() const { return prefix_ + "{blocks}:set"; }
     // <prefix>{blocks}:version: bumped by every block and unblock.

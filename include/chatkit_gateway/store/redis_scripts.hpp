@@ -33,6 +33,10 @@ const redis_script& poll_blocks_script();
 // KEYS: the user's blocked marker. ARGV: until (0: unblocked), the block
 // script's version, TTL ms. Writes it unless a later version did.
 const redis_script& mark_blocked_script();
+// KEYS: the user's day count, the hand-over's marker. ARGV: mints to add,
+// TTL s of both. Adds them once per marker (a hand-over sent again after
+// its answer was lost is not counted twice). Returns the day's count.
+const redis_script& hand_over_day_script();
 
 // Lowercase hex SHA-1 of `text`.
 std::string sha1_hex(std::string_view text);

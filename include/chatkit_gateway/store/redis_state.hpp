@@ -17,6 +17,7 @@
 
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/core/io_pool.hpp"
+#include "chatkit_gateway/core/random.hpp"
 #include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/store/block_cache_order.hpp"
 #include "chatkit_gateway/store/local_state.hpp"
@@ -120,6 +121,7 @@ private:
     static net::awaitable<void> restore_day_counts(redis_state* self);
     struct day_count_restore_job;
     net::awaitable<void> day_count_restore_worker(day_count_restore_job& job);
+    std::string hand_over_id();
     // Cancels the sessions a write-back found blocked or revoked
     // (to_cancel_), a few at a time, on the first context as the poll.
     static net::awaitable<void> cancel_queued(redis_state* self);
@@ -218,6 +220,18 @@ private:
     } written_back_cancels_;           // since the queue last ran dry (logged then)
     bool restoring_sessions_ = false;  // restore_local_sessions() runs (first context only)
     bool restoring_counts_ = false;    // restore_day_counts() runs (first context only)
+    // Day counts handed on to Redis and not answered yet (first context only).
+    struct hand_over {
+        std::string user;
+        std::int64_t day = 0;
+        std::string id;  // of the hand-over: sent again, it counts once
+        std::uint64_t mints = 0;
+        bool handed = false;
+    };
+    std::vector<hand_over> unsent_counts_;
+    static constexpr std::size_t max_unsent_counts = 200000;
+    std::string replica_id_ = random_alnum(12);  // names this process's hand-overs
+    std::uint64_t hand_overs_ = 0;
     static constexpr int cancels_at_once = 4;
     // The most cancels queued: each holds its user id (up to 8 KiB).
     static constexpr std::size_t max_queued_cancels = 10000;

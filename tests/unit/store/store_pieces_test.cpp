@@ -258,27 +258,32 @@ BOOST_AUTO_TEST_CASE(day_counter_is_bounded_and_counts_untracked_users) {
     BOOST_TEST(c.size() == 1u);
 }
 
-// The counts a write-back hands to Redis: today's come out and the counter
-// is empty (an earlier day's are dropped); one that could not be handed on
-// comes back and still counts against the limit.
-BOOST_AUTO_TEST_CASE(day_counter_hands_today_out_and_takes_back_what_was_not_handed_on) {
+// The counts a write-back hands to Redis: the mints of today counted since
+// the last hand-over, per user. The counts stay and still meet the limit
+// (a later outage does not start the day afresh), and a larger shared
+// count becomes the count without being handed back.
+BOOST_AUTO_TEST_CASE(day_counter_hands_on_what_it_counted_since_and_takes_the_shared_count) {
     day_counter c(100);
+    BOOST_TEST(!c.has_unhanded());
     for (int i = 0; i < 3; ++i) c.take("alice", 7, 0);
     c.take("bob", 7, 0);
     c.take("old", 6, 0);
-    auto out = c.take_all(7);
+    BOOST_TEST(c.has_unhanded());
+    auto out = c.take_unhanded(7);
     std::sort(out.begin(), out.end());
     BOOST_TEST(
         (out == std::vector<std::pair<std::string, std::uint64_t>>{{"alice", 3}, {"bob", 1}}));
-    BOOST_TEST(c.size() == 0u);
-    BOOST_TEST(c.take_all(7).empty());
-    c.give_back("alice", 7, 3);
-    BOOST_TEST(c.count("alice", 7) == 3u);
-    BOOST_TEST((c.take("alice", 7, 4) == count_outcome::counted));
-    BOOST_TEST((c.take("alice", 7, 4) == count_outcome::over_limit));
-    c.give_back("alice", 8, 2);  // a later day's replaces it
-    BOOST_TEST(c.count("alice", 8) == 2u);
-    BOOST_TEST(c.count("alice", 7) == 0u);
+    BOOST_TEST(!c.has_unhanded());
+    BOOST_TEST(c.take_unhanded(7).empty());
+    BOOST_TEST(c.count("alice", 7) == 3u);  // still counted here
+    c.settle("alice", 7, 10);               // 7 minted elsewhere
+    BOOST_TEST(c.count("alice", 7) == 10u);
+    BOOST_TEST((c.take("alice", 7, 11) == count_outcome::counted));
+    BOOST_TEST((c.take("alice", 7, 11) == count_outcome::over_limit));
+    out = c.take_unhanded(7);
+    BOOST_TEST((out == std::vector<std::pair<std::string, std::uint64_t>>{{"alice", 1}}));
+    c.settle("bob", 7, 0);  // a smaller shared count changes nothing
+    BOOST_TEST(c.count("bob", 7) == 1u);
 }
 
 // 100,000 users counted today fill the table: each further new user used to
