@@ -52,6 +52,7 @@ bool day_counter::has_unhanded() const {
 
 void day_counter::settle(std::string_view user, std::int64_t day, std::uint64_t shared) {
     std::lock_guard lock(mutex_);
+    if (counts_.empty()) return;  // the usual case with Redis: it never decided alone
     auto it = counts_.find(std::string(user));
     if (it == counts_.end() || it->second.day != day || shared <= it->second.count) return;
     it->second.handed += shared - it->second.count;  // not this process's to hand on

@@ -230,8 +230,14 @@ net::awaitable<result<mint_decision>> redis_state::admit_mint(std::string user, 
         const auto wait = std::clamp<std::int64_t>((n + 999) / 1000, 1, mint_args_.longest_wait_s);
         co_return mint_decision{mint_verdict::rate_limited, std::chrono::seconds(wait)};
     }
-    if (verdict == 2)
+    // The day's count as Redis has it raises this replica's own, where it
+    // counted the user while deciding alone: a later outage the same day
+    // goes on from there (docs/operations.md, "When Redis fails").
+    if (verdict == 2) {
+        if (limits_.sessions_per_day) local_.days().settle(user, day, *limits_.sessions_per_day);
         co_return mint_decision{mint_verdict::over_quota, seconds_to_utc_midnight(now)};
+    }
+    local_.days().settle(user, day, static_cast<std::uint64_t>(std::max<std::int64_t>(0, n)));
     co_return mint_decision{};
 }
 

@@ -1090,6 +1090,27 @@ BOOST_AUTO_TEST_CASE(a_replica_deciding_alone_again_the_same_day_keeps_the_days_
     BOOST_TEST(time_until([&] { return sessions_today_of(*a, "alice") == 4; }, 3000ms).has_value());
 }
 
+// Mints admitted through Redis between two outages count in the second
+// one too (outside pass 37: only a hand-over raised the replica's own
+// count, and the second outage let three more through a quota of 4).
+BOOST_AUTO_TEST_CASE(mints_admitted_through_redis_count_when_the_replica_decides_alone_again) {
+    shared_state_run run;
+    replica_options o{R"("url": ")" + run.redis.url() + R"(")"};
+    o.rate_limit = R"("sessions_per_minute": 600, "burst": 100, "sessions_per_day": 4)";
+    auto a = ready_replica(run, "a", o);
+    run.redis.cli({"CONFIG", "SET", "maxmemory", "1"});
+    minted_sessions(*a, "alice", 1);  // decided alone
+    run.redis.cli({"CONFIG", "SET", "maxmemory", "0"});
+    BOOST_REQUIRE(
+        time_until([&] { return sessions_today_of(*a, "alice") == 1; }, 3000ms).has_value());
+    minted_sessions(*a, "alice", 2);  // through Redis: 3 of 4
+    run.redis.cli({"CONFIG", "SET", "maxmemory", "1"});
+    std::vector<unsigned> second;
+    for (int i = 0; i < 3; ++i) second.push_back(mint(*a, "alice").result_int());
+    run.redis.cli({"CONFIG", "SET", "maxmemory", "0"});
+    BOOST_TEST((second == std::vector<unsigned>{200, 429, 429}));
+}
+
 // A hand-over of day counts whose answer is lost (held past timeout_ms:
 // Redis added the mints, the replica dropped the connection) is sent
 // again, and counts once: its marker is in Redis (outside pass 36: three
