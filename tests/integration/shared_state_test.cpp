@@ -1068,25 +1068,35 @@ std::int64_t sessions_today_of(const gateway& gw, const std::string& user) {
     return r.result_int() == 200 ? json_of(r).at("sessions_today").as_int64() : -1;
 }
 
+// A replica on `run`'s Redis with a daily quota of 4.
+std::unique_ptr<gateway> replica_with_a_quota_of_4(shared_state_run& run) {
+    replica_options o{R"("url": ")" + run.redis.url() + R"(")"};
+    o.rate_limit = R"("sessions_per_minute": 600, "burst": 100, "sessions_per_day": 4)";
+    return ready_replica(run, "a", o);
+}
+
+// The answers to `n` mints of `user` through `gw` while Redis refuses
+// writes (reads still answered): the replica decides alone.
+std::vector<unsigned> minted_alone(const redis_server& redis, const gateway& gw,
+                                   const std::string& user, int n) {
+    redis.cli({"CONFIG", "SET", "maxmemory", "1"});
+    std::vector<unsigned> answers;
+    for (int i = 0; i < n; ++i) answers.push_back(mint(gw, user).result_int());
+    redis.cli({"CONFIG", "SET", "maxmemory", "0"});
+    return answers;
+}
+
 // A replica that decides alone again later the same day starts from the
 // day's count, not from nothing (outside pass 36: handing its counts on
 // emptied them, and each outage gave it the whole quota again: 16 mints
 // of a quota of 4 in four outages).
 BOOST_AUTO_TEST_CASE(a_replica_deciding_alone_again_the_same_day_keeps_the_days_count) {
     shared_state_run run;
-    replica_options o{R"("url": ")" + run.redis.url() + R"(")"};
-    o.rate_limit = R"("sessions_per_minute": 600, "burst": 100, "sessions_per_day": 4)";
-    auto a = ready_replica(run, "a", o);
-    run.redis.cli({"CONFIG", "SET", "maxmemory", "1"});
-    minted_sessions(*a, "alice", 3);  // decided alone: 3 of 4
-    run.redis.cli({"CONFIG", "SET", "maxmemory", "0"});
+    auto a = replica_with_a_quota_of_4(run);
+    BOOST_REQUIRE((minted_alone(run.redis, *a, "alice", 3) == std::vector<unsigned>(3, 200)));
     BOOST_REQUIRE(
         time_until([&] { return sessions_today_of(*a, "alice") == 3; }, 3000ms).has_value());
-    run.redis.cli({"CONFIG", "SET", "maxmemory", "1"});
-    std::vector<unsigned> second;
-    for (int i = 0; i < 3; ++i) second.push_back(mint(*a, "alice").result_int());
-    run.redis.cli({"CONFIG", "SET", "maxmemory", "0"});
-    BOOST_TEST((second == std::vector<unsigned>{200, 429, 429}));
+    BOOST_TEST((minted_alone(run.redis, *a, "alice", 3) == std::vector<unsigned>{200, 429, 429}));
     BOOST_TEST(time_until([&] { return sessions_today_of(*a, "alice") == 4; }, 3000ms).has_value());
 }
 
@@ -1095,20 +1105,12 @@ BOOST_AUTO_TEST_CASE(a_replica_deciding_alone_again_the_same_day_keeps_the_days_
 // count, and the second outage let three more through a quota of 4).
 BOOST_AUTO_TEST_CASE(mints_admitted_through_redis_count_when_the_replica_decides_alone_again) {
     shared_state_run run;
-    replica_options o{R"("url": ")" + run.redis.url() + R"(")"};
-    o.rate_limit = R"("sessions_per_minute": 600, "burst": 100, "sessions_per_day": 4)";
-    auto a = ready_replica(run, "a", o);
-    run.redis.cli({"CONFIG", "SET", "maxmemory", "1"});
-    minted_sessions(*a, "alice", 1);  // decided alone
-    run.redis.cli({"CONFIG", "SET", "maxmemory", "0"});
+    auto a = replica_with_a_quota_of_4(run);
+    BOOST_REQUIRE((minted_alone(run.redis, *a, "alice", 1) == std::vector<unsigned>{200}));
     BOOST_REQUIRE(
         time_until([&] { return sessions_today_of(*a, "alice") == 1; }, 3000ms).has_value());
     minted_sessions(*a, "alice", 2);  // through Redis: 3 of 4
-    run.redis.cli({"CONFIG", "SET", "maxmemory", "1"});
-    std::vector<unsigned> second;
-    for (int i = 0; i < 3; ++i) second.push_back(mint(*a, "alice").result_int());
-    run.redis.cli({"CONFIG", "SET", "maxmemory", "0"});
-    BOOST_TEST((second == std::vector<unsigned>{200, 429, 429}));
+    BOOST_TEST((minted_alone(run.redis, *a, "alice", 3) == std::vector<unsigned>{200, 429, 429}));
 }
 
 // A hand-over of day counts whose answer is lost (held past timeout_ms:
