@@ -12,6 +12,7 @@ count_outcome day_counter::take(std::string_view user, std::int64_t day, std::ui
         }
         if (counts_.size() >= max_users_) return count_outcome::untracked;
         it = counts_.emplace(std::string(user), entry{day, 0}).first;
+        counted_any_.store(true, std::memory_order_relaxed);
     }
     auto& e = it->second;
     if (e.day != day) e = entry{day, 0};
@@ -51,8 +52,11 @@ bool day_counter::has_unhanded() const {
 }
 
 void day_counter::settle(std::string_view user, std::int64_t day, std::uint64_t shared) {
+    // The usual case with Redis: this replica never decided alone. A take()
+    // racing with this call is a mint decided alone just now, which the next
+    // hand-over settles.
+    if (!counted_any_.load(std::memory_order_relaxed)) return;
     std::lock_guard lock(mutex_);
-    if (counts_.empty()) return;  // the usual case with Redis: it never decided alone
     auto it = counts_.find(std::string(user));
     if (it == counts_.end() || it->second.day != day || shared <= it->second.count) return;
     it->second.handed += shared - it->second.count;  // not this process's to hand on

@@ -118,7 +118,8 @@ redis_state::redis_state(const config::gateway_config& config, io_pool& pool,
       pool_(pool),
       metrics_(metrics),
       keys_(config.redis->key_prefix),
-      local_(config.rate_limit, metrics, local_limits_for(config)) {
+      local_(config.rate_limit, metrics, local_limits_for(config)),
+      replica_id_(random_alnum(12)) {
     auto options = options_for(redis_);
     for (std::size_t i = 0; i < pool.size(); ++i)
         connections_.push_back(std::make_shared<redis_connection>(pool.at(i), options));

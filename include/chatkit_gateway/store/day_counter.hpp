@@ -6,6 +6,7 @@
 // refused. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -43,6 +44,9 @@ private:
     std::size_t max_users_;
     std::int64_t pruned_day_ = -1;  // earlier days' counts are gone as of this day
     std::uint64_t unhanded_ = 0;    // mints counted since take_unhanded()
+    // Whether take() ever counted anyone: settle(), called on every mint
+    // Redis admits, then skips the lock both io threads would share.
+    std::atomic<bool> counted_any_{false};
     mutable std::mutex mutex_;
     std::unordered_map<std::string, entry> counts_;
 };

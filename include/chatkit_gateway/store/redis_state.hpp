@@ -17,7 +17,6 @@
 
 #include "chatkit_gateway/config/config.hpp"
 #include "chatkit_gateway/core/io_pool.hpp"
-#include "chatkit_gateway/core/random.hpp"
 #include "chatkit_gateway/observability/metrics.hpp"
 #include "chatkit_gateway/store/block_cache_order.hpp"
 #include "chatkit_gateway/store/local_state.hpp"
@@ -230,7 +229,7 @@ private:
     };
     std::vector<hand_over> unsent_counts_;
     static constexpr std::size_t max_unsent_counts = 200000;
-    std::string replica_id_ = random_alnum(12);  // names this process's hand-overs
+    std::string replica_id_;  // random: names this process's hand-overs
     std::uint64_t hand_overs_ = 0;
     static constexpr int cancels_at_once = 4;
     // The most cancels queued: each holds its user id (up to 8 KiB).
